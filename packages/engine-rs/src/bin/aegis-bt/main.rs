@@ -1,0 +1,42 @@
+//! `aegis-bt`: the engine as a command. The container's entry point on Fargate, and a local tool.
+//! Argument parsing and printing only; the work is in the `aegis_bt` library.
+
+mod dataset;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "aegis-bt", version, about = "Options backtesting engine on ORATS-shaped Arrow datasets")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Inspect and check datasets (a directory with manifest.json and <TICKER>/<YEAR>.arrow).
+    #[command(subcommand)]
+    Dataset(dataset::DatasetCommand),
+    /// Print the engine version.
+    Version,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Dataset(cmd) => dataset::run(cmd),
+        Command::Version => {
+            println!("aegis-bt {}", aegis_bt::VERSION);
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! One trading day's option chain: a contiguous slice of a partition's columns, grouped by
+//! expiration. Rows are sorted by (expirDate, strike), so finding a contract is two binary
+//! searches, never a scan.
+
+use crate::data::partition::Columns;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Right {
+    Call,
+    Put,
+}
+
+/// One expiration's rows within the batch: `start..end`, strikes ascending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expiry {
+    pub date: i32,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A contract's market on one day, from one side of the ORATS row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quote {
+    pub bid: f64,
+    pub ask: f64,
+    /// ORATS' theoretical value (`cValue` / `pValue`).
+    pub value: f64,
+    pub mid_iv: f64,
+    /// The contract's own delta: call delta, or call delta − 1 for a put (docs/data-format.md).
+    pub delta: f64,
+}
+
+impl Quote {
+    pub fn mid(&self) -> f64 {
+        0.5 * (self.bid + self.ask)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DayChain<'a> {
+    pub cols: &'a Columns,
+    pub trade_date: i32,
+    pub start: usize,
+    pub end: usize,
+    pub expiries: Vec<Expiry>,
+}
+
+impl<'a> DayChain<'a> {
+    pub(crate) fn new(cols: &'a Columns, trade_date: i32, start: usize, end: usize) -> Self {
+        let exp = &cols.expir_date[..];
+        let mut expiries = Vec::new();
+        let mut s = start;
+        while s < end {
+            let date = exp[s];
+            // Rows of one expiry are contiguous; find its end by galloping then binary search.
+            let e = s + exp[s..end].partition_point(|&d| d <= date);
+            expiries.push(Expiry { date, start: s, end: e });
+            s = e;
+        }
+        DayChain { cols, trade_date, start, end, expiries }
+    }
+
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// The underlying's price that day (`stkPx` of the first row).
+    pub fn underlying(&self) -> f64 {
+        self.cols.stk_px[self.start]
+    }
+
+    pub fn expiry(&self, date: i32) -> Option<&Expiry> {
+        self.expiries.binary_search_by_key(&date, |e| e.date).ok().map(|i| &self.expiries[i])
+    }
+
+    /// The batch row of (expiry, strike), if the day lists it.
+    pub fn find(&self, expiry: i32, strike: f64) -> Option<usize> {
+        let e = self.expiry(expiry)?;
+        let strikes = &self.cols.strike[e.start..e.end];
+        let i = strikes.partition_point(|&k| k < strike);
+        (i < strikes.len() && strikes[i] == strike).then_some(e.start + i)
+    }
+
+    /// The quote of one side of a batch row.
+    pub fn quote(&self, row: usize, right: Right) -> Quote {
+        let c = self.cols;
+        match right {
+            Right::Call => Quote {
+                bid: c.c_bid[row],
+                ask: c.c_ask[row],
+                value: c.c_value[row],
+                mid_iv: c.c_mid_iv[row],
+                delta: c.delta[row],
+            },
+            Right::Put => Quote {
+                bid: c.p_bid[row],
+                ask: c.p_ask[row],
+                value: c.p_value[row],
+                mid_iv: c.p_mid_iv[row],
+                delta: c.delta[row] - 1.0,
+            },
+        }
+    }
+
+    /// Looks a contract up by expiry, strike and right.
+    pub fn contract(&self, expiry: i32, strike: f64, right: Right) -> Option<Quote> {
+        self.find(expiry, strike).map(|row| self.quote(row, right))
+    }
+
+    /// Days to expiry of an expiration date, counted in calendar days from this trade date.
+    pub fn dte(&self, expiry: i32) -> i32 {
+        expiry - self.trade_date
+    }
+}

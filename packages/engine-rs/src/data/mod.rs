@@ -1,0 +1,25 @@
+//! The data layer: ORATS-shaped Arrow datasets (docs/data-format.md).
+//!
+//! - [`manifest`]: `manifest.json`, the dataset's table of contents and checksums;
+//! - [`schema`]: the column layout every partition must have;
+//! - [`partition`]: one memory-mapped `<TICKER>/<YEAR>.arrow` file, zero-copy columns, day index;
+//! - [`dataset`]: a directory of partitions, pruned by ticker and date range;
+//! - [`chain`]: one trading day's option chain and contract lookup;
+//! - [`scan`]: filtered full scans (DTE, delta) for statistics and benchmarks;
+//! - [`verify`]: integrity and content checks behind `aegis-bt dataset verify`.
+
+pub mod chain;
+pub mod dataset;
+pub mod manifest;
+pub mod partition;
+pub mod scan;
+pub mod schema;
+pub mod verify;
+
+pub use chain::{DayChain, Expiry, Quote, Right};
+pub use dataset::{Dataset, Selection};
+pub use manifest::{Manifest, PartitionEntry};
+pub use partition::{Columns, Partition};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,15 @@
+//! aegis-bt: an options backtesting engine over ORATS-shaped Arrow datasets.
+//!
+//! The crate knows nothing of Node or AWS: the `aegis-bt` binary (feature `cli`) and the napi
+//! addon (`packages/engine-node`) are thin shells around it.
+
+pub mod data;
+pub mod dates;
+pub mod error;
+#[cfg(test)]
+pub(crate) mod testkit;
+
+pub use error::DataError;
+
+/// The engine's version, recorded in every result's provenance.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

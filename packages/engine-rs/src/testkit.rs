@@ -1,0 +1,173 @@
+//! Hand-made datasets for tests: tiny partitions written with arrow's own IPC writer, and a
+//! manifest computed from the files, so every test states its data explicitly.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::types::Int32Type;
+use arrow_array::{ArrayRef, Date32Array, DictionaryArray, Float64Array, Int32Array, RecordBatch};
+use arrow_ipc::writer::FileWriter;
+use arrow_schema::{DataType, Field, Schema};
+
+use crate::data::manifest::{Manifest, PartitionEntry, SCHEMA_VERSION, sha256_file};
+use crate::data::schema::{FLOAT_COLUMNS, INT_COLUMNS};
+use crate::dates::{iso, parse_iso, year_of};
+
+/// One row of a test chain. Unset prices default to a sane quote around `mid`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub trade_date: i32,
+    pub expir_date: i32,
+    pub strike: f64,
+    pub stk_px: f64,
+    pub c_bid: f64,
+    pub c_ask: f64,
+    pub p_bid: f64,
+    pub p_ask: f64,
+    pub delta: f64,
+    pub smv_vol: f64,
+}
+
+/// Date32 days of an ISO date; panics on a typo (test data only).
+pub fn d(text: &str) -> i32 {
+    parse_iso(text).unwrap_or_else(|| panic!("bad test date {text}"))
+}
+
+impl Row {
+    pub fn new(trade: &str, expiry: &str, strike: f64) -> Row {
+        Row {
+            trade_date: d(trade),
+            expir_date: d(expiry),
+            strike,
+            stk_px: 100.0,
+            c_bid: 1.0,
+            c_ask: 1.2,
+            p_bid: 1.0,
+            p_ask: 1.2,
+            delta: 0.5,
+            smv_vol: 0.2,
+        }
+    }
+    pub fn delta(mut self, delta: f64) -> Row {
+        self.delta = delta;
+        self
+    }
+    pub fn call(mut self, bid: f64, ask: f64) -> Row {
+        self.c_bid = bid;
+        self.c_ask = ask;
+        self
+    }
+    pub fn put(mut self, bid: f64, ask: f64) -> Row {
+        self.p_bid = bid;
+        self.p_ask = ask;
+        self
+    }
+    pub fn spot(mut self, px: f64) -> Row {
+        self.stk_px = px;
+        self
+    }
+}
+
+pub fn schema() -> Schema {
+    let mut fields = vec![
+        Field::new("ticker", DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)), false),
+        Field::new("tradeDate", DataType::Date32, false),
+        Field::new("expirDate", DataType::Date32, false),
+    ];
+    fields.extend(FLOAT_COLUMNS.iter().map(|n| Field::new(*n, DataType::Float64, false)));
+    fields.extend(INT_COLUMNS.iter().map(|n| Field::new(*n, DataType::Int32, false)));
+    Schema::new(fields)
+}
+
+/// A record batch of `rows` for `ticker`, in the given order (tests may pass unsorted rows).
+pub fn batch(ticker: &str, rows: &[Row]) -> RecordBatch {
+    let n = rows.len();
+    let float = |name: &str| -> ArrayRef {
+        let v: Vec<f64> = rows
+            .iter()
+            .map(|r| match name {
+                "strike" => r.strike,
+                "stkPx" | "spotPx" => r.stk_px,
+                "yte" => f64::from(r.expir_date - r.trade_date) / 365.0,
+                "cBidPx" => r.c_bid,
+                "cAskPx" => r.c_ask,
+                "cValue" => 0.5 * (r.c_bid + r.c_ask),
+                "pBidPx" => r.p_bid,
+                "pAskPx" => r.p_ask,
+                "pValue" => 0.5 * (r.p_bid + r.p_ask),
+                "delta" => r.delta,
+                "smvVol" | "cBidIv" | "cMidIv" | "cAskIv" | "pBidIv" | "pMidIv" | "pAskIv" => r.smv_vol,
+                "iRate" => 0.04,
+                "divRate" => 0.01,
+                _ => 0.0,
+            })
+            .collect();
+        Arc::new(Float64Array::from(v))
+    };
+    let mut columns: Vec<ArrayRef> = vec![
+        Arc::new(DictionaryArray::<Int32Type>::from_iter(std::iter::repeat_n(ticker, n))),
+        Arc::new(Date32Array::from(rows.iter().map(|r| r.trade_date).collect::<Vec<_>>())),
+        Arc::new(Date32Array::from(rows.iter().map(|r| r.expir_date).collect::<Vec<_>>())),
+    ];
+    columns.extend(FLOAT_COLUMNS.iter().map(|c| float(c)));
+    columns.extend(INT_COLUMNS.iter().map(|_| Arc::new(Int32Array::from(vec![10; n])) as ArrayRef));
+    RecordBatch::try_new(Arc::new(schema()), columns).expect("test batch matches the schema")
+}
+
+/// Writes one partition file, one record batch per element of `batches`.
+pub fn write_partition(path: &Path, ticker: &str, batches: &[Vec<Row>]) {
+    std::fs::create_dir_all(path.parent().expect("partition path has a parent")).expect("mkdir");
+    let file = std::fs::File::create(path).expect("create partition");
+    let mut w = FileWriter::try_new(file, &schema()).expect("writer");
+    for rows in batches {
+        w.write(&batch(ticker, rows)).expect("write batch");
+    }
+    w.finish().expect("finish");
+}
+
+/// Writes `<dir>/<TICKER>/<YEAR>.arrow` for each (ticker, day-batches) and a matching manifest.
+/// Rows are split into partitions by the year of their trade date.
+pub fn write_dataset(dir: &Path, name: &str, data: &[(&str, Vec<Vec<Row>>)]) -> Manifest {
+    let mut partitions = Vec::new();
+    for (ticker, batches) in data {
+        let mut years: Vec<i32> = batches.iter().flatten().map(|r| year_of(r.trade_date)).collect();
+        years.sort();
+        years.dedup();
+        for year in years {
+            let in_year: Vec<Vec<Row>> = batches
+                .iter()
+                .map(|b| b.iter().filter(|r| year_of(r.trade_date) == year).cloned().collect::<Vec<_>>())
+                .filter(|b| !b.is_empty())
+                .collect();
+            let rel = format!("{ticker}/{year}.arrow");
+            let path = dir.join(&rel);
+            write_partition(&path, ticker, &in_year);
+            let all: Vec<&Row> = in_year.iter().flatten().collect();
+            partitions.push(PartitionEntry {
+                path: rel,
+                ticker: (*ticker).to_string(),
+                year,
+                first_trade_date: iso(all.iter().map(|r| r.trade_date).min().unwrap_or_default()),
+                last_trade_date: iso(all.iter().map(|r| r.trade_date).max().unwrap_or_default()),
+                rows: all.len() as u64,
+                bytes: std::fs::metadata(&path).expect("stat").len(),
+                sha256: sha256_file(&path).expect("hash"),
+            });
+        }
+    }
+    let manifest = Manifest {
+        schema_version: SCHEMA_VERSION,
+        name: name.to_string(),
+        created_by: Some("testkit".into()),
+        source: serde_json::json!({ "kind": "test" }),
+        tickers: data.iter().map(|(t, _)| (*t).to_string()).collect(),
+        partitions,
+    };
+    write_manifest(dir, &manifest);
+    manifest
+}
+
+pub fn write_manifest(dir: &Path, manifest: &Manifest) {
+    let text = serde_json::to_string_pretty(manifest).expect("manifest serializes");
+    std::fs::write(dir.join(crate::data::manifest::MANIFEST_FILE), text).expect("write manifest");
+}
