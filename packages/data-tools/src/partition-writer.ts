@@ -60,14 +60,15 @@ export class PartitionWriter {
     this.finalPath = join(outDir, ticker, `${year}.arrow`);
     this.tmpPath = `${this.finalPath}.partial`;
     mkdirSync(dirname(this.finalPath), { recursive: true });
-    this.fd = openSync(this.tmpPath, "w");
+    const fd = openSync(this.tmpPath, "w");
+    this.fd = fd;
     this.tickerDictionary = vectorFromArray([ticker], new Utf8());
     // The pump writes synchronously inside the loop, so one macrotask turn after a batch is queued
     // (see `write`) is enough for every queued chunk to reach the file: memory stays at one batch.
     this.pump = (async () => {
       for await (const chunk of this.writer as AsyncIterable<Uint8Array>) {
         this.hash.update(chunk);
-        writeSync(this.fd, chunk);
+        writeSync(fd, chunk);
         this.bytes += chunk.byteLength;
       }
     })();

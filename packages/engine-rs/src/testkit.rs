@@ -62,10 +62,6 @@ impl Row {
         self.p_ask = ask;
         self
     }
-    pub fn spot(mut self, px: f64) -> Row {
-        self.stk_px = px;
-        self
-    }
 }
 
 pub fn schema() -> Schema {

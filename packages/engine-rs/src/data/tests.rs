@@ -207,7 +207,8 @@ fn verify_catches_missing_extra_and_miscounted_partitions() {
 
 #[test]
 fn verify_checks_every_row_against_the_contract() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut Vec<Vec<Row>>)>)> = vec![
+    type Corruption = Box<dyn Fn(&mut Vec<Vec<Row>>)>;
+    let cases: Vec<(&str, Corruption)> = vec![
         ("order", Box::new(|days| days[0].swap(0, 1))),
         ("duplicate", Box::new(|days| days[0][1].strike = 3900.0)),
         ("quote", Box::new(|days| days[1][2] = days[1][2].clone().put(5.0, 4.0))),
