@@ -12,23 +12,8 @@ pub struct Failure {
 
 impl From<aegis_bt::DataError> for Failure {
     fn from(e: aegis_bt::DataError) -> Self {
-        Failure { code: e.code(), message: with_causes(&e) }
+        Failure { code: e.code(), message: aegis_bt::error::describe(&e) }
     }
-}
-
-/// The error's message followed by each `source()` not already part of it.
-pub fn with_causes(err: &dyn std::error::Error) -> String {
-    let mut message = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !message.contains(&text) {
-            message.push_str("\nCaused by: ");
-            message.push_str(&text);
-        }
-        source = cause.source();
-    }
-    message
 }
 
 /// Builds `new Error(message)` with `error.code = code` and returns it as a rejection.

@@ -36,9 +36,39 @@ impl DataError {
         }
     }
 
+    /// The message without the leading file path (for reports that already name the file).
+    pub fn reason(&self) -> String {
+        let text = self.to_string();
+        let path = match self {
+            DataError::Io { path, .. }
+            | DataError::Manifest { path, .. }
+            | DataError::Arrow { path, .. }
+            | DataError::Schema { path, .. }
+            | DataError::Layout { path, .. } => path.display().to_string(),
+            DataError::Selection { .. } => return text,
+        };
+        text.strip_prefix(&format!("{path}: ")).map(str::to_string).unwrap_or(text)
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         DataError::Io { path: path.into(), source }
     }
 }
 
 pub type DataResult<T> = Result<T, DataError>;
+
+/// An error's message followed by each cause in its `source()` chain that the message does not
+/// already contain: "Caused by: …" lines, for people, never a stack trace.
+pub fn describe(err: &dyn std::error::Error) -> String {
+    let mut message = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str("\nCaused by: ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
+}

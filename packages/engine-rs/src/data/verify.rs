@@ -70,7 +70,7 @@ pub fn verify(dir: &Path, opts: VerifyOptions) -> VerifyReport {
     let manifest = match Manifest::load(dir) {
         Ok(m) => m,
         Err(e) => {
-            report.problems.push(problem(MANIFEST_FILE, "manifest", e.to_string(), 1));
+            report.problems.push(problem(MANIFEST_FILE, "manifest", e.reason(), 1));
             return report;
         }
     };
@@ -139,7 +139,7 @@ fn verify_partition(dir: &Path, entry: &PartitionEntry, opts: VerifyOptions) -> 
                 1,
             )),
             Ok(_) => {}
-            Err(e) => problems.push(problem(file, "unreadable", e.to_string(), 1)),
+            Err(e) => problems.push(problem(file, "unreadable", e.reason(), 1)),
         }
     }
     let part = match Partition::open(&path) {
@@ -150,7 +150,7 @@ fn verify_partition(dir: &Path, entry: &PartitionEntry, opts: VerifyOptions) -> 
                 crate::DataError::Layout { .. } => "layout",
                 _ => "unreadable",
             };
-            problems.push(problem(file, kind, e.to_string(), 1));
+            problems.push(problem(file, kind, e.reason(), 1));
             return (0, size, problems);
         }
     };

@@ -35,7 +35,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("aegis-bt: error: {}", aegis_bt::error::describe(err.as_ref()));
             ExitCode::from(2)
         }
     }

@@ -1,0 +1,182 @@
+// `aegis-data`: parses arguments and calls the library; formatting only.
+import { resolve } from "node:path";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { info, prepareOutputDir, validate } from "./datasets.js";
+import { importOrats } from "./orats/index.js";
+import { progressBar } from "./progress.js";
+import { PROFILES, generateDataset, type Profile } from "./synth/index.js";
+
+const VERSION = "0.1.0";
+/** Default last trade date for `--years` without `--end`: fixed, so a command always makes the same data. */
+const DEFAULT_END = "2023-12-29";
+
+function integer(name: string) {
+  return (value: string) => {
+    if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be an integer, got "${value}"`);
+    return Number(value);
+  };
+}
+
+function list(value: string): string[] {
+  return value
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
+}
+
+/** `--years N` ending at `end`: the day after the same date N years earlier. */
+export function startForYears(end: string, years: number): string {
+  const [y, m, d] = end.split("-").map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(y - years, m - 1, d + 1));
+  return date.toISOString().slice(0, 10);
+}
+
+const fmt = (n: number) => n.toLocaleString("en-US");
+
+export function buildProgram(): Command {
+  const program = new Command("aegis-data")
+    .description("Synthetic ORATS-shaped datasets, ORATS CSV import, validation and inspection")
+    .version(VERSION)
+    .showHelpAfterError("(run with --help for usage)");
+
+  program
+    .command("gen")
+    .description("Generate a deterministic synthetic ORATS-shaped dataset (same seed, same bytes)")
+    .addOption(new Option("--profile <profile>", "market profile").choices([...PROFILES]).default("spx-like"))
+    .option("--tickers <list>", "comma-separated tickers", list, ["SPX"])
+    .option("--start <date>", "first trade date, YYYY-MM-DD")
+    .option("--end <date>", `last trade date, YYYY-MM-DD (default ${DEFAULT_END} with --years)`)
+    .option("--years <n>", "shortcut: this many years ending at --end", integer("--years"))
+    .option("--seed <n>", "random seed", integer("--seed"), 1)
+    .requiredOption("--out <dir>", "dataset directory to create")
+    .option("--name <name>", "dataset name in the manifest")
+    .option("--overwrite", "replace a dataset already in --out", false)
+    .addHelpText(
+      "after",
+      "\nExamples:\n  aegis-data gen --profile spx-like --tickers SPX --years 7 --seed 1 --out data/spx-7y\n" +
+        "  aegis-data gen --profile equity-like --tickers AAPL,MSFT --start 2022-01-03 --end 2022-12-30 --seed 3 --out data/eq",
+    )
+    .action(async (o) => {
+      const end: string = o.end ?? (o.years !== undefined ? DEFAULT_END : undefined);
+      const start: string | undefined = o.start ?? (o.years !== undefined ? startForYears(end, o.years) : undefined);
+      if (!start || !end) throw new Error("give --start and --end, or --years (with an optional --end)");
+      const out = resolve(o.out);
+      prepareOutputDir(out, o.overwrite);
+      const bar = progressBar("generating", "{value}/{total} days | {rows} rows | {ticker}");
+      try {
+        const r = await generateDataset({
+          profile: o.profile as Profile,
+          tickers: o.tickers,
+          start,
+          end,
+          seed: o.seed,
+          out,
+          name: o.name,
+          onProgress: (p) => bar.update(p.daysDone, p.daysTotal, { rows: fmt(p.rows), ticker: p.ticker }),
+        });
+        bar.stop();
+        const rate = r.rows / Math.max(r.seconds, 1e-9);
+        console.log(
+          `generated ${r.manifest.name}: ${fmt(r.rows)} rows in ${r.manifest.partitions.length} partitions, ` +
+            `${r.seconds.toFixed(2)} s (${fmt(Math.round(rate))} rows/s) → ${out}`,
+        );
+      } finally {
+        bar.stop();
+      }
+    });
+
+  program
+    .command("import-orats")
+    .description("Import ORATS near-EOD SMV Strikes CSV files (plain or .zip) into a dataset")
+    .argument("<files...>", "CSV or ZIP files, in any order")
+    .requiredOption("--out <dir>", "dataset directory to create")
+    .option("--name <name>", "dataset name in the manifest", "orats")
+    .option("--tickers <list>", "import only these tickers", list)
+    .option("--memory-mb <n>", "budget for buffered rows", integer("--memory-mb"), 256)
+    .option("--overwrite", "replace a dataset already in --out", false)
+    .option("--max-errors <n>", "malformed rows to list in the summary", integer("--max-errors"), 20)
+    .action(async (files: string[], o) => {
+      const out = resolve(o.out);
+      const bar = progressBar("importing", "{file} | {rows} rows");
+      let summary;
+      try {
+        summary = await importOrats(files, {
+          out,
+          name: o.name,
+          tickers: o.tickers,
+          memoryBudgetMB: o.memoryMb,
+          maxErrorsShown: o.maxErrors,
+          overwrite: o.overwrite,
+          onProgress: (p) => bar.update(p.bytesRead, p.bytesTotal, { file: p.file, rows: fmt(p.rows) }),
+        });
+      } finally {
+        bar.stop();
+      }
+      console.log(
+        `imported ${summary.files} file(s) in ${summary.seconds.toFixed(2)} s: ${fmt(summary.rowsRead)} rows read, ` +
+          `${fmt(summary.rowsWritten)} written, ${fmt(summary.rowsSkipped)} skipped` +
+          (summary.rowsFiltered ? `, ${fmt(summary.rowsFiltered)} outside --tickers` : "") +
+          ` → ${summary.partitions} partitions for ${summary.tickers.join(", ")} in ${out}`,
+      );
+      for (const [reason, n] of Object.entries(summary.skippedByReason)) console.log(`  skipped ${fmt(n)}: ${reason}`);
+      for (const [column, n] of Object.entries(summary.filled ?? {})) console.log(`  filled ${fmt(n)} empty ${column} with 0`);
+      for (const p of summary.problems) {
+        console.log(`  ${p.file}:${p.line} column ${p.column}: ${p.reason} (value "${p.value}")`);
+      }
+      if (summary.rowsSkipped > summary.problems.length) {
+        console.log(`  … ${fmt(summary.rowsSkipped - summary.problems.length)} more skipped rows not listed (--max-errors)`);
+      }
+    });
+
+  program
+    .command("validate")
+    .description("Check a dataset: schema, sort order, duplicate keys, quotes, dates, checksums, row counts")
+    .argument("<dir>", "dataset directory")
+    .option("--no-checksums", "skip recomputing sha256")
+    .option("--json", "print the report as JSON", false)
+    .action(async (dir: string, o) => {
+      const report = await validate(resolve(dir), { checksums: o.checksums });
+      if (o.json) console.log(JSON.stringify(report, null, 2));
+      else {
+        for (const p of report.problems) console.error(`${resolve(dir, p.file)}: ${p.message} [${p.kind}]`);
+        console.log(
+          `${report.ok ? "ok" : "FAILED"}: ${report.partitionsChecked} partitions, ${fmt(report.rowsChecked)} rows, ` +
+            `${fmt(report.bytesChecked)} bytes checked, ${report.problems.length} problem(s)`,
+        );
+      }
+      if (!report.ok) process.exitCode = 1;
+    });
+
+  program
+    .command("info")
+    .description("Summarize a dataset: source, tickers, dates, partitions, rows, size")
+    .argument("<dir>", "dataset directory")
+    .option("--json", "print JSON", false)
+    .action(async (dir: string, o) => {
+      const i = await info(resolve(dir));
+      if (o.json) {
+        console.log(JSON.stringify(i, null, 2));
+        return;
+      }
+      console.log(`dataset     ${i.name}`);
+      console.log(`directory   ${i.dir}`);
+      console.log(`source      ${Object.entries(i.source).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+      console.log(`dates       ${i.firstTradeDate ?? "-"} to ${i.lastTradeDate ?? "-"}`);
+      console.log(`partitions  ${i.partitions}   rows ${fmt(i.rows)}   size ${(i.bytes / 2 ** 20).toFixed(1)} MiB`);
+      for (const t of i.perTicker) {
+        console.log(`  ${t.ticker.padEnd(8)} ${t.firstTradeDate} to ${t.lastTradeDate}  ${t.partitions} partition(s)  ${fmt(t.rows)} rows`);
+      }
+    });
+
+  return program;
+}
+
+/** Runs the CLI; a user mistake prints one line and exits 1, never a stack trace. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    console.error(`aegis-data: error: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  }
+}
