@@ -1,0 +1,12 @@
+// Version strings recorded in manifests. GENERATOR_VERSION changes whenever the same options would
+// give different bytes (a model change), so a manifest says which model made its data.
+import { readFileSync } from "node:fs";
+
+export const GENERATOR_VERSION = "aegis-synth/1";
+
+/** This package's version, read from package.json (two levels up from src/synth and dist/synth). */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+  if (typeof pkg.version !== "string") throw new Error("@aegis-bt/data-tools package.json has no version");
+  return pkg.version;
+}
