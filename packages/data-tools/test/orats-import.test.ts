@@ -269,7 +269,7 @@ describe("importOrats: bad rows", () => {
       "trade date after expiry": 1,
       "wrong field count": 1,
     });
-    expect(summary.filled).toEqual({ cBidIv: 1, delta: 1, cVolu: 1, pOi: 1 });
+    expect(summary.filled).toEqual({ cBidIv: 1, cVolu: 1, pOi: 1 });
     const file = "orats_20230104_bad.csv";
     expect(summary.problems).toEqual(
       [
@@ -312,7 +312,7 @@ describe("importOrats: bad rows", () => {
     expect(spy[1]!.cVolu).toBe(bad.get("SPY|2023-01-04|2023-01-20|380")!.cVolu);
     expect(spy[1]!.cVolu).not.toBe(999999);
     // Empty IV and greek → 0; empty volume and open interest → 0; the rest as written.
-    expect(spy[2]).toMatchObject({ cBidIv: 0, delta: 0, cMidIv: 0.2101, gamma: 0.019548 });
+    expect(spy[2]).toMatchObject({ cBidIv: 0, delta: 0.371466, cMidIv: 0.2101, gamma: 0.019548 });
     expect(spy[3]).toMatchObject({ cVolu: 0, pOi: 0, cOi: 7070, pVolu: 90 });
     const qqq = partitionRows(read(out, "QQQ/2023.arrow"), "QQQ").filter((r) => r.tradeDate === "2023-01-04");
     expect(qqq.map((r) => r.strike)).toEqual([265, 275]); // 275 came with a quoted ticker

@@ -15,8 +15,8 @@
 // | strike                                              | skip "empty value"  | number else "not a number"; ≤ 0 → "non-positive strike" |
 // | stkPx, spot_px                                      | skip "empty price"  | number; ≤ 0 → "non-positive underlying price" |
 // | cBidPx, cAskPx, cValue, pBidPx, pAskPx, pValue      | skip "empty price"  | number; < 0 → "negative price"; bid > ask → "bid > ask" (reported on the bid) |
-// | yte, iRate, divRate                                 | skip "empty value"  | number                                     |
-// | c/p Bid/Mid/AskIv, smoothSmvVol, delta … rho        | 0, counted in `filled` | number                                  |
+// | yte, iRate, divRate, delta (selection needs it)     | skip "empty value"  | number                                     |
+// | c/p Bid/Mid/AskIv, smoothSmvVol, gamma … rho        | 0, counted in `filled` | number                                  |
 // | cVolu, cOi, pVolu, pOi                              | 0, counted in `filled` | number; fractional → "not an integer"; < 0 → "negative count"; > 2^31−1 → "out of range" |
 //
 // "number" means a plain decimal such as `-1.5`, `.25` or `2e-3` (surrounding blanks tolerated);
@@ -48,7 +48,7 @@ export const FLOAT_KIND: Record<FloatColumn, FloatKind> = {
   smvVol: "fill",
   iRate: "required",
   divRate: "required",
-  delta: "fill",
+  delta: "required",
   gamma: "fill",
   theta: "fill",
   vega: "fill",

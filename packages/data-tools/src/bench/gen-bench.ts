@@ -1,6 +1,6 @@
 // Generation benchmark: the 7-year spx-like SPX dataset (2017-01-03 … 2023-12-29, seed 1), about
 // 1760 trading days and 4 million rows. The bench runner passes a fresh (missing or empty) directory.
-import { generateDataset } from "../src/synth/index.js";
+import { generateDataset } from "../synth/index.js";
 
 export interface GenBenchResult {
   rows: number;

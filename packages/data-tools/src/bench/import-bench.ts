@@ -7,8 +7,8 @@
 import { createWriteStream, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { once } from "node:events";
-import { daysFromYmd, weekdayOfDays } from "../src/dates.js";
-import { importOrats } from "../src/orats/index.js";
+import { daysFromYmd, weekdayOfDays } from "../dates.js";
+import { importOrats } from "../orats/index.js";
 
 export const BENCH_HEADER =
   "ticker,cOpra,pOpra,stkPx,expirDate,yte,strike,cVolu,cOi,pVolu,pOi,cBidPx,cValue,cAskPx,pBidPx,pValue,pAskPx," +
