@@ -1,8 +1,8 @@
-// @aegis-bt/data-tools: synthetic ORATS-shaped datasets, ORATS CSV import, validation, manifests.
+// @aegis-bt/data-tools: synthetic ORATS-shaped datasets, ORATS CSV import and export, validation, manifests.
 export { generateDataset, GENERATOR_VERSION, PROFILES, tradingDays } from "./synth/index.js";
 export type { GenerateOptions, GenerateProgress, GenerateResult, Profile } from "./synth/index.js";
-export { importOrats } from "./orats/index.js";
-export type { ImportOptions, ImportProgress, ImportSummary, RowProblem } from "./orats/index.js";
+export { exportOratsCsv, importOrats } from "./orats/index.js";
+export type { ExportOptions, ExportProgress, ExportResult, ImportOptions, ImportProgress, ImportSummary, RowProblem } from "./orats/index.js";
 export { info, validate, prepareOutputDir } from "./datasets.js";
 export type { DatasetInfo, VerifyReport } from "./datasets.js";
 export { MANIFEST_FILE, readManifest, sha256File, type DatasetSource, type Manifest } from "./manifest.js";

@@ -3,9 +3,11 @@
 //! The crate knows nothing of Node or AWS: the `aegis-bt` binary (feature `cli`) and the napi
 //! addon (`packages/engine-node`) are thin shells around it.
 
+pub mod analytics;
 pub mod data;
 pub mod dates;
 pub mod error;
+pub mod scenario;
 #[cfg(test)]
 pub(crate) mod testkit;
 

@@ -55,6 +55,55 @@ export const FLOAT_KIND: Record<FloatColumn, FloatKind> = {
   rho: "fill",
 };
 
+/**
+ * ORATS' own "SMV Strikes" header, in ORATS' order: the 31 schema columns under their ORATS names
+ * plus eight the schema has no use for. The importer does not need it (it goes by name); the
+ * exporter writes it.
+ */
+export const ORATS_COLUMNS = [
+  "ticker",
+  "cOpra",
+  "pOpra",
+  "stkPx",
+  "expirDate",
+  "yte",
+  "strike",
+  "cVolu",
+  "cOi",
+  "pVolu",
+  "pOi",
+  "cBidPx",
+  "cValue",
+  "cAskPx",
+  "pBidPx",
+  "pValue",
+  "pAskPx",
+  "cBidIv",
+  "cMidIv",
+  "cAskIv",
+  "smoothSmvVol",
+  "pBidIv",
+  "pMidIv",
+  "pAskIv",
+  "iRate",
+  "divRate",
+  "residualRateData",
+  "delta",
+  "gamma",
+  "theta",
+  "vega",
+  "rho",
+  "phi",
+  "driftlessTheta",
+  "extVol",
+  "extCTheo",
+  "extPTheo",
+  "spot_px",
+  "trade_date",
+] as const;
+
+export type OratsColumn = (typeof ORATS_COLUMNS)[number];
+
 /** Header names accepted for a schema column, ORATS' own first; a column not listed goes by its schema name. */
 const ALIASES: Partial<Record<SchemaColumn, readonly string[]>> = {
   tradeDate: ["trade_date", "tradeDate"],

@@ -1,6 +1,7 @@
-// `import-orats` as a library: ORATS near-EOD "SMV Strikes" CSV files (plain or zipped) → the
-// project's Arrow dataset. The CLI wraps `importOrats`; the rules live in importer.ts (flow, memory
-// bound, open files, failure) and columns.ts (header mapping, per-cell rules for blanks and bad rows).
+// ORATS near-EOD "SMV Strikes" CSV files ↔ the project's Arrow dataset. Import: the CLI wraps
+// `importOrats`; the rules live in importer.ts (flow, memory bound, open files, failure) and columns.ts
+// (header mapping, per-cell rules for blanks and bad rows). Export (`exportOratsCsv`, export.ts and
+// export-line.ts) writes a dataset back as daily ORATS files that import to the same rows.
 export {
   CREATED_BY,
   IMPORTER,
@@ -12,4 +13,6 @@ export {
   type ImportSummary,
   type RowProblem,
 } from "./importer.js";
-export { FLOAT_KIND, headerNamesOf, type SchemaColumn } from "./columns.js";
+export { FLOAT_KIND, ORATS_COLUMNS, headerNamesOf, type OratsColumn, type SchemaColumn } from "./columns.js";
+export { exportOratsCsv, type ExportOptions, type ExportProgress, type ExportResult } from "./export.js";
+export { ORATS_DECIMALS, ORATS_HEADER, formatNumber, formatOratsDate, opraSymbol, type NumberStyle } from "./export-line.js";

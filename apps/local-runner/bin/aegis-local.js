@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// Entry shim: the CLI lives in dist/ after `npm run build`.
+import("../dist/cli.js").then((m) => m.main(process.argv));

@@ -1,0 +1,44 @@
+// The report's stylesheet, inlined into the page: system fonts only, print-friendly, and a
+// single-column layout below 1200 px.
+import { EQUITY, GAIN, GRID_LINE, INK, INK_MUTED, LOSS } from "./charts/theme.js";
+
+export const STYLES = `
+*,*::before,*::after{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;background:#f3f4f6;color:${INK};font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;font-variant-numeric:tabular-nums}
+.report{max-width:1240px;margin:0 auto;padding:28px 24px 40px}
+header{border-bottom:3px solid ${EQUITY};padding-bottom:16px;margin-bottom:20px}
+header .eyebrow{margin:0;color:${INK_MUTED};font-size:12px;letter-spacing:.08em;text-transform:uppercase}
+h1{margin:4px 0 6px;font-size:26px;font-weight:650;line-height:1.2;overflow-wrap:anywhere}
+header dl{display:flex;flex-wrap:wrap;gap:6px 28px;margin:8px 0 0}
+header dl div{display:flex;gap:8px;align-items:baseline}
+header dt{color:${INK_MUTED};font-size:12px;text-transform:uppercase;letter-spacing:.05em}
+header dd{margin:0;font-weight:600}
+code{font:12.5px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#e9ecef;border-radius:4px;padding:1px 5px}
+.kpis{display:grid;grid-template-columns:repeat(6,minmax(0,1fr));gap:12px;margin:0 0 20px;padding:0;list-style:none}
+.kpis li{background:#fff;border:1px solid ${GRID_LINE};border-radius:8px;padding:12px 14px}
+.kpis .label{display:block;color:${INK_MUTED};font-size:12px}
+.kpis .value{display:block;font-size:20px;font-weight:650;margin-top:2px}
+.pos{color:${GAIN}}.neg{color:${LOSS}}
+.layout{display:grid;grid-template-columns:minmax(0,1fr) 340px;gap:20px;align-items:start}
+.charts{display:grid;gap:16px;min-width:0}
+figure{margin:0;background:#fff;border:1px solid ${GRID_LINE};border-radius:8px;padding:14px 16px 10px;min-width:0}
+figcaption{margin:0 0 8px;font-size:13px;color:${INK_MUTED}}
+figcaption strong{display:block;color:${INK};font-size:15px;font-weight:650}
+figure svg{display:block;width:100%;height:auto;max-width:100%}
+.empty{margin:24px 0;color:${INK_MUTED};text-align:center}
+aside{display:grid;gap:16px}
+table.kv{width:100%;border-collapse:collapse;background:#fff;border:1px solid ${GRID_LINE};border-radius:8px;overflow:hidden}
+table.kv caption{text-align:left;font-size:15px;font-weight:650;padding:0 0 8px}
+table.kv th,table.kv td{padding:6px 14px;border-top:1px solid ${GRID_LINE};font-size:13px}
+table.kv th{text-align:left;font-weight:400;color:${INK_MUTED}}
+table.kv td{text-align:right;font-weight:600;white-space:nowrap}
+table.kv tr.group th{background:#f8fafc;color:${INK};font-weight:650;font-size:12px;text-transform:uppercase;letter-spacing:.05em}
+table.kv tr.flag td{color:#b45309}
+details{margin-top:20px;background:#fff;border:1px solid ${GRID_LINE};border-radius:8px;padding:12px 16px}
+details summary{cursor:pointer;font-weight:650}
+details pre{margin:12px 0 0;overflow:auto;font:12.5px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:pre}
+footer{margin-top:24px;color:${INK_MUTED};font-size:12px}
+@media (max-width:1200px){.layout{grid-template-columns:minmax(0,1fr)}.kpis{grid-template-columns:repeat(3,minmax(0,1fr))}}
+@media print{body{background:#fff}.report{padding:0}figure,table.kv,.kpis li{break-inside:avoid}}
+`;

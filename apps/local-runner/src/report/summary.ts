@@ -1,0 +1,118 @@
+// The typed shape of summary.json (docs/results.md) and its validation. Float metrics may be null:
+// the engine writes null where a ratio is undefined (profit factor without a loss, NaN, ±∞).
+
+/** The metrics of a run, as defined in docs/results.md (daily returns, 252 trading days a year). */
+export interface Metrics {
+  total_return: number | null;
+  cagr: number | null;
+  annual_volatility: number | null;
+  sharpe: number | null;
+  sortino: number | null;
+  max_drawdown: number | null;
+  /** Trading days. */
+  max_drawdown_days: number;
+  calmar: number | null;
+  win_rate: number | null;
+  profit_factor: number | null;
+  average_win: number | null;
+  average_loss: number | null;
+  expectancy: number | null;
+  trade_count: number;
+  average_days_in_trade: number | null;
+  time_in_market: number | null;
+  skew: number | null;
+  kurtosis: number | null;
+  var_95: number | null;
+  cvar_95: number | null;
+}
+
+export type MetricName = keyof Metrics;
+
+/** Every metric of the contract, in the contract's order. */
+export const METRIC_NAMES: readonly MetricName[] = [
+  "total_return", "cagr", "annual_volatility", "sharpe", "sortino", "max_drawdown", "max_drawdown_days",
+  "calmar", "win_rate", "profit_factor", "average_win", "average_loss", "expectancy", "trade_count",
+  "average_days_in_trade", "time_in_market", "skew", "kurtosis", "var_95", "cvar_95",
+];
+
+const COUNT_METRICS: ReadonlySet<MetricName> = new Set(["max_drawdown_days", "trade_count"]);
+
+/** Why candidate entries were skipped, counted per reason. */
+export interface EntriesSkipped {
+  max_open: number;
+  no_expiry: number;
+  no_strike: number;
+  min_credit: number;
+  iv_rank: number;
+  size_zero: number;
+  missing_quote: number;
+}
+
+export const ENTRY_SKIP_REASONS: readonly (keyof EntriesSkipped)[] = [
+  "max_open", "no_expiry", "no_strike", "min_credit", "iv_rank", "size_zero", "missing_quote",
+];
+
+/** Counters the engine keeps about data gaps and decisions it could not carry out. */
+export interface Diagnostics {
+  quotes_missing: number;
+  exits_deferred: number;
+  positions_opened: number;
+  positions_closed: number;
+  entries_skipped: EntriesSkipped;
+}
+
+/** The content of summary.json. Fields a newer engine adds are kept (and shown) but not typed. */
+export interface Summary {
+  scenario: string;
+  /** First trading day, `YYYY-MM-DD`. */
+  start: string;
+  /** Last trading day, `YYYY-MM-DD`. */
+  end: string;
+  trading_days: number;
+  capital: number;
+  final_equity: number;
+  metrics: Metrics;
+  diagnostics: Diagnostics;
+}
+
+type Json = Record<string, unknown>;
+
+/** Checks that `value` (parsed JSON) has the contract's shape; throws describing the first problem. */
+export function parseSummary(value: unknown): Summary {
+  const root = object(value, "the document");
+  string(root, "scenario");
+  string(root, "start");
+  string(root, "end");
+  for (const key of ["trading_days", "capital", "final_equity"]) number(root, key);
+  const metrics = object(root["metrics"], "`metrics`");
+  for (const name of METRIC_NAMES) {
+    if (COUNT_METRICS.has(name)) number(metrics, name, "metrics.");
+    else if (metrics[name] !== null && typeof metrics[name] !== "number") {
+      throw new Error(`\`metrics.${name}\` should be a number or null, found ${describe(metrics[name])}`);
+    }
+  }
+  const diagnostics = object(root["diagnostics"], "`diagnostics`");
+  for (const key of ["quotes_missing", "exits_deferred", "positions_opened", "positions_closed"]) number(diagnostics, key, "diagnostics.");
+  const skipped = object(diagnostics["entries_skipped"], "`diagnostics.entries_skipped`");
+  for (const reason of ENTRY_SKIP_REASONS) number(skipped, reason, "diagnostics.entries_skipped.");
+  return root as unknown as Summary;
+}
+
+function object(value: unknown, what: string): Json {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`${what} should be an object, found ${describe(value)}`);
+  return value as Json;
+}
+
+function string(parent: Json, key: string): void {
+  if (typeof parent[key] !== "string") throw new Error(`\`${key}\` should be a string, found ${describe(parent[key])}`);
+}
+
+function number(parent: Json, key: string, path = ""): void {
+  if (typeof parent[key] !== "number") throw new Error(`\`${path}${key}\` should be a number, found ${describe(parent[key])}`);
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  return Array.isArray(value) ? "an array" : typeof value;
+}

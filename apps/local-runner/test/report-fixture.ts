@@ -1,0 +1,176 @@
+// Builds a small results directory exactly as docs/results.md describes it (Arrow IPC file format,
+// Date32/Int32/Float64/Utf8 columns), with deterministic made-up numbers, for the report tests.
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DateDay, Float64, Int32, makeData, makeVector, Table, tableToIPC, Utf8, vectorFromArray, type Vector } from "apache-arrow";
+import type { Summary } from "../src/report/index.js";
+
+const DAY_MS = 86_400_000;
+
+export interface FixtureOptions {
+  /** First calendar day (the first weekday on or after it is the first trading day). */
+  start?: string;
+  tradingDays?: number;
+  positions?: number;
+  /** Applied to the summary.json written (metrics merged key by key). */
+  summary?: Partial<Omit<Summary, "metrics">> & { metrics?: Partial<Summary["metrics"]> };
+}
+
+export interface Fixture {
+  dir: string;
+  summary: Summary;
+}
+
+/** A seeded generator of numbers in [0, 1) (xorshift32), so fixtures are the same on every run. */
+function random(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 4_294_967_296;
+  };
+}
+
+export function date32(days: readonly number[]): Vector {
+  return makeVector(makeData({ type: new DateDay(), length: days.length, nullCount: 0, data: Int32Array.from(days) }));
+}
+
+export function int32(values: readonly number[]): Vector<Int32> {
+  return makeVector(Int32Array.from(values));
+}
+
+export function float64(values: readonly number[]): Vector<Float64> {
+  return makeVector(Float64Array.from(values));
+}
+
+export function utf8(values: readonly string[]): Vector<Utf8> {
+  return vectorFromArray(values, new Utf8());
+}
+
+/** Writes summary.json, equity.arrow and trades.arrow into a new temporary directory. */
+export async function writeFixture(opts: FixtureOptions = {}): Promise<Fixture> {
+  const dir = await mkdtemp(join(tmpdir(), "aegis-report-"));
+  const next = random(20240229);
+  const capital = 100_000;
+
+  const days: number[] = [];
+  for (let d = Date.parse(`${opts.start ?? "2022-11-01"}T00:00:00Z`) / DAY_MS; days.length < (opts.tradingDays ?? 340); d += 1) {
+    const weekday = new Date(d * DAY_MS).getUTCDay();
+    if (weekday !== 0 && weekday !== 6) days.push(d);
+  }
+  const equity: number[] = [];
+  const drawdown: number[] = [];
+  const dailyReturn: number[] = [];
+  let peak = capital;
+  for (let i = 0; i < days.length; i += 1) {
+    const shock = next() < 0.015 ? -0.015 * next() - 0.005 : (next() - 0.47) * 0.009;
+    const value = i === 0 ? capital : (equity[i - 1] as number) * (1 + shock);
+    equity.push(value);
+    dailyReturn.push(i === 0 ? 0 : value / (equity[i - 1] as number) - 1);
+    peak = Math.max(peak, value);
+    drawdown.push(value / peak - 1);
+  }
+  const positionsValue = equity.map((_, i) => (i % 7 === 0 ? 0 : -1_000 - 500 * next()));
+  const equityTable = new Table({
+    date: date32(days),
+    equity: float64(equity),
+    cash: float64(equity.map((e, i) => e - (positionsValue[i] as number))),
+    positions_value: float64(positionsValue),
+    daily_return: float64(dailyReturn),
+    drawdown: float64(drawdown),
+    open_positions: int32(days.map((_, i) => (i % 7 === 0 ? 0 : 1 + (i % 3)))),
+    delta_dollars: float64(days.map(() => 20_000 * next())),
+    gamma_dollars: float64(days.map(() => -300 * next())),
+    theta_dollars: float64(days.map(() => 40 * next())),
+    vega_dollars: float64(days.map(() => -500 * next())),
+  });
+
+  const trades = tradeRows(days, opts.positions ?? 40, next);
+  const tradesTable = new Table({
+    position_id: int32(trades.map((t) => t.positionId)),
+    leg: int32(trades.map((t) => t.leg)),
+    ticker: utf8(trades.map(() => "SPX")),
+    action: utf8(trades.map((t) => t.action)),
+    date: date32(trades.map((t) => t.day)),
+    expiry: date32(trades.map((t) => t.expiry)),
+    strike: float64(trades.map((t) => t.strike)),
+    right: utf8(trades.map(() => "put")),
+    quantity: int32(trades.map((t) => t.quantity)),
+    price: float64(trades.map((t) => t.price)),
+    fees: float64(trades.map((t) => t.fees)),
+    reason: utf8(trades.map((t) => t.reason)),
+    underlying_price: float64(trades.map(() => 4_000 + 200 * next())),
+    pnl: float64(trades.map((t) => t.pnl)),
+  });
+
+  const last = equity[equity.length - 1] as number;
+  const summary: Summary = {
+    scenario: "spx-short-put-30d",
+    start: isoDay(days[0] as number),
+    end: isoDay(days[days.length - 1] as number),
+    trading_days: days.length,
+    capital,
+    final_equity: last,
+    ...opts.summary,
+    metrics: {
+      total_return: last / capital - 1, cagr: 0.0397, annual_volatility: 0.081, sharpe: 0.52, sortino: 0.61,
+      max_drawdown: Math.min(...drawdown), max_drawdown_days: 211, calmar: 0.28, win_rate: 0.81, profit_factor: 1.6,
+      average_win: 412, average_loss: -1090, expectancy: 126, trade_count: opts.positions ?? 40, average_days_in_trade: 21.4,
+      time_in_market: 0.93, skew: -2.1, kurtosis: 14.2, var_95: -0.011, cvar_95: -0.024,
+      ...opts.summary?.metrics,
+    },
+    diagnostics: opts.summary?.diagnostics ?? {
+      quotes_missing: 0, exits_deferred: 3, positions_opened: opts.positions ?? 40, positions_closed: opts.positions ?? 40,
+      entries_skipped: { max_open: 10, no_expiry: 0, no_strike: 2, min_credit: 0, iv_rank: 0, size_zero: 0, missing_quote: 0 },
+    },
+  };
+
+  await writeFile(join(dir, "summary.json"), JSON.stringify(summary, null, 2));
+  await writeFile(join(dir, "equity.arrow"), tableToIPC(equityTable, "file"));
+  await writeFile(join(dir, "trades.arrow"), tableToIPC(tradesTable, "file"));
+  return { dir, summary };
+}
+
+interface TradeRow {
+  positionId: number;
+  leg: number;
+  action: "open" | "close";
+  day: number;
+  expiry: number;
+  strike: number;
+  quantity: number;
+  price: number;
+  fees: number;
+  reason: string;
+  pnl: number;
+}
+
+/** Short put spreads (leg 0 sold, leg 1 bought), mostly small winners and a few large losers. */
+function tradeRows(days: readonly number[], positions: number, next: () => number): TradeRow[] {
+  const rows: TradeRow[] = [];
+  const stride = Math.max(1, Math.floor((days.length - 25) / positions));
+  for (let p = 0; p < positions; p += 1) {
+    const open = days[Math.min(days.length - 1, p * stride)] as number;
+    const close = days[Math.min(days.length - 1, p * stride + 15)] as number;
+    const expiry = open + 30;
+    const loser = next() < 0.18;
+    const credit = 2 + 3 * next();
+    const closePrice = loser ? credit * (2 + 2 * next()) : credit * 0.4 * next();
+    const reason = loser ? "stop_loss" : "profit_target";
+    for (const [leg, quantity, strike, scale] of [[0, -2, 3900, 1], [1, 2, 3850, 0.4]] as const) {
+      const openPrice = credit * scale;
+      const exitPrice = closePrice * scale;
+      rows.push({ positionId: p + 1, leg, action: "open", day: open, expiry, strike, quantity, price: openPrice, fees: 1.3, reason: "entry", pnl: 0 });
+      rows.push({ positionId: p + 1, leg, action: "close", day: close, expiry, strike, quantity: -quantity, price: exitPrice, fees: 1.3, reason, pnl: (exitPrice - openPrice) * quantity * 100 });
+    }
+  }
+  return rows;
+}
+
+function isoDay(days: number): string {
+  return new Date(days * DAY_MS).toISOString().slice(0, 10);
+}

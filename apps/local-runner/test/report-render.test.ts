@@ -1,0 +1,168 @@
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Table, tableToIPC } from "apache-arrow";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadResults, METRIC_NAMES, renderReport, ResultsFileError, writeReport } from "../src/report/index.js";
+import { float64, writeFixture, type Fixture } from "./report-fixture.js";
+
+const FIGURES = ["chart-equity", "chart-drawdown", "chart-monthly", "chart-pnl"];
+const SCENARIO_TEXT = 'name: spx-short-put-30d\nnote: "<script>alert(1)</script>" & more\n';
+
+const dirs: string[] = [];
+async function fixture(opts?: Parameters<typeof writeFixture>[0]): Promise<Fixture> {
+  const f = await writeFixture(opts);
+  dirs.push(f.dir);
+  return f;
+}
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+function figureHtml(html: string, id: string): string {
+  const match = new RegExp(`<figure id="${id}">([\\s\\S]*?)</figure>`).exec(html);
+  expect(match, `figure #${id}`).not.toBeNull();
+  return match?.[1] ?? "";
+}
+
+describe("renderReport", () => {
+  let html = "";
+  let fx: Fixture;
+  beforeAll(async () => {
+    fx = await fixture({ summary: { metrics: { profit_factor: null } } });
+    html = renderReport(await loadResults(fx.dir), { title: "Short put, 30 DTE", scenarioText: SCENARIO_TEXT });
+  });
+
+  it("is one complete HTML page", () => {
+    expect(html.startsWith("<!doctype html>")).toBe(true);
+    expect(html.trimEnd().endsWith("</html>")).toBe(true);
+    expect(html).toContain("<title>Short put, 30 DTE · backtest report</title>");
+  });
+
+  it("has a header with the scenario, the span and capital → final equity", () => {
+    const header = /<header>[\s\S]*<\/header>/.exec(html)?.[0] ?? "";
+    expect(header).toContain("<h1>Short put, 30 DTE</h1>");
+    expect(header).toContain("<code>spx-short-put-30d</code>");
+    expect(header).toContain(`${fx.summary.start} → ${fx.summary.end} · 340 trading days`);
+    expect(header).toMatch(/\$100,000\.00 → \$[\d,]+\.\d\d/);
+  });
+
+  it("has the four charts as inline SVG, each in a captioned figure", () => {
+    for (const id of FIGURES) {
+      const figure = figureHtml(html, id);
+      expect(figure, id).toMatch(/<figcaption>[\s\S]+<\/figcaption>/);
+      expect(figure, id).toMatch(/<svg [^>]*viewBox="0 0 \d+ \d+"/);
+      expect(figure, id).toContain("<path");
+    }
+  });
+
+  it("labels the monthly heatmap cells with their returns", () => {
+    const monthly = figureHtml(html, "chart-monthly");
+    expect(monthly).toContain(">Jan<");
+    expect(monthly).toContain(">2023<");
+    expect(monthly.match(/>[+-]?\d+\.\d%</g)?.length).toBeGreaterThanOrEqual(12);
+  });
+
+  it("shows every metric, formatted, and null as a dash", () => {
+    for (const name of METRIC_NAMES) expect(html).toContain(`<tr data-metric="${name}">`);
+    const row = (name: string): string => new RegExp(`<tr data-metric="${name}">(.*?)</tr>`).exec(html)?.[1] ?? "";
+    expect(row("profit_factor")).toBe('<th scope="row">Profit factor</th><td>—</td>');
+    expect(row("sharpe")).toBe('<th scope="row">Sharpe ratio</th><td>0.52</td>');
+    expect(row("win_rate")).toBe('<th scope="row">Win rate</th><td>81.00%</td>');
+    expect(row("average_loss")).toBe('<th scope="row">Average loss</th><td>-$1,090.00</td>');
+    expect(row("trade_count")).toBe('<th scope="row">Trades</th><td>40</td>');
+    expect(row("max_drawdown_days")).toBe('<th scope="row">Longest drawdown</th><td>211 trading days</td>');
+    expect(row("average_days_in_trade")).toBe('<th scope="row">Average time in trade</th><td>21.4 days</td>');
+    expect(row("cvar_95")).toBe('<th scope="row">Daily CVaR 95%</th><td>-2.40%</td>');
+  });
+
+  it("shows the diagnostics, nested counters flattened", () => {
+    const table = /<table id="diagnostics"[\s\S]*?<\/table>/.exec(html)?.[0] ?? "";
+    expect(table).toContain("<th scope=\"row\">Exits deferred</th><td>3</td>");
+    expect(table).toContain("<th scope=\"row\">Entries skipped: max open</th><td>10</td>");
+    expect(table).toContain("<th scope=\"row\">Positions closed</th><td>40</td>");
+  });
+
+  it("escapes the scenario text", () => {
+    expect(html).not.toMatch(/<script/i);
+    expect(html).toContain("<details id=\"scenario\"><summary>Scenario</summary><pre>name: spx-short-put-30d\nnote: &quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot; &amp; more\n</pre></details>");
+  });
+
+  it("loads nothing from anywhere: no URLs but the SVG namespaces, no scripts, no external resources", () => {
+    const withoutNamespaces = html
+      .replaceAll('xmlns="http://www.w3.org/2000/svg"', "")
+      .replaceAll('xmlns:xlink="http://www.w3.org/1999/xlink"', "");
+    expect(withoutNamespaces).not.toMatch(/https?:\/\//i);
+    expect(html).not.toMatch(/<(script|link|iframe|img|object|embed)\b/i);
+    expect(html).not.toMatch(/\b(src|href)\s*=|url\((?!#)|@import/i); // url(#clip) points inside the page
+  });
+
+  it("leaves the scenario block out without scenario text, and titles the page with the scenario", async () => {
+    const page = renderReport(await loadResults(fx.dir));
+    expect(page).not.toContain("<details");
+    expect(page).toContain("<h1>spx-short-put-30d</h1>");
+  });
+
+  it("renders a run without trades, an empty histogram saying so", async () => {
+    const f = await fixture({ positions: 0 });
+    const page = renderReport(await loadResults(f.dir));
+    expect(figureHtml(page, "chart-pnl")).toContain("No data.");
+    expect(figureHtml(page, "chart-equity")).toContain("<svg");
+  });
+});
+
+describe("loadResults", () => {
+  it("reads the summary and both tables", async () => {
+    const f = await fixture();
+    const results = await loadResults(f.dir);
+    expect(results.summary).toEqual(f.summary);
+    expect(results.equity.numRows).toBe(340);
+    expect(results.trades.numRows).toBe(160);
+  });
+
+  it.each(["summary.json", "equity.arrow", "trades.arrow"])("names a missing %s", async (file) => {
+    const f = await fixture();
+    await rm(join(f.dir, file));
+    const error = await loadResults(f.dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResultsFileError);
+    expect((error as ResultsFileError).file).toBe(join(f.dir, file));
+    expect((error as Error).message).toBe(`${join(f.dir, file)}: missing (is this a results directory of a finished run?)`);
+  });
+
+  it("names a file that is not Arrow", async () => {
+    const f = await fixture();
+    await writeFile(join(f.dir, "trades.arrow"), "position_id,leg\n1,0\n");
+    await expect(loadResults(f.dir)).rejects.toThrow(`${join(f.dir, "trades.arrow")}: not a readable Arrow IPC file`);
+  });
+
+  it("names a file with a mistyped or missing column", async () => {
+    const f = await fixture();
+    const equity = join(f.dir, "equity.arrow");
+    await writeFile(equity, tableToIPC(new Table({ date: float64([1, 2]) }), "file"));
+    await expect(loadResults(f.dir)).rejects.toThrow(`${equity}: malformed: column \`date\` should be Date32, found Float64`);
+    await writeFile(equity, new Uint8Array(0));
+    await expect(loadResults(f.dir)).rejects.toThrow(`${equity}: malformed: missing column \`date\` (Date32)`);
+  });
+
+  it("names a summary.json that is not JSON or misses a field", async () => {
+    const f = await fixture();
+    const summary = join(f.dir, "summary.json");
+    await writeFile(summary, "{ not json");
+    await expect(loadResults(f.dir)).rejects.toThrow(`${summary}: not valid JSON`);
+    const { metrics: _metrics, ...rest } = JSON.parse(await readFile(join((await fixture()).dir, "summary.json"), "utf8")) as Record<string, unknown>;
+    await writeFile(summary, JSON.stringify(rest));
+    await expect(loadResults(f.dir)).rejects.toThrow(`${summary}: malformed summary: \`metrics\` should be an object, found nothing`);
+    await writeFile(summary, JSON.stringify({ ...rest, metrics: { ...f.summary.metrics, sharpe: "high" } }));
+    await expect(loadResults(f.dir)).rejects.toThrow("`metrics.sharpe` should be a number or null, found string");
+  });
+});
+
+describe("writeReport", () => {
+  it("writes report.html into the results directory and returns its path", async () => {
+    const f = await fixture();
+    const path = await writeReport(f.dir, { title: "T" });
+    expect(path).toBe(join(f.dir, "report.html"));
+    const html = await readFile(path, "utf8");
+    expect(html).toContain("<h1>T</h1>");
+    for (const id of FIGURES) expect(html).toContain(`<figure id="${id}">`);
+  });
+});

@@ -1,0 +1,83 @@
+//! Performance metrics for `summary.json` (see docs/results.md).
+//!
+//! Each metric is one [`Metric`] impl in [`statistics`]; [`compute`] runs them
+//! all into [`Metrics`], whose field order is the key order of the JSON.
+//!
+//! Conventions shared by every metric:
+//! - 252 trading days a year, risk-free rate 0.
+//! - Return statistics use the daily returns after the first day (the first
+//!   day's 0 is a placeholder, see [`MetricInput::return_sample`]).
+//! - Undefined values (empty series, too few points, zero variance, a ratio
+//!   with a zero denominator the spec does not pin) are `None` → JSON `null`;
+//!   NaN and ±∞ are never emitted.
+//! - Determinism: sums run in index order on one thread; no hashing, no
+//!   parallelism, so the same input always gives bit-identical output.
+
+mod drawdown;
+mod input;
+mod metric;
+pub mod statistics;
+mod stats;
+#[cfg(test)]
+mod test_util;
+
+pub use drawdown::drawdown_series;
+pub use input::{ClosedTrade, MetricInput};
+pub use metric::Metric;
+pub use stats::TRADING_DAYS_PER_YEAR;
+
+use statistics::*;
+
+/// The `metrics` object of `summary.json`, fields in key order.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Metrics {
+    pub total_return: Option<f64>,
+    pub cagr: Option<f64>,
+    pub annual_volatility: Option<f64>,
+    pub sharpe: Option<f64>,
+    pub sortino: Option<f64>,
+    pub max_drawdown: Option<f64>,
+    pub max_drawdown_days: Option<u64>,
+    pub calmar: Option<f64>,
+    pub win_rate: Option<f64>,
+    pub profit_factor: Option<f64>,
+    pub average_win: Option<f64>,
+    pub average_loss: Option<f64>,
+    pub expectancy: Option<f64>,
+    pub trade_count: u64,
+    pub average_days_in_trade: Option<f64>,
+    pub time_in_market: Option<f64>,
+    pub skew: Option<f64>,
+    pub kurtosis: Option<f64>,
+    pub var_95: Option<f64>,
+    pub cvar_95: Option<f64>,
+}
+
+/// Computes every metric of the run.
+pub fn compute(input: &MetricInput<'_>) -> Metrics {
+    Metrics {
+        total_return: TotalReturn::compute(input),
+        cagr: Cagr::compute(input),
+        annual_volatility: AnnualVolatility::compute(input),
+        sharpe: Sharpe::compute(input),
+        sortino: Sortino::compute(input),
+        max_drawdown: MaxDrawdown::compute(input),
+        max_drawdown_days: MaxDrawdownDays::compute(input),
+        calmar: Calmar::compute(input),
+        win_rate: WinRate::compute(input),
+        profit_factor: ProfitFactor::compute(input),
+        average_win: AverageWin::compute(input),
+        average_loss: AverageLoss::compute(input),
+        expectancy: Expectancy::compute(input),
+        trade_count: TradeCount::compute(input),
+        average_days_in_trade: AverageDaysInTrade::compute(input),
+        time_in_market: TimeInMarket::compute(input),
+        skew: Skew::compute(input),
+        kurtosis: Kurtosis::compute(input),
+        var_95: Var95::compute(input),
+        cvar_95: Cvar95::compute(input),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,43 @@
+//! One file per metric, each a [`Metric`](super::metric::Metric) impl.
+
+pub mod annual_volatility;
+pub mod average_days_in_trade;
+pub mod average_loss;
+pub mod average_win;
+pub mod cagr;
+pub mod calmar;
+pub mod cvar_95;
+pub mod expectancy;
+pub mod kurtosis;
+pub mod max_drawdown;
+pub mod max_drawdown_days;
+pub mod profit_factor;
+pub mod sharpe;
+pub mod skew;
+pub mod sortino;
+pub mod time_in_market;
+pub mod total_return;
+pub mod trade_count;
+pub mod var_95;
+pub mod win_rate;
+
+pub use annual_volatility::AnnualVolatility;
+pub use average_days_in_trade::AverageDaysInTrade;
+pub use average_loss::AverageLoss;
+pub use average_win::AverageWin;
+pub use cagr::Cagr;
+pub use calmar::Calmar;
+pub use cvar_95::Cvar95;
+pub use expectancy::Expectancy;
+pub use kurtosis::Kurtosis;
+pub use max_drawdown::MaxDrawdown;
+pub use max_drawdown_days::MaxDrawdownDays;
+pub use profit_factor::ProfitFactor;
+pub use sharpe::Sharpe;
+pub use skew::Skew;
+pub use sortino::Sortino;
+pub use time_in_market::TimeInMarket;
+pub use total_return::TotalReturn;
+pub use trade_count::TradeCount;
+pub use var_95::Var95;
+pub use win_rate::WinRate;

@@ -1,0 +1,482 @@
+//! The scenario: what to backtest, defined once here (serde, unknown keys rejected). YAML or JSON.
+//! A JSON Schema is generated from these types (`aegis-bt schema`) for editors and for the
+//! TypeScript types. Every entry point validates through [`parse`], so all give the same errors,
+//! each naming the field path and its line and column. docs/scenario.md documents every field.
+
+mod parse;
+pub mod templates;
+pub mod values;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use parse::{ScenarioError, parse, parse_file};
+use values::{AtLeastOne, Finite, IsoDate, Moneyness, NonNegative, Positive, Ticker, UnitClosed, UnitOpen};
+
+pub use crate::data::Right;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// A short name; results and reports carry it.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub data: DataSpec,
+    /// Starting cash, in dollars.
+    #[serde(default = "default_capital")]
+    pub capital: Positive,
+    pub strategy: Strategy,
+    #[serde(default)]
+    pub costs: Costs,
+    /// Where a remote run executes (used by `aegis-launch`; ignored locally).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Resources>,
+}
+
+fn default_capital() -> Positive {
+    Positive(100_000.0)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, try_from = "RawDataSpec")]
+pub struct DataSpec {
+    /// The dataset's name: a directory `<data root>/<dataset>` holding `manifest.json`.
+    pub dataset: String,
+    /// Underlyings to trade, each independently, in one portfolio.
+    pub tickers: Vec<Ticker>,
+    /// First trading day of the backtest (inclusive).
+    pub start: IsoDate,
+    /// Last trading day of the backtest (inclusive); open positions are closed that day.
+    pub end: IsoDate,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct RawDataSpec {
+    dataset: String,
+    tickers: Vec<Ticker>,
+    start: IsoDate,
+    end: IsoDate,
+}
+
+impl TryFrom<RawDataSpec> for DataSpec {
+    type Error = String;
+    fn try_from(r: RawDataSpec) -> Result<Self, String> {
+        if r.dataset.trim().is_empty() {
+            return Err("dataset: must name a dataset".into());
+        }
+        if r.tickers.is_empty() {
+            return Err("tickers: list at least one ticker".into());
+        }
+        if r.start > r.end {
+            return Err(format!("start {} is after end {}", r.start, r.end));
+        }
+        Ok(DataSpec { dataset: r.dataset, tickers: r.tickers, start: r.start, end: r.end })
+    }
+}
+
+/// A target inside an optional `[min, max]` window. Selection keeps candidates inside the window
+/// and takes the one nearest the target.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, bound(deserialize = "T: Deserialize<'de>"))]
+pub struct Window<T> {
+    pub target: T,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<T>,
+}
+
+impl<T: PartialOrd + Copy + std::fmt::Debug> Window<T> {
+    /// Checks `min ≤ target ≤ max`.
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(min) = self.min
+            && min > self.target
+        {
+            return Err(format!("min {min:?} is above target {:?}", self.target));
+        }
+        if let Some(max) = self.max
+            && max < self.target
+        {
+            return Err(format!("max {max:?} is below target {:?}", self.target));
+        }
+        Ok(())
+    }
+}
+
+/// Days to expiry: calendar days from the trade date to the expiration.
+pub type DteWindow = Window<u32>;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, try_from = "RawStrategy")]
+pub struct Strategy {
+    /// A named structure that expands to legs (give this or `legs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<templates::Template>,
+    /// Hand-written legs (give this or `template`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub legs: Vec<LegSpec>,
+    #[serde(default)]
+    pub entry: Entry,
+    #[serde(default)]
+    pub exit: Exit,
+    #[serde(default)]
+    pub sizing: Sizing,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct RawStrategy {
+    #[serde(default)]
+    template: Option<templates::Template>,
+    #[serde(default)]
+    legs: Vec<LegSpec>,
+    #[serde(default)]
+    entry: Entry,
+    #[serde(default)]
+    exit: Exit,
+    #[serde(default)]
+    sizing: Sizing,
+}
+
+impl TryFrom<RawStrategy> for Strategy {
+    type Error = String;
+    fn try_from(r: RawStrategy) -> Result<Self, String> {
+        match (&r.template, r.legs.is_empty()) {
+            (Some(_), false) => return Err("give either `template` or `legs`, not both".into()),
+            (None, true) => return Err("give a `template` or at least one leg in `legs`".into()),
+            _ => {}
+        }
+        let s = Strategy { template: r.template, legs: r.legs, entry: r.entry, exit: r.exit, sizing: r.sizing };
+        let legs = s.resolved_legs();
+        check_legs(&legs)?;
+        Ok(s)
+    }
+}
+
+impl Strategy {
+    /// The legs to trade: the template's expansion or the hand-written legs.
+    pub fn resolved_legs(&self) -> Vec<LegSpec> {
+        match &self.template {
+            Some(t) => t.expand(),
+            None => self.legs.clone(),
+        }
+    }
+}
+
+/// Cross-leg rules: every leg finds an expiry and a strike; offsets point at earlier legs.
+fn check_legs(legs: &[LegSpec]) -> Result<(), String> {
+    for (i, leg) in legs.iter().enumerate() {
+        let at = |m: String| format!("legs[{i}]: {m}");
+        let ways =
+            usize::from(leg.delta.is_some()) + usize::from(leg.otm_pct.is_some()) + usize::from(leg.offset.is_some());
+        if ways != 1 {
+            return Err(at("choose the strike by exactly one of `delta`, `otm_pct` or `offset`".into()));
+        }
+        if let Some(o) = &leg.offset
+            && o.leg >= i
+        {
+            return Err(at(format!("offset.leg {} must name an earlier leg (0..{i})", o.leg)));
+        }
+        if leg.dte.is_none() && leg.offset.is_none() {
+            return Err(at("give `dte` (an offset leg may share its reference leg's expiry instead)".into()));
+        }
+        if let Some(w) = &leg.dte {
+            w.check().map_err(|m| at(format!("dte: {m}")))?;
+        }
+        if let Some(w) = &leg.delta {
+            w.check().map_err(|m| at(format!("delta: {m}")))?;
+        }
+        if let Some(w) = &leg.otm_pct {
+            w.check().map_err(|m| at(format!("otm_pct: {m}")))?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    Long,
+    Short,
+}
+
+impl Side {
+    /// +1 for long, −1 for short.
+    pub fn sign(self) -> f64 {
+        match self {
+            Side::Long => 1.0,
+            Side::Short => -1.0,
+        }
+    }
+}
+
+/// One option leg.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LegSpec {
+    pub right: Right,
+    pub side: Side,
+    /// Contracts of this leg per unit of the position (ratio).
+    #[serde(default = "one")]
+    pub qty: AtLeastOne,
+    /// Expiration: the expiry with DTE inside `[min, max]` nearest `target`. An offset leg without
+    /// `dte` uses its reference leg's expiry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dte: Option<DteWindow>,
+    /// Strike by |delta| (puts use |call delta − 1|).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delta: Option<Window<UnitOpen>>,
+    /// Strike by distance out of the money, as a fraction of the underlying (0.05 = 5% OTM:
+    /// a put 5% below, a call 5% above; negative = in the money).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub otm_pct: Option<Window<Moneyness>>,
+    /// Strike as a width offset from an earlier leg's strike.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<Offset>,
+}
+
+fn one() -> AtLeastOne {
+    AtLeastOne(1)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Offset {
+    /// Index of the reference leg in `legs` (an earlier one).
+    pub leg: usize,
+    /// Points added to the reference strike (negative = lower). The listed strike nearest
+    /// `reference + width` is used; it must differ from the reference unless width is 0.
+    pub width: Finite,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Weekday {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// Try to open a position every N trading days, counting from the first day (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every_trading_days: Option<AtLeastOne>,
+    /// Or only on these weekdays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weekdays: Option<Vec<Weekday>>,
+    /// Most positions open at once, per ticker.
+    #[serde(default = "one")]
+    pub max_open: AtLeastOne,
+    /// Skip an entry whose net credit per share (after slippage) is below this; a debit is a
+    /// negative credit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_credit: Option<Finite>,
+    /// Enter only when the IV rank is inside a window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iv_rank: Option<IvRank>,
+}
+
+impl Default for Entry {
+    fn default() -> Self {
+        Entry { every_trading_days: None, weekdays: None, max_open: one(), min_credit: None, iv_rank: None }
+    }
+}
+
+/// IV rank = (iv − min) / (max − min) over the last `lookback` trading days (today included), where
+/// iv is `smvVol` of the at-the-money strike of the expiry nearest 30 DTE.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IvRank {
+    #[serde(default = "zero")]
+    pub min: UnitClosed,
+    #[serde(default = "unit")]
+    pub max: UnitClosed,
+    #[serde(default = "year")]
+    pub lookback: AtLeastOne,
+}
+
+fn zero() -> UnitClosed {
+    UnitClosed(0.0)
+}
+fn unit() -> UnitClosed {
+    UnitClosed(1.0)
+}
+fn year() -> AtLeastOne {
+    AtLeastOne(252)
+}
+
+/// When to close. Checked every day in this order, first trigger wins: expiry, stop_loss,
+/// profit_target, dte_exit, max_hold_days.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Exit {
+    /// Close when the P&L reaches this fraction of the entry premium (0.5 = half the credit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profit_target: Option<Positive>,
+    /// Close when the loss reaches this multiple of the entry premium (2 = twice the credit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_loss: Option<Positive>,
+    /// Close when the nearest leg's DTE is at or below this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dte_exit: Option<u32>,
+    /// Close after this many trading days held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_hold_days: Option<AtLeastOne>,
+}
+
+/// Position size: a fixed number of contracts, or a fraction of equity against the position's
+/// maximum loss (defined risk) or against a Reg-T-style margin estimate (naked shorts).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, try_from = "RawSizing")]
+pub struct Sizing {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contracts: Option<AtLeastOne>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equity_fraction: Option<UnitOpen>,
+    /// What `equity_fraction` is measured against (default `max_loss`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub against: Option<SizingBasis>,
+    /// Reg-T-style margin parameters (with `against: margin`).
+    #[serde(default)]
+    pub margin: Margin,
+    /// Never more than this many units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_contracts: Option<AtLeastOne>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct RawSizing {
+    #[serde(default)]
+    contracts: Option<AtLeastOne>,
+    #[serde(default)]
+    equity_fraction: Option<UnitOpen>,
+    #[serde(default)]
+    against: Option<SizingBasis>,
+    #[serde(default)]
+    margin: Margin,
+    #[serde(default)]
+    max_contracts: Option<AtLeastOne>,
+}
+
+impl TryFrom<RawSizing> for Sizing {
+    type Error = String;
+    fn try_from(r: RawSizing) -> Result<Self, String> {
+        if r.contracts.is_some() == r.equity_fraction.is_some() {
+            return Err("give exactly one of `contracts` or `equity_fraction`".into());
+        }
+        if r.against.is_some() && r.equity_fraction.is_none() {
+            return Err("`against` goes with `equity_fraction`".into());
+        }
+        Ok(Sizing {
+            contracts: r.contracts,
+            equity_fraction: r.equity_fraction,
+            against: r.against,
+            margin: r.margin,
+            max_contracts: r.max_contracts,
+        })
+    }
+}
+
+impl Default for Sizing {
+    fn default() -> Self {
+        Sizing {
+            contracts: Some(one()),
+            equity_fraction: None,
+            against: None,
+            margin: Margin::default(),
+            max_contracts: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SizingBasis {
+    MaxLoss,
+    Margin,
+}
+
+/// Per short option: max(base_pct × S − OTM amount, min_pct × S) × 100 + the premium; spreads and
+/// covered structures use their maximum loss instead (docs/scenario.md).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Margin {
+    #[serde(default = "base_pct")]
+    pub base_pct: UnitOpen,
+    #[serde(default = "min_pct")]
+    pub min_pct: UnitOpen,
+}
+
+fn base_pct() -> UnitOpen {
+    UnitOpen(0.20)
+}
+fn min_pct() -> UnitOpen {
+    UnitOpen(0.10)
+}
+
+impl Default for Margin {
+    fn default() -> Self {
+        Margin { base_pct: base_pct(), min_pct: min_pct() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Costs {
+    /// Dollars per contract per fill.
+    #[serde(default = "commission")]
+    pub commission_per_contract: NonNegative,
+    #[serde(default)]
+    pub slippage: Slippage,
+}
+
+fn commission() -> NonNegative {
+    NonNegative(0.65)
+}
+
+impl Default for Costs {
+    fn default() -> Self {
+        Costs { commission_per_contract: commission(), slippage: Slippage::default() }
+    }
+}
+
+/// Fills: sell at mid − f·(mid − bid), buy at mid + f·(ask − mid); f = 0 fills at mid, 1 at the
+/// natural bid/ask.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Slippage {
+    #[serde(default = "half")]
+    pub spread_fraction: UnitClosed,
+}
+
+fn half() -> UnitClosed {
+    UnitClosed(0.5)
+}
+
+impl Default for Slippage {
+    fn default() -> Self {
+        Slippage { spread_fraction: half() }
+    }
+}
+
+/// Remote execution size (see docs/remote.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    /// `orats-7y` (16 vCPU / 120 GB) or `synthetic` (8 vCPU / 60 GB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+}
+
+/// The JSON Schema of the scenario, for editors and TypeScript types.
+pub fn json_schema() -> serde_json::Value {
+    let schema = schemars::schema_for!(Scenario);
+    serde_json::to_value(schema).unwrap_or_default()
+}

@@ -1,0 +1,158 @@
+//! Constrained scalar types of the scenario. Each checks its range while it is deserialized, so an
+//! out-of-range value is reported with its field path and its line and column like any other error.
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::dates::{iso, parse_iso};
+
+/// Defines an `f64` newtype whose deserializer enforces `$check`, naming the range in the error.
+macro_rules! bounded_f64 {
+    ($(#[$doc:meta])* $name:ident, $range:literal, $check:expr, $min:expr, $max:expr, $exclusive:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+        pub struct $name(pub f64);
+
+        impl $name {
+            pub const RANGE: &'static str = $range;
+            pub fn check(v: f64) -> Result<$name, String> {
+                let ok: fn(f64) -> bool = $check;
+                if v.is_finite() && ok(v) {
+                    Ok($name(v))
+                } else {
+                    Err(format!("expected a number in {}, got {}", $range, v))
+                }
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let v = f64::deserialize(d)?;
+                $name::check(v).map_err(D::Error::custom)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_f64(self.0)
+            }
+        }
+
+        impl JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                let (min, max, exclusive): (Option<f64>, Option<f64>, (bool, bool)) = ($min, $max, $exclusive);
+                let mut s = schemars::json_schema!({ "type": "number", "description": concat!("a number in ", $range) });
+                if let Some(m) = min {
+                    s.insert((if exclusive.0 { "exclusiveMinimum" } else { "minimum" }).into(), m.into());
+                }
+                if let Some(m) = max {
+                    s.insert((if exclusive.1 { "exclusiveMaximum" } else { "maximum" }).into(), m.into());
+                }
+                s
+            }
+        }
+    };
+}
+
+bounded_f64!(
+    /// An absolute delta: strictly between 0 and 1.
+    UnitOpen, "(0, 1)", |v| v > 0.0 && v < 1.0, Some(0.0), Some(1.0), (true, true)
+);
+bounded_f64!(
+    /// A fraction from 0 to 1 inclusive.
+    UnitClosed, "[0, 1]", |v| (0.0..=1.0).contains(&v), Some(0.0), Some(1.0), (false, false)
+);
+bounded_f64!(
+    /// A strictly positive number.
+    Positive, "(0, ∞)", |v| v > 0.0, Some(0.0), None, (true, false)
+);
+bounded_f64!(
+    /// Zero or more.
+    NonNegative, "[0, ∞)", |v| v >= 0.0, Some(0.0), None, (false, false)
+);
+bounded_f64!(
+    /// Moneyness as a fraction of the underlying, -1 to 1 (0.05 = 5% out of the money).
+    Moneyness, "[-1, 1]", |v| (-1.0..=1.0).contains(&v), Some(-1.0), Some(1.0), (false, false)
+);
+bounded_f64!(
+    /// Any finite number (a strike offset in points may be negative).
+    Finite, "(-∞, ∞)", |_| true, None, None, (false, false)
+);
+
+/// A calendar date written `YYYY-MM-DD`, held as Date32 days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct IsoDate(pub i32);
+
+impl<'de> Deserialize<'de> for IsoDate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_iso(&text)
+            .map(IsoDate)
+            .ok_or_else(|| D::Error::custom(format!("expected a date as YYYY-MM-DD, got \"{text}\"")))
+    }
+}
+
+impl Serialize for IsoDate {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&iso(self.0))
+    }
+}
+
+impl fmt::Display for IsoDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&iso(self.0))
+    }
+}
+
+impl JsonSchema for IsoDate {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "IsoDate".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "format": "date", "pattern": "^\\d{4}-\\d{2}-\\d{2}$" })
+    }
+}
+
+/// A ticker: letters, digits, `.`, `_`, `-` (it names a dataset directory).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Ticker(pub String);
+
+impl JsonSchema for Ticker {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Ticker".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$" })
+    }
+}
+
+impl<'de> Deserialize<'de> for Ticker {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let t = String::deserialize(d)?;
+        let mut chars = t.chars();
+        let ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+            && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        if ok {
+            Ok(Ticker(t))
+        } else {
+            Err(D::Error::custom(format!("\"{t}\" is not a ticker (letters, digits, . _ -)")))
+        }
+    }
+}
+
+/// A count of at least one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+pub struct AtLeastOne(#[schemars(range(min = 1))] pub u32);
+
+impl<'de> Deserialize<'de> for AtLeastOne {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = u32::deserialize(d)?;
+        if v >= 1 { Ok(AtLeastOne(v)) } else { Err(D::Error::custom("expected an integer ≥ 1, got 0")) }
+    }
+}
