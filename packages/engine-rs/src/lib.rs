@@ -6,7 +6,10 @@
 pub mod analytics;
 pub mod data;
 pub mod dates;
+pub mod engine;
 pub mod error;
+pub mod job;
+pub mod results;
 pub mod scenario;
 #[cfg(test)]
 pub(crate) mod testkit;

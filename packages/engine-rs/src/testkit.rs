@@ -57,6 +57,10 @@ impl Row {
         self.c_ask = ask;
         self
     }
+    pub fn spot(mut self, px: f64) -> Row {
+        self.stk_px = px;
+        self
+    }
     pub fn put(mut self, bid: f64, ask: f64) -> Row {
         self.p_bid = bid;
         self.p_ask = ask;

@@ -1,7 +1,7 @@
 //! What every metric reads: one run's daily series and its closed positions.
 
 /// One closed position, reduced to what the trade statistics need.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ClosedTrade {
     /// Σ close-fill P&L − Σ fees of all its fills, in dollars.
     pub net_pnl: f64,

@@ -112,7 +112,8 @@ pub type DteWindow = Window<u32>;
 #[serde(deny_unknown_fields, try_from = "RawStrategy")]
 pub struct Strategy {
     /// A named structure that expands to legs (give this or `legs`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "serde_norway::with::singleton_map")]
+    #[schemars(with = "Option<templates::Template>")]
     pub template: Option<templates::Template>,
     /// Hand-written legs (give this or `template`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -128,7 +129,8 @@ pub struct Strategy {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawStrategy {
-    #[serde(default)]
+    #[serde(default, with = "serde_norway::with::singleton_map")]
+    #[schemars(with = "Option<templates::Template>")]
     template: Option<templates::Template>,
     #[serde(default)]
     legs: Vec<LegSpec>,
@@ -480,3 +482,6 @@ pub fn json_schema() -> serde_json::Value {
     let schema = schemars::schema_for!(Scenario);
     serde_json::to_value(schema).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests;

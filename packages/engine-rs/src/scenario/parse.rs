@@ -71,8 +71,12 @@ fn parse_yaml(text: &str, source_name: &str) -> Result<Scenario, ScenarioError> 
                 message = m.to_string();
             }
         }
-        if let Some(m) = message.strip_prefix(&format!("{path}: ")) {
-            message = m.to_string();
+        // …and drop its own path prefix, which may name a parent of the exact path.
+        if let Some((head, rest)) = message.split_once(": ")
+            && !head.contains(' ')
+            && (head == "." || path.starts_with(head))
+        {
+            message = rest.to_string();
         }
         ScenarioError {
             source_name: source_name.to_string(),

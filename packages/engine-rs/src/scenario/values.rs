@@ -4,7 +4,7 @@
 use std::fmt;
 
 use schemars::JsonSchema;
-use serde::de::Error as _;
+use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::dates::{iso, parse_iso};
@@ -30,8 +30,24 @@ macro_rules! bounded_f64 {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let v = f64::deserialize(d)?;
-                $name::check(v).map_err(D::Error::custom)
+                // Checking inside the visitor lets the deserializer pin the error on the value itself.
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        write!(f, "a number in {}", $range)
+                    }
+                    fn visit_f64<E: de::Error>(self, v: f64) -> Result<$name, E> {
+                        $name::check(v).map_err(E::custom)
+                    }
+                    fn visit_i64<E: de::Error>(self, v: i64) -> Result<$name, E> {
+                        self.visit_f64(v as f64)
+                    }
+                    fn visit_u64<E: de::Error>(self, v: u64) -> Result<$name, E> {
+                        self.visit_f64(v as f64)
+                    }
+                }
+                d.deserialize_f64(V)
             }
         }
 
@@ -91,10 +107,19 @@ pub struct IsoDate(pub i32);
 
 impl<'de> Deserialize<'de> for IsoDate {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        parse_iso(&text)
-            .map(IsoDate)
-            .ok_or_else(|| D::Error::custom(format!("expected a date as YYYY-MM-DD, got \"{text}\"")))
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = IsoDate;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a date as YYYY-MM-DD")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<IsoDate, E> {
+                parse_iso(text)
+                    .map(IsoDate)
+                    .ok_or_else(|| E::custom(format!("expected a date as YYYY-MM-DD, got \"{text}\"")))
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 
@@ -134,15 +159,24 @@ impl JsonSchema for Ticker {
 
 impl<'de> Deserialize<'de> for Ticker {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let t = String::deserialize(d)?;
-        let mut chars = t.chars();
-        let ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
-            && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-        if ok {
-            Ok(Ticker(t))
-        } else {
-            Err(D::Error::custom(format!("\"{t}\" is not a ticker (letters, digits, . _ -)")))
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Ticker;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a ticker")
+            }
+            fn visit_str<E: de::Error>(self, t: &str) -> Result<Ticker, E> {
+                let mut chars = t.chars();
+                let ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+                    && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+                if ok {
+                    Ok(Ticker(t.to_string()))
+                } else {
+                    Err(E::custom(format!("\"{t}\" is not a ticker (letters, digits, . _ -)")))
+                }
+            }
         }
+        d.deserialize_str(V)
     }
 }
 
@@ -152,7 +186,25 @@ pub struct AtLeastOne(#[schemars(range(min = 1))] pub u32);
 
 impl<'de> Deserialize<'de> for AtLeastOne {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = u32::deserialize(d)?;
-        if v >= 1 { Ok(AtLeastOne(v)) } else { Err(D::Error::custom("expected an integer ≥ 1, got 0")) }
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = AtLeastOne;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an integer ≥ 1")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<AtLeastOne, E> {
+                match u32::try_from(v) {
+                    Ok(n) if n >= 1 => Ok(AtLeastOne(n)),
+                    _ => Err(E::custom(format!("expected an integer from 1 to {}, got {v}", u32::MAX))),
+                }
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<AtLeastOne, E> {
+                match u64::try_from(v) {
+                    Ok(u) => self.visit_u64(u),
+                    Err(_) => Err(E::custom(format!("expected an integer ≥ 1, got {v}"))),
+                }
+            }
+        }
+        d.deserialize_u64(V)
     }
 }

@@ -2,6 +2,7 @@
 //! Argument parsing and printing only; the work is in the `aegis_bt` library.
 
 mod dataset;
+mod run;
 
 use std::process::ExitCode;
 
@@ -19,6 +20,12 @@ enum Command {
     /// Inspect and check datasets (a directory with manifest.json and <TICKER>/<YEAR>.arrow).
     #[command(subcommand)]
     Dataset(dataset::DatasetCommand),
+    /// Run a backtest: scenario + data root → results directory. Progress as JSON lines on stderr.
+    Run(run::RunArgs),
+    /// Check a scenario file; errors name the field path, line and column.
+    Validate(run::ValidateArgs),
+    /// Print the scenario's JSON Schema.
+    Schema,
     /// Print the engine version.
     Version,
 }
@@ -27,6 +34,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Dataset(cmd) => dataset::run(cmd),
+        Command::Run(args) => run::run(args),
+        Command::Validate(args) => run::validate(args),
+        Command::Schema => run::schema(),
         Command::Version => {
             println!("aegis-bt {}", aegis_bt::VERSION);
             Ok(ExitCode::SUCCESS)

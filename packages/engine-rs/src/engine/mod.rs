@@ -1,0 +1,561 @@
+//! The backtest: one pass over the trading days, the same code in the binary and the addon.
+//!
+//! Each day, for each ticker with data that day (tickers in scenario order):
+//! 1. mark every held leg at its mid (a leg without a quote keeps its last mark, counted);
+//! 2. exits, first trigger wins: expiry → stop_loss → profit_target → dte_exit → max_hold_days
+//!    (an exit that needs a quote the day lacks waits for the next day, counted);
+//! 3. an entry, when the schedule, `max_open`, the IV-rank filter, the legs, `min_credit` and the
+//!    sizing all allow it;
+//!
+//! then the day's equity row. On the last day every open position closes (`end_of_data`).
+//! Time comes only from the data; nothing iterates a hash map.
+
+pub mod ivrank;
+pub mod portfolio;
+pub mod risk;
+pub mod select;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::analytics::{self, MetricInput};
+use crate::data::{Dataset, DayChain, Partition, Right, Selection};
+use crate::dates::{date_from_days, iso};
+use crate::error::DataError;
+use crate::results::{Diagnostics, EquityRow, Fill, Reason, Summary};
+use crate::scenario::{LegSpec, Scenario, SizingBasis, Weekday};
+use ivrank::IvHistory;
+use portfolio::{FillContext, Greeks, Portfolio, fill_price, greeks_of};
+use risk::MULTIPLIER;
+use select::{Miss, choose_legs, usable};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Data(#[from] DataError),
+    #[error("{0}")]
+    Span(String),
+    #[error("{0}")]
+    Unfillable(String),
+    #[error("the backtest was cancelled")]
+    Cancelled,
+}
+
+impl EngineError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            EngineError::Data(e) => e.code(),
+            EngineError::Span(_) => "ERR_DATA_RANGE",
+            EngineError::Unfillable(_) => "ERR_UNFILLABLE",
+            EngineError::Cancelled => "ABORT_ERR",
+        }
+    }
+}
+
+/// Progress of a run, reported about every 1% of the days.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Progress {
+    pub days_done: u64,
+    pub days_total: u64,
+    pub date: i32,
+}
+
+#[derive(Default)]
+pub struct RunOptions<'a> {
+    /// Set to stop the run between days.
+    pub cancel: Option<Arc<AtomicBool>>,
+    pub progress: Option<&'a (dyn Fn(Progress) + Sync)>,
+}
+
+impl std::fmt::Debug for RunOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunOptions").field("cancel", &self.cancel).finish_non_exhaustive()
+    }
+}
+
+/// Everything a run produces.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub summary: Summary,
+    pub equity: Vec<EquityRow>,
+    pub trades: Vec<Fill>,
+    /// Rows of the day chains the run visited.
+    pub rows_scanned: u64,
+    pub partitions: usize,
+}
+
+/// One ticker's data: its partitions and the flattened day index.
+struct TickerData {
+    name: String,
+    parts: Vec<Partition>,
+    /// (trade date, partition, day span index), in date order.
+    days: Vec<(i32, usize, usize)>,
+}
+
+impl TickerData {
+    fn chain(&self, at: usize) -> DayChain<'_> {
+        let (_, p, d) = self.days[at];
+        let part = &self.parts[p];
+        let span = part.days[d];
+        part.day(span.trade_date).unwrap_or_else(|| unreachable!("day index built from the partition"))
+    }
+}
+
+/// Per-ticker running state.
+#[derive(Debug, Clone, Default)]
+struct TickerState {
+    /// Next index into `TickerData::days`.
+    cursor: usize,
+    /// Trading days of this ticker seen inside [start, end].
+    day_counter: u64,
+    iv: IvHistory,
+}
+
+/// Calendar days of IV history to load before `start` for the IV-rank lookback.
+fn warmup_days(scenario: &Scenario) -> i32 {
+    scenario.strategy.entry.iv_rank.as_ref().map_or(0, |r| (r.lookback.0 as i32) * 7 / 5 + 14)
+}
+
+fn load(scenario: &Scenario, dataset: &Dataset) -> Result<Vec<TickerData>, EngineError> {
+    let data = &scenario.data;
+    let (start, end) = (data.start.0, data.end.0);
+    let mut out = Vec::new();
+    for t in &data.tickers {
+        let name = t.0.clone();
+        // The run's span must lie inside the dataset: a silently shorter backtest misleads.
+        let whole = dataset.prune(&Selection { tickers: Some(vec![name.clone()]), start: None, end: None })?;
+        let first = whole.iter().map(|p| p.first_day()).min().unwrap_or(i32::MAX);
+        let last = whole.iter().map(|p| p.last_day()).max().unwrap_or(i32::MIN);
+        if start < first || end > last {
+            return Err(EngineError::Span(format!(
+                "data: {} to {} is outside dataset {}'s {name} data, which covers {} to {}",
+                iso(start),
+                iso(end),
+                dataset.manifest.name,
+                iso(first),
+                iso(last)
+            )));
+        }
+        let sel =
+            Selection { tickers: Some(vec![name.clone()]), start: Some(start - warmup_days(scenario)), end: Some(end) };
+        let parts: Vec<Partition> = dataset.open_partitions(&sel)?.into_iter().map(|(_, p)| p).collect();
+        let mut days = Vec::new();
+        for (pi, p) in parts.iter().enumerate() {
+            for (di, span) in p.days.iter().enumerate() {
+                if span.trade_date <= end && span.trade_date >= start - warmup_days(scenario) {
+                    days.push((span.trade_date, pi, di));
+                }
+            }
+        }
+        out.push(TickerData { name, parts, days });
+    }
+    Ok(out)
+}
+
+/// Runs `scenario` on `dataset`.
+pub fn run(scenario: &Scenario, dataset: &Dataset, opts: &RunOptions<'_>) -> Result<Outcome, EngineError> {
+    let data = load(scenario, dataset)?;
+    let legs = scenario.strategy.resolved_legs();
+    let (start, end) = (scenario.data.start.0, scenario.data.end.0);
+    let mut dates: Vec<i32> = data.iter().flat_map(|t| t.days.iter().map(|d| d.0)).filter(|&d| d >= start).collect();
+    dates.sort_unstable();
+    dates.dedup();
+    let total = dates.len() as u64;
+    let Some(&last_date) = dates.last() else {
+        return Err(EngineError::Span(format!("data: no trading days between {} and {}", iso(start), iso(end))));
+    };
+
+    let mut book = Portfolio::new(scenario.capital.0);
+    let mut states = vec![TickerState::default(); data.len()];
+    let mut diag = Diagnostics::default();
+    let mut misses = vec![[0u64; 2]; legs.len()];
+    let mut equity: Vec<EquityRow> = Vec::with_capacity(dates.len());
+    let mut rows_scanned = 0u64;
+    let mut peak = f64::NEG_INFINITY;
+    let step = (total / 100).max(1);
+
+    // Warm-up days (before `start`) only feed the IV history.
+    if let Some(r) = &scenario.strategy.entry.iv_rank {
+        for (t, td) in data.iter().enumerate() {
+            while states[t].cursor < td.days.len() && td.days[states[t].cursor].0 < start {
+                let chain = td.chain(states[t].cursor);
+                if let Some(iv) = ivrank::atm_iv(&chain) {
+                    states[t].iv.push(iv, r.lookback.0 as usize);
+                }
+                states[t].cursor += 1;
+            }
+        }
+    }
+
+    for (k, &date) in dates.iter().enumerate() {
+        if opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Err(EngineError::Cancelled);
+        }
+        let last_day = date == last_date;
+        let mut underlyings = vec![f64::NAN; data.len()];
+        for (t, td) in data.iter().enumerate() {
+            let st = &mut states[t];
+            if st.cursor >= td.days.len() || td.days[st.cursor].0 != date {
+                continue;
+            }
+            let chain = td.chain(st.cursor);
+            st.cursor += 1;
+            st.day_counter += 1;
+            rows_scanned += chain.len() as u64;
+            underlyings[t] = chain.underlying();
+            if let Some(r) = &scenario.strategy.entry.iv_rank
+                && let Some(iv) = ivrank::atm_iv(&chain)
+            {
+                st.iv.push(iv, r.lookback.0 as usize);
+            }
+            let ctx = FillContext {
+                ticker: &td.name,
+                date,
+                underlying: chain.underlying(),
+                commission: scenario.costs.commission_per_contract.0,
+            };
+            mark(&mut book, t, &chain, &mut diag);
+            exits(scenario, &mut book, t, &chain, &ctx, st.day_counter, last_day, &mut diag);
+            if !last_day {
+                enter(scenario, &legs, &mut book, t, &chain, &ctx, st, &mut diag, &mut misses);
+            }
+        }
+        let row = equity_row(&book, date, &underlyings, equity.last(), &mut peak, scenario.capital.0);
+        equity.push(row);
+        if let Some(progress) = opts.progress
+            && ((k as u64 + 1).is_multiple_of(step) || k as u64 + 1 == total)
+        {
+            progress(Progress { days_done: k as u64 + 1, days_total: total, date });
+        }
+    }
+
+    if diag.positions_opened == 0
+        && let Some((leg, kind)) = worst_miss(&misses)
+    {
+        return Err(EngineError::Unfillable(unfillable_message(&legs, leg, kind, misses[leg][kind], total)));
+    }
+
+    let summary = summarize(scenario, &book, &equity, diag);
+    Ok(Outcome {
+        summary,
+        equity,
+        trades: book.fills,
+        rows_scanned,
+        partitions: data.iter().map(|t| t.parts.len()).sum(),
+    })
+}
+
+/// Marks held legs of ticker `t` at today's mids and refreshes their greeks.
+fn mark(book: &mut Portfolio, t: usize, chain: &DayChain<'_>, diag: &mut Diagnostics) {
+    for p in book.positions.iter_mut().filter(|p| p.ticker == t) {
+        for l in &mut p.legs {
+            if l.expiry < chain.trade_date {
+                continue;
+            }
+            match chain.find(l.expiry, l.strike) {
+                Some(row) if usable(&chain.quote(row, l.right)) => {
+                    l.mark = chain.quote(row, l.right).mid();
+                    l.greeks = greeks_of(chain, row, l.right);
+                }
+                // Expiring today with no listing: settlement below needs no quote.
+                _ if l.expiry == chain.trade_date => {}
+                _ => diag.quotes_missing += 1,
+            }
+        }
+    }
+}
+
+fn intrinsic(right: Right, strike: f64, s: f64) -> f64 {
+    match right {
+        Right::Call => (s - strike).max(0.0),
+        Right::Put => (strike - s).max(0.0),
+    }
+}
+
+/// Today's closing prices of a position's legs: intrinsic for legs at or past expiry, the
+/// slippage-adjusted quote otherwise; `None` when a leg to trade has no quote today.
+fn closing_prices(p: &portfolio::Position, chain: &DayChain<'_>, f: f64) -> Option<(Vec<f64>, Vec<bool>)> {
+    let mut prices = Vec::with_capacity(p.legs.len());
+    let mut settled = Vec::with_capacity(p.legs.len());
+    for l in &p.legs {
+        if l.expiry <= chain.trade_date {
+            prices.push(intrinsic(l.right, l.strike, chain.underlying()));
+            settled.push(true);
+            continue;
+        }
+        let q = chain.find(l.expiry, l.strike).map(|row| chain.quote(row, l.right)).filter(usable)?;
+        // Closing a long sells, closing a short buys.
+        prices.push(fill_price(q.bid, q.ask, l.side == crate::scenario::Side::Short, f));
+        settled.push(false);
+    }
+    Some((prices, settled))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn exits(
+    scenario: &Scenario,
+    book: &mut Portfolio,
+    t: usize,
+    chain: &DayChain<'_>,
+    ctx: &FillContext<'_>,
+    day_counter: u64,
+    last_day: bool,
+    diag: &mut Diagnostics,
+) {
+    let rules = &scenario.strategy.exit;
+    let f = scenario.costs.slippage.spread_fraction.0;
+    let mut i = 0;
+    while i < book.positions.len() {
+        let p = &book.positions[i];
+        if p.ticker != t {
+            i += 1;
+            continue;
+        }
+        let basis = p.premium.abs();
+        let pnl = p.pnl_per_share();
+        let reason = if p.first_expiry() <= chain.trade_date {
+            Some(Reason::Expiry)
+        } else if rules.stop_loss.is_some_and(|sl| basis > 0.0 && pnl <= -sl.0 * basis) {
+            Some(Reason::StopLoss)
+        } else if rules.profit_target.is_some_and(|pt| basis > 0.0 && pnl >= pt.0 * basis) {
+            Some(Reason::ProfitTarget)
+        } else if rules.dte_exit.is_some_and(|d| p.first_expiry() - chain.trade_date <= d as i32) {
+            Some(Reason::DteExit)
+        } else if rules.max_hold_days.is_some_and(|m| day_counter - p.opened_day >= u64::from(m.0)) {
+            Some(Reason::MaxHold)
+        } else if last_day {
+            Some(Reason::EndOfData)
+        } else {
+            None
+        };
+        let Some(reason) = reason else {
+            i += 1;
+            continue;
+        };
+        match closing_prices(p, chain, f) {
+            Some((prices, settled)) => book.close(ctx, i, &prices, &settled, reason),
+            None if last_day => {
+                // No quote on the last day: close at the last marks rather than leave it open.
+                let prices: Vec<f64> = p.legs.iter().map(|l| l.mark).collect();
+                let settled = vec![false; prices.len()];
+                diag.exits_deferred += 1;
+                book.close(ctx, i, &prices, &settled, reason);
+            }
+            None => {
+                diag.exits_deferred += 1;
+                i += 1;
+            }
+        }
+        diag.positions_closed = book.closed.len() as u64;
+    }
+}
+
+fn weekday_of(date: i32) -> Option<Weekday> {
+    use chrono::Datelike;
+    match date_from_days(date).weekday() {
+        chrono::Weekday::Mon => Some(Weekday::Mon),
+        chrono::Weekday::Tue => Some(Weekday::Tue),
+        chrono::Weekday::Wed => Some(Weekday::Wed),
+        chrono::Weekday::Thu => Some(Weekday::Thu),
+        chrono::Weekday::Fri => Some(Weekday::Fri),
+        _ => None,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn enter(
+    scenario: &Scenario,
+    legs: &[LegSpec],
+    book: &mut Portfolio,
+    t: usize,
+    chain: &DayChain<'_>,
+    ctx: &FillContext<'_>,
+    st: &TickerState,
+    diag: &mut Diagnostics,
+    misses: &mut [[u64; 2]],
+) {
+    let entry = &scenario.strategy.entry;
+    let scheduled = match (&entry.weekdays, entry.every_trading_days) {
+        (Some(days), _) => weekday_of(chain.trade_date).is_some_and(|w| days.contains(&w)),
+        (None, Some(n)) => (st.day_counter - 1).is_multiple_of(u64::from(n.0)),
+        (None, None) => true,
+    };
+    if !scheduled {
+        return;
+    }
+    let skipped = &mut diag.entries_skipped;
+    if book.open_count(t) >= entry.max_open.0 as usize {
+        skipped.max_open += 1;
+        return;
+    }
+    if let Some(r) = &entry.iv_rank {
+        let ok = st.iv.rank(r.lookback.0 as usize).is_some_and(|rank| rank >= r.min.0 && rank <= r.max.0);
+        if !ok {
+            skipped.iv_rank += 1;
+            return;
+        }
+    }
+    let chosen = match choose_legs(chain, legs) {
+        Ok(c) => c,
+        Err(miss) => {
+            let kind = match miss {
+                Miss::NoExpiry { .. } => {
+                    skipped.no_expiry += 1;
+                    0
+                }
+                Miss::NoStrike { .. } => {
+                    skipped.no_strike += 1;
+                    1
+                }
+            };
+            misses[miss.leg()][kind] += 1;
+            return;
+        }
+    };
+    let f = scenario.costs.slippage.spread_fraction.0;
+    let fills: Vec<f64> =
+        chosen.iter().map(|l| fill_price(l.quote.bid, l.quote.ask, l.side == crate::scenario::Side::Long, f)).collect();
+    let credit: f64 = chosen.iter().zip(&fills).map(|(l, p)| -l.side.sign() * f64::from(l.qty) * p).sum();
+    if entry.min_credit.is_some_and(|m| credit < m.0) {
+        skipped.min_credit += 1;
+        return;
+    }
+    let sizing = &scenario.strategy.sizing;
+    let units = match (sizing.contracts, sizing.equity_fraction) {
+        (Some(n), _) => n.0,
+        (None, Some(frac)) => {
+            let risk = match sizing.against.unwrap_or(SizingBasis::MaxLoss) {
+                SizingBasis::MaxLoss => risk::max_loss(&chosen, &fills),
+                SizingBasis::Margin => Some(risk::margin(&chosen, &fills, chain.underlying(), &sizing.margin)),
+            };
+            match risk {
+                Some(r) if r > 0.0 => ((frac.0 * book.equity()) / r).floor().max(0.0) as u32,
+                _ => 0,
+            }
+        }
+        (None, None) => 1,
+    };
+    let units = sizing.max_contracts.map_or(units, |m| units.min(m.0));
+    if units == 0 {
+        skipped.size_zero += 1;
+        return;
+    }
+    let opening: Vec<(select::ChosenLeg, f64, Greeks)> = chosen
+        .iter()
+        .zip(&fills)
+        .map(|(l, &price)| {
+            let greeks = chain.find(l.expiry, l.strike).map(|row| greeks_of(chain, row, l.right)).unwrap_or_default();
+            (*l, price, greeks)
+        })
+        .collect();
+    book.open(ctx, t, st.day_counter, &opening, units);
+    diag.positions_opened += 1;
+}
+
+fn equity_row(
+    book: &Portfolio,
+    date: i32,
+    underlyings: &[f64],
+    previous: Option<&EquityRow>,
+    peak: &mut f64,
+    capital: f64,
+) -> EquityRow {
+    let positions_value = book.positions_value();
+    let equity = book.cash + positions_value;
+    // The running peak starts at the starting capital, so first-day costs show as drawdown.
+    *peak = peak.max(capital).max(equity);
+    let (mut delta, mut gamma, mut theta, mut vega) = (0.0, 0.0, 0.0, 0.0);
+    for p in &book.positions {
+        let s = underlyings.get(p.ticker).copied().filter(|s| s.is_finite()).unwrap_or(0.0);
+        for l in &p.legs {
+            let n = l.contracts(p.units) * MULTIPLIER;
+            delta += n * l.greeks.delta * s;
+            gamma += n * l.greeks.gamma * s * s / 100.0;
+            theta += n * l.greeks.theta;
+            vega += n * l.greeks.vega;
+        }
+    }
+    EquityRow {
+        date,
+        equity,
+        cash: book.cash,
+        positions_value,
+        daily_return: previous.map_or(0.0, |prev| if prev.equity != 0.0 { equity / prev.equity - 1.0 } else { 0.0 }),
+        drawdown: if *peak > 0.0 { equity / *peak - 1.0 } else { 0.0 },
+        open_positions: book.positions.len() as i32,
+        delta_dollars: delta,
+        gamma_dollars: gamma,
+        theta_dollars: theta,
+        vega_dollars: vega,
+    }
+}
+
+fn worst_miss(misses: &[[u64; 2]]) -> Option<(usize, usize)> {
+    let mut best: Option<(usize, usize, u64)> = None;
+    for (leg, counts) in misses.iter().enumerate() {
+        for (kind, &n) in counts.iter().enumerate() {
+            if n > 0 && best.is_none_or(|(_, _, b)| n > b) {
+                best = Some((leg, kind, n));
+            }
+        }
+    }
+    best.map(|(l, k, _)| (l, k))
+}
+
+fn unfillable_message(legs: &[LegSpec], leg: usize, kind: usize, count: u64, days: u64) -> String {
+    let spec = &legs[leg];
+    let what = if kind == 0 {
+        match &spec.dte {
+            Some(w) => format!(
+                "no expiration with DTE in [{}, {}] near {}",
+                w.min.unwrap_or(0),
+                w.max.map_or("∞".to_string(), |m| m.to_string()),
+                w.target
+            ),
+            None => "no expiration".to_string(),
+        }
+    } else if let Some(w) = &spec.delta {
+        format!(
+            "no {} with |delta| in [{}, {}] and a usable quote",
+            if spec.right == Right::Call { "call" } else { "put" },
+            w.min.map_or(0.0, |m| m.0),
+            w.max.map_or(1.0, |m| m.0)
+        )
+    } else if spec.otm_pct.is_some() {
+        "no strike inside its otm_pct window with a usable quote".to_string()
+    } else {
+        "no strike at its offset with a usable quote".to_string()
+    };
+    format!(
+        "strategy.legs[{leg}] could never be filled: {what} on {count} entry day(s) of {days}; no position was opened. \
+         Check the leg's windows against the data (`aegis-bt dataset info`)"
+    )
+}
+
+fn summarize(scenario: &Scenario, book: &Portfolio, equity: &[EquityRow], mut diag: Diagnostics) -> Summary {
+    diag.positions_closed = book.closed.len() as u64;
+    let eq: Vec<f64> = equity.iter().map(|r| r.equity).collect();
+    let returns: Vec<f64> = equity.iter().map(|r| r.daily_return).collect();
+    let drawdown: Vec<f64> = equity.iter().map(|r| r.drawdown).collect();
+    let in_market: Vec<bool> = equity.iter().map(|r| r.open_positions > 0).collect();
+    let metrics = analytics::compute(&MetricInput {
+        capital: scenario.capital.0,
+        equity: &eq,
+        returns: &returns,
+        drawdown: &drawdown,
+        in_market: &in_market,
+        trades: &book.closed,
+    });
+    Summary {
+        scenario: scenario.name.clone(),
+        start: equity.first().map(|r| iso(r.date)).unwrap_or_default(),
+        end: equity.last().map(|r| iso(r.date)).unwrap_or_default(),
+        trading_days: equity.len() as u64,
+        capital: scenario.capital.0,
+        final_equity: eq.last().copied().unwrap_or(scenario.capital.0),
+        metrics,
+        diagnostics: diag,
+    }
+}

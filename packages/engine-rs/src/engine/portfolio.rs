@@ -1,0 +1,231 @@
+//! Cash, open positions, fills, marks and greeks. Plain data (serializable), so the whole engine
+//! state can be checkpointed.
+//!
+//! Conventions: a leg's signed contracts are `side × qty × units` (long +, short −); prices are per
+//! share and one contract is 100 shares. Opening pays `contracts × price × 100` (a sale receives);
+//! closing receives it back at the closing price; every fill pays the commission per contract,
+//! except cash settlement at expiry.
+
+use serde::{Deserialize, Serialize};
+
+use crate::analytics::ClosedTrade;
+use crate::data::{DayChain, Right};
+use crate::engine::risk::MULTIPLIER;
+use crate::engine::select::ChosenLeg;
+use crate::results::{Action, Fill, Reason};
+use crate::scenario::Side;
+
+/// Per-share greeks of one contract, as of its last quote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Greeks {
+    pub delta: f64,
+    pub gamma: f64,
+    /// Per calendar day.
+    pub theta: f64,
+    /// Per vol point.
+    pub vega: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeldLeg {
+    pub leg: usize,
+    pub right: Right,
+    pub side: Side,
+    pub qty: u32,
+    pub expiry: i32,
+    pub strike: f64,
+    pub open_price: f64,
+    /// Last mid (per share); the last known one when today has no quote.
+    pub mark: f64,
+    pub greeks: Greeks,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Position {
+    pub id: u32,
+    /// Index into the scenario's tickers.
+    pub ticker: usize,
+    pub opened: i32,
+    /// The ticker's trading-day counter on the day it opened.
+    pub opened_day: u64,
+    pub units: u32,
+    pub legs: Vec<HeldLeg>,
+    /// Net premium per unit per share at the entry fills: + credit received, − debit paid.
+    pub premium: f64,
+    pub fees: f64,
+    pub gross_pnl: f64,
+}
+
+impl HeldLeg {
+    pub fn contracts(&self, units: u32) -> f64 {
+        self.side.sign() * f64::from(self.qty) * f64::from(units)
+    }
+}
+
+impl Position {
+    /// Marked value of the position in dollars (long positive).
+    pub fn value(&self) -> f64 {
+        self.legs.iter().map(|l| l.contracts(self.units) * l.mark * MULTIPLIER).sum()
+    }
+
+    /// P&L per unit per share at the current marks, before costs.
+    pub fn pnl_per_share(&self) -> f64 {
+        self.legs.iter().map(|l| l.side.sign() * f64::from(l.qty) * (l.mark - l.open_price)).sum()
+    }
+
+    /// The nearest expiry among the legs.
+    pub fn first_expiry(&self) -> i32 {
+        self.legs.iter().map(|l| l.expiry).min().unwrap_or(i32::MAX)
+    }
+}
+
+/// Greeks of one side of a chain row. ORATS carries the call's greeks: a put's delta is
+/// delta − 1, gamma and vega are the call's, and its theta follows from put–call parity:
+/// Θp = Θc + (r·K·e^(−rT) − q·S·e^(−qT)) / 365.
+pub fn greeks_of(day: &DayChain<'_>, row: usize, right: Right) -> Greeks {
+    let c = day.cols;
+    let call = Greeks { delta: c.delta[row], gamma: c.gamma[row], theta: c.theta[row], vega: c.vega[row] };
+    match right {
+        Right::Call => call,
+        Right::Put => {
+            let (r, q, t, k, s) = (c.i_rate[row], c.div_rate[row], c.yte[row], c.strike[row], c.stk_px[row]);
+            let carry = (r * k * (-r * t).exp() - q * s * (-q * t).exp()) / 365.0;
+            Greeks { delta: call.delta - 1.0, theta: call.theta + carry, ..call }
+        }
+    }
+}
+
+/// Sell at mid − f·(mid − bid); buy at mid + f·(ask − mid).
+pub fn fill_price(bid: f64, ask: f64, buying: bool, f: f64) -> f64 {
+    let mid = 0.5 * (bid + ask);
+    if buying { mid + f * (ask - mid) } else { mid - f * (mid - bid) }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Portfolio {
+    pub cash: f64,
+    pub positions: Vec<Position>,
+    pub next_id: u32,
+    pub fills: Vec<Fill>,
+    pub closed: Vec<ClosedTrade>,
+}
+
+/// What the engine needs to know about the day a fill happens.
+#[derive(Debug, Clone, Copy)]
+pub struct FillContext<'a> {
+    pub ticker: &'a str,
+    pub date: i32,
+    pub underlying: f64,
+    pub commission: f64,
+}
+
+impl Portfolio {
+    pub fn new(capital: f64) -> Self {
+        Portfolio { cash: capital, next_id: 1, ..Default::default() }
+    }
+
+    pub fn positions_value(&self) -> f64 {
+        self.positions.iter().map(Position::value).sum()
+    }
+
+    pub fn equity(&self) -> f64 {
+        self.cash + self.positions_value()
+    }
+
+    pub fn open_count(&self, ticker: usize) -> usize {
+        self.positions.iter().filter(|p| p.ticker == ticker).count()
+    }
+
+    /// Opens a position of `units`; each leg comes with its per-share fill and greeks.
+    pub fn open(
+        &mut self,
+        ctx: &FillContext<'_>,
+        ticker: usize,
+        day_counter: u64,
+        legs: &[(ChosenLeg, f64, Greeks)],
+        units: u32,
+    ) {
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut position = Position {
+            id,
+            ticker,
+            opened: ctx.date,
+            opened_day: day_counter,
+            units,
+            legs: Vec::with_capacity(legs.len()),
+            premium: 0.0,
+            fees: 0.0,
+            gross_pnl: 0.0,
+        };
+        for &(l, price, g) in legs {
+            let held = HeldLeg {
+                leg: l.leg,
+                right: l.right,
+                side: l.side,
+                qty: l.qty,
+                expiry: l.expiry,
+                strike: l.strike,
+                open_price: price,
+                mark: l.quote.mid(),
+                greeks: g,
+            };
+            let n = held.contracts(units);
+            let fees = ctx.commission * n.abs();
+            self.cash -= n * price * MULTIPLIER + fees;
+            position.fees += fees;
+            position.premium -= l.side.sign() * f64::from(l.qty) * price;
+            self.fills.push(fill(ctx, id, &held, n, price, fees, Action::Open, Reason::Entry, 0.0));
+            position.legs.push(held);
+        }
+        self.positions.push(position);
+    }
+
+    /// Closes position `index` at the given per-share prices; `settled[i]` marks cash settlement at
+    /// expiry (no commission).
+    pub fn close(&mut self, ctx: &FillContext<'_>, index: usize, prices: &[f64], settled: &[bool], reason: Reason) {
+        let mut p = self.positions.remove(index);
+        for ((l, &price), &settle) in p.legs.iter().zip(prices).zip(settled) {
+            let n = l.contracts(p.units);
+            let fees = if settle { 0.0 } else { ctx.commission * n.abs() };
+            let pnl = (price - l.open_price) * n * MULTIPLIER;
+            self.cash += n * price * MULTIPLIER - fees;
+            p.fees += fees;
+            p.gross_pnl += pnl;
+            let reason = if settle { Reason::Expiry } else { reason };
+            // Closing trades the other way: a long leg is sold (−), a short one bought back (+).
+            self.fills.push(fill(ctx, p.id, l, -n, price, fees, Action::Close, reason, pnl));
+        }
+        self.closed.push(ClosedTrade { net_pnl: p.gross_pnl - p.fees, days_held: i64::from(ctx.date - p.opened) });
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn fill(
+    ctx: &FillContext<'_>,
+    id: u32,
+    l: &HeldLeg,
+    n: f64,
+    price: f64,
+    fees: f64,
+    action: Action,
+    reason: Reason,
+    pnl: f64,
+) -> Fill {
+    Fill {
+        position_id: id as i32,
+        leg: l.leg as i32,
+        ticker: ctx.ticker.to_string(),
+        action,
+        date: ctx.date,
+        expiry: l.expiry,
+        strike: l.strike,
+        right: l.right,
+        quantity: n as i32,
+        price,
+        fees,
+        reason,
+        underlying_price: ctx.underlying,
+        pnl,
+    }
+}

@@ -1,0 +1,129 @@
+//! Risk per unit of a position, for sizing (docs/scenario.md, "Sizing"):
+//! - maximum loss, for positions whose legs share one expiry: the worst payoff at expiry over
+//!   every underlying price, less the premium received; unbounded when calls are net short;
+//!   for mixed expiries (calendars), the net debit paid;
+//! - Reg-T-style margin: a defined-risk position needs its maximum loss; otherwise each short
+//!   option needs max(base_pct·S − OTM amount, min_pct·S) + its premium, and a short put and a
+//!   short call together need the larger requirement plus the other side's premium.
+//!
+//! All amounts are dollars per unit (one contract per leg ratio), multiplier 100.
+
+use crate::data::Right;
+use crate::engine::select::ChosenLeg;
+use crate::scenario::{Margin, Side};
+
+pub const MULTIPLIER: f64 = 100.0;
+
+fn intrinsic(right: Right, strike: f64, s: f64) -> f64 {
+    match right {
+        Right::Call => (s - strike).max(0.0),
+        Right::Put => (strike - s).max(0.0),
+    }
+}
+
+/// Dollars per unit lost in the worst case, or `None` when the loss is unbounded.
+/// `fills` are the per-share entry prices of `legs`, in order.
+pub fn max_loss(legs: &[ChosenLeg], fills: &[f64]) -> Option<f64> {
+    let credit: f64 = legs.iter().zip(fills).map(|(l, f)| -l.side.sign() * f64::from(l.qty) * f).sum();
+    let same_expiry = legs.windows(2).all(|w| w[0].expiry == w[1].expiry);
+    if !same_expiry {
+        return (credit < 0.0).then_some(-credit * MULTIPLIER);
+    }
+    // Beyond the highest strike the payoff moves with the net call quantity; short calls → unbounded.
+    let net_calls: f64 = legs.iter().filter(|l| l.right == Right::Call).map(|l| l.side.sign() * f64::from(l.qty)).sum();
+    if net_calls < 0.0 {
+        return None;
+    }
+    // The payoff is piecewise linear with kinks at the strikes: its minimum is at 0 or a strike.
+    let payoff = |s: f64| -> f64 {
+        legs.iter().map(|l| l.side.sign() * f64::from(l.qty) * intrinsic(l.right, l.strike, s)).sum::<f64>() + credit
+    };
+    let worst = std::iter::once(0.0).chain(legs.iter().map(|l| l.strike)).map(payoff).fold(f64::INFINITY, f64::min);
+    Some((-worst).max(0.0) * MULTIPLIER)
+}
+
+/// Reg-T-style initial margin per unit, in dollars.
+pub fn margin(legs: &[ChosenLeg], fills: &[f64], underlying: f64, m: &Margin) -> f64 {
+    if let Some(loss) = max_loss(legs, fills) {
+        return loss;
+    }
+    let naked = |l: &ChosenLeg, premium: f64| -> f64 {
+        let otm = match l.right {
+            Right::Call => (l.strike - underlying).max(0.0),
+            Right::Put => (underlying - l.strike).max(0.0),
+        };
+        let base = (m.base_pct.0 * underlying - otm).max(m.min_pct.0 * underlying);
+        (base + premium) * f64::from(l.qty) * MULTIPLIER
+    };
+    let shorts: Vec<(&ChosenLeg, f64)> =
+        legs.iter().zip(fills.iter().copied()).filter(|(l, _)| l.side == Side::Short).collect();
+    let puts: Vec<_> = shorts.iter().filter(|(l, _)| l.right == Right::Put).collect();
+    let calls: Vec<_> = shorts.iter().filter(|(l, _)| l.right == Right::Call).collect();
+    if puts.len() == 1 && calls.len() == 1 {
+        let (p, pp) = *puts[0];
+        let (c, cp) = *calls[0];
+        let (rp, rc) = (naked(p, pp), naked(c, cp));
+        return if rp >= rc {
+            rp + cp * f64::from(c.qty) * MULTIPLIER
+        } else {
+            rc + pp * f64::from(p.qty) * MULTIPLIER
+        };
+    }
+    shorts.iter().map(|(l, p)| naked(l, *p)).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Quote;
+
+    fn leg(right: Right, side: Side, strike: f64, expiry: i32) -> ChosenLeg {
+        let quote = Quote { bid: 0.0, ask: 0.0, value: 0.0, mid_iv: 0.2, delta: 0.0 };
+        ChosenLeg { leg: 0, right, side, qty: 1, expiry, strike, quote }
+    }
+
+    #[test]
+    fn put_credit_spread_loses_width_minus_credit() {
+        // Short 100 put @ 3, long 95 put @ 1: credit 2; worst at S ≤ 95: −5 + 2 = −3 → $300.
+        let legs = [leg(Right::Put, Side::Short, 100.0, 10), leg(Right::Put, Side::Long, 95.0, 10)];
+        assert_eq!(max_loss(&legs, &[3.0, 1.0]), Some(300.0));
+    }
+
+    #[test]
+    fn iron_condor_loses_the_wider_wing_minus_credit() {
+        // 90/95 puts, 105/110 calls; credit 1.5 + 1.0 − 0.5 − 0.4 = 1.6; worst −5 + 1.6 → $340.
+        let legs = [
+            leg(Right::Put, Side::Short, 95.0, 10),
+            leg(Right::Put, Side::Long, 90.0, 10),
+            leg(Right::Call, Side::Short, 105.0, 10),
+            leg(Right::Call, Side::Long, 110.0, 10),
+        ];
+        let loss = max_loss(&legs, &[1.5, 0.5, 1.0, 0.4]).unwrap();
+        assert!((loss - 340.0).abs() < 1e-9, "{loss}");
+    }
+
+    #[test]
+    fn naked_short_call_is_unbounded_and_short_put_loses_strike_minus_credit() {
+        assert_eq!(max_loss(&[leg(Right::Call, Side::Short, 105.0, 10)], &[2.0]), None);
+        // Short 100 put @ 2: worst at S = 0: −100 + 2 = −98 → $9,800.
+        assert_eq!(max_loss(&[leg(Right::Put, Side::Short, 100.0, 10)], &[2.0]), Some(9800.0));
+    }
+
+    #[test]
+    fn calendar_risk_is_the_debit() {
+        let legs = [leg(Right::Call, Side::Short, 100.0, 10), leg(Right::Call, Side::Long, 100.0, 40)];
+        assert_eq!(max_loss(&legs, &[2.0, 3.5]), Some(150.0));
+    }
+
+    #[test]
+    fn reg_t_margin_for_a_naked_call_and_a_strangle() {
+        let m = Margin::default();
+        // Short 110 call @ 1 with S = 100: max(20 − 10, 10) + 1 = 11 → $1,100.
+        let call = leg(Right::Call, Side::Short, 110.0, 10);
+        assert!((margin(&[call], &[1.0], 100.0, &m) - 1100.0).abs() < 1e-9);
+        // Strangle: put 90 @ 1.5 needs max(20 − 10, 10) + 1.5 = 11.5 → $1,150; call side $1,100;
+        // the larger plus the other premium: 1150 + 100 = $1,250.
+        let put = leg(Right::Put, Side::Short, 90.0, 10);
+        assert!((margin(&[put, call], &[1.5, 1.0], 100.0, &m) - 1250.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,138 @@
+//! Leg selection on one day's chain (docs/scenario.md, "Leg selection"):
+//! - expiry: the expiration whose DTE is inside `[min, max]` nearest `target`; ties → the earlier;
+//! - strike by |delta|, or by % out of the money: inside the window, nearest the target;
+//!   ties → the lower strike;
+//! - strike by offset: the listed strike nearest `reference + width` in the leg's expiry; ties →
+//!   the lower strike; a non-zero width must not land back on the reference strike.
+//!
+//! Only contracts with a usable quote (finite, `0 ≤ bid ≤ ask`, `ask > 0`) are candidates.
+
+use crate::data::{DayChain, Quote, Right};
+use crate::scenario::{DteWindow, LegSpec, Side, Window};
+
+/// A leg chosen for entry on a given day.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChosenLeg {
+    pub leg: usize,
+    pub right: Right,
+    pub side: Side,
+    pub qty: u32,
+    pub expiry: i32,
+    pub strike: f64,
+    pub quote: Quote,
+}
+
+/// Why a leg could not be chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Miss {
+    NoExpiry { leg: usize },
+    NoStrike { leg: usize },
+}
+
+impl Miss {
+    pub fn leg(self) -> usize {
+        match self {
+            Miss::NoExpiry { leg } | Miss::NoStrike { leg } => leg,
+        }
+    }
+}
+
+pub(crate) fn usable(q: &Quote) -> bool {
+    q.bid.is_finite() && q.ask.is_finite() && q.bid >= 0.0 && q.ask >= q.bid && q.ask > 0.0
+}
+
+/// Chooses every leg of a position on `day`, in order (offsets refer to earlier legs).
+pub fn choose_legs(day: &DayChain<'_>, legs: &[LegSpec]) -> Result<Vec<ChosenLeg>, Miss> {
+    let mut chosen: Vec<ChosenLeg> = Vec::with_capacity(legs.len());
+    for (i, spec) in legs.iter().enumerate() {
+        let reference = spec.offset.map(|o| chosen[o.leg]);
+        let expiry = match (&spec.dte, reference) {
+            (Some(w), _) => choose_expiry(day, w).ok_or(Miss::NoExpiry { leg: i })?,
+            (None, Some(r)) => r.expiry,
+            (None, None) => return Err(Miss::NoExpiry { leg: i }),
+        };
+        let (strike, quote) = match (spec.delta, spec.otm_pct, spec.offset) {
+            (Some(w), _, _) => by_key(day, expiry, spec.right, &unit_window(w), |q, _| q.delta.abs()),
+            (_, Some(w), _) => {
+                let s = day.underlying();
+                let w = Window { target: w.target.0, min: w.min.map(|m| m.0), max: w.max.map(|m| m.0) };
+                by_key(day, expiry, spec.right, &w, move |_, k| match spec.right {
+                    Right::Put => (s - k) / s,
+                    Right::Call => (k - s) / s,
+                })
+            }
+            (_, _, Some(o)) => {
+                let r = reference.ok_or(Miss::NoStrike { leg: i })?;
+                by_offset(day, expiry, spec.right, r.strike, o.width.0)
+            }
+            _ => None,
+        }
+        .ok_or(Miss::NoStrike { leg: i })?;
+        chosen.push(ChosenLeg { leg: i, right: spec.right, side: spec.side, qty: spec.qty.0, expiry, strike, quote });
+    }
+    Ok(chosen)
+}
+
+fn unit_window(w: Window<crate::scenario::values::UnitOpen>) -> Window<f64> {
+    Window { target: w.target.0, min: w.min.map(|m| m.0), max: w.max.map(|m| m.0) }
+}
+
+/// The expiry with DTE in the window nearest the target; ties → the earlier expiry.
+pub fn choose_expiry(day: &DayChain<'_>, w: &DteWindow) -> Option<i32> {
+    let (lo, hi) = (w.min.unwrap_or(0), w.max.unwrap_or(u32::MAX));
+    let target = i64::from(w.target);
+    day.expiries
+        .iter()
+        .filter(|e| {
+            let dte = day.dte(e.date);
+            dte > 0 && (lo..=hi).contains(&(dte as u32))
+        })
+        .min_by_key(|e| ((i64::from(day.dte(e.date)) - target).abs(), e.date))
+        .map(|e| e.date)
+}
+
+/// The strike whose `key` is inside the window and nearest its target; ties → the lower strike.
+fn by_key(
+    day: &DayChain<'_>,
+    expiry: i32,
+    right: Right,
+    w: &Window<f64>,
+    key: impl Fn(&Quote, f64) -> f64,
+) -> Option<(f64, Quote)> {
+    let e = day.expiry(expiry)?;
+    let (lo, hi) = (w.min.unwrap_or(f64::NEG_INFINITY), w.max.unwrap_or(f64::INFINITY));
+    let mut best: Option<(f64, f64, Quote)> = None; // (distance, strike, quote)
+    for row in e.start..e.end {
+        let q = day.quote(row, right);
+        let k = day.cols.strike[row];
+        let v = key(&q, k);
+        if !usable(&q) || !v.is_finite() || v < lo || v > hi {
+            continue;
+        }
+        let d = (v - w.target).abs();
+        // Rows are in ascending strike order, so a strict `<` keeps the lower strike on ties.
+        if best.is_none_or(|(bd, _, _)| d < bd) {
+            best = Some((d, k, q));
+        }
+    }
+    best.map(|(_, k, q)| (k, q))
+}
+
+/// The listed strike nearest `reference + width`; ties → the lower strike.
+fn by_offset(day: &DayChain<'_>, expiry: i32, right: Right, reference: f64, width: f64) -> Option<(f64, Quote)> {
+    let e = day.expiry(expiry)?;
+    let target = reference + width;
+    let mut best: Option<(f64, f64, Quote)> = None;
+    for row in e.start..e.end {
+        let q = day.quote(row, right);
+        let k = day.cols.strike[row];
+        if !usable(&q) || (width != 0.0 && k == reference) {
+            continue;
+        }
+        let d = (k - target).abs();
+        if best.is_none_or(|(bd, _, _)| d < bd) {
+            best = Some((d, k, q));
+        }
+    }
+    best.map(|(_, k, q)| (k, q))
+}

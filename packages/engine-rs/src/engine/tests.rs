@@ -1,0 +1,236 @@
+//! Golden tests: tiny hand-made chains where every fill and the final P&L are worked out by hand.
+//!
+//! The chain: ticker TST, one expiry 2023-01-06, puts at 95 (|delta| 0.30) and 105 (|delta| 0.70);
+//! trading days 01-03 … 01-06. One short 95 put is sold on 01-03 at bid 1.00 / ask 1.20:
+//! mid 1.10, slippage ½ → sell at 1.10 − ½·(1.10 − 1.00) = 1.05; commission 0.65.
+//! Cash after entry: 100 000 + 105 − 0.65 = 100 104.35.
+
+use super::*;
+use crate::results::{Action, Reason};
+use crate::scenario::parse;
+use crate::testkit::{Row, d, write_dataset};
+
+const EXPIRY: &str = "2023-01-06";
+const DAYS: [&str; 4] = ["2023-01-03", "2023-01-04", "2023-01-05", "2023-01-06"];
+
+/// A day's chain: the 95 put quoted at (bid, ask) or missing, the 105 put always quoted.
+fn day(date: &str, spot: f64, put95: Option<(f64, f64)>) -> Vec<Row> {
+    let mut rows = Vec::new();
+    if let Some((bid, ask)) = put95 {
+        rows.push(Row::new(date, EXPIRY, 95.0).delta(0.70).put(bid, ask).spot(spot));
+    }
+    // A later expiry keeps the chain listed on expiry day.
+    rows.push(Row::new(date, EXPIRY, 105.0).delta(0.30).put(6.0, 6.4).spot(spot));
+    rows.push(Row::new(date, "2023-02-17", 100.0).delta(0.50).put(3.0, 3.2).spot(spot));
+    rows.retain(|r| r.expir_date > r.trade_date);
+    rows
+}
+
+fn scenario(exit: &str, slippage: f64) -> Scenario {
+    let text = format!(
+        "name: golden\n\
+         data: {{ dataset: golden, tickers: [TST], start: 2023-01-03, end: 2023-01-06 }}\n\
+         capital: 100000\n\
+         strategy:\n\
+         \x20 legs:\n\
+         \x20   - {{ right: put, side: short, dte: {{ target: 3, min: 1, max: 10 }}, delta: {{ target: 0.30, min: 0.2, max: 0.4 }} }}\n\
+         \x20 entry: {{ every_trading_days: 100, max_open: 1 }}\n\
+         \x20 exit: {exit}\n\
+         costs: {{ commission_per_contract: 0.65, slippage: {{ spread_fraction: {slippage} }} }}\n"
+    );
+    parse(&text, "golden.yaml").unwrap()
+}
+
+fn run_days(days: Vec<Vec<Row>>, exit: &str, slippage: f64) -> Outcome {
+    let tmp = tempfile::tempdir().unwrap();
+    write_dataset(tmp.path(), "golden", &[("TST", days)]);
+    let ds = Dataset::open(tmp.path()).unwrap();
+    run(&scenario(exit, slippage), &ds, &RunOptions::default()).unwrap()
+}
+
+fn close(a: f64, b: f64) {
+    assert!((a - b).abs() < 1e-9, "{a} != {b}");
+}
+
+/// (action, date, price, fees, reason, pnl) of each fill.
+fn fills(o: &Outcome) -> Vec<(Action, i32, f64, f64, Reason, f64)> {
+    o.trades.iter().map(|f| (f.action, f.date, f.price, f.fees, f.reason, f.pnl)).collect()
+}
+
+fn quiet_days(put95: [(f64, f64); 3], spot_at_expiry: f64) -> Vec<Vec<Row>> {
+    vec![
+        day(DAYS[0], 100.0, Some((1.0, 1.2))),
+        day(DAYS[1], 100.0, Some(put95[0])),
+        day(DAYS[2], 100.0, Some(put95[1])),
+        day(DAYS[3], spot_at_expiry, Some(put95[2])),
+    ]
+}
+
+#[test]
+fn expiry_out_of_the_money_keeps_the_credit() {
+    let o = run_days(quiet_days([(0.8, 1.0), (0.5, 0.7), (0.0, 0.05)], 100.0), "{}", 0.5);
+    let f = fills(&o);
+    assert_eq!(f.len(), 2);
+    assert_eq!(f[0].0, Action::Open);
+    close(f[0].2, 1.05);
+    close(f[0].3, 0.65);
+    // Settled at intrinsic max(95 − 100, 0) = 0, no commission; pnl (0 − 1.05) × −1 × 100 = 105.
+    assert_eq!((f[1].0, f[1].1, f[1].4), (Action::Close, d(EXPIRY), Reason::Expiry));
+    close(f[1].2, 0.0);
+    close(f[1].3, 0.0);
+    close(f[1].5, 105.0);
+    close(o.summary.final_equity, 100_104.35);
+    assert_eq!(o.summary.diagnostics.positions_closed, 1);
+    close(o.summary.metrics.expectancy.unwrap(), 104.35);
+    // Day 2 equity: cash 100 104.35 − mark 0.90 × 100 = 100 014.35.
+    close(o.equity[1].equity, 100_014.35);
+}
+
+#[test]
+fn expiry_in_the_money_pays_intrinsic_from_the_underlying() {
+    let o = run_days(quiet_days([(0.8, 1.0), (2.0, 2.4), (4.8, 5.2)], 90.0), "{}", 0.5);
+    let f = fills(&o);
+    // Intrinsic 95 − 90 = 5: cash 100 104.35 − 500 = 99 604.35; pnl (5 − 1.05) × −1 × 100 = −395.
+    close(f[1].2, 5.0);
+    close(f[1].5, -395.0);
+    assert_eq!(f[1].4, Reason::Expiry);
+    close(o.summary.final_equity, 99_604.35);
+    assert_eq!(o.summary.metrics.win_rate, Some(0.0));
+}
+
+#[test]
+fn profit_target_buys_back_at_the_slipped_ask_side() {
+    // pt 0.5 of the 1.05 credit: close once the mark ≤ 0.525. Day 2 mid (0.4 + 0.6)/2 = 0.50.
+    let o = run_days(quiet_days([(0.4, 0.6), (0.3, 0.5), (0.0, 0.05)], 100.0), "{ profit_target: 0.5 }", 0.5);
+    let f = fills(&o);
+    assert_eq!(f.len(), 2);
+    // Buy at 0.50 + ½·(0.60 − 0.50) = 0.55; pnl (0.55 − 1.05) × −1 × 100 = 50.
+    assert_eq!((f[1].1, f[1].4), (d(DAYS[1]), Reason::ProfitTarget));
+    close(f[1].2, 0.55);
+    close(f[1].3, 0.65);
+    close(f[1].5, 50.0);
+    // Cash 100 104.35 − 55 − 0.65 = 100 048.70; net P&L 50 − 1.30 = 48.70.
+    close(o.summary.final_equity, 100_048.70);
+    close(o.summary.metrics.expectancy.unwrap(), 48.70);
+}
+
+#[test]
+fn stop_loss_fires_before_the_profit_target_and_costs_the_spread() {
+    // sl 2 × 1.05 = 2.10 loss: mark ≥ 3.15. Day 3 mid (3.0 + 3.4)/2 = 3.20.
+    let o =
+        run_days(quiet_days([(1.2, 1.4), (3.0, 3.4), (4.8, 5.2)], 90.0), "{ stop_loss: 2.0, profit_target: 0.5 }", 0.5);
+    let f = fills(&o);
+    assert_eq!((f[1].1, f[1].4), (d(DAYS[2]), Reason::StopLoss));
+    // Buy at 3.20 + ½·(3.40 − 3.20) = 3.30; pnl (3.30 − 1.05) × −1 × 100 = −225.
+    close(f[1].2, 3.30);
+    close(f[1].5, -225.0);
+    close(o.summary.final_equity, 100_104.35 - 330.0 - 0.65);
+}
+
+#[test]
+fn dte_exit_closes_when_the_expiry_is_near() {
+    // dte_exit 2: on 01-04 the expiry is 2 days away. Natural fills (f = 1): buy at the ask 1.10.
+    let o = run_days(quiet_days([(0.9, 1.1), (0.5, 0.7), (0.0, 0.05)], 100.0), "{ dte_exit: 2 }", 1.0);
+    let f = fills(&o);
+    // Entry at the bid 1.00 with f = 1; exit at the ask 1.10: pnl (1.10 − 1.00) × −1 × 100 = −10.
+    close(f[0].2, 1.0);
+    assert_eq!((f[1].1, f[1].4), (d(DAYS[1]), Reason::DteExit));
+    close(f[1].2, 1.10);
+    close(f[1].5, -10.0);
+    close(o.summary.final_equity, 100_000.0 + 100.0 - 0.65 - 110.0 - 0.65);
+}
+
+#[test]
+fn a_missing_quote_keeps_the_last_mark_and_is_counted() {
+    let days = vec![
+        day(DAYS[0], 100.0, Some((1.0, 1.2))),
+        day(DAYS[1], 100.0, None),
+        day(DAYS[2], 100.0, Some((0.5, 0.7))),
+        day(DAYS[3], 100.0, Some((0.0, 0.05))),
+    ];
+    let o = run_days(days, "{}", 0.5);
+    assert_eq!(o.summary.diagnostics.quotes_missing, 1);
+    // Day 2 keeps day 1's mark 1.10: equity 100 104.35 − 110 = 99 994.35; day 3 marks at 0.60.
+    close(o.equity[1].equity, 99_994.35);
+    close(o.equity[2].equity, 100_104.35 - 60.0);
+    close(o.summary.final_equity, 100_104.35);
+}
+
+#[test]
+fn a_missing_quote_defers_an_exit_to_the_next_quoted_day() {
+    let days = vec![
+        day(DAYS[0], 100.0, Some((1.0, 1.2))),
+        day(DAYS[1], 100.0, None),
+        day(DAYS[2], 100.0, Some((0.6, 0.8))),
+        day(DAYS[3], 100.0, Some((0.0, 0.05))),
+    ];
+    // dte_exit 3 triggers on 01-04 (2 days) but there is no quote: it closes on 01-05 at 0.75.
+    let o = run_days(days, "{ dte_exit: 3 }", 0.5);
+    assert_eq!(o.summary.diagnostics.exits_deferred, 1);
+    let f = fills(&o);
+    assert_eq!((f[1].1, f[1].4), (d(DAYS[2]), Reason::DteExit));
+    close(f[1].2, 0.75);
+}
+
+#[test]
+fn the_last_day_closes_what_is_still_open() {
+    let days = vec![
+        day(DAYS[0], 100.0, Some((1.0, 1.2))),
+        day(DAYS[1], 100.0, Some((0.8, 1.0))),
+        day(DAYS[2], 100.0, Some((0.5, 0.7))),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    write_dataset(tmp.path(), "golden", &[("TST", days)]);
+    let ds = Dataset::open(tmp.path()).unwrap();
+    let mut s = scenario("{}", 0.5);
+    s.data.end = crate::scenario::values::IsoDate(d(DAYS[2]));
+    let o = run(&s, &ds, &RunOptions::default()).unwrap();
+    let f = fills(&o);
+    // Buy back at 0.60 + ½·0.10 = 0.65 on the last day.
+    assert_eq!((f[1].1, f[1].4), (d(DAYS[2]), Reason::EndOfData));
+    close(f[1].2, 0.65);
+    close(o.summary.final_equity, 100_104.35 - 65.0 - 0.65);
+    assert_eq!(o.equity.last().unwrap().open_positions, 0);
+}
+
+#[test]
+fn a_leg_that_can_never_be_filled_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_dataset(tmp.path(), "golden", &[("TST", quiet_days([(0.8, 1.0), (0.5, 0.7), (0.0, 0.05)], 100.0))]);
+    let ds = Dataset::open(tmp.path()).unwrap();
+    let text = std::fs::read_to_string(tmp.path().join("manifest.json")).unwrap();
+    assert!(text.contains("golden"));
+    let mut s = scenario("{}", 0.5);
+    s.strategy.legs[0].dte = Some(crate::scenario::Window { target: 400, min: Some(300), max: Some(500) });
+    s.strategy.entry.every_trading_days = Some(crate::scenario::values::AtLeastOne(1));
+    let err = run(&s, &ds, &RunOptions::default()).unwrap_err();
+    assert_eq!(err.code(), "ERR_UNFILLABLE");
+    assert!(
+        err.to_string().contains("strategy.legs[0] could never be filled: no expiration with DTE in [300, 500]"),
+        "{err}"
+    );
+}
+
+#[test]
+fn dates_outside_the_data_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_dataset(tmp.path(), "golden", &[("TST", quiet_days([(0.8, 1.0), (0.5, 0.7), (0.0, 0.05)], 100.0))]);
+    let ds = Dataset::open(tmp.path()).unwrap();
+    let mut s = scenario("{}", 0.5);
+    s.data.end = crate::scenario::values::IsoDate(d("2023-02-01"));
+    let err = run(&s, &ds, &RunOptions::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "data: 2023-01-03 to 2023-02-01 is outside dataset golden's TST data, which covers 2023-01-03 to 2023-01-06"
+    );
+}
+
+#[test]
+fn cancellation_stops_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_dataset(tmp.path(), "golden", &[("TST", quiet_days([(0.8, 1.0), (0.5, 0.7), (0.0, 0.05)], 100.0))]);
+    let ds = Dataset::open(tmp.path()).unwrap();
+    let cancel = Arc::new(AtomicBool::new(true));
+    let err = run(&scenario("{}", 0.5), &ds, &RunOptions { cancel: Some(cancel), progress: None }).unwrap_err();
+    assert!(matches!(err, EngineError::Cancelled));
+}

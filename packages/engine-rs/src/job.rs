@@ -1,0 +1,153 @@
+//! A run as every entry point sees it: scenario text and a data root in, the result files' bytes
+//! (and optionally a results directory) out. The binary and the addon both call [`execute`], so
+//! they produce the same bytes.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::data::Dataset;
+use crate::data::manifest::{MANIFEST_FILE, Manifest, sha256_bytes};
+use crate::engine::{self, EngineError, Outcome, RunOptions};
+use crate::error::DataError;
+use crate::results::{RunInfo, equity_ipc, trades_ipc, write_results};
+use crate::scenario::{self, Scenario, ScenarioError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("{0}")]
+    DatasetNotFound(String),
+    #[error("{path}: cannot write results: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot encode results: {0}")]
+    Encode(String),
+}
+
+impl JobError {
+    /// A stable code for typed errors on the Node side.
+    pub fn code(&self) -> &'static str {
+        match self {
+            JobError::Scenario(e) => e.code(),
+            JobError::Engine(e) => e.code(),
+            JobError::DatasetNotFound(_) => "ERR_DATASET_NOT_FOUND",
+            JobError::Write { .. } => "ERR_WRITE",
+            JobError::Encode(_) => "ERR_ENCODE",
+        }
+    }
+}
+
+/// What to run and where from.
+#[derive(Debug, Clone)]
+pub struct Job<'a> {
+    pub scenario_text: &'a str,
+    /// Names the scenario in errors (a file path, or `<scenario>`).
+    pub scenario_source: &'a str,
+    /// A directory holding `<dataset>/manifest.json`, or the dataset directory itself.
+    pub data_root: &'a Path,
+    /// How the data root was chosen (`explicit`, `s3files`, `ebs`, `s3-sync`, `local`).
+    pub data_path: &'a str,
+    /// `binary` or `addon`.
+    pub entry_point: &'a str,
+    /// Write a results directory here as well.
+    pub out: Option<&'a Path>,
+}
+
+/// The result files' bytes and what produced them.
+#[derive(Debug, Clone)]
+pub struct Artifacts {
+    pub summary_json: Vec<u8>,
+    pub equity_arrow: Vec<u8>,
+    pub trades_arrow: Vec<u8>,
+    pub run: RunInfo,
+    pub outcome: Outcome,
+}
+
+/// Parses and checks a scenario; the same errors from every entry point.
+pub fn validate(text: &str, source: &str) -> Result<Scenario, ScenarioError> {
+    scenario::parse(text, source)
+}
+
+/// Finds the dataset directory named `name` under `root` (or `root` itself when it is that dataset).
+pub fn locate_dataset(root: &Path, name: &str) -> Result<PathBuf, JobError> {
+    let nested = root.join(name);
+    if nested.join(MANIFEST_FILE).is_file() {
+        return Ok(nested);
+    }
+    if root.join(MANIFEST_FILE).is_file() {
+        let manifest = Manifest::load(root).map_err(EngineError::from)?;
+        if manifest.name == name {
+            return Ok(root.to_path_buf());
+        }
+        return Err(JobError::DatasetNotFound(format!(
+            "dataset {name} not found: {} holds dataset {}",
+            root.display(),
+            manifest.name
+        )));
+    }
+    let mut found: Vec<String> = std::fs::read_dir(root)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.path().join(MANIFEST_FILE).is_file())
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    let holds = if found.is_empty() { "no datasets".to_string() } else { found.join(", ") };
+    Err(JobError::DatasetNotFound(format!("dataset {name} not found under {} (it holds {holds})", root.display())))
+}
+
+fn host() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Runs a job: parse, locate the data, backtest, encode, and write the directory when asked.
+pub fn execute(job: &Job<'_>, opts: &RunOptions<'_>) -> Result<Artifacts, JobError> {
+    let started = Instant::now();
+    let started_at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let scenario = validate(job.scenario_text, job.scenario_source)?;
+    let dir = locate_dataset(job.data_root, &scenario.data.dataset)?;
+    let dataset = Dataset::open(&dir).map_err(EngineError::from)?;
+    let manifest_sha = Manifest::file_sha256(&dir).map_err(|e: DataError| EngineError::from(e))?;
+    let outcome = engine::run(&scenario, &dataset, opts)?;
+    let summary_json = outcome.summary.to_json_bytes();
+    let equity_arrow = equity_ipc(&outcome.equity).map_err(|e| JobError::Encode(e.to_string()))?;
+    let trades_arrow = trades_ipc(&outcome.trades).map_err(|e| JobError::Encode(e.to_string()))?;
+    let run = RunInfo {
+        engine_version: crate::VERSION.to_string(),
+        git_sha: std::env::var("AEGIS_GIT_SHA")
+            .ok()
+            .or(option_env!("AEGIS_GIT_SHA").map(str::to_string))
+            .unwrap_or_else(|| "unknown".into()),
+        entry_point: job.entry_point.to_string(),
+        scenario: scenario.name,
+        scenario_sha256: sha256_bytes(job.scenario_text.as_bytes()),
+        dataset: dataset.manifest.name,
+        dataset_manifest_sha256: manifest_sha,
+        data_path: job.data_path.to_string(),
+        data_dir: dir.display().to_string(),
+        rows_scanned: outcome.rows_scanned,
+        partitions: outcome.partitions,
+        wall_seconds: started.elapsed().as_secs_f64(),
+        host: host(),
+        started_at,
+    };
+    if let Some(out) = job.out {
+        write_results(out, &summary_json, &equity_arrow, &trades_arrow, &run)
+            .map_err(|source| JobError::Write { path: out.to_path_buf(), source })?;
+    }
+    Ok(Artifacts { summary_json, equity_arrow, trades_arrow, run, outcome })
+}

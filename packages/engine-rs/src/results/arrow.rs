@@ -1,0 +1,73 @@
+//! `equity.arrow` and `trades.arrow` as Arrow IPC file bytes (uncompressed, one record batch).
+
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, Date32Array, Float64Array, Int32Array, RecordBatch, StringArray};
+use arrow_ipc::writer::FileWriter;
+use arrow_schema::{ArrowError, Field, Schema};
+
+use super::{Action, EquityRow, Fill};
+use crate::data::Right;
+
+fn ipc(columns: Vec<(&str, ArrayRef)>) -> Result<Vec<u8>, ArrowError> {
+    let fields: Vec<Field> = columns.iter().map(|(n, a)| Field::new(*n, a.data_type().clone(), false)).collect();
+    let schema = Arc::new(Schema::new(fields));
+    let batch = RecordBatch::try_new(schema.clone(), columns.into_iter().map(|(_, a)| a).collect())?;
+    let mut out = Vec::new();
+    let mut w = FileWriter::try_new(&mut out, &schema)?;
+    w.write(&batch)?;
+    w.finish()?;
+    drop(w);
+    Ok(out)
+}
+
+fn f64s<T>(rows: &[T], f: impl Fn(&T) -> f64) -> ArrayRef {
+    Arc::new(Float64Array::from(rows.iter().map(f).collect::<Vec<_>>()))
+}
+
+fn i32s<T>(rows: &[T], f: impl Fn(&T) -> i32) -> ArrayRef {
+    Arc::new(Int32Array::from(rows.iter().map(f).collect::<Vec<_>>()))
+}
+
+fn dates<T>(rows: &[T], f: impl Fn(&T) -> i32) -> ArrayRef {
+    Arc::new(Date32Array::from(rows.iter().map(f).collect::<Vec<_>>()))
+}
+
+fn strs<T>(rows: &[T], f: impl Fn(&T) -> &str) -> ArrayRef {
+    Arc::new(StringArray::from(rows.iter().map(f).collect::<Vec<_>>()))
+}
+
+pub fn equity_ipc(rows: &[EquityRow]) -> Result<Vec<u8>, ArrowError> {
+    ipc(vec![
+        ("date", dates(rows, |r| r.date)),
+        ("equity", f64s(rows, |r| r.equity)),
+        ("cash", f64s(rows, |r| r.cash)),
+        ("positions_value", f64s(rows, |r| r.positions_value)),
+        ("daily_return", f64s(rows, |r| r.daily_return)),
+        ("drawdown", f64s(rows, |r| r.drawdown)),
+        ("open_positions", i32s(rows, |r| r.open_positions)),
+        ("delta_dollars", f64s(rows, |r| r.delta_dollars)),
+        ("gamma_dollars", f64s(rows, |r| r.gamma_dollars)),
+        ("theta_dollars", f64s(rows, |r| r.theta_dollars)),
+        ("vega_dollars", f64s(rows, |r| r.vega_dollars)),
+    ])
+}
+
+pub fn trades_ipc(fills: &[Fill]) -> Result<Vec<u8>, ArrowError> {
+    ipc(vec![
+        ("position_id", i32s(fills, |f| f.position_id)),
+        ("leg", i32s(fills, |f| f.leg)),
+        ("ticker", strs(fills, |f| f.ticker.as_str())),
+        ("action", strs(fills, |f| if f.action == Action::Open { "open" } else { "close" })),
+        ("date", dates(fills, |f| f.date)),
+        ("expiry", dates(fills, |f| f.expiry)),
+        ("strike", f64s(fills, |f| f.strike)),
+        ("right", strs(fills, |f| if f.right == Right::Call { "call" } else { "put" })),
+        ("quantity", i32s(fills, |f| f.quantity)),
+        ("price", f64s(fills, |f| f.price)),
+        ("fees", f64s(fills, |f| f.fees)),
+        ("reason", strs(fills, |f| f.reason.as_str())),
+        ("underlying_price", f64s(fills, |f| f.underlying_price)),
+        ("pnl", f64s(fills, |f| f.pnl)),
+    ])
+}

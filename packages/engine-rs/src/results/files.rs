@@ -1,0 +1,59 @@
+//! Writing a results directory: every file through a temporary name and a rename, `_SUCCESS`
+//! last, so a reader never mistakes a half-written run for a finished one.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+pub const SUCCESS_FILE: &str = "_SUCCESS";
+
+/// `run.json`: provenance. The only result file allowed to differ between identical runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunInfo {
+    pub engine_version: String,
+    pub git_sha: String,
+    /// `binary` or `addon`.
+    pub entry_point: String,
+    pub scenario: String,
+    pub scenario_sha256: String,
+    pub dataset: String,
+    pub dataset_manifest_sha256: String,
+    /// How the data root was found: `explicit`, `s3files`, `ebs`, `s3-sync` or `local`.
+    pub data_path: String,
+    pub data_dir: String,
+    pub rows_scanned: u64,
+    pub partitions: usize,
+    pub wall_seconds: f64,
+    pub host: String,
+    /// Seconds since the Unix epoch when the run started.
+    pub started_at: u64,
+}
+
+fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = dir.join(format!(".{name}.partial"));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, dir.join(name))
+}
+
+/// Writes `summary.json`, `equity.arrow`, `trades.arrow`, `run.json`, then `_SUCCESS`.
+pub fn write_results(
+    dir: &Path,
+    summary_json: &[u8],
+    equity_arrow: &[u8],
+    trades_arrow: &[u8],
+    run: &RunInfo,
+) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    // A previous run's marker must not vouch for the files about to be replaced.
+    match std::fs::remove_file(dir.join(SUCCESS_FILE)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    write_atomic(dir, "summary.json", summary_json)?;
+    write_atomic(dir, "equity.arrow", equity_arrow)?;
+    write_atomic(dir, "trades.arrow", trades_arrow)?;
+    let mut run_json = serde_json::to_vec_pretty(run).map_err(std::io::Error::other)?;
+    run_json.push(b'\n');
+    write_atomic(dir, "run.json", &run_json)?;
+    write_atomic(dir, SUCCESS_FILE, b"")
+}

@@ -1,0 +1,132 @@
+//! The results of a run (docs/results.md): the rows of `equity.arrow` and `trades.arrow`, the
+//! `summary.json` value, and the writers. Byte-identical output for the same scenario and data is
+//! part of the contract, so nothing here depends on time, host or paths (those go to `run.json`).
+
+mod arrow;
+mod files;
+
+use serde::{Deserialize, Serialize};
+
+pub use arrow::{equity_ipc, trades_ipc};
+pub use files::{RunInfo, SUCCESS_FILE, write_results};
+
+use crate::analytics::Metrics;
+use crate::data::Right;
+
+/// One trading day of `equity.arrow`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EquityRow {
+    pub date: i32,
+    pub equity: f64,
+    pub cash: f64,
+    pub positions_value: f64,
+    pub daily_return: f64,
+    pub drawdown: f64,
+    pub open_positions: i32,
+    pub delta_dollars: f64,
+    pub gamma_dollars: f64,
+    pub theta_dollars: f64,
+    pub vega_dollars: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Open,
+    Close,
+}
+
+/// Why a fill happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    Entry,
+    ProfitTarget,
+    StopLoss,
+    DteExit,
+    MaxHold,
+    Expiry,
+    EndOfData,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Entry => "entry",
+            Reason::ProfitTarget => "profit_target",
+            Reason::StopLoss => "stop_loss",
+            Reason::DteExit => "dte_exit",
+            Reason::MaxHold => "max_hold",
+            Reason::Expiry => "expiry",
+            Reason::EndOfData => "end_of_data",
+        }
+    }
+}
+
+/// One leg fill of `trades.arrow`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fill {
+    pub position_id: i32,
+    pub leg: i32,
+    pub ticker: String,
+    pub action: Action,
+    pub date: i32,
+    pub expiry: i32,
+    pub strike: f64,
+    pub right: Right,
+    /// Signed contracts: + bought, − sold.
+    pub quantity: i32,
+    /// Per share; at expiry, the intrinsic value.
+    pub price: f64,
+    pub fees: f64,
+    pub reason: Reason,
+    pub underlying_price: f64,
+    /// Gross P&L of the leg on a close fill: (close − open) × quantity at open × 100.
+    pub pnl: f64,
+}
+
+/// Entry attempts that did not open a position, by reason.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntriesSkipped {
+    pub max_open: u64,
+    pub no_expiry: u64,
+    pub no_strike: u64,
+    pub min_credit: u64,
+    pub iv_rank: u64,
+    pub size_zero: u64,
+    pub missing_quote: u64,
+}
+
+/// Counters of what the engine had to work around; never silently dropped (DESIGN).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnostics {
+    /// Leg-days a held contract had no quote and kept its last mark.
+    pub quotes_missing: u64,
+    /// Exits postponed to a later day because a leg had no quote to close at.
+    pub exits_deferred: u64,
+    pub positions_opened: u64,
+    pub positions_closed: u64,
+    pub entries_skipped: EntriesSkipped,
+}
+
+/// `summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub scenario: String,
+    pub start: String,
+    pub end: String,
+    pub trading_days: u64,
+    pub capital: f64,
+    pub final_equity: f64,
+    pub metrics: Metrics,
+    pub diagnostics: Diagnostics,
+}
+
+impl Summary {
+    /// The exact bytes of `summary.json` (pretty JSON and a final newline).
+    pub fn to_json_bytes(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec_pretty(self).unwrap_or_default();
+        bytes.push(b'\n');
+        bytes
+    }
+}

@@ -1,0 +1,151 @@
+//! Scenario parsing: what users write, and the messages they get when it is wrong.
+
+use super::*;
+
+const GOOD: &str = "\
+name: spx-short-put-30d
+data: { dataset: synthetic-spx-7y, tickers: [SPX], start: 2017-01-03, end: 2023-12-29 }
+capital: 100000
+strategy:
+  legs:
+    - right: put
+      side: short
+      qty: 1
+      dte: { target: 45, min: 30, max: 60 }
+      delta: { target: 0.30, min: 0.25, max: 0.35 }
+  entry: { every_trading_days: 5, max_open: 3 }
+  exit:  { profit_target: 0.50, stop_loss: 2.0, dte_exit: 21 }
+  sizing: { contracts: 1 }
+costs: { commission_per_contract: 0.65, slippage: { spread_fraction: 0.5 } }
+";
+
+fn err(text: &str) -> ScenarioError {
+    parse(text, "s.yaml").unwrap_err()
+}
+
+#[test]
+fn parses_the_design_example_with_defaults_filled() {
+    let s = parse(GOOD, "s.yaml").unwrap();
+    assert_eq!(s.name, "spx-short-put-30d");
+    assert_eq!(s.data.start.to_string(), "2017-01-03");
+    assert_eq!(s.strategy.legs[0].delta.unwrap().target.0, 0.30);
+    assert_eq!(s.strategy.exit.dte_exit, Some(21));
+    assert_eq!(s.strategy.entry.max_open.0, 3);
+    assert_eq!(s.strategy.sizing.margin.base_pct.0, 0.20);
+}
+
+#[test]
+fn json_and_yaml_give_the_same_scenario() {
+    let yaml = parse(GOOD, "s.yaml").unwrap();
+    let json = serde_json::to_string_pretty(&yaml).unwrap();
+    assert_eq!(parse(&json, "s.json").unwrap(), yaml);
+}
+
+#[test]
+fn an_out_of_range_value_names_its_path_line_and_column() {
+    let e = err(&GOOD.replace("target: 0.30", "target: 1.3"));
+    assert_eq!(e.path, "strategy.legs[0].delta.target");
+    assert_eq!(e.message, "expected a number in (0, 1), got 1.3");
+    assert_eq!((e.line, e.column), (Some(10), Some(24)));
+    assert_eq!(
+        e.to_string(),
+        "s.yaml: strategy.legs[0].delta.target: expected a number in (0, 1), got 1.3 (line 10, column 24)"
+    );
+}
+
+#[test]
+fn unknown_keys_are_rejected_with_the_expected_ones() {
+    let e = err(&GOOD.replace("max_open: 3", "max_opne: 3"));
+    assert_eq!(e.path, "strategy.entry.max_opne");
+    assert!(e.message.starts_with("unknown field `max_opne`, expected one of"), "{}", e.message);
+    assert_eq!(e.line, Some(11));
+}
+
+#[test]
+fn wrong_types_and_bad_dates_are_explained() {
+    let e = err(&GOOD.replace("capital: 100000", "capital: lots"));
+    assert_eq!(e.path, "capital");
+    assert!(e.message.contains("invalid type: string \"lots\""), "{}", e.message);
+    let e = err(&GOOD.replace("start: 2017-01-03", "start: 2017-13-03"));
+    assert_eq!(e.path, "data.start");
+    assert_eq!(e.message, "expected a date as YYYY-MM-DD, got \"2017-13-03\"");
+    let e = err(&GOOD.replace("end: 2023-12-29", "end: 2016-12-29"));
+    assert!(e.message.contains("start 2017-01-03 is after end 2016-12-29"), "{}", e.message);
+}
+
+#[test]
+fn cross_field_rules_are_checked() {
+    let e = err(&GOOD.replace("{ target: 0.30, min: 0.25, max: 0.35 }", "{ target: 0.30, min: 0.35 }"));
+    assert!(e.message.contains("legs[0]: delta: min UnitOpen(0.35) is above target"), "{}", e.message);
+    let e = err(&GOOD.replace("sizing: { contracts: 1 }", "sizing: { contracts: 1, equity_fraction: 0.1 }"));
+    assert_eq!(e.path, "strategy.sizing");
+    assert_eq!(e.message, "give exactly one of `contracts` or `equity_fraction`");
+    let e = err(&GOOD.replace("      delta: { target: 0.30, min: 0.25, max: 0.35 }\n", ""));
+    assert!(e.message.contains("choose the strike by exactly one of"), "{}", e.message);
+}
+
+#[test]
+fn malformed_yaml_and_json_report_a_position() {
+    let e = err("name: x\ndata: [unclosed\n");
+    assert!(e.line.is_some(), "{e}");
+    let e = parse("{ \"name\": \"x\",\n  \"data\": }", "s.json").unwrap_err();
+    assert_eq!(e.line, Some(2));
+    assert!(e.to_string().starts_with("s.json: "), "{e}");
+}
+
+#[test]
+fn templates_expand_to_the_legs_they_stand_for() {
+    let text = GOOD.replace(
+        "  legs:\n    - right: put\n      side: short\n      qty: 1\n      dte: { target: 45, min: 30, max: 60 }\n      delta: { target: 0.30, min: 0.25, max: 0.35 }\n",
+        "  template:\n    iron_condor: { dte: { target: 45 }, put_delta: { target: 0.16 }, call_delta: { target: 0.16 }, width: 50 }\n",
+    );
+    let s = parse(&text, "s.yaml").unwrap();
+    let legs = s.strategy.resolved_legs();
+    type Shape = (Right, Side, Option<(usize, f64)>);
+    let shape: Vec<Shape> = legs.iter().map(|l| (l.right, l.side, l.offset.map(|o| (o.leg, o.width.0)))).collect();
+    assert_eq!(
+        shape,
+        [
+            (Right::Put, Side::Short, None),
+            (Right::Put, Side::Long, Some((0, -50.0))),
+            (Right::Call, Side::Short, None),
+            (Right::Call, Side::Long, Some((2, 50.0))),
+        ]
+    );
+    let e = err(&text.replace("width: 50", "width: 50, wings: 3"));
+    assert!(e.message.starts_with("unknown field `wings`"), "{}", e.message);
+}
+
+#[test]
+fn every_template_expands_to_valid_legs() {
+    let dte = "{ target: 30 }";
+    let d = "{ target: 0.3 }";
+    for t in [
+        format!("short_put: {{ dte: {dte}, delta: {d} }}"),
+        format!("short_call: {{ dte: {dte}, delta: {d} }}"),
+        format!("strangle: {{ dte: {dte}, put_delta: {d}, call_delta: {d} }}"),
+        format!("straddle: {{ dte: {dte}, side: long }}"),
+        format!("put_vertical: {{ dte: {dte}, delta: {d}, width: 10, kind: credit }}"),
+        format!("call_vertical: {{ dte: {dte}, delta: {d}, width: 10, kind: debit }}"),
+        format!("iron_condor: {{ dte: {dte}, put_delta: {d}, call_delta: {d}, width: 10 }}"),
+        format!("iron_butterfly: {{ dte: {dte}, width: 10 }}"),
+        format!("calendar: {{ right: call, front_dte: {dte}, back_dte: {{ target: 60 }}, delta: {d} }}"),
+    ] {
+        let text = format!(
+            "name: t\ndata: {{ dataset: d, tickers: [SPX], start: 2020-01-02, end: 2020-12-31 }}\nstrategy:\n  template: {{ {t} }}\n"
+        );
+        let s = parse(&text, "t.yaml").unwrap_or_else(|e| panic!("{t}: {e}"));
+        assert!(!s.strategy.resolved_legs().is_empty());
+    }
+}
+
+#[test]
+fn the_json_schema_describes_the_scenario() {
+    let schema = json_schema();
+    let text = schema.to_string();
+    for key in ["\"strategy\"", "\"iron_condor\"", "\"spread_fraction\"", "\"every_trading_days\"", "exclusiveMaximum"]
+    {
+        assert!(text.contains(key), "schema lacks {key}");
+    }
+    assert_eq!(schema["title"], "Scenario");
+}
