@@ -6,6 +6,7 @@
  * This module is the package's only public surface; `binding.js` / `binding.d.ts` are generated
  * by `napi build` from the Rust binding and may change shape without notice.
  */
+import { tableFromIPC, type Table } from "apache-arrow";
 import * as native from "../binding.js";
 import type {
   DatasetProblem,
@@ -16,7 +17,13 @@ import type {
   VerifyReport,
 } from "../binding.js";
 
+import type { Summary, RunInfo } from "./generated/results.js";
+import type { Scenario } from "./generated/scenario.js";
+
 export type { DatasetProblem, ScanRequest, ScanResult, TickerInfo, VerifyDatasetOptions, VerifyReport };
+export type { Scenario, Template, LegSpec, Strategy, Entry, Exit, Sizing, Costs } from "./generated/scenario.js";
+export type { Summary, RunInfo, Metrics, Diagnostics, EntriesSkipped } from "./generated/results.js";
+export type { BacktestProgress, ScenarioSummary } from "../binding.js";
 
 /** Base of every error the engine reports on purpose. `code` is stable across versions. */
 export class AegisError extends Error {
@@ -31,6 +38,22 @@ export class AegisError extends Error {
 
 /** A dataset that is missing, unreadable or not what the contract says (`ERR_DATA_*`). */
 export class DatasetError extends AegisError {}
+
+/** A scenario that does not parse or breaks a rule (`ERR_SCENARIO`): names the field and position. */
+export class ScenarioError extends AegisError {
+  constructor(
+    message: string,
+    /** Dotted field path, e.g. `strategy.legs[0].delta.target` (empty for the document). */
+    readonly path: string,
+    readonly line: number | undefined,
+    readonly column: number | undefined,
+  ) {
+    super(message, "ERR_SCENARIO");
+  }
+}
+
+/** A backtest that cannot run as specified: a leg never fillable, dates outside the data (`ERR_UNFILLABLE`, `ERR_DATA_RANGE`, `ERR_DATASET_NOT_FOUND`). */
+export class BacktestError extends AegisError {}
 
 /** An argument the engine cannot use (`InvalidArg`). */
 export class InvalidArgumentError extends AegisError {}
@@ -51,6 +74,13 @@ function typed(err: unknown): unknown {
   if (!(err instanceof Error)) return err;
   const code = (err as { code?: unknown }).code;
   if (typeof code !== "string") return err;
+  if (code === "ERR_SCENARIO") {
+    const e = err as { path?: string; line?: number | null; column?: number | null };
+    return new ScenarioError(err.message, e.path ?? "", e.line ?? undefined, e.column ?? undefined);
+  }
+  if (code === "ERR_DATA_RANGE" || code === "ERR_UNFILLABLE" || code === "ERR_DATASET_NOT_FOUND") {
+    return new BacktestError(err.message, code);
+  }
   if (code.startsWith("ERR_DATA_")) return new DatasetError(err.message, code);
   if (code === "InvalidArg") return new InvalidArgumentError(err.message, code);
   if (code === "Cancelled" || code === "ABORT_ERR" || err.name === "AbortError") return new AbortError(err.message);
@@ -103,4 +133,91 @@ export async function verifyDataset(
  */
 export async function scanCount(dir: string, request: ScanRequest, options: CallOptions = {}): Promise<ScanResult> {
   return call(async () => native.scanCount(dir, request, options.signal), options.signal);
+}
+
+/** A scenario as text (YAML or JSON) or as an object of the generated `Scenario` type. */
+export type ScenarioInput = string | Scenario;
+
+function scenarioText(scenario: ScenarioInput): string {
+  return typeof scenario === "string" ? scenario : JSON.stringify(scenario);
+}
+
+/**
+ * Parses and checks a scenario through the engine: the same rules and messages as
+ * `aegis-bt validate`. Throws {@link ScenarioError} naming the field path, line and column.
+ */
+export function validateScenario(scenario: ScenarioInput, source?: string): native.ScenarioSummary {
+  try {
+    return native.validateScenario(scenarioText(scenario), source);
+  } catch (err) {
+    throw typed(err);
+  }
+}
+
+/** The scenario's JSON Schema (for editors and validation elsewhere). */
+export function scenarioJsonSchema(): Record<string, unknown> {
+  return JSON.parse(native.scenarioJsonSchema()) as Record<string, unknown>;
+}
+
+export interface RunBacktestOptions extends CallOptions {
+  /** Data root: a directory holding `<dataset>/manifest.json`, or the dataset directory itself. */
+  data: string;
+  /** Also write the results directory (summary.json, equity.arrow, trades.arrow, run.json, _SUCCESS). */
+  out?: string;
+  /** Names the scenario in error messages (its file path). */
+  source?: string;
+  /** Called about every 1% of the trading days, on the event loop. */
+  onProgress?: (progress: native.BacktestProgress) => void;
+}
+
+export interface BacktestResult {
+  summary: Summary;
+  /** One row per trading day (docs/results.md). */
+  equity: Table;
+  /** One row per leg fill (docs/results.md). */
+  trades: Table;
+  run: RunInfo;
+  /** The exact bytes of the result files, identical to what the `aegis-bt` binary writes. */
+  files: { summaryJson: string; equityArrow: Uint8Array; tradesArrow: Uint8Array };
+}
+
+/**
+ * Runs a backtest in-process, on the libuv thread pool (never on the event loop). Cancel with
+ * `options.signal`: the run stops at the next trading day and rejects with {@link AbortError}.
+ */
+export async function runBacktest(scenario: ScenarioInput, options: RunBacktestOptions): Promise<BacktestResult> {
+  const { signal } = options;
+  const token = new native.CancelToken();
+  const onAbort = () => token.cancel();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    const out = await call(
+      () =>
+        native.runBacktest(
+          {
+            scenarioText: scenarioText(scenario),
+            scenarioSource: options.source,
+            dataRoot: options.data,
+            out: options.out,
+            dataPath: "local",
+          },
+          token,
+          options.onProgress,
+          signal,
+        ),
+      signal,
+    );
+    // Progress callbacks are queued from the worker thread; one turn of the loop delivers the
+    // last of them before the caller sees the result.
+    if (options.onProgress) await new Promise<void>((resolve) => setImmediate(resolve));
+    return {
+      summary: JSON.parse(out.summaryJson) as Summary,
+      equity: tableFromIPC(out.equityArrow),
+      trades: tableFromIPC(out.tradesArrow),
+      run: JSON.parse(out.runJson) as RunInfo,
+      files: { summaryJson: out.summaryJson, equityArrow: out.equityArrow, tradesArrow: out.tradesArrow },
+    };
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
 }

@@ -2,6 +2,7 @@
 //! No engine logic lives here (see `aegis_bt`). Expected failures reach JavaScript as Error objects
 //! with a stable `code` (`ERR_DATA_*`), which the TypeScript wrapper turns into typed errors.
 
+mod backtest;
 mod dataset;
 mod error;
 

@@ -29,7 +29,7 @@ pub use stats::TRADING_DAYS_PER_YEAR;
 use statistics::*;
 
 /// The `metrics` object of `summary.json`, fields in key order.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct Metrics {
     pub total_return: Option<f64>,
     pub cagr: Option<f64>,

@@ -8,7 +8,7 @@ use serde::Serialize;
 pub const SUCCESS_FILE: &str = "_SUCCESS";
 
 /// `run.json`: provenance. The only result file allowed to differ between identical runs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RunInfo {
     pub engine_version: String,
     pub git_sha: String,

@@ -86,7 +86,7 @@ pub struct Fill {
 }
 
 /// Entry attempts that did not open a position, by reason.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EntriesSkipped {
     pub max_open: u64,
     pub no_expiry: u64,
@@ -98,7 +98,7 @@ pub struct EntriesSkipped {
 }
 
 /// Counters of what the engine had to work around; never silently dropped (DESIGN).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Diagnostics {
     /// Leg-days a held contract had no quote and kept its last mark.
     pub quotes_missing: u64,
@@ -110,7 +110,7 @@ pub struct Diagnostics {
 }
 
 /// `summary.json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     pub scenario: String,
     pub start: String,
@@ -129,4 +129,15 @@ impl Summary {
         bytes.push(b'\n');
         bytes
     }
+}
+
+/// The JSON Schema of the result documents, `{ summary, run }`, for the TypeScript types.
+pub fn json_schema() -> serde_json::Value {
+    #[derive(schemars::JsonSchema)]
+    #[allow(dead_code)]
+    struct Results {
+        summary: Summary,
+        run: RunInfo,
+    }
+    serde_json::to_value(schemars::schema_for!(Results)).unwrap_or_default()
 }

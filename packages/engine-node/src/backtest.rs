@@ -1,0 +1,181 @@
+//! Backtests and scenarios: `runBacktest` runs on the libuv pool with progress through a
+//! threadsafe callback and cooperative cancellation; `validateScenario` and
+//! `scenarioJsonSchema` answer at once.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use aegis_bt::engine::{Progress, RunOptions};
+use aegis_bt::job::{self, Artifacts, Job};
+use napi::bindgen_prelude::{AbortSignal, AsyncTask, Buffer};
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::{Env, Status, Task};
+use napi_derive::napi;
+
+use crate::error::{Failure, to_js};
+
+/// A flag the JavaScript side sets to stop a running backtest between trading days.
+#[napi]
+#[derive(Debug)]
+pub struct CancelToken {
+    flag: Arc<AtomicBool>,
+}
+
+#[napi]
+impl CancelToken {
+    #[napi(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        CancelToken { flag: Arc::new(AtomicBool::new(false)) }
+    }
+
+    /// Asks the run to stop; it rejects with an `ABORT_ERR` at the next day boundary.
+    #[napi]
+    pub fn cancel(&self) {
+        self.flag.store(true, Ordering::Relaxed);
+    }
+
+    #[napi(getter)]
+    pub fn cancelled(&self) -> bool {
+        self.flag.load(Ordering::Relaxed)
+    }
+}
+
+#[napi(object)]
+pub struct BacktestRequest {
+    /// The scenario, YAML or JSON text.
+    pub scenario_text: String,
+    /// Names the scenario in errors (usually its file path).
+    pub scenario_source: Option<String>,
+    /// A directory holding `<dataset>/manifest.json`, or the dataset directory itself.
+    pub data_root: String,
+    /// Also write a results directory here.
+    pub out: Option<String>,
+    /// Recorded in run.json (default `local`).
+    pub data_path: Option<String>,
+}
+
+#[napi(object)]
+pub struct BacktestProgress {
+    pub days_done: f64,
+    pub days_total: f64,
+    /// The trading day just finished, YYYY-MM-DD.
+    pub date: String,
+}
+
+#[napi(object)]
+pub struct BacktestOutput {
+    /// The exact bytes of summary.json, as text.
+    pub summary_json: String,
+    /// equity.arrow, Arrow IPC file bytes.
+    pub equity_arrow: Buffer,
+    /// trades.arrow, Arrow IPC file bytes.
+    pub trades_arrow: Buffer,
+    pub run_json: String,
+}
+
+type ProgressFn = ThreadsafeFunction<BacktestProgress, (), BacktestProgress, Status, false>;
+
+pub struct BacktestTask {
+    request: BacktestRequest,
+    cancel: Arc<AtomicBool>,
+    progress: Option<ProgressFn>,
+}
+
+impl Task for BacktestTask {
+    type Output = Result<Artifacts, Failure>;
+    type JsValue = BacktestOutput;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let r = &self.request;
+        let source = r.scenario_source.clone().unwrap_or_else(|| "<scenario>".into());
+        let out = r.out.as_ref().map(PathBuf::from);
+        let root = PathBuf::from(&r.data_root);
+        let tsfn = self.progress.as_ref();
+        let report = |p: Progress| {
+            if let Some(f) = tsfn {
+                let event = BacktestProgress {
+                    days_done: p.days_done as f64,
+                    days_total: p.days_total as f64,
+                    date: aegis_bt::dates::iso(p.date),
+                };
+                f.call(event, ThreadsafeFunctionCallMode::NonBlocking);
+            }
+        };
+        let opts = RunOptions { cancel: Some(self.cancel.clone()), progress: Some(&report) };
+        let job = Job {
+            scenario_text: &r.scenario_text,
+            scenario_source: &source,
+            data_root: &root,
+            data_path: r.data_path.as_deref().unwrap_or("local"),
+            entry_point: "addon",
+            out: out.as_deref(),
+        };
+        Ok(job::execute(&job, &opts).map_err(Failure::from))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<BacktestOutput> {
+        let a = output.map_err(|f| to_js(&env, &f))?;
+        Ok(BacktestOutput {
+            summary_json: String::from_utf8_lossy(&a.summary_json).into_owned(),
+            equity_arrow: a.equity_arrow.into(),
+            trades_arrow: a.trades_arrow.into(),
+            run_json: serde_json::to_string_pretty(&a.run).unwrap_or_default(),
+        })
+    }
+}
+
+/// Runs a backtest off the event loop. Progress arrives about every 1% of the trading days.
+#[napi(ts_return_type = "Promise<BacktestOutput>")]
+pub fn run_backtest(
+    request: BacktestRequest,
+    cancel: Option<&CancelToken>,
+    #[napi(ts_arg_type = "((progress: BacktestProgress) => void) | undefined | null")] on_progress: Option<ProgressFn>,
+    signal: Option<AbortSignal>,
+) -> AsyncTask<BacktestTask> {
+    let cancel = cancel.map_or_else(|| Arc::new(AtomicBool::new(false)), |c| c.flag.clone());
+    AsyncTask::with_optional_signal(BacktestTask { request, cancel, progress: on_progress }, signal)
+}
+
+/// A valid scenario's essentials.
+#[napi(object)]
+pub struct ScenarioSummary {
+    pub name: String,
+    pub dataset: String,
+    pub tickers: Vec<String>,
+    pub start: String,
+    pub end: String,
+    pub legs: u32,
+    /// The scenario with every default filled in, as JSON.
+    pub normalized_json: String,
+}
+
+/// Parses and checks a scenario. Throws an error with `code: "ERR_SCENARIO"` and the field
+/// `path`, `line` and `column`, the same message `aegis-bt validate` prints.
+#[napi]
+pub fn validate_scenario(env: Env, text: String, source: Option<String>) -> napi::Result<ScenarioSummary> {
+    let source = source.unwrap_or_else(|| "<scenario>".into());
+    let s = job::validate(&text, &source).map_err(|e| to_js(&env, &Failure::from(e)))?;
+    Ok(ScenarioSummary {
+        name: s.name.clone(),
+        dataset: s.data.dataset.clone(),
+        tickers: s.data.tickers.iter().map(|t| t.0.clone()).collect(),
+        start: s.data.start.to_string(),
+        end: s.data.end.to_string(),
+        legs: s.strategy.resolved_legs().len() as u32,
+        normalized_json: serde_json::to_string(&s).unwrap_or_default(),
+    })
+}
+
+/// The scenario's JSON Schema, as JSON text.
+#[napi]
+pub fn scenario_json_schema() -> String {
+    serde_json::to_string_pretty(&aegis_bt::scenario::json_schema()).unwrap_or_default()
+}
+
+/// The JSON Schema of `summary.json` and `run.json`, as JSON text (for the TypeScript types).
+#[napi]
+pub fn results_json_schema() -> String {
+    serde_json::to_string_pretty(&aegis_bt::results::json_schema()).unwrap_or_default()
+}
