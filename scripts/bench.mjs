@@ -5,6 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
+import { performance } from "node:perf_hooks";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -14,6 +15,8 @@ const binary = join(root, "target", "release", "aegis-bt");
 const doc = join(root, "docs", "BENCHMARKS.md");
 
 const { benchGenerate } = await import(join(root, "packages/data-tools/dist/bench/gen-bench.js"));
+const { generateDataset } = await import(join(root, "packages/data-tools/dist/index.js"));
+const { runBacktest } = await import(join(root, "packages/engine-node/dist/index.js"));
 const { benchImport } = await import(join(root, "packages/data-tools/dist/bench/import-bench.js"));
 
 const fmt = (n, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -48,6 +51,37 @@ log("scanning through the memory map…");
 const scan1 = scan(1);
 const scanN = scan(cpus().length);
 
+// Backtests: the examples on the 7-year spx-like dataset, through the binary and the addon.
+log("backtesting the examples on synthetic-spx-7y (binary and addon, 9 runs each)…");
+const dataRoot = join(work, "data");
+await generateDataset({ profile: "spx-like", tickers: ["SPX"], start: "2017-01-01", end: "2023-12-29", seed: 1, out: join(dataRoot, "synthetic-spx-7y"), name: "synthetic-spx-7y" });
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const RUNS = 9;
+const runs = [];
+for (const example of ["short-put.yaml", "iron-condor.yaml"]) {
+  const scenario = join(root, "examples", example);
+  const text = readFileSync(scenario, "utf8");
+  const binWall = [];
+  const binEngine = [];
+  const addonWall = [];
+  const addonEngine = [];
+  let rows = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const out = join(work, "runs", `bin-${i}`);
+    const t0 = performance.now();
+    execFileSync(binary, ["run", "--scenario", scenario, "--data", dataRoot, "--out", out, "--quiet"]);
+    binWall.push((performance.now() - t0) / 1e3);
+    const run = JSON.parse(readFileSync(join(out, "run.json"), "utf8"));
+    binEngine.push(run.wall_seconds);
+    rows = run.rows_scanned;
+    const t1 = performance.now();
+    const r = await runBacktest(text, { data: dataRoot, out: join(work, "runs", `addon-${i}`), source: scenario });
+    addonWall.push((performance.now() - t1) / 1e3);
+    addonEngine.push(r.run.wall_seconds);
+  }
+  runs.push({ example, rows, bin: median(binWall), binEngine: median(binEngine), addon: median(addonWall), addonEngine: median(addonEngine) });
+}
+
 const rustc = execFileSync("rustc", ["--version"], { encoding: "utf8" }).trim();
 const today = new Date().toISOString().slice(0, 10);
 const section = `<!-- bench:data:start -->
@@ -70,12 +104,28 @@ With one partition a year, ${scanN.threads} threads share 7 partitions unevenly,
 understates the per-core rate.
 <!-- bench:data:end -->`;
 
+const engineSection = `<!-- bench:engine:start -->
+### Backtests
+
+Measured ${today} by \`npm run bench\` on the same machine: each example over the 7-year spx-like SPX
+dataset (\`synthetic-spx-7y\`, 2017-01-03 … 2023-12-29), writing its results directory; median of ${RUNS} runs.
+"binary" is \`aegis-bt run --quiet\` timed around the process (start-up included); "addon" is
+\`runBacktest\` from Node timed around the call; "engine" is the run's own \`wall_seconds\` from run.json
+(parse, open the data, backtest, encode, write), the like-for-like comparison. Goal: well under a
+second a run, the addon within 5% of the binary.
+
+| scenario | option rows read | binary (process) | binary (engine) | addon (call) | addon (engine) | rows/s (addon call) | addon vs binary (engine) |
+|---|---|---|---|---|---|---|---|
+${runs.map((r) => `| \`examples/${r.example}\` | ${fmt(r.rows)} | ${fmt(r.bin * 1e3, 1)} ms | ${fmt(r.binEngine * 1e3, 1)} ms | ${fmt(r.addon * 1e3, 1)} ms | ${fmt(r.addonEngine * 1e3, 1)} ms | ${fmt(r.rows / r.addon / 1e6, 1)} M | ${r.addonEngine <= r.binEngine ? "" : "+"}${fmt((r.addonEngine / r.binEngine - 1) * 100, 1)}% |`).join("\n")}
+<!-- bench:engine:end -->`;
+
 const template = `# Benchmarks\n\nEvery figure here is written by \`npm run bench\`, with the machine it ran on.\n\n${section}\n`;
 let text = existsSync(doc) ? readFileSync(doc, "utf8") : template;
-text = text.includes("<!-- bench:data:start -->")
-  ? text.replace(/<!-- bench:data:start -->[\s\S]*<!-- bench:data:end -->/, section)
-  : `${text.trimEnd()}\n\n${section}\n`;
+for (const [name, body] of [["data", section], ["engine", engineSection]]) {
+  const pattern = new RegExp(`<!-- bench:${name}:start -->[\\s\\S]*<!-- bench:${name}:end -->`);
+  text = pattern.test(text) ? text.replace(pattern, body) : `${text.trimEnd()}\n\n${body}\n`;
+}
 mkdirSync(dirname(doc), { recursive: true });
 writeFileSync(doc, text);
 rmSync(work, { recursive: true, force: true });
-console.log(section);
+console.log(`${section}\n\n${engineSection}`);

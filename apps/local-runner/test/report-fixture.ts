@@ -83,6 +83,8 @@ export async function writeFixture(opts: FixtureOptions = {}): Promise<Fixture> 
     daily_return: float64(dailyReturn),
     drawdown: float64(drawdown),
     open_positions: int32(days.map((_, i) => (i % 7 === 0 ? 0 : 1 + (i % 3)))),
+    realized_pnl: float64(equity.map((e) => e - 100_000)),
+    unrealized_pnl: float64(positionsValue.map((v) => v / 10)),
     delta_dollars: float64(days.map(() => 20_000 * next())),
     gamma_dollars: float64(days.map(() => -300 * next())),
     theta_dollars: float64(days.map(() => 40 * next())),
@@ -124,8 +126,8 @@ export async function writeFixture(opts: FixtureOptions = {}): Promise<Fixture> 
       ...opts.summary?.metrics,
     },
     diagnostics: opts.summary?.diagnostics ?? {
-      quotes_missing: 0, exits_deferred: 3, positions_opened: opts.positions ?? 40, positions_closed: opts.positions ?? 40,
-      entries_skipped: { max_open: 10, no_expiry: 0, no_strike: 2, min_credit: 0, iv_rank: 0, size_zero: 0, missing_quote: 0 },
+      quotes_missing: 0, exits_deferred: 3, closed_at_last_mark: 0, positions_opened: opts.positions ?? 40, positions_closed: opts.positions ?? 40,
+      entries_skipped: { max_open: 10, no_expiry: 0, no_strike: 2, min_credit: 0, iv_rank: 0, size_zero: 0 },
     },
   };
 

@@ -8,3 +8,4 @@ export type { DatasetInfo, VerifyReport } from "./datasets.js";
 export { MANIFEST_FILE, readManifest, sha256File, type DatasetSource, type Manifest } from "./manifest.js";
 export type { PartitionInfo } from "./partition-writer.js";
 export { COLUMN_NAMES, SCHEMA_VERSION } from "./schema.js";
+export { progressBar, type Progress } from "./progress.js";

@@ -9,6 +9,7 @@ pub mod dates;
 pub mod engine;
 pub mod error;
 pub mod job;
+pub mod remote;
 pub mod results;
 pub mod scenario;
 #[cfg(test)]

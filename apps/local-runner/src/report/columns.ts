@@ -13,6 +13,8 @@ export const EQUITY_COLUMNS = {
   daily_return: "float64",
   drawdown: "float64",
   open_positions: "int32",
+  realized_pnl: "float64",
+  unrealized_pnl: "float64",
   delta_dollars: "float64",
   gamma_dollars: "float64",
   theta_dollars: "float64",

@@ -1,30 +1,11 @@
 // The typed shape of summary.json (docs/results.md) and its validation. Float metrics may be null:
 // the engine writes null where a ratio is undefined (profit factor without a loss, NaN, ±∞).
 
-/** The metrics of a run, as defined in docs/results.md (daily returns, 252 trading days a year). */
-export interface Metrics {
-  total_return: number | null;
-  cagr: number | null;
-  annual_volatility: number | null;
-  sharpe: number | null;
-  sortino: number | null;
-  max_drawdown: number | null;
-  /** Trading days. */
-  max_drawdown_days: number;
-  calmar: number | null;
-  win_rate: number | null;
-  profit_factor: number | null;
-  average_win: number | null;
-  average_loss: number | null;
-  expectancy: number | null;
-  trade_count: number;
-  average_days_in_trade: number | null;
-  time_in_market: number | null;
-  skew: number | null;
-  kurtosis: number | null;
-  var_95: number | null;
-  cvar_95: number | null;
-}
+// The types come from the engine (generated from its JSON Schema); this module adds the runtime
+// check of a summary.json read from disk.
+import type { Diagnostics, EntriesSkipped, Metrics, Summary } from "@aegis-bt/engine";
+
+export type { Diagnostics, EntriesSkipped, Metrics, Summary };
 
 export type MetricName = keyof Metrics;
 
@@ -37,43 +18,9 @@ export const METRIC_NAMES: readonly MetricName[] = [
 
 const COUNT_METRICS: ReadonlySet<MetricName> = new Set(["max_drawdown_days", "trade_count"]);
 
-/** Why candidate entries were skipped, counted per reason. */
-export interface EntriesSkipped {
-  max_open: number;
-  no_expiry: number;
-  no_strike: number;
-  min_credit: number;
-  iv_rank: number;
-  size_zero: number;
-  missing_quote: number;
-}
-
 export const ENTRY_SKIP_REASONS: readonly (keyof EntriesSkipped)[] = [
-  "max_open", "no_expiry", "no_strike", "min_credit", "iv_rank", "size_zero", "missing_quote",
+  "max_open", "no_expiry", "no_strike", "min_credit", "iv_rank", "size_zero",
 ];
-
-/** Counters the engine keeps about data gaps and decisions it could not carry out. */
-export interface Diagnostics {
-  quotes_missing: number;
-  exits_deferred: number;
-  positions_opened: number;
-  positions_closed: number;
-  entries_skipped: EntriesSkipped;
-}
-
-/** The content of summary.json. Fields a newer engine adds are kept (and shown) but not typed. */
-export interface Summary {
-  scenario: string;
-  /** First trading day, `YYYY-MM-DD`. */
-  start: string;
-  /** Last trading day, `YYYY-MM-DD`. */
-  end: string;
-  trading_days: number;
-  capital: number;
-  final_equity: number;
-  metrics: Metrics;
-  diagnostics: Diagnostics;
-}
 
 type Json = Record<string, unknown>;
 

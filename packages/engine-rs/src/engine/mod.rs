@@ -118,6 +118,16 @@ fn warmup_days(scenario: &Scenario) -> i32 {
     scenario.strategy.entry.iv_rank.as_ref().map_or(0, |r| (r.lookback.0 as i32) * 7 / 5 + 14)
 }
 
+/// The part of a dataset a scenario reads: its tickers, from the IV-rank warm-up to `end`
+/// (what an S3 sync needs to copy).
+pub fn selection_for(scenario: &Scenario) -> Selection {
+    Selection {
+        tickers: Some(scenario.data.tickers.iter().map(|t| t.0.clone()).collect()),
+        start: Some(scenario.data.start.0 - warmup_days(scenario)),
+        end: Some(scenario.data.end.0),
+    }
+}
+
 fn load(scenario: &Scenario, dataset: &Dataset) -> Result<Vec<TickerData>, EngineError> {
     let data = &scenario.data;
     let (start, end) = (data.start.0, data.end.0);
@@ -163,9 +173,13 @@ pub fn run(scenario: &Scenario, dataset: &Dataset, opts: &RunOptions<'_>) -> Res
     dates.sort_unstable();
     dates.dedup();
     let total = dates.len() as u64;
-    let Some(&last_date) = dates.last() else {
+    if dates.is_empty() {
         return Err(EngineError::Span(format!("data: no trading days between {} and {}", iso(start), iso(end))));
-    };
+    }
+    // Each ticker closes what it holds on its own last trading day of the run.
+    let last_of: Vec<i32> = data.iter().map(|t| t.days.last().map_or(i32::MIN, |d| d.0)).collect();
+    // A ticker without a row on some day is valued at its last known underlying price.
+    let mut underlyings = vec![f64::NAN; data.len()];
 
     let mut book = Portfolio::new(scenario.capital.0);
     let mut states = vec![TickerState::default(); data.len()];
@@ -193,14 +207,13 @@ pub fn run(scenario: &Scenario, dataset: &Dataset, opts: &RunOptions<'_>) -> Res
         if opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
             return Err(EngineError::Cancelled);
         }
-        let last_day = date == last_date;
-        let mut underlyings = vec![f64::NAN; data.len()];
         for (t, td) in data.iter().enumerate() {
             let st = &mut states[t];
             if st.cursor >= td.days.len() || td.days[st.cursor].0 != date {
                 continue;
             }
             let chain = td.chain(st.cursor);
+            let last_day = date == last_of[t];
             st.cursor += 1;
             st.day_counter += 1;
             rows_scanned += chain.len() as u64;
@@ -274,23 +287,21 @@ fn intrinsic(right: Right, strike: f64, s: f64) -> f64 {
     }
 }
 
-/// Today's closing prices of a position's legs: intrinsic for legs at or past expiry, the
-/// slippage-adjusted quote otherwise; `None` when a leg to trade has no quote today.
-fn closing_prices(p: &portfolio::Position, chain: &DayChain<'_>, f: f64) -> Option<(Vec<f64>, Vec<bool>)> {
-    let mut prices = Vec::with_capacity(p.legs.len());
-    let mut settled = Vec::with_capacity(p.legs.len());
-    for l in &p.legs {
-        if l.expiry <= chain.trade_date {
-            prices.push(intrinsic(l.right, l.strike, chain.underlying()));
-            settled.push(true);
-            continue;
-        }
-        let q = chain.find(l.expiry, l.strike).map(|row| chain.quote(row, l.right)).filter(usable)?;
-        // Closing a long sells, closing a short buys.
-        prices.push(fill_price(q.bid, q.ask, l.side == crate::scenario::Side::Short, f));
-        settled.push(false);
-    }
-    Some((prices, settled))
+/// Today's closing prices of a position's legs: intrinsic for legs at or past expiry (cash
+/// settlement, `true` in the second vector), the slippage-adjusted quote otherwise, `None` for a
+/// leg without a usable quote today.
+fn closing_prices(p: &portfolio::Position, chain: &DayChain<'_>, f: f64) -> (Vec<Option<f64>>, Vec<bool>) {
+    p.legs
+        .iter()
+        .map(|l| {
+            if l.expiry <= chain.trade_date {
+                return (Some(intrinsic(l.right, l.strike, chain.underlying())), true);
+            }
+            let q = chain.find(l.expiry, l.strike).map(|row| chain.quote(row, l.right)).filter(usable);
+            // Closing a long sells, closing a short buys.
+            (q.map(|q| fill_price(q.bid, q.ask, l.side == crate::scenario::Side::Short, f)), false)
+        })
+        .unzip()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -334,19 +345,19 @@ fn exits(
             i += 1;
             continue;
         };
-        match closing_prices(p, chain, f) {
-            Some((prices, settled)) => book.close(ctx, i, &prices, &settled, reason),
-            None if last_day => {
-                // No quote on the last day: close at the last marks rather than leave it open.
-                let prices: Vec<f64> = p.legs.iter().map(|l| l.mark).collect();
-                let settled = vec![false; prices.len()];
-                diag.exits_deferred += 1;
-                book.close(ctx, i, &prices, &settled, reason);
-            }
-            None => {
-                diag.exits_deferred += 1;
-                i += 1;
-            }
+        let (prices, settled) = closing_prices(p, chain, f);
+        if prices.iter().all(Option::is_some) {
+            let prices: Vec<f64> = prices.into_iter().flatten().collect();
+            book.close(ctx, i, &prices, &settled, reason);
+        } else if last_day {
+            // No quote on the last day: the unquoted legs close at their last marks rather than
+            // leave the position open.
+            let prices: Vec<f64> = prices.iter().zip(&p.legs).map(|(q, l)| q.unwrap_or(l.mark)).collect();
+            diag.closed_at_last_mark += 1;
+            book.close(ctx, i, &prices, &settled, reason);
+        } else {
+            diag.exits_deferred += 1;
+            i += 1;
         }
         diag.positions_closed = book.closed.len() as u64;
     }
@@ -428,7 +439,7 @@ fn enter(
         (None, Some(frac)) => {
             let risk = match sizing.against.unwrap_or(SizingBasis::MaxLoss) {
                 SizingBasis::MaxLoss => risk::max_loss(&chosen, &fills),
-                SizingBasis::Margin => Some(risk::margin(&chosen, &fills, chain.underlying(), &sizing.margin)),
+                SizingBasis::Margin => risk::margin(&chosen, &fills, chain.underlying(), &sizing.margin),
             };
             match risk {
                 Some(r) if r > 0.0 => ((frac.0 * book.equity()) / r).floor().max(0.0) as u32,
@@ -485,6 +496,12 @@ fn equity_row(
         daily_return: previous.map_or(0.0, |prev| if prev.equity != 0.0 { equity / prev.equity - 1.0 } else { 0.0 }),
         drawdown: if *peak > 0.0 { equity / *peak - 1.0 } else { 0.0 },
         open_positions: book.positions.len() as i32,
+        realized_pnl: book.closed.iter().map(|t| t.net_pnl).sum(),
+        unrealized_pnl: book
+            .positions
+            .iter()
+            .flat_map(|p| p.legs.iter().map(move |l| l.contracts(p.units) * (l.mark - l.open_price) * MULTIPLIER))
+            .sum(),
         delta_dollars: delta,
         gamma_dollars: gamma,
         theta_dollars: theta,

@@ -42,17 +42,34 @@ pub fn max_loss(legs: &[ChosenLeg], fills: &[f64]) -> Option<f64> {
     Some((-worst).max(0.0) * MULTIPLIER)
 }
 
-/// Reg-T-style initial margin per unit, in dollars.
-pub fn margin(legs: &[ChosenLeg], fills: &[f64], underlying: f64, m: &Margin) -> f64 {
-    if let Some(loss) = max_loss(legs, fills) {
-        return loss;
+/// True when every short leg is covered by long legs of the same right expiring no earlier
+/// (spreads, condors, butterflies, calendars): such a position's margin is its maximum loss.
+pub fn covered(legs: &[ChosenLeg]) -> bool {
+    legs.iter().filter(|l| l.side == Side::Short).all(|short| {
+        let longs: u32 = legs
+            .iter()
+            .filter(|l| l.side == Side::Long && l.right == short.right && l.expiry >= short.expiry)
+            .map(|l| l.qty)
+            .sum();
+        let shorts: u32 = legs.iter().filter(|l| l.side == Side::Short && l.right == short.right).map(|l| l.qty).sum();
+        longs >= shorts
+    })
+}
+
+/// Reg-T-style initial margin per unit, in dollars. Covered positions need their maximum loss.
+/// Each naked short needs max(base_pct·S − OTM amount, min_pct·X) + its premium, where X is the
+/// strike for a put and the underlying for a call; a short put with a short call needs the larger
+/// requirement plus the other side's premium.
+pub fn margin(legs: &[ChosenLeg], fills: &[f64], underlying: f64, m: &Margin) -> Option<f64> {
+    if covered(legs) {
+        return max_loss(legs, fills);
     }
     let naked = |l: &ChosenLeg, premium: f64| -> f64 {
-        let otm = match l.right {
-            Right::Call => (l.strike - underlying).max(0.0),
-            Right::Put => (underlying - l.strike).max(0.0),
+        let (otm, floor) = match l.right {
+            Right::Call => ((l.strike - underlying).max(0.0), m.min_pct.0 * underlying),
+            Right::Put => ((underlying - l.strike).max(0.0), m.min_pct.0 * l.strike),
         };
-        let base = (m.base_pct.0 * underlying - otm).max(m.min_pct.0 * underlying);
+        let base = (m.base_pct.0 * underlying - otm).max(floor);
         (base + premium) * f64::from(l.qty) * MULTIPLIER
     };
     let shorts: Vec<(&ChosenLeg, f64)> =
@@ -63,13 +80,13 @@ pub fn margin(legs: &[ChosenLeg], fills: &[f64], underlying: f64, m: &Margin) ->
         let (p, pp) = *puts[0];
         let (c, cp) = *calls[0];
         let (rp, rc) = (naked(p, pp), naked(c, cp));
-        return if rp >= rc {
+        return Some(if rp >= rc {
             rp + cp * f64::from(c.qty) * MULTIPLIER
         } else {
             rc + pp * f64::from(p.qty) * MULTIPLIER
-        };
+        });
     }
-    shorts.iter().map(|(l, p)| naked(l, *p)).sum()
+    Some(shorts.iter().map(|(l, p)| naked(l, *p)).sum())
 }
 
 #[cfg(test)]
@@ -116,14 +133,29 @@ mod tests {
     }
 
     #[test]
-    fn reg_t_margin_for_a_naked_call_and_a_strangle() {
+    fn reg_t_margin_for_a_naked_call_a_naked_put_and_a_strangle() {
         let m = Margin::default();
-        // Short 110 call @ 1 with S = 100: max(20 − 10, 10) + 1 = 11 → $1,100.
+        // Short 110 call @ 1 with S = 100: max(20 − 10, 10% × 100) + 1 = 11 → $1,100.
         let call = leg(Right::Call, Side::Short, 110.0, 10);
-        assert!((margin(&[call], &[1.0], 100.0, &m) - 1100.0).abs() < 1e-9);
-        // Strangle: put 90 @ 1.5 needs max(20 − 10, 10) + 1.5 = 11.5 → $1,150; call side $1,100;
+        assert!((margin(&[call], &[1.0], 100.0, &m).unwrap() - 1100.0).abs() < 1e-9);
+        // Short 80 put @ 0.5: max(20 − 20, 10% × 80) + 0.5 = 8.5 → $850 (not its $7,950 max loss).
+        let deep = leg(Right::Put, Side::Short, 80.0, 10);
+        assert!((margin(&[deep], &[0.5], 100.0, &m).unwrap() - 850.0).abs() < 1e-9);
+        // Strangle: put 90 @ 1.5 needs max(20 − 10, 9) + 1.5 = 11.5 → $1,150; call side $1,100;
         // the larger plus the other premium: 1150 + 100 = $1,250.
         let put = leg(Right::Put, Side::Short, 90.0, 10);
-        assert!((margin(&[put, call], &[1.5, 1.0], 100.0, &m) - 1250.0).abs() < 1e-9);
+        assert!((margin(&[put, call], &[1.5, 1.0], 100.0, &m).unwrap() - 1250.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn covered_positions_need_their_maximum_loss() {
+        let m = Margin::default();
+        let spread = [leg(Right::Put, Side::Short, 100.0, 10), leg(Right::Put, Side::Long, 95.0, 10)];
+        assert!(covered(&spread));
+        assert_eq!(margin(&spread, &[3.0, 1.0], 100.0, &m), Some(300.0));
+        let calendar = [leg(Right::Call, Side::Short, 100.0, 10), leg(Right::Call, Side::Long, 100.0, 40)];
+        assert!(covered(&calendar));
+        let reverse = [leg(Right::Call, Side::Short, 100.0, 40), leg(Right::Call, Side::Long, 100.0, 10)];
+        assert!(!covered(&reverse), "a long that expires first covers nothing");
     }
 }

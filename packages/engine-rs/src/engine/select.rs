@@ -2,8 +2,9 @@
 //! - expiry: the expiration whose DTE is inside `[min, max]` nearest `target`; ties → the earlier;
 //! - strike by |delta|, or by % out of the money: inside the window, nearest the target;
 //!   ties → the lower strike;
-//! - strike by offset: the listed strike nearest `reference + width` in the leg's expiry; ties →
-//!   the lower strike; a non-zero width must not land back on the reference strike.
+//! - strike by offset: the listed strike nearest `reference + width` in the leg's expiry, on the
+//!   width's side of the reference (strictly below for a negative width, above for a positive);
+//!   ties → the lower strike.
 //!
 //! Only contracts with a usable quote (finite, `0 ≤ bid ≤ ask`, `ask > 0`) are candidates.
 
@@ -126,7 +127,9 @@ fn by_offset(day: &DayChain<'_>, expiry: i32, right: Right, reference: f64, widt
     for row in e.start..e.end {
         let q = day.quote(row, right);
         let k = day.cols.strike[row];
-        if !usable(&q) || (width != 0.0 && k == reference) {
+        // A non-zero width must land on its own side of the reference (a wing never crosses over).
+        let wrong_side = (width < 0.0 && k >= reference) || (width > 0.0 && k <= reference);
+        if !usable(&q) || wrong_side {
             continue;
         }
         let d = (k - target).abs();

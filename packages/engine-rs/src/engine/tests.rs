@@ -82,8 +82,11 @@ fn expiry_out_of_the_money_keeps_the_credit() {
     close(o.summary.final_equity, 100_104.35);
     assert_eq!(o.summary.diagnostics.positions_closed, 1);
     close(o.summary.metrics.expectancy.unwrap(), 104.35);
-    // Day 2 equity: cash 100 104.35 − mark 0.90 × 100 = 100 014.35.
+    // Day 2 equity: cash 100 104.35 − mark 0.90 × 100 = 100 014.35; unrealized (0.90 − 1.05) × −1 × 100 = 15.
     close(o.equity[1].equity, 100_014.35);
+    close(o.equity[1].unrealized_pnl, 15.0);
+    close(o.equity[1].realized_pnl, 0.0);
+    close(o.equity[3].realized_pnl, 104.35);
 }
 
 #[test]
@@ -233,4 +236,27 @@ fn cancellation_stops_the_run() {
     let cancel = Arc::new(AtomicBool::new(true));
     let err = run(&scenario("{}", 0.5), &ds, &RunOptions { cancel: Some(cancel), progress: None }).unwrap_err();
     assert!(matches!(err, EngineError::Cancelled));
+}
+
+#[test]
+fn an_offset_wing_never_crosses_to_the_other_side_of_its_reference() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_dataset(tmp.path(), "golden", &[("TST", quiet_days([(0.8, 1.0), (0.5, 0.7), (0.0, 0.05)], 100.0))]);
+    let ds = Dataset::open(tmp.path()).unwrap();
+    let day = ds.open_partitions(&Selection::default()).unwrap();
+    let chain = day[0].1.day(d(DAYS[0])).unwrap();
+    let mut s = scenario("{}", 0.5);
+    // Short the 95 put (|delta| 0.30), buy a wing 5 points lower: nothing is listed below 95, and
+    // the nearest strike to 90 on the wrong side (100 or 105) must not be taken instead.
+    s.strategy.legs.push(LegSpec {
+        side: crate::scenario::Side::Long,
+        dte: None,
+        delta: None,
+        offset: Some(crate::scenario::Offset { leg: 0, width: crate::scenario::values::Finite(-5.0) }),
+        ..s.strategy.legs[0].clone()
+    });
+    assert_eq!(choose_legs(&chain, &s.strategy.legs), Err(Miss::NoStrike { leg: 1 }));
+    s.strategy.legs[1].offset = Some(crate::scenario::Offset { leg: 0, width: crate::scenario::values::Finite(5.0) });
+    let legs = choose_legs(&chain, &s.strategy.legs).unwrap();
+    assert_eq!(legs[1].strike, 105.0);
 }

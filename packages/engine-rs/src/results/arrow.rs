@@ -46,6 +46,8 @@ pub fn equity_ipc(rows: &[EquityRow]) -> Result<Vec<u8>, ArrowError> {
         ("daily_return", f64s(rows, |r| r.daily_return)),
         ("drawdown", f64s(rows, |r| r.drawdown)),
         ("open_positions", i32s(rows, |r| r.open_positions)),
+        ("realized_pnl", f64s(rows, |r| r.realized_pnl)),
+        ("unrealized_pnl", f64s(rows, |r| r.unrealized_pnl)),
         ("delta_dollars", f64s(rows, |r| r.delta_dollars)),
         ("gamma_dollars", f64s(rows, |r| r.gamma_dollars)),
         ("theta_dollars", f64s(rows, |r| r.theta_dollars)),

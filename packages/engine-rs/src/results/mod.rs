@@ -23,6 +23,10 @@ pub struct EquityRow {
     pub daily_return: f64,
     pub drawdown: f64,
     pub open_positions: i32,
+    /// Cumulative net P&L of closed positions (after all their fees).
+    pub realized_pnl: f64,
+    /// Open positions' marked value less what they cost to open (before fees).
+    pub unrealized_pnl: f64,
     pub delta_dollars: f64,
     pub gamma_dollars: f64,
     pub theta_dollars: f64,
@@ -94,7 +98,6 @@ pub struct EntriesSkipped {
     pub min_credit: u64,
     pub iv_rank: u64,
     pub size_zero: u64,
-    pub missing_quote: u64,
 }
 
 /// Counters of what the engine had to work around; never silently dropped (DESIGN).
@@ -104,6 +107,8 @@ pub struct Diagnostics {
     pub quotes_missing: u64,
     /// Exits postponed to a later day because a leg had no quote to close at.
     pub exits_deferred: u64,
+    /// Positions closed on the run's last day with a leg at its last mark (no quote that day).
+    pub closed_at_last_mark: u64,
     pub positions_opened: u64,
     pub positions_closed: u64,
     pub entries_skipped: EntriesSkipped,

@@ -88,18 +88,18 @@ pub struct Window<T> {
     pub max: Option<T>,
 }
 
-impl<T: PartialOrd + Copy + std::fmt::Debug> Window<T> {
+impl<T: PartialOrd + Copy + std::fmt::Display> Window<T> {
     /// Checks `min ≤ target ≤ max`.
     pub fn check(&self) -> Result<(), String> {
         if let Some(min) = self.min
             && min > self.target
         {
-            return Err(format!("min {min:?} is above target {:?}", self.target));
+            return Err(format!("min {min} is above target {}", self.target));
         }
         if let Some(max) = self.max
             && max < self.target
         {
-            return Err(format!("max {max:?} is below target {:?}", self.target));
+            return Err(format!("max {max} is below target {}", self.target));
         }
         Ok(())
     }
@@ -264,7 +264,7 @@ pub enum Weekday {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, try_from = "RawEntry")]
 pub struct Entry {
     /// Try to open a position every N trading days, counting from the first day (default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -282,6 +282,45 @@ pub struct Entry {
     /// Enter only when the IV rank is inside a window.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iv_rank: Option<IvRank>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct RawEntry {
+    #[serde(default)]
+    every_trading_days: Option<AtLeastOne>,
+    #[serde(default)]
+    weekdays: Option<Vec<Weekday>>,
+    #[serde(default = "one")]
+    max_open: AtLeastOne,
+    #[serde(default)]
+    min_credit: Option<Finite>,
+    #[serde(default)]
+    iv_rank: Option<IvRank>,
+}
+
+impl TryFrom<RawEntry> for Entry {
+    type Error = String;
+    fn try_from(r: RawEntry) -> Result<Self, String> {
+        if r.every_trading_days.is_some() && r.weekdays.is_some() {
+            return Err("give `every_trading_days` or `weekdays`, not both".into());
+        }
+        if r.weekdays.as_ref().is_some_and(Vec::is_empty) {
+            return Err("weekdays: list at least one day".into());
+        }
+        if let Some(iv) = &r.iv_rank
+            && iv.min.0 > iv.max.0
+        {
+            return Err(format!("iv_rank: min {} is above max {}", iv.min.0, iv.max.0));
+        }
+        Ok(Entry {
+            every_trading_days: r.every_trading_days,
+            weekdays: r.weekdays,
+            max_open: r.max_open,
+            min_credit: r.min_credit,
+            iv_rank: r.iv_rank,
+        })
+    }
 }
 
 impl Default for Entry {

@@ -41,7 +41,80 @@ impl ScenarioError {
 
 /// Parses scenario text. JSON is recognised by a leading `{`; anything else is read as YAML.
 pub fn parse(text: &str, source_name: &str) -> Result<Scenario, ScenarioError> {
-    if text.trim_start().starts_with('{') { parse_json(text, source_name) } else { parse_yaml(text, source_name) }
+    let parsed =
+        if text.trim_start().starts_with('{') { parse_json(text, source_name) } else { parse_yaml(text, source_name) };
+    parsed.map_err(|e| refine(e, text))
+}
+
+/// Rules that span several fields are checked once their mapping is read, so the deserializer
+/// can only point at the enclosing block (often line 1). Their messages start with the field they
+/// are about (`legs[0]: delta: …`): move that into the path, and find the field's line by
+/// following the path's keys through the text.
+fn refine(mut e: ScenarioError, text: &str) -> ScenarioError {
+    while let Some((head, rest)) = e.message.split_once(": ") {
+        let is_field = !head.is_empty()
+            && head.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '[' | ']'))
+            && head.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+        if !is_field {
+            break;
+        }
+        e.path = if e.path.is_empty() { head.to_string() } else { format!("{}.{head}", e.path) };
+        e.message = rest.to_string();
+    }
+    // A position before the field's own key belongs to an enclosing block: use the key's.
+    if !e.path.is_empty()
+        && let Some((line, column)) = locate(text, &e.path)
+        && e.line.is_none_or(|l| l < line)
+    {
+        e.line = Some(line);
+        e.column = Some(column);
+    }
+    e
+}
+
+/// The 1-based line and column of the last key of a dotted path (`strategy.legs[0].delta`),
+/// found by searching each key in turn after the previous one. `[i]` picks the i-th list item
+/// (`- ` or `{` after the list's key); best effort for hand-written YAML and JSON.
+fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
+    let mut at = 0usize;
+    let mut found = None;
+    for segment in path.split('.') {
+        let (name, index) = match segment.split_once('[') {
+            Some((n, rest)) => (n, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (segment, None),
+        };
+        at = find_key(text, name, at)?;
+        found = Some(at);
+        if let Some(i) = index {
+            for _ in 0..=i {
+                let next = text[at..].find(['-', '{']).map(|k| at + k)?;
+                at = next + 1;
+            }
+            found = Some(at - 1);
+        }
+    }
+    found.map(|offset| {
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let column = offset - before.rfind('\n').map_or(0, |n| n + 1) + 1;
+        (line, column)
+    })
+}
+
+/// Byte offset of the next `name:` (or `"name":`) key at or after `from`.
+fn find_key(text: &str, name: &str, from: usize) -> Option<usize> {
+    let mut start = from;
+    while let Some(k) = text[start..].find(name) {
+        let pos = start + k;
+        let before = text[..pos].chars().next_back();
+        let after = text[pos + name.len()..].trim_start_matches('"');
+        let boundary = before.is_none_or(|c| c.is_whitespace() || matches!(c, '{' | ',' | '"'));
+        if boundary && after.trim_start_matches([' ', '\t']).starts_with(':') {
+            return Some(if before == Some('"') { pos - 1 } else { pos });
+        }
+        start = pos + name.len();
+    }
+    None
 }
 
 /// Reads and parses a scenario file.

@@ -69,14 +69,24 @@ fn wrong_types_and_bad_dates_are_explained() {
     let e = err(&GOOD.replace("start: 2017-01-03", "start: 2017-13-03"));
     assert_eq!(e.path, "data.start");
     assert_eq!(e.message, "expected a date as YYYY-MM-DD, got \"2017-13-03\"");
+    let e = err(&GOOD.replace("start: 2017-01-03", "start: 2017-1-3"));
+    assert_eq!(e.message, "expected a date as YYYY-MM-DD, got \"2017-1-3\"");
     let e = err(&GOOD.replace("end: 2023-12-29", "end: 2016-12-29"));
     assert!(e.message.contains("start 2017-01-03 is after end 2016-12-29"), "{}", e.message);
 }
 
 #[test]
-fn cross_field_rules_are_checked() {
+fn cross_field_rules_are_checked_and_located() {
     let e = err(&GOOD.replace("{ target: 0.30, min: 0.25, max: 0.35 }", "{ target: 0.30, min: 0.35 }"));
-    assert!(e.message.contains("legs[0]: delta: min UnitOpen(0.35) is above target"), "{}", e.message);
+    assert_eq!(e.path, "strategy.legs[0].delta");
+    assert_eq!(e.message, "min 0.35 is above target 0.3");
+    assert_eq!((e.line, e.column), (Some(10), Some(7)));
+    let e = err(&GOOD.replace("end: 2023-12-29", "end: 2016-12-29"));
+    assert_eq!((e.path.as_str(), e.line), ("data", Some(2)));
+    let e = err(&GOOD.replace("every_trading_days: 5", "every_trading_days: 5, weekdays: [mon]"));
+    assert_eq!(e.path, "strategy.entry");
+    assert_eq!(e.message, "give `every_trading_days` or `weekdays`, not both");
+    assert_eq!(e.line, Some(11));
     let e = err(&GOOD.replace("sizing: { contracts: 1 }", "sizing: { contracts: 1, equity_fraction: 0.1 }"));
     assert_eq!(e.path, "strategy.sizing");
     assert_eq!(e.message, "give exactly one of `contracts` or `equity_fraction`");

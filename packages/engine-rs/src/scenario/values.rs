@@ -51,6 +51,12 @@ macro_rules! bounded_f64 {
             }
         }
 
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_f64(self.0)
@@ -114,7 +120,10 @@ impl<'de> Deserialize<'de> for IsoDate {
                 f.write_str("a date as YYYY-MM-DD")
             }
             fn visit_str<E: de::Error>(self, text: &str) -> Result<IsoDate, E> {
-                parse_iso(text)
+                let strict = text.len() == 10 && text.as_bytes()[4] == b'-' && text.as_bytes()[7] == b'-';
+                strict
+                    .then(|| parse_iso(text))
+                    .flatten()
                     .map(IsoDate)
                     .ok_or_else(|| E::custom(format!("expected a date as YYYY-MM-DD, got \"{text}\"")))
             }

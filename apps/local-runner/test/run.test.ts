@@ -1,0 +1,116 @@
+// End to end on this machine: every example runs through aegis-local (the addon) and through the
+// aegis-bt binary with byte-identical results; bad input fails clearly from every entry point; the
+// tearsheet of a real run renders in Chromium.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { chromium } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { runScenarioFile } from "../src/run.js";
+import { ensureDataset } from "../src/synthetic.js";
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const BINARY = join(ROOT, "target/release/aegis-bt");
+const CLI = join(ROOT, "apps/local-runner/bin/aegis-local.js");
+const EXAMPLES = join(ROOT, "examples");
+const examples = readdirSync(EXAMPLES).filter((f) => f.endsWith(".yaml")).sort();
+let data: string;
+
+beforeAll(async () => {
+  data = mkdtempSync(join(tmpdir(), "aegis-local-data-"));
+  await ensureDataset(data, "synthetic-spx-7y", ["SPX"]);
+}, 300_000);
+
+const tmp = (label: string) => mkdtempSync(join(tmpdir(), `aegis-${label}-`));
+const bytes = (dir: string, file: string) => readFileSync(join(dir, file));
+
+describe("examples", () => {
+  it("include the four the README promises", () => {
+    expect(examples).toEqual(expect.arrayContaining(["short-put.yaml", "strangle.yaml", "iron-condor.yaml", "put-spread.yaml"]));
+  });
+
+  it.each(examples)("%s: the addon and the binary write byte-identical results", async (file) => {
+    const scenario = join(EXAMPLES, file);
+    const viaAddon = tmp("addon");
+    const r = await runScenarioFile(scenario, { data, out: viaAddon, report: false });
+    expect(r.result.summary.diagnostics.positions_opened).toBeGreaterThan(0);
+    expect(r.result.summary.diagnostics.positions_closed).toBe(r.result.summary.diagnostics.positions_opened);
+
+    const viaBinary = tmp("binary");
+    const b = spawnSync(BINARY, ["run", "--scenario", scenario, "--data", data, "--out", viaBinary, "--quiet"], { encoding: "utf8" });
+    expect(b.status, b.stderr).toBe(0);
+    for (const f of ["summary.json", "equity.arrow", "trades.arrow", "_SUCCESS"]) {
+      expect(bytes(viaBinary, f).equals(bytes(viaAddon, f)), `${file}: ${f} differs`).toBe(true);
+    }
+    const runA = JSON.parse(readFileSync(join(viaAddon, "run.json"), "utf8"));
+    const runB = JSON.parse(readFileSync(join(viaBinary, "run.json"), "utf8"));
+    expect([runA.entry_point, runB.entry_point]).toEqual(["addon", "binary"]);
+    expect(runA.scenario_sha256).toBe(runB.scenario_sha256);
+    expect(runA.dataset_manifest_sha256).toBe(runB.dataset_manifest_sha256);
+  });
+});
+
+describe("aegis-local run", () => {
+  it("prints the summary, writes the results and a report that renders in Chromium", async () => {
+    const out = tmp("cli");
+    const r = spawnSync(process.execPath, [CLI, "run", join(EXAMPLES, "short-put.yaml"), "--data", data, "--out", out], {
+      encoding: "utf8",
+      env: { ...process.env, CI: "1" },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/total return\s+-?\d+\.\d\d%/);
+    expect(r.stdout).toContain(`report   ${join(out, "report.html")}`);
+    for (const f of ["summary.json", "equity.arrow", "trades.arrow", "run.json", "report.html", "_SUCCESS"]) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+
+    const browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const errors: string[] = [];
+      page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+      page.on("pageerror", (e) => errors.push(e.message));
+      await page.goto(pathToFileURL(join(out, "report.html")).href);
+      for (const id of ["chart-equity", "chart-drawdown", "chart-monthly", "chart-pnl"]) {
+        const box = await page.locator(`#${id} svg`).first().boundingBox();
+        expect(box?.width ?? 0, id).toBeGreaterThan(300);
+      }
+      expect(await page.locator("text=Sharpe ratio").count()).toBeGreaterThan(0);
+      expect(errors).toEqual([]);
+      await page.screenshot({ path: join(tmpdir(), "aegis-short-put-report.png"), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
+describe("bad input", () => {
+  const base = readFileSync(join(EXAMPLES, "short-put.yaml"), "utf8");
+  const write = (text: string) => {
+    const f = join(tmp("bad"), "scenario.yaml");
+    writeFileSync(f, text);
+    return f;
+  };
+  const cases: [string, string, RegExp][] = [
+    ["a malformed scenario", base.replace(/capital: .*/, "capital: lots"), /capital: invalid type: string "lots".*\(line \d+, column \d+\)/],
+    ["an unknown dataset", base.replace(/dataset: \S+/, "dataset: my-orats"), /dataset my-orats not found/],
+    ["dates outside the data", base.replace(/start: \S+/, "start: 2010-01-04"), /2010-01-04 .*outside dataset synthetic-spx-7y/],
+    ["a leg that can never be filled", base.replace(/dte: \{[^}]*\}/, "dte: { target: 900, min: 800, max: 1000 }"), /strategy\.legs\[0\] could never be filled/],
+  ];
+
+  it.each(cases)("%s fails with a clear message from aegis-local and aegis-bt", (_, text, message) => {
+    const f = write(text);
+    const local = spawnSync(process.execPath, [CLI, "run", f, "--data", data, "--out", tmp("o")], { encoding: "utf8", env: { ...process.env, CI: "1" } });
+    const binary = spawnSync(BINARY, ["run", "--scenario", f, "--data", data, "--out", tmp("o"), "--quiet"], { encoding: "utf8" });
+    for (const [who, r] of [["aegis-local", local], ["aegis-bt", binary]] as const) {
+      expect(r.status, who).not.toBe(0);
+      expect(r.stderr, who).toMatch(message);
+      expect(r.stderr, who).not.toMatch(/\n\s+at |panicked|RUST_BACKTRACE/);
+    }
+  });
+});

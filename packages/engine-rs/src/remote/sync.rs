@@ -1,0 +1,116 @@
+//! The S3 sync fallback: copy only the partitions a run needs from `s3://…/datasets/<dataset>/`
+//! into a scratch directory, in parallel, each checked against the manifest's sha256, the
+//! manifest written last. Partitions already present with the right checksum are kept, so a
+//! retried task does not download twice.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::data::manifest::{MANIFEST_FILE, Manifest, sha256_bytes, sha256_file};
+use crate::data::{Dataset, Selection};
+use crate::remote::Location;
+use crate::remote::s3::{S3, S3Error};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    S3(#[from] S3Error),
+    #[error("{0}")]
+    Data(String),
+    #[error("{uri}: sha256 {actual} does not match the manifest's {expected}")]
+    Checksum { uri: String, expected: String, actual: String },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What a sync did (recorded in logs and used by the benchmark).
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct SyncStats {
+    pub partitions: usize,
+    pub downloaded: usize,
+    pub reused: usize,
+    pub bytes: u64,
+    pub seconds: f64,
+    pub parallelism: usize,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SyncError + '_ {
+    move |source| SyncError::Io { path: path.to_path_buf(), source }
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SyncError> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    let tmp = path.with_extension("partial");
+    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io(path))
+}
+
+/// Syncs `<root_uri>/<dataset>/` into `<into>/<dataset>/` for the selection; returns the local
+/// data root (`into`) and what was done.
+pub fn sync_dataset(
+    s3: &S3,
+    root_uri: &str,
+    dataset: &str,
+    selection: &Selection,
+    into: &Path,
+    parallelism: usize,
+) -> Result<(PathBuf, SyncStats), SyncError> {
+    let started = Instant::now();
+    let Location::S3 { bucket, key } = Location::parse(root_uri).map_err(SyncError::Data)? else {
+        return Err(SyncError::Data(format!("{root_uri}: expected an s3:// URI")));
+    };
+    let prefix = Location::S3 { bucket: bucket.clone(), key }.join(dataset);
+    let Location::S3 { key: prefix_key, .. } = &prefix else { unreachable!("joined an S3 location") };
+    let manifest_key = format!("{}/{MANIFEST_FILE}", prefix_key.trim_end_matches('/'));
+    let manifest_bytes = s3.get(&bucket, &manifest_key).map_err(|e| match e {
+        S3Error::NotFound { uri } => SyncError::Data(format!("dataset {dataset} not found: {uri} does not exist")),
+        other => other.into(),
+    })?;
+    let manifest =
+        Manifest::parse(&manifest_bytes, Path::new(&manifest_key)).map_err(|e| SyncError::Data(e.to_string()))?;
+    let dir = into.join(dataset);
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let wanted: Vec<_> = Dataset { dir: dir.clone(), manifest: manifest.clone() }
+        .prune(selection)
+        .map_err(|e| SyncError::Data(e.to_string()))?
+        .into_iter()
+        .cloned()
+        .collect();
+
+    let mut stats = SyncStats { partitions: wanted.len(), parallelism, ..Default::default() };
+    let mut missing = Vec::new();
+    for p in &wanted {
+        let local = dir.join(&p.path);
+        if local.is_file() && sha256_file(&local).is_ok_and(|s| s == p.sha256) {
+            stats.reused += 1;
+        } else {
+            missing.push(p.clone());
+        }
+    }
+    let keys: Vec<String> =
+        missing.iter().map(|p| format!("{}/{}", prefix_key.trim_end_matches('/'), p.path)).collect();
+    for ((p, key), got) in missing.iter().zip(&keys).zip(s3.get_many(&bucket, &keys, parallelism)) {
+        let bytes = got?;
+        let actual = sha256_bytes(&bytes);
+        if actual != p.sha256 {
+            return Err(SyncError::Checksum {
+                uri: format!("s3://{bucket}/{key}"),
+                expected: p.sha256.clone(),
+                actual,
+            });
+        }
+        write_atomic(&dir.join(&p.path), &bytes)?;
+        stats.downloaded += 1;
+        stats.bytes += bytes.len() as u64;
+    }
+    // The full manifest, written last: partitions outside the selection are simply not opened.
+    write_atomic(&dir.join(MANIFEST_FILE), &manifest_bytes)?;
+    stats.seconds = started.elapsed().as_secs_f64();
+    Ok((into.to_path_buf(), stats))
+}
