@@ -9,7 +9,7 @@ export default tseslint.config(
   {
     // Plain Node scripts (bench runner, type generation).
     files: ["**/*.mjs"],
-    languageOptions: { globals: { console: "readonly", process: "readonly", URL: "readonly" } },
+    languageOptions: { globals: { console: "readonly", process: "readonly", URL: "readonly", fetch: "readonly" } },
   },
   {
     rules: {

@@ -3,16 +3,14 @@
 // the `bench:data` markers), with the machine and the command, so the numbers are reproducible.
 // Speed goals are checked here, never in timed tests: shared machines are noisy.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { performance } from "node:perf_hooks";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { root, writeSection } from "./bench-doc.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const work = join(root, "target", "bench");
 const binary = join(root, "target", "release", "aegis-bt");
-const doc = join(root, "docs", "BENCHMARKS.md");
 
 const { benchGenerate } = await import(join(root, "packages/data-tools/dist/bench/gen-bench.js"));
 const { generateDataset } = await import(join(root, "packages/data-tools/dist/index.js"));
@@ -119,13 +117,7 @@ second a run, the addon within 5% of the binary.
 ${runs.map((r) => `| \`examples/${r.example}\` | ${fmt(r.rows)} | ${fmt(r.bin * 1e3, 1)} ms | ${fmt(r.binEngine * 1e3, 1)} ms | ${fmt(r.addon * 1e3, 1)} ms | ${fmt(r.addonEngine * 1e3, 1)} ms | ${fmt(r.rows / r.addon / 1e6, 1)} M | ${r.addonEngine <= r.binEngine ? "" : "+"}${fmt((r.addonEngine / r.binEngine - 1) * 100, 1)}% |`).join("\n")}
 <!-- bench:engine:end -->`;
 
-const template = `# Benchmarks\n\nEvery figure here is written by \`npm run bench\`, with the machine it ran on.\n\n${section}\n`;
-let text = existsSync(doc) ? readFileSync(doc, "utf8") : template;
-for (const [name, body] of [["data", section], ["engine", engineSection]]) {
-  const pattern = new RegExp(`<!-- bench:${name}:start -->[\\s\\S]*<!-- bench:${name}:end -->`);
-  text = pattern.test(text) ? text.replace(pattern, body) : `${text.trimEnd()}\n\n${body}\n`;
-}
-mkdirSync(dirname(doc), { recursive: true });
-writeFileSync(doc, text);
+writeSection("data", section.replace("<!-- bench:data:start -->\n", "").replace("\n<!-- bench:data:end -->", ""));
+writeSection("engine", engineSection.replace("<!-- bench:engine:start -->\n", "").replace("\n<!-- bench:engine:end -->", ""));
 rmSync(work, { recursive: true, force: true });
-console.log(`${section}\n\n${engineSection}`);
+

@@ -111,6 +111,7 @@ impl Task for BacktestTask {
             data_path: r.data_path.as_deref().unwrap_or("local"),
             entry_point: "addon",
             out: out.as_deref(),
+            dataset: None,
         };
         Ok(job::execute(&job, &opts).map_err(Failure::from))
     }

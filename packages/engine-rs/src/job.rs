@@ -57,6 +57,8 @@ pub struct Job<'a> {
     pub entry_point: &'a str,
     /// Write a results directory here as well.
     pub out: Option<&'a Path>,
+    /// Run on this dataset instead of the scenario's `data.dataset` (`AEGIS_DATASET`).
+    pub dataset: Option<&'a str>,
 }
 
 /// The result files' bytes and what produced them.
@@ -118,7 +120,10 @@ fn host() -> String {
 pub fn execute(job: &Job<'_>, opts: &RunOptions<'_>) -> Result<Artifacts, JobError> {
     let started = Instant::now();
     let started_at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let scenario = validate(job.scenario_text, job.scenario_source)?;
+    let mut scenario = validate(job.scenario_text, job.scenario_source)?;
+    if let Some(name) = job.dataset {
+        scenario.data.dataset = name.to_string();
+    }
     let dir = locate_dataset(job.data_root, &scenario.data.dataset)?;
     let dataset = Dataset::open(&dir).map_err(EngineError::from)?;
     let manifest_sha = Manifest::file_sha256(&dir).map_err(|e: DataError| EngineError::from(e))?;

@@ -76,7 +76,7 @@ pub fn sync_dataset(
         Manifest::parse(&manifest_bytes, Path::new(&manifest_key)).map_err(|e| SyncError::Data(e.to_string()))?;
     let dir = into.join(dataset);
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-    let wanted: Vec<_> = Dataset { dir: dir.clone(), manifest: manifest.clone() }
+    let wanted: Vec<_> = Dataset { dir: dir.clone(), manifest }
         .prune(selection)
         .map_err(|e| SyncError::Data(e.to_string()))?
         .into_iter()

@@ -29,6 +29,9 @@ pub struct RunArgs {
     /// last): a path or an s3:// prefix.
     #[arg(long, env = "AEGIS_RESULTS_URI")]
     out: String,
+    /// Run on this dataset instead of the scenario's `data.dataset`.
+    #[arg(long, env = "AEGIS_DATASET")]
+    dataset: Option<String>,
     /// Print no progress lines.
     #[arg(long)]
     quiet: bool,
@@ -49,6 +52,7 @@ fn s3_client() -> anyhow::Result<aegis_bt::remote::s3::S3> {
     Ok(aegis_bt::remote::s3::S3::from_env()?)
 }
 
+#[cfg(not(feature = "s3"))]
 fn no_s3(what: &str) -> anyhow::Error {
     anyhow::anyhow!("{what} is an s3:// URI, but this aegis-bt was built without S3 support (cargo feature `s3`)")
 }
@@ -79,7 +83,8 @@ fn data_root(
         ResolvedRoot::Local { root, path } => Ok((root, path)),
         #[cfg(feature = "s3")]
         ResolvedRoot::Sync { uri, into } => {
-            let parallelism = 8;
+            // Requests in flight while syncing partitions (`AEGIS_SYNC_PARALLELISM`, default 8).
+            let parallelism = std::env::var("AEGIS_SYNC_PARALLELISM").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
             event(
                 &serde_json::json!({ "event": "sync_start", "dataset": dataset, "from": uri, "into": into.display().to_string(), "parallelism": parallelism }),
             );
@@ -120,7 +125,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let text = read_scenario(&scenario_at)?;
     let source = scenario_at.to_string();
     // Validate before touching data, so a bad scenario fails fast and the same way everywhere.
-    let scenario = job::validate(&text, &source)?;
+    let mut scenario = job::validate(&text, &source)?;
+    if let Some(name) = &args.dataset {
+        scenario.data.dataset.clone_from(name);
+    }
     let selection = aegis_bt::engine::selection_for(&scenario);
     let (root, path) = data_root(&scenario.data.dataset, &selection, args.data.clone())?;
     event(&serde_json::json!({ "event": "data_root", "path": path.as_str(), "root": root.display().to_string() }));
@@ -148,6 +156,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         data_path: path.as_str(),
         entry_point: "binary",
         out: Some(&local_out),
+        dataset: args.dataset.as_deref(),
     };
     let artifacts = job::execute(&job, &opts)?;
     match &out_at {

@@ -1,0 +1,54 @@
+// The names the launcher, the container and this app share (docs/remote.md). Changing one of them
+// breaks `aegis-launch` and deployed stacks' consumers: the tests pin every value literally.
+
+/** CloudFormation output names (logical IDs of the stacks' `CfnOutput`s). */
+export const OUTPUTS = {
+  storage: {
+    bucketName: "BucketName",
+    repositoryUri: "RepositoryUri",
+    repositoryName: "RepositoryName",
+  },
+  compute: {
+    clusterArn: "ClusterArn",
+    taskDefinitionArn: "TaskDefinitionArn",
+    taskFamily: "TaskFamily",
+    containerName: "ContainerName",
+    subnetIds: "SubnetIds",
+    securityGroupIds: "SecurityGroupIds",
+    assignPublicIp: "AssignPublicIp",
+    logGroupName: "LogGroupName",
+    logStreamPrefix: "LogStreamPrefix",
+    ecsInfrastructureRoleArn: "EcsInfrastructureRoleArn",
+    datasetVolumeName: "DatasetVolumeName",
+  },
+} as const;
+
+export const DEFAULT_STACK_NAMES = { storage: "AegisBtStorage", compute: "AegisBtCompute" } as const;
+
+/** Key prefixes inside the bucket (DESIGN.md, "Flow"). */
+export const PREFIXES = { configs: "configs/", datasets: "datasets/", results: "results/" } as const;
+
+export const REPOSITORY_NAME = "aegis-bt";
+
+/**
+ * The data bucket's name: fixed per account and region, so the compute stack (and people) can name
+ * it without a cross-stack reference. `account` and `region` are usually `Aws.ACCOUNT_ID`/`Aws.REGION`.
+ */
+export function dataBucketName(account: string, region: string): string {
+  return `aegis-bt-data-${account}-${region}`;
+}
+export const TASK_FAMILY = "aegis-bt-rust";
+export const CONTAINER_NAME = "aegis-bt";
+export const LOG_GROUP_NAME = "/ecs/aegis-bt-rust";
+/** awslogs streams are `<prefix>/<container name>/<task id>`. */
+export const LOG_STREAM_PREFIX = "aegis-bt";
+
+/** The task-definition volume RunTask fills with an EBS volume from a dataset snapshot. */
+export const DATASET_VOLUME_NAME = "dataset";
+export const S3FILES_VOLUME_NAME = "s3files";
+export const EBS_MOUNT = "/mnt/data";
+export const S3FILES_MOUNT = "/mnt/s3files";
+export const SCRATCH_DIR = "/tmp/aegis-scratch";
+
+/** Seconds between SIGTERM and SIGKILL: a Fargate Spot interruption gives two minutes. */
+export const STOP_TIMEOUT_SECONDS = 120;

@@ -1,0 +1,64 @@
+// The one place that constructs AWS SDK clients. Everything else takes them as arguments, so tests
+// point them at moto or replace them with mocks.
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { S3Client } from "@aws-sdk/client-s3";
+
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface ClientSettings {
+  /** AWS region; without it the SDK's own chain (AWS_REGION, the profile) decides. */
+  region?: string;
+  /** A custom endpoint for every service (moto, LocalStack): S3 then uses path-style addressing. */
+  endpoint?: string;
+  /** Explicit credentials; without them the SDK's default chain (env, profile, SSO, IMDS) is used. */
+  credentials?: AwsCredentials;
+  /** A named profile from ~/.aws/config. */
+  profile?: string;
+  /** Attempts per call, the first included, for the SDK's own retries (default 8). */
+  maxAttempts?: number;
+}
+
+export interface AwsClients {
+  s3: S3Client;
+  ecs: ECSClient;
+  cloudFormation: CloudFormationClient;
+  logs: CloudWatchLogsClient;
+}
+
+/**
+ * Attempts per call in the SDK's `adaptive` retry mode: throttling (ThrottlingException, 429, 503)
+ * backs off with jitter and the client rate-limits itself rather than failing.
+ */
+export const SDK_MAX_ATTEMPTS = 8;
+
+/** Builds the four clients the launcher uses, all with the same region, endpoint and credentials. */
+export function createClients(settings: ClientSettings = {}): AwsClients {
+  const common = {
+    ...(settings.region !== undefined && { region: settings.region }),
+    ...(settings.endpoint !== undefined && { endpoint: settings.endpoint }),
+    ...(settings.credentials !== undefined && { credentials: settings.credentials }),
+    ...(settings.profile !== undefined && { profile: settings.profile }),
+    maxAttempts: settings.maxAttempts ?? SDK_MAX_ATTEMPTS,
+    retryMode: "adaptive",
+  };
+  return {
+    s3: new S3Client({ ...common, forcePathStyle: settings.endpoint !== undefined }),
+    ecs: new ECSClient(common),
+    cloudFormation: new CloudFormationClient(common),
+    logs: new CloudWatchLogsClient(common),
+  };
+}
+
+/** Closes the clients' HTTP agents so the process can exit promptly. */
+export function destroyClients(clients: AwsClients): void {
+  clients.s3.destroy();
+  clients.ecs.destroy();
+  clients.cloudFormation.destroy();
+  clients.logs.destroy();
+}

@@ -1,0 +1,259 @@
+// Runs after launch: status (ECS tasks + `_SUCCESS`), logs, and fetch (with the run's cost in run.json).
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { DescribeTasksCommand, ListTasksCommand, type ECSClient, type Task } from "@aws-sdk/client-ecs";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { backoffDelay, systemClock, withRetry, type Clock } from "./backoff.js";
+import { runCost, wallTimeCost, type RunCost } from "./cost.js";
+import { InputError, aws } from "./errors.js";
+import { LogFollower, logStreamName } from "./logs.js";
+import { startedBy } from "./run-id.js";
+import { TAG_RUN } from "./runtask.js";
+import { downloadResults, listRuns, readLaunchRecord, runSucceeded, type AttemptRecord, type DownloadResult, type LaunchRecord } from "./s3.js";
+import { attemptFields, classifyStop, describeTask } from "./wait.js";
+
+const ECS_RETRY = { attempts: 8, policy: { baseMs: 1000, maxMs: 20_000 } };
+
+/** Tasks of a cluster (optionally only those started by `by`), running and recently stopped, with tags. */
+export async function clusterTasks(ecs: ECSClient, cluster: string, by?: string, clock: Clock = systemClock, maxPages = 10): Promise<Task[]> {
+  const arns: string[] = [];
+  for (const desiredStatus of ["RUNNING", "STOPPED"] as const) {
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const res = await aws({ action: `ListTasks on cluster ${cluster}` }, () =>
+        withRetry(
+          () =>
+            ecs.send(
+              new ListTasksCommand({ cluster, desiredStatus, ...(by && { startedBy: by }), ...(token && { nextToken: token }) }),
+            ),
+          { ...ECS_RETRY, clock },
+        ),
+      );
+      arns.push(...(res.taskArns ?? []));
+      token = res.nextToken;
+    } while (token && ++pages < maxPages);
+  }
+  return describeTasks(ecs, cluster, [...new Set(arns)], clock);
+}
+
+async function describeTasks(ecs: ECSClient, cluster: string, arns: string[], clock: Clock): Promise<Task[]> {
+  const tasks: Task[] = [];
+  for (let i = 0; i < arns.length; i += 100) {
+    const chunk = arns.slice(i, i + 100);
+    const res = await aws({ action: `DescribeTasks on cluster ${cluster}` }, () =>
+      withRetry(() => ecs.send(new DescribeTasksCommand({ cluster, tasks: chunk, include: ["TAGS"] })), { ...ECS_RETRY, clock }),
+    );
+    tasks.push(...(res.tasks ?? []));
+  }
+  return tasks;
+}
+
+function runTag(task: Task): string | undefined {
+  return task.tags?.find((t) => t.key === TAG_RUN)?.value;
+}
+
+export type RunState = "succeeded" | "running" | "failed" | "unknown";
+
+export interface RunStatus {
+  runId: string;
+  state: RunState;
+  /** One line: the task status, the stop reason, or why the state is unknown. */
+  detail: string;
+  tasks: Task[];
+  hasResults: boolean;
+  record?: LaunchRecord;
+}
+
+function sortByTime(tasks: Task[]): Task[] {
+  const t = (x: Task) => (x.createdAt ?? x.startedAt)?.getTime() ?? 0;
+  return [...tasks].sort((a, b) => t(a) - t(b));
+}
+
+/** A run's state from what is known: `_SUCCESS` wins; then a live task; then the last stop. */
+export function deriveStatus(runId: string, succeeded: boolean, tasks: Task[], record: LaunchRecord | undefined, containerName: string): RunStatus {
+  const ordered = sortByTime(tasks);
+  const base = { runId, tasks: ordered, hasResults: succeeded, ...(record && { record }) };
+  const live = ordered.filter((t) => t.lastStatus !== "STOPPED");
+  if (succeeded) return { ...base, state: "succeeded", detail: "_SUCCESS present" };
+  if (live.length > 0) {
+    const t = live[live.length - 1] as Task;
+    return { ...base, state: "running", detail: `task ${t.taskArn?.split("/").pop()} ${t.lastStatus ?? ""}`.trim() };
+  }
+  const last = ordered[ordered.length - 1];
+  if (last) {
+    const o = classifyStop(last, containerName);
+    const why = o.kind === "exited" ? "exited 0 but no _SUCCESS" : o.reason;
+    return { ...base, state: "failed", detail: `stopped: ${why}` };
+  }
+  const a = record?.attempts.at(-1);
+  if (a && (a.stoppedAt || a.exitCode !== undefined || a.stopCode || a.failures)) {
+    const why = a.failures?.length
+      ? `RunTask failure: ${a.failures.map((f) => f.reason).join("; ")}`
+      : [a.exitCode !== undefined ? `exit code ${a.exitCode}` : undefined, a.stopCode, a.stoppedReason].filter(Boolean).join(", ");
+    return { ...base, state: "failed", detail: `stopped: ${why || "no _SUCCESS"}` };
+  }
+  const detail =
+    record?.target === "local"
+      ? "local run without _SUCCESS (still running, or it failed)"
+      : record
+        ? "no _SUCCESS and no task known to ECS (it forgets stopped tasks after about an hour)"
+        : "no _SUCCESS and no launch record";
+  return { ...base, state: "unknown", detail };
+}
+
+export interface StatusDeps {
+  s3: S3Client;
+  ecs?: ECSClient;
+  clock?: Clock;
+}
+
+export interface StatusOptions {
+  bucket: string;
+  /** Without it, only S3 is consulted. */
+  cluster?: string;
+  containerName?: string;
+}
+
+/** The status of one run. */
+export async function runStatus(deps: StatusDeps, runId: string, opts: StatusOptions): Promise<RunStatus> {
+  const clock = deps.clock ?? systemClock;
+  const [succeeded, record] = await Promise.all([runSucceeded(deps.s3, opts.bucket, runId), readLaunchRecord(deps.s3, opts.bucket, runId)]);
+  let tasks: Task[] = [];
+  const cluster = opts.cluster ?? record?.cluster;
+  if (deps.ecs && cluster && record?.target !== "local") {
+    const known = new Set(record?.attempts.map((a) => a.taskArn).filter((x): x is string => !!x));
+    tasks = (await clusterTasks(deps.ecs, cluster, startedBy(runId), clock)).filter((t) => runTag(t) === runId || known.has(t.taskArn ?? ""));
+  }
+  return deriveStatus(runId, succeeded, tasks, record, opts.containerName ?? "aegis-bt");
+}
+
+/** The newest `limit` runs in the bucket with their states (one ListTasks sweep of the cluster for all). */
+export async function recentRuns(deps: StatusDeps, opts: StatusOptions & { limit?: number }): Promise<RunStatus[]> {
+  const clock = deps.clock ?? systemClock;
+  const runs = (await listRuns(deps.s3, opts.bucket)).slice(0, opts.limit ?? 10);
+  const byRun = new Map<string, Task[]>();
+  if (deps.ecs && opts.cluster && runs.length > 0) {
+    for (const t of await clusterTasks(deps.ecs, opts.cluster, undefined, clock)) {
+      const id = runTag(t);
+      if (id) byRun.set(id, [...(byRun.get(id) ?? []), t]);
+    }
+  }
+  return Promise.all(
+    runs.map(async (r) => {
+      const [succeeded, record] = await Promise.all([
+        r.hasResults ? runSucceeded(deps.s3, opts.bucket, r.runId) : Promise.resolve(false),
+        r.hasConfig ? readLaunchRecord(deps.s3, opts.bucket, r.runId) : Promise.resolve(undefined),
+      ]);
+      return deriveStatus(r.runId, succeeded, byRun.get(r.runId) ?? [], record, opts.containerName ?? "aegis-bt");
+    }),
+  );
+}
+
+export interface FetchOptions {
+  bucket: string;
+  runId: string;
+  out: string;
+  partial?: boolean;
+  /** To look up task times ECS still has when the launch record lacks them. */
+  cluster?: string;
+  containerName?: string;
+  /** The launch record, when the caller has it (after `submit --wait`). */
+  record?: LaunchRecord;
+}
+
+export interface FetchResult extends DownloadResult {
+  cost?: RunCost;
+}
+
+async function attemptsWithTimes(deps: StatusDeps, record: LaunchRecord, opts: FetchOptions): Promise<AttemptRecord[]> {
+  const cluster = opts.cluster ?? record.cluster;
+  const out: AttemptRecord[] = [];
+  for (const a of record.attempts) {
+    if (a.stoppedAt || !a.taskArn || !deps.ecs || !cluster) {
+      out.push(a);
+      continue;
+    }
+    const task = await describeTask(deps.ecs, cluster, a.taskArn, deps.clock ?? systemClock).catch(() => undefined);
+    out.push(task ? { ...a, ...attemptFields(task, opts.containerName ?? "aegis-bt") } : a);
+  }
+  return out;
+}
+
+/**
+ * Downloads `results/<run>/` (refusing a run without `_SUCCESS` unless `partial`) and, for a finished
+ * Fargate run, writes its cost into the local run.json as `cost`: from the tasks' times (the launch
+ * record, else ECS), else a lower bound from the engine's wall time.
+ */
+export async function fetchRun(deps: StatusDeps, opts: FetchOptions): Promise<FetchResult> {
+  const result = await downloadResults(deps.s3, opts.bucket, opts.runId, opts.out, { ...(opts.partial && { partial: true }) });
+  if (!result.complete) return result;
+  const record = opts.record ?? (await readLaunchRecord(deps.s3, opts.bucket, opts.runId));
+  if (!record || record.target !== "fargate") return result;
+  const runJson = join(opts.out, "run.json");
+  let doc: Record<string, unknown>;
+  try {
+    doc = JSON.parse(await readFile(runJson, "utf8")) as Record<string, unknown>;
+  } catch {
+    return result;
+  }
+  const attempts = await attemptsWithTimes(deps, record, opts);
+  const wall = typeof doc.wall_seconds === "number" ? doc.wall_seconds : undefined;
+  const cost = runCost(attempts, record.size, record.spot) ?? (wall !== undefined ? wallTimeCost(wall, record.size, record.spot) : undefined);
+  if (!cost) return result;
+  doc.cost = cost;
+  await writeFile(runJson, `${JSON.stringify(doc, null, 2)}\n`);
+  return { ...result, cost };
+}
+
+export interface LogsDeps {
+  logs: CloudWatchLogsClient;
+  s3: S3Client;
+  ecs?: ECSClient;
+  clock?: Clock;
+}
+
+export interface LogsOptions {
+  bucket: string;
+  runId: string;
+  cluster?: string;
+  logGroupName: string;
+  logStreamPrefix: string;
+  containerName: string;
+  /** Keep printing until the run's last task stops. */
+  follow?: boolean;
+  onLine: (line: string) => void;
+  /** Called before each attempt's lines when a run had several. */
+  onAttempt?: (attempt: number, taskArn: string) => void;
+  signal?: AbortSignal;
+}
+
+/** Prints a run's CloudWatch log, every attempt in order; with `follow`, until the last task stops. */
+export async function runLogs(deps: LogsDeps, opts: LogsOptions): Promise<void> {
+  const clock = deps.clock ?? systemClock;
+  const record = await readLaunchRecord(deps.s3, opts.bucket, opts.runId);
+  if (record?.target === "local") throw new InputError(`run ${opts.runId} ran locally (--target local): its output went to the terminal, not CloudWatch`);
+  let arns = (record?.attempts ?? []).map((a) => a.taskArn).filter((x): x is string => !!x);
+  const cluster = opts.cluster ?? record?.cluster;
+  if (arns.length === 0 && deps.ecs && cluster) {
+    const tasks = (await clusterTasks(deps.ecs, cluster, startedBy(opts.runId), clock)).filter((t) => runTag(t) === opts.runId);
+    arns = sortByTime(tasks).map((t) => t.taskArn as string);
+  }
+  if (arns.length === 0) throw new InputError(`no task known for run ${opts.runId}: no launch record in the bucket and none in ECS`);
+  for (const [i, arn] of arns.entries()) {
+    if (arns.length > 1) opts.onAttempt?.(i + 1, arn);
+    const follower = new LogFollower(deps.logs, opts.logGroupName, logStreamName(opts.logStreamPrefix, opts.containerName, arn), clock);
+    for (const line of await follower.poll()) opts.onLine(line);
+    const last = i === arns.length - 1;
+    if (!opts.follow || !last || !deps.ecs || !cluster) continue;
+    for (let step = 0; ; step++) {
+      opts.signal?.throwIfAborted();
+      const task = await describeTask(deps.ecs, cluster, arn, clock);
+      const stopped = !task || task.lastStatus === "STOPPED";
+      for (const line of await follower.poll()) opts.onLine(line);
+      if (stopped) break;
+      await clock.sleep(backoffDelay(step, { baseMs: 2000, maxMs: 10_000 }, clock.random), opts.signal);
+    }
+  }
+}

@@ -1,0 +1,287 @@
+// The S3 exchange: scenario upload, the launch record, run listings and results download, with the
+// `_SUCCESS` discipline (a results prefix without it is never treated as a finished run).
+import { createWriteStream } from "node:fs";
+import { mkdir, rename, rm } from "node:fs/promises";
+import { dirname, join, sep } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import {
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import { AwsError, IncompleteRunError, InputError, aws, describeAwsError, errorName, httpStatus } from "./errors.js";
+import { runIdTime } from "./run-id.js";
+
+export const SUCCESS_MARKER = "_SUCCESS";
+
+export const keys = {
+  scenario: (run: string) => `configs/${run}/scenario.yaml`,
+  launchRecord: (run: string) => `configs/${run}/launch.json`,
+  results: (run: string) => `results/${run}/`,
+  success: (run: string) => `results/${run}/${SUCCESS_MARKER}`,
+  datasets: () => "datasets/",
+  manifest: (dataset: string) => `datasets/${dataset}/manifest.json`,
+};
+
+export function s3Uri(bucket: string, key: string): string {
+  return `s3://${bucket}/${key}`;
+}
+
+async function region(s3: S3Client): Promise<string | undefined> {
+  try {
+    return await s3.config.region();
+  } catch {
+    return undefined;
+  }
+}
+
+function notFound(err: unknown): boolean {
+  const name = errorName(err);
+  return name === "NotFound" || name === "NoSuchKey" || name === "NoSuchBucket" || httpStatus(err) === 404;
+}
+
+/** Checks the bucket exists, is reachable in this region and with these credentials. */
+export async function checkBucket(s3: S3Client, bucket: string): Promise<void> {
+  const r = await region(s3);
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch (err) {
+    if (notFound(err)) throw new AwsError(`bucket ${bucket} does not exist${r ? ` (region ${r})` : ""}: check --bucket or the stack's BucketName`, "ERR_NOT_FOUND", errorName(err), { cause: err });
+    const status = httpStatus(err);
+    if (status === 301 || errorName(err) === "PermanentRedirect" || errorName(err) === "AuthorizationHeaderMalformed") {
+      const headers = (err as { $response?: { headers?: Record<string, string> } }).$response?.headers ?? {};
+      const actual = headers["x-amz-bucket-region"];
+      throw new AwsError(
+        `bucket ${bucket} is in ${actual ?? "another region"}, not ${r ?? "the configured region"}: pass --region ${actual ?? "<its region>"}`,
+        "ERR_CONFIG",
+        errorName(err),
+        { cause: err },
+      );
+    }
+    throw describeAwsError(err, { action: `checking bucket ${bucket}`, ...(r && { region: r }) });
+  }
+}
+
+/** Whether an object exists (HeadObject; a 404 is `false`, anything else a mapped error). */
+export async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
+  try {
+    await aws({ action: `checking s3://${bucket}/${key}` }, () => s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
+    return true;
+  } catch (err) {
+    if (notFound((err as { cause?: unknown }).cause)) return false;
+    throw err;
+  }
+}
+
+/** Refuses a dataset that has no `datasets/<name>/manifest.json` in the bucket. */
+export async function checkDataset(s3: S3Client, bucket: string, dataset: string): Promise<void> {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(dataset) || dataset.includes("..")) {
+    throw new InputError(`"${dataset}" is not a dataset name`);
+  }
+  if (!(await objectExists(s3, bucket, keys.manifest(dataset)))) {
+    throw new InputError(
+      `unknown dataset ${dataset}: ${s3Uri(bucket, keys.manifest(dataset))} does not exist (upload it with aegis-data, or pass --dataset)`,
+    );
+  }
+}
+
+async function put(s3: S3Client, bucket: string, key: string, body: string, contentType: string): Promise<void> {
+  await aws({ action: `uploading ${s3Uri(bucket, key)}` }, () =>
+    s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType })),
+  );
+}
+
+/** Uploads the scenario text to `configs/<run>/scenario.yaml`; returns its S3 URI. */
+export async function uploadScenario(s3: S3Client, bucket: string, runId: string, text: string): Promise<string> {
+  await put(s3, bucket, keys.scenario(runId), text, "application/yaml");
+  return s3Uri(bucket, keys.scenario(runId));
+}
+
+/** One RunTask attempt of a run, as recorded in `configs/<run>/launch.json`. */
+export interface AttemptRecord {
+  attempt: number;
+  clientToken: string;
+  taskArn?: string;
+  failures?: { arn?: string; reason?: string; detail?: string }[];
+  lastStatus?: string;
+  stopCode?: string;
+  stoppedReason?: string;
+  exitCode?: number;
+  pullStartedAt?: string;
+  startedAt?: string;
+  stoppedAt?: string;
+}
+
+/**
+ * `configs/<run>/launch.json`: how a run was launched and what became of each attempt, so `status`,
+ * `logs` and `fetch` still find its tasks after ECS has forgotten them (about an hour after they stop).
+ */
+export interface LaunchRecord {
+  runId: string;
+  scenario: string;
+  submittedAt: string;
+  target: "fargate" | "local";
+  cluster?: string;
+  profile: string;
+  size: { vcpu: number; memoryGb: number; ephemeralGiB: number };
+  spot: boolean;
+  dataset: string;
+  snapshotId?: string;
+  attempts: AttemptRecord[];
+}
+
+export async function writeLaunchRecord(s3: S3Client, bucket: string, record: LaunchRecord): Promise<void> {
+  await put(s3, bucket, keys.launchRecord(record.runId), `${JSON.stringify(record, null, 2)}\n`, "application/json");
+}
+
+async function getText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
+  try {
+    const res = await aws({ action: `reading ${s3Uri(bucket, key)}` }, () => s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })));
+    return (await res.Body?.transformToString("utf8")) ?? "";
+  } catch (err) {
+    if (notFound((err as { cause?: unknown }).cause)) return undefined;
+    throw err;
+  }
+}
+
+/** The run's launch record, if it has one (runs launched by other tools may not). */
+export async function readLaunchRecord(s3: S3Client, bucket: string, runId: string): Promise<LaunchRecord | undefined> {
+  const text = await getText(s3, bucket, keys.launchRecord(runId));
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as LaunchRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `results/<run>/_SUCCESS` exists: the only sign that a run finished. */
+export async function runSucceeded(s3: S3Client, bucket: string, runId: string): Promise<boolean> {
+  return objectExists(s3, bucket, keys.success(runId));
+}
+
+async function listAll(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  delimiter?: string,
+): Promise<{ objects: { key: string; size: number; modified?: Date }[]; prefixes: string[] }> {
+  const objects: { key: string; size: number; modified?: Date }[] = [];
+  const prefixes: string[] = [];
+  let token: string | undefined;
+  do {
+    const res = await aws({ action: `listing ${s3Uri(bucket, prefix)}` }, () =>
+      s3.send(
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: prefix,
+          ...(delimiter && { Delimiter: delimiter }),
+          ...(token && { ContinuationToken: token }),
+        }),
+      ),
+    );
+    for (const o of res.Contents ?? []) {
+      if (o.Key) objects.push({ key: o.Key, size: o.Size ?? 0, ...(o.LastModified && { modified: o.LastModified }) });
+    }
+    for (const p of res.CommonPrefixes ?? []) if (p.Prefix) prefixes.push(p.Prefix);
+    token = res.IsTruncated ? res.NextContinuationToken : undefined;
+  } while (token);
+  return { objects, prefixes };
+}
+
+export interface RunListing {
+  runId: string;
+  /** When the id says it was made (runs made by {@link makeRunId}). */
+  time?: Date;
+  hasConfig: boolean;
+  hasResults: boolean;
+}
+
+/** The runs under `configs/` and `results/`, newest first (by the time in the run id, then by name). */
+export async function listRuns(s3: S3Client, bucket: string): Promise<RunListing[]> {
+  const [configs, results] = await Promise.all([listAll(s3, bucket, "configs/", "/"), listAll(s3, bucket, "results/", "/")]);
+  const runs = new Map<string, RunListing>();
+  const add = (prefix: string, root: string, field: "hasConfig" | "hasResults") => {
+    const id = prefix.slice(root.length).replace(/\/$/, "");
+    if (id === "") return;
+    const time = runIdTime(id);
+    const r = runs.get(id) ?? { runId: id, ...(time && { time }), hasConfig: false, hasResults: false };
+    r[field] = true;
+    runs.set(id, r);
+  };
+  for (const p of configs.prefixes) add(p, "configs/", "hasConfig");
+  for (const p of results.prefixes) add(p, "results/", "hasResults");
+  return [...runs.values()].sort((a, b) => (b.time?.getTime() ?? 0) - (a.time?.getTime() ?? 0) || b.runId.localeCompare(a.runId));
+}
+
+export interface DownloadOptions {
+  /** Download a prefix without `_SUCCESS` too (what an unfinished or failed run left). */
+  partial?: boolean;
+}
+
+export interface DownloadResult {
+  dir: string;
+  files: string[];
+  bytes: number;
+  complete: boolean;
+}
+
+function localPath(outDir: string, relative: string): string {
+  const parts = relative.split("/");
+  if (relative === "" || relative.startsWith("/") || parts.some((p) => p === ".." || p === "." || p === "")) {
+    throw new InputError(`refusing to download an object whose key escapes the results directory: ${relative}`);
+  }
+  return join(outDir, ...parts);
+}
+
+async function download(s3: S3Client, bucket: string, key: string, file: string): Promise<void> {
+  const res = await aws({ action: `downloading ${s3Uri(bucket, key)}` }, () => s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })));
+  await mkdir(dirname(file), { recursive: true });
+  const part = `${file}.part`;
+  const body = res.Body;
+  if (body instanceof Readable) await pipeline(body, createWriteStream(part));
+  else await pipeline(Readable.from([Buffer.from((await body?.transformToByteArray()) ?? new Uint8Array())]), createWriteStream(part));
+  await rename(part, file);
+}
+
+/**
+ * Downloads `results/<run>/` into `outDir`. Refuses (with {@link IncompleteRunError}) when
+ * `_SUCCESS` is missing, unless `partial`. `_SUCCESS` is written last locally too, and a stale local
+ * one is removed first, so a local directory with it is always a complete copy.
+ */
+export async function downloadResults(
+  s3: S3Client,
+  bucket: string,
+  runId: string,
+  outDir: string,
+  opts: DownloadOptions = {},
+): Promise<DownloadResult> {
+  const prefix = keys.results(runId);
+  const { objects } = await listAll(s3, bucket, prefix);
+  const complete = objects.some((o) => o.key === keys.success(runId));
+  if (objects.length === 0) throw new IncompleteRunError(`no results for run ${runId}: ${s3Uri(bucket, prefix)} is empty`);
+  if (!complete && !opts.partial) {
+    throw new IncompleteRunError(
+      `run ${runId} has no ${SUCCESS_MARKER} in ${s3Uri(bucket, prefix)}: it did not finish (or is still running); pass --partial to download what is there`,
+    );
+  }
+  const files = objects.filter((o) => o.key !== keys.success(runId) && !o.key.endsWith("/"));
+  const targets = files.map((o) => ({ ...o, file: localPath(outDir, o.key.slice(prefix.length)) }));
+  await mkdir(outDir, { recursive: true });
+  await rm(join(outDir, SUCCESS_MARKER), { force: true });
+  let bytes = 0;
+  for (const t of targets) {
+    await download(s3, bucket, t.key, t.file);
+    bytes += t.size;
+  }
+  const written = targets.map((t) => t.file.slice(outDir.length + (outDir.endsWith(sep) ? 0 : 1)));
+  if (complete) {
+    await download(s3, bucket, keys.success(runId), join(outDir, SUCCESS_MARKER));
+    written.push(SUCCESS_MARKER);
+  }
+  return { dir: outDir, files: written, bytes, complete };
+}

@@ -1,0 +1,95 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CloudFormationClient, DescribeStacksCommand, type DescribeStacksCommandOutput } from "@aws-sdk/client-cloudformation";
+import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { DescribeTasksCommand, ECSClient, RunTaskCommand } from "@aws-sdk/client-ecs";
+import { HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterEach, describe, expect, it } from "vitest";
+import { runCli } from "../src/cli.ts";
+import { SCENARIO, TASK_ARN, task } from "./fixtures.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "aegis-launch-cli-"));
+const file = join(dir, "s.yaml");
+writeFileSync(file, SCENARIO);
+
+async function cli(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(["node", "aegis-launch", ...args], { out: (l) => out.push(l), err: (l) => err.push(l), env: {} });
+  return { code, out, err };
+}
+
+// Class-level mocks: they also catch the clients the CLI builds itself.
+const mocks = [mockClient(S3Client), mockClient(ECSClient), mockClient(CloudFormationClient), mockClient(CloudWatchLogsClient)];
+afterEach(() => mocks.forEach((m) => m.reset()));
+
+describe("aegis-launch", () => {
+  it("prints help and exits 0", async () => {
+    const r = await cli("--help");
+    expect(r.code).toBe(0);
+    expect(r.out.join("\n")).toMatch(/Usage: aegis-launch \[options\] \[command\]/);
+    expect(r.out.join("\n")).toMatch(/submit \[options\] <scenario>/);
+  });
+
+  it("turns a usage mistake into exit 1 and commander's one line", async () => {
+    const r = await cli("submit", file, "--bogus");
+    expect(r.code).toBe(1);
+    expect(r.err[0]).toBe("error: unknown option '--bogus'");
+  });
+
+  it("refuses a non-numeric size", async () => {
+    const r = await cli("submit", file, "--cpu", "lots");
+    expect(r.code).toBe(1);
+    expect(r.err[0]).toBe("error: option '--cpu <vCPU>' argument 'lots' is invalid. expected a positive number");
+  });
+
+  it("refuses a missing scenario file in one line, before any AWS call", async () => {
+    const r = await cli("submit", join(dir, "missing.yaml"));
+    expect(r).toMatchObject({ code: 1, err: [`aegis-launch: error: ${join(dir, "missing.yaml")}: cannot read the scenario (ENOENT)`] });
+    expect(mocks.every((m) => m.calls().length === 0)).toBe(true);
+  });
+
+  it("estimates cost without AWS, printing its assumptions", async () => {
+    const r = await cli("cost", file, "--spot", "--profile", "synthetic");
+    expect(r.code).toBe(0);
+    expect(r.out[0]).toBe("size        8 vCPU / 60 GB / 21 GiB ephemeral, Fargate Spot");
+    expect(r.out.join("\n")).toMatch(/assumptions\n {2}prices {4}us-east-1 Linux\/x86_64, as of 2026-11-21/);
+    const json = await cli("cost", file, "--json", "--cpu", "4", "--memory", "30", "--ephemeral", "21");
+    expect(JSON.parse(json.out.join("\n")).size).toEqual({ vcpu: 4, memoryGb: 30, ephemeralGiB: 21 });
+    expect(mocks.every((m) => m.calls().length === 0)).toBe(true);
+  });
+
+  it("submit --wait fails a run with its exit code, stop reason and log tail, exit 1", async () => {
+    const [s3, ecs, cfn, logs] = mocks as [ReturnType<typeof mockClient>, ReturnType<typeof mockClient>, ReturnType<typeof mockClient>, ReturnType<typeof mockClient>];
+    const outputs = (o: Record<string, string>): Partial<DescribeStacksCommandOutput> => ({ Stacks: [{ StackName: "x", StackStatus: "CREATE_COMPLETE" as const, CreationTime: new Date(), Outputs: Object.entries(o).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })) }] });
+    cfn.on(DescribeStacksCommand, { StackName: "AegisBtStorage" }).resolves(outputs({ BucketName: "b" }));
+    cfn.on(DescribeStacksCommand, { StackName: "AegisBtCompute" }).resolves(
+      outputs({ ClusterArn: "c", TaskDefinitionArn: "td", ContainerName: "aegis-bt", SubnetIds: "subnet-1", LogGroupName: "g", LogStreamPrefix: "p" }),
+    );
+    s3.on(HeadBucketCommand).resolves({});
+    s3.on(HeadObjectCommand).resolves({});
+    s3.on(PutObjectCommand).resolves({});
+    ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: TASK_ARN }], failures: [] });
+    ecs.on(DescribeTasksCommand).resolves({
+      tasks: [task({ lastStatus: "STOPPED", stopCode: "EssentialContainerExited", stoppedReason: "Essential container in task exited" }, 3)],
+    });
+    logs.on(GetLogEventsCommand).callsFake((i: { startFromHead?: boolean; nextToken?: string }) =>
+      i.startFromHead === false
+        ? { events: [{ message: "line a" }, { message: '{"level":"error","msg":"boom"}' }] }
+        : { events: i.nextToken ? [] : [{ message: "line a" }, { message: '{"level":"error","msg":"boom"}' }], nextForwardToken: "t" },
+    );
+    const r = await cli("submit", file, "--wait", "--region", "us-east-1");
+    expect(r.code).toBe(1);
+    expect(r.out).toEqual(["line a", '{"level":"error","msg":"boom"}']);
+    expect(r.err.slice(-5)).toEqual([
+      "--- last 2 log lines ---",
+      "line a",
+      '{"level":"error","msg":"boom"}',
+      "---",
+      expect.stringMatching(/^aegis-launch: error: run spx-short-put-45d-\d{8}-\d{6}-[0-9a-f]{6} failed: exit code 3, EssentialContainerExited, Essential container in task exited$/),
+    ]);
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(1);
+  });
+});

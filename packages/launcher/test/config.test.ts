@@ -1,0 +1,164 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DescribeStacksCommand, type DescribeStacksCommandOutput, type StackStatus } from "@aws-sdk/client-cloudformation";
+import { mockClient } from "aws-sdk-client-mock";
+import { describe, expect, it } from "vitest";
+import { loadConfig, parseConfigFile, requireBucket, requireLaunchConfig } from "../src/config.ts";
+import { awsError, clients } from "./fixtures.ts";
+
+const STORAGE = {
+  BucketName: "aegis-bt-data",
+  RepositoryUri: "123456789012.dkr.ecr.us-east-1.amazonaws.com/aegis-bt",
+  RepositoryName: "aegis-bt",
+};
+const COMPUTE = {
+  ClusterArn: "arn:aws:ecs:us-east-1:123456789012:cluster/aegis-bt",
+  TaskDefinitionArn: "arn:aws:ecs:us-east-1:123456789012:task-definition/aegis-bt:3",
+  TaskFamily: "aegis-bt",
+  ContainerName: "aegis-bt",
+  SubnetIds: "subnet-a, subnet-b",
+  SecurityGroupIds: "sg-1",
+  AssignPublicIp: "ENABLED",
+  LogGroupName: "/aegis-bt",
+  LogStreamPrefix: "aegis",
+  EcsInfrastructureRoleArn: "arn:aws:iam::123456789012:role/infra",
+  DatasetVolumeName: "dataset",
+  // Not ours: ignored.
+  ExportsOutputRefSomething: "x",
+};
+
+function stack(name: string, outputs: Record<string, string>, status: StackStatus = "CREATE_COMPLETE"): Partial<DescribeStacksCommandOutput> {
+  return {
+    Stacks: [
+      {
+        StackName: name,
+        StackStatus: status,
+        CreationTime: new Date(),
+        Outputs: Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
+      },
+    ],
+  };
+}
+
+function mocked(storage: Record<string, string> = STORAGE, compute: Record<string, string> = COMPUTE) {
+  const { cloudFormation } = clients();
+  const mock = mockClient(cloudFormation);
+  mock.on(DescribeStacksCommand, { StackName: "AegisBtStorage" }).resolves(stack("AegisBtStorage", storage));
+  mock.on(DescribeStacksCommand, { StackName: "AegisBtCompute" }).resolves(stack("AegisBtCompute", compute));
+  return { cloudFormation, mock };
+}
+
+describe("configuration from the stacks' outputs", () => {
+  it("reads both stacks by name into a typed LaunchConfig", async () => {
+    const { cloudFormation, mock } = mocked();
+    const values = await loadConfig({ cloudFormation });
+    expect(requireLaunchConfig(values)).toEqual({
+      bucket: "aegis-bt-data",
+      repositoryUri: STORAGE.RepositoryUri,
+      repositoryName: "aegis-bt",
+      cluster: COMPUTE.ClusterArn,
+      taskDefinition: COMPUTE.TaskDefinitionArn,
+      taskFamily: "aegis-bt",
+      containerName: "aegis-bt",
+      subnets: ["subnet-a", "subnet-b"],
+      securityGroups: ["sg-1"],
+      assignPublicIp: "ENABLED",
+      propagateTags: "TASK_DEFINITION",
+      logGroupName: "/aegis-bt",
+      logStreamPrefix: "aegis",
+      ecsInfrastructureRoleArn: COMPUTE.EcsInfrastructureRoleArn,
+      datasetVolumeName: "dataset",
+    });
+    expect(values.source).toBe("stacks AegisBtStorage, AegisBtCompute");
+    expect(mock.commandCalls(DescribeStacksCommand).map((c) => c.args[0].input.StackName)).toEqual(["AegisBtStorage", "AegisBtCompute"]);
+  });
+
+  it("lets flags win over outputs", async () => {
+    const { cloudFormation } = mocked();
+    const values = await loadConfig({ cloudFormation, overrides: { bucket: "other", subnets: ["subnet-z"], assignPublicIp: "DISABLED" } });
+    expect(values).toMatchObject({ bucket: "other", subnets: ["subnet-z"], assignPublicIp: "DISABLED", cluster: COMPUTE.ClusterArn });
+  });
+
+  it("reads renamed stacks, and only the ones asked for", async () => {
+    const { cloudFormation } = clients();
+    const mock = mockClient(cloudFormation);
+    mock.on(DescribeStacksCommand, { StackName: "MyStorage" }).resolves(stack("MyStorage", STORAGE));
+    const values = await loadConfig({ cloudFormation, storageStack: "MyStorage", stacks: ["storage"] });
+    expect(requireBucket(values)).toBe("aegis-bt-data");
+    expect(values.source).toBe("stack MyStorage");
+    expect(mock.commandCalls(DescribeStacksCommand)).toHaveLength(1);
+  });
+
+  it("takes each output only from its own stack", async () => {
+    const { cloudFormation } = mocked({ ...STORAGE, ClusterArn: "wrong" }, COMPUTE);
+    expect((await loadConfig({ cloudFormation })).cluster).toBe(COMPUTE.ClusterArn);
+  });
+
+  it("says which stack is missing, and where", async () => {
+    const { cloudFormation } = clients();
+    mockClient(cloudFormation)
+      .on(DescribeStacksCommand)
+      .rejects(awsError("ValidationError", "Stack with id AegisBtCompute does not exist"));
+    await expect(loadConfig({ cloudFormation, region: "eu-west-1", stacks: ["compute"] })).rejects.toThrow(
+      "stack AegisBtCompute does not exist in eu-west-1: deploy it (cdk deploy), check --region, name another stack, or pass --config <file>",
+    );
+  });
+
+  it("refuses a stack that failed or is being deleted", async () => {
+    const { cloudFormation } = clients();
+    mockClient(cloudFormation).on(DescribeStacksCommand).resolves(stack("AegisBtStorage", STORAGE, "ROLLBACK_COMPLETE"));
+    await expect(loadConfig({ cloudFormation, stacks: ["storage"] })).rejects.toThrow(/AegisBtStorage is ROLLBACK_COMPLETE/);
+  });
+
+  it("maps expired credentials to one line", async () => {
+    const { cloudFormation } = clients();
+    mockClient(cloudFormation).on(DescribeStacksCommand).rejects(awsError("ExpiredToken", "The security token included in the request is expired", 403));
+    await expect(loadConfig({ cloudFormation })).rejects.toThrow(
+      "AWS credentials have expired (ExpiredToken) while reading stack AegisBtStorage: refresh them (e.g. aws sso login) and try again",
+    );
+  });
+
+  it("names every missing output and its flag", async () => {
+    const { ClusterArn: _c, SubnetIds: _s, ...rest } = COMPUTE;
+    const { cloudFormation } = mocked(STORAGE, rest);
+    const values = await loadConfig({ cloudFormation });
+    expect(() => requireLaunchConfig(values)).toThrow(
+      "stacks AegisBtStorage, AegisBtCompute lack ClusterArn (or --cluster), SubnetIds (or --subnets), needed to launch a task",
+    );
+  });
+
+  it("refuses a bad AssignPublicIp", async () => {
+    const { cloudFormation } = mocked(STORAGE, { ...COMPUTE, AssignPublicIp: "maybe" });
+    await expect(loadConfig({ cloudFormation })).rejects.toThrow('stack AegisBtCompute: AssignPublicIp must be ENABLED or DISABLED, got "maybe"');
+  });
+});
+
+describe("configuration from a file", () => {
+  const dir = mkdtempSync(join(tmpdir(), "aegis-launch-config-"));
+
+  it("reads cdk's --outputs-file shape (keyed by stack) without calling AWS", async () => {
+    const file = join(dir, "outputs.json");
+    writeFileSync(file, JSON.stringify({ AegisBtStorage: STORAGE, AegisBtCompute: { ...COMPUTE, PropagateTags: "NONE" } }));
+    const { cloudFormation } = clients();
+    const mock = mockClient(cloudFormation);
+    const values = await loadConfig({ cloudFormation, file, overrides: { cluster: "flag-cluster" } });
+    expect(mock.calls()).toHaveLength(0);
+    expect(requireLaunchConfig(values)).toMatchObject({ bucket: "aegis-bt-data", cluster: "flag-cluster", propagateTags: "NONE", subnets: ["subnet-a", "subnet-b"] });
+    expect(values.source).toBe(`file ${file}`);
+  });
+
+  it("reads a flat object, lists as arrays too", () => {
+    expect(parseConfigFile(JSON.stringify({ BucketName: "b", SubnetIds: ["s1", "s2"] }), "f.json")).toEqual({ BucketName: "b", SubnetIds: "s1,s2" });
+  });
+
+  it("says what is wrong with a bad file", async () => {
+    expect(() => parseConfigFile("{", "f.json")).toThrow(/^f.json: not JSON/);
+    expect(() => parseConfigFile("[]", "f.json")).toThrow("f.json: expected a JSON object of stack outputs");
+    expect(() => parseConfigFile('{"BucketName": 3}', "f.json")).toThrow("f.json: BucketName must be a string");
+    await expect(loadConfig({ file: join(dir, "missing.json") })).rejects.toThrow(/missing.json: cannot read the config file \(ENOENT\)/);
+    const partial = join(dir, "partial.json");
+    writeFileSync(partial, JSON.stringify({ ClusterArn: "c" }));
+    expect(() => requireBucket({ source: `file ${partial}` })).toThrow(`file ${partial} lacks BucketName (or --bucket), needed to reach the run's files`);
+  });
+});

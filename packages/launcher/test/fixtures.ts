@@ -1,0 +1,89 @@
+// Shared test data: a scenario, a deployment's configuration, clients that never leave the machine.
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { ECSClient, type Task } from "@aws-sdk/client-ecs";
+import { S3Client } from "@aws-sdk/client-s3";
+import type { Clock } from "../src/backoff.ts";
+import type { LaunchConfig } from "../src/config.ts";
+import type { RunPlan } from "../src/runtask.ts";
+
+export const SCENARIO = `name: spx-short-put-45d
+data: { dataset: synthetic-spx-7y, tickers: [SPX], start: 2017-01-03, end: 2023-12-29 }
+capital: 1000000
+strategy:
+  legs:
+    - { right: put, side: short, qty: 1, dte: { target: 45, min: 30, max: 60 }, delta: { target: 0.30, min: 0.25, max: 0.35 } }
+  entry: { every_trading_days: 5, max_open: 3 }
+  exit: { profit_target: 0.5, stop_loss: 2.0, dte_exit: 21 }
+`;
+
+export const RUN_ID = "spx-short-put-45d-20261121-134501-1a2b3c";
+
+export const CONFIG: LaunchConfig = {
+  bucket: "aegis-bt-data-123456789012",
+  cluster: "arn:aws:ecs:us-east-1:123456789012:cluster/aegis-bt",
+  taskDefinition: "arn:aws:ecs:us-east-1:123456789012:task-definition/aegis-bt:7",
+  containerName: "aegis-bt",
+  subnets: ["subnet-0a1b2c3d", "subnet-4e5f6a7b"],
+  securityGroups: ["sg-0123abcd"],
+  assignPublicIp: "DISABLED",
+  propagateTags: "TASK_DEFINITION",
+  logGroupName: "/aegis-bt/runs",
+  logStreamPrefix: "aegis",
+  ecsInfrastructureRoleArn: "arn:aws:iam::123456789012:role/aegis-ecs-infrastructure",
+  datasetVolumeName: "dataset",
+};
+
+export function plan(over: Partial<RunPlan> = {}): RunPlan {
+  return {
+    runId: RUN_ID,
+    scenarioName: "spx-short-put-45d",
+    config: CONFIG,
+    size: { vcpu: 16, memoryGb: 120, ephemeralGiB: 50 },
+    spot: false,
+    dataset: "synthetic-spx-7y",
+    ...over,
+  };
+}
+
+const settings = { region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 };
+
+export function clients() {
+  return {
+    s3: new S3Client(settings),
+    ecs: new ECSClient(settings),
+    cloudFormation: new CloudFormationClient(settings),
+    logs: new CloudWatchLogsClient(settings),
+  };
+}
+
+/** A clock whose sleeps return at once and advance its time; every sleep is recorded. */
+export function fakeClock(start = Date.parse("2026-11-21T13:45:01Z")): Clock & { sleeps: number[]; time: number } {
+  const c = {
+    time: start,
+    sleeps: [] as number[],
+    now: () => c.time,
+    sleep: async (ms: number) => {
+      c.sleeps.push(ms);
+      c.time += ms;
+    },
+    random: () => 0.5,
+  };
+  return c;
+}
+
+/** An SDK-shaped service error. */
+export function awsError(name: string, message = name, status = 400, fault: "client" | "server" = "client"): Error {
+  return Object.assign(new Error(message), { name, $fault: fault, $metadata: { httpStatusCode: status } });
+}
+
+export const TASK_ARN = "arn:aws:ecs:us-east-1:123456789012:task/aegis-bt/0123456789abcdef0123456789abcdef";
+
+export function task(over: Partial<Task> = {}, exitCode?: number): Task {
+  return {
+    taskArn: TASK_ARN,
+    lastStatus: "RUNNING",
+    containers: [{ name: "aegis-bt", ...(exitCode !== undefined && { exitCode }) }],
+    ...over,
+  };
+}

@@ -1,0 +1,154 @@
+import { Readable } from "node:stream";
+import { GetLogEventsCommand, type GetLogEventsCommandInput } from "@aws-sdk/client-cloudwatch-logs";
+import { DescribeTasksCommand, ListTasksCommand, type Task } from "@aws-sdk/client-ecs";
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
+import { describe, expect, it } from "vitest";
+import { deriveStatus, recentRuns, runLogs, runStatus } from "../src/runs.ts";
+import { startedBy } from "../src/run-id.ts";
+import type { LaunchRecord } from "../src/s3.ts";
+import { awsError, clients, fakeClock, RUN_ID, task } from "./fixtures.ts";
+
+const BUCKET = "b";
+const tagged = (t: Task, run = RUN_ID): Task => ({ ...t, tags: [{ key: "aegis:run", value: run }] });
+
+function record(attempts: LaunchRecord["attempts"], over: Partial<LaunchRecord> = {}): LaunchRecord {
+  return {
+    runId: RUN_ID,
+    scenario: "s",
+    submittedAt: "2026-11-21T13:45:01Z",
+    target: "fargate",
+    cluster: "c",
+    profile: "orats-7y",
+    size: { vcpu: 16, memoryGb: 120, ephemeralGiB: 50 },
+    spot: false,
+    dataset: "d",
+    attempts,
+    ...over,
+  };
+}
+
+function s3With(objects: Record<string, string>) {
+  const c = clients();
+  const s3 = mockClient(c.s3);
+  s3.on(HeadObjectCommand).callsFake((i: { Key: string }) => {
+    if (!(i.Key in objects)) throw awsError("NotFound", "NotFound", 404);
+    return {};
+  });
+  s3.on(GetObjectCommand).callsFake((i: { Key: string }) => {
+    const v = objects[i.Key];
+    if (v === undefined) throw awsError("NoSuchKey", "no", 404);
+    return { Body: Object.assign(Readable.from([v]), { transformToString: async () => v }) };
+  });
+  s3.on(ListObjectsV2Command).callsFake((i: { Prefix: string }) => {
+    const ids = [...new Set(Object.keys(objects).filter((k) => k.startsWith(i.Prefix)).map((k) => k.split("/")[1]))];
+    return { CommonPrefixes: ids.map((id) => ({ Prefix: `${i.Prefix}${id}/` })) };
+  });
+  return c;
+}
+
+describe("deriveStatus", () => {
+  it.each([
+    ["_SUCCESS wins", true, [task({ lastStatus: "STOPPED" }, 1)], undefined, "succeeded", "_SUCCESS present"],
+    ["a live task is running", false, [task({ lastStatus: "PENDING" })], undefined, "running", "task 0123456789abcdef0123456789abcdef PENDING"],
+    ["a stopped task failed", false, [task({ lastStatus: "STOPPED", stopCode: "EssentialContainerExited" }, 1)], undefined, "failed", "stopped: exit code 1, EssentialContainerExited"],
+    ["exit 0 without _SUCCESS failed", false, [task({ lastStatus: "STOPPED" }, 0)], undefined, "failed", "stopped: exited 0 but no _SUCCESS"],
+    ["the record remembers a stop", false, [], record([{ attempt: 1, clientToken: "t", exitCode: 137, stoppedAt: "x" }]), "failed", "stopped: exit code 137"],
+    ["ECS forgot the task", false, [], record([{ attempt: 1, clientToken: "t", taskArn: "arn" }]), "unknown", "no _SUCCESS and no task known to ECS (it forgets stopped tasks after about an hour)"],
+    ["no record at all", false, [], undefined, "unknown", "no _SUCCESS and no launch record"],
+  ])("%s", (_name, succeeded, tasks, rec, state, detail) => {
+    const s = deriveStatus(RUN_ID, succeeded, tasks, rec, "aegis-bt");
+    expect(s.state).toBe(state);
+    expect(s.detail).toBe(detail);
+  });
+});
+
+describe("runStatus", () => {
+  it("finds the run's tasks by startedBy and its aegis:run tag", async () => {
+    const c = s3With({ [`configs/${RUN_ID}/launch.json`]: JSON.stringify(record([{ attempt: 1, clientToken: "t", taskArn: "arn:1" }])) });
+    const ecs = mockClient(c.ecs);
+    ecs.on(ListTasksCommand, { desiredStatus: "RUNNING" }).resolves({ taskArns: ["arn:1", "arn:other"] });
+    ecs.on(ListTasksCommand, { desiredStatus: "STOPPED" }).resolves({ taskArns: [] });
+    ecs.on(DescribeTasksCommand).resolves({
+      tasks: [tagged(task({ taskArn: "arn:1", lastStatus: "RUNNING" })), tagged(task({ taskArn: "arn:other", lastStatus: "RUNNING" }), "other-run")],
+    });
+    const s = await runStatus({ s3: c.s3, ecs: c.ecs, clock: fakeClock() }, RUN_ID, { bucket: BUCKET, cluster: "c" });
+    expect(s.state).toBe("running");
+    expect(s.tasks.map((t) => t.taskArn)).toEqual(["arn:1"]);
+    expect(ecs.commandCalls(ListTasksCommand).map((x) => x.args[0].input.startedBy)).toEqual([startedBy(RUN_ID), startedBy(RUN_ID)]);
+  });
+
+  it("lists the newest runs with one sweep of the cluster", async () => {
+    const a = "a-20261120-100000-aaaaaa";
+    const b = "b-20261121-090000-bbbbbb";
+    const c = s3With({ [`configs/${a}/scenario.yaml`]: "", [`configs/${b}/scenario.yaml`]: "", [`results/${b}/_SUCCESS`]: "" });
+    const ecs = mockClient(c.ecs);
+    ecs.on(ListTasksCommand).resolves({ taskArns: ["arn:a"] });
+    ecs.on(DescribeTasksCommand).resolves({ tasks: [tagged(task({ taskArn: "arn:a", lastStatus: "RUNNING" }), a)] });
+    const rows = await recentRuns({ s3: c.s3, ecs: c.ecs, clock: fakeClock() }, { bucket: BUCKET, cluster: "c", limit: 5 });
+    expect(rows.map((r) => [r.runId, r.state])).toEqual([
+      [b, "succeeded"],
+      [a, "running"],
+    ]);
+    expect(ecs.commandCalls(DescribeTasksCommand)).toHaveLength(1);
+  });
+});
+
+describe("runLogs", () => {
+  it("prints every attempt's stream, and follows the last until it stops", async () => {
+    const c = s3With({
+      [`configs/${RUN_ID}/launch.json`]: JSON.stringify(
+        record([
+          { attempt: 1, clientToken: "t1", taskArn: "arn:aws:ecs:r:1:task/c/t1" },
+          { attempt: 2, clientToken: "t2", taskArn: "arn:aws:ecs:r:1:task/c/t2" },
+        ]),
+      ),
+    });
+    const logs = mockClient(c.logs);
+    let polls = 0;
+    logs.on(GetLogEventsCommand).callsFake((i: GetLogEventsCommandInput) => {
+      if (i.logStreamName === "p/aegis-bt/t1") return i.nextToken ? { events: [], nextForwardToken: i.nextToken } : { events: [{ message: "one" }], nextForwardToken: "e1" };
+      polls++;
+      if (polls === 1) return { events: [{ message: "two" }], nextForwardToken: "f1" };
+      if (i.nextToken === "f1" && polls === 3) return { events: [{ message: "three" }], nextForwardToken: "f2" };
+      return { events: [], nextForwardToken: i.nextToken };
+    });
+    const ecs = mockClient(c.ecs);
+    ecs
+      .on(DescribeTasksCommand)
+      .resolvesOnce({ tasks: [task({ taskArn: "arn:aws:ecs:r:1:task/c/t2", lastStatus: "RUNNING" })] })
+      .resolves({ tasks: [task({ taskArn: "arn:aws:ecs:r:1:task/c/t2", lastStatus: "STOPPED" })] });
+    const lines: string[] = [];
+    const headers: number[] = [];
+    await runLogs(
+      { logs: c.logs, s3: c.s3, ecs: c.ecs, clock: fakeClock() },
+      {
+        bucket: BUCKET,
+        runId: RUN_ID,
+        logGroupName: "g",
+        logStreamPrefix: "p",
+        containerName: "aegis-bt",
+        follow: true,
+        onLine: (l) => lines.push(l),
+        onAttempt: (n) => headers.push(n),
+      },
+    );
+    expect(headers).toEqual([1, 2]);
+    expect(lines).toEqual(["one", "two", "three"]);
+  });
+
+  it("says when the log group does not exist", async () => {
+    const c = s3With({ [`configs/${RUN_ID}/launch.json`]: JSON.stringify(record([{ attempt: 1, clientToken: "t", taskArn: "arn:aws:ecs:r:1:task/c/t1" }])) });
+    mockClient(c.logs).on(GetLogEventsCommand).rejects(awsError("ResourceNotFoundException", "The specified log group does not exist."));
+    await expect(
+      runLogs({ logs: c.logs, s3: c.s3, clock: fakeClock() }, { bucket: BUCKET, runId: RUN_ID, logGroupName: "/nope", logStreamPrefix: "p", containerName: "x", onLine: () => {} }),
+    ).rejects.toThrow("log group /nope does not exist: check the stack's LogGroupName or --log-group");
+  });
+
+  it("says when a run has no known task", async () => {
+    const c = s3With({});
+    await expect(
+      runLogs({ logs: c.logs, s3: c.s3 }, { bucket: BUCKET, runId: RUN_ID, logGroupName: "g", logStreamPrefix: "p", containerName: "x", onLine: () => {} }),
+    ).rejects.toThrow(`no task known for run ${RUN_ID}: no launch record in the bucket and none in ECS`);
+  });
+});
