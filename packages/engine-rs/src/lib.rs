@@ -4,6 +4,7 @@
 //! addon (`packages/engine-node`) are thin shells around it.
 
 pub mod analytics;
+pub mod cscv;
 pub mod data;
 pub mod dates;
 pub mod engine;

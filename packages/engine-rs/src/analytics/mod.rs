@@ -29,47 +29,28 @@ pub use stats::TRADING_DAYS_PER_YEAR;
 use statistics::*;
 
 /// The `metrics` object of `summary.json`, fields in key order. Every key is always written
-/// (`null` when undefined), hence `required` in the schema.
+/// (`null` when undefined); `results::json_schema` marks them all required.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct Metrics {
-    #[schemars(required)]
     pub total_return: Option<f64>,
-    #[schemars(required)]
     pub cagr: Option<f64>,
-    #[schemars(required)]
     pub annual_volatility: Option<f64>,
-    #[schemars(required)]
     pub sharpe: Option<f64>,
-    #[schemars(required)]
     pub sortino: Option<f64>,
-    #[schemars(required)]
     pub max_drawdown: Option<f64>,
-    #[schemars(required)]
     pub max_drawdown_days: Option<u64>,
-    #[schemars(required)]
     pub calmar: Option<f64>,
-    #[schemars(required)]
     pub win_rate: Option<f64>,
-    #[schemars(required)]
     pub profit_factor: Option<f64>,
-    #[schemars(required)]
     pub average_win: Option<f64>,
-    #[schemars(required)]
     pub average_loss: Option<f64>,
-    #[schemars(required)]
     pub expectancy: Option<f64>,
     pub trade_count: u64,
-    #[schemars(required)]
     pub average_days_in_trade: Option<f64>,
-    #[schemars(required)]
     pub time_in_market: Option<f64>,
-    #[schemars(required)]
     pub skew: Option<f64>,
-    #[schemars(required)]
     pub kurtosis: Option<f64>,
-    #[schemars(required)]
     pub var_95: Option<f64>,
-    #[schemars(required)]
     pub cvar_95: Option<f64>,
 }
 

@@ -144,5 +144,13 @@ pub fn json_schema() -> serde_json::Value {
         summary: Summary,
         run: RunInfo,
     }
-    serde_json::to_value(schemars::schema_for!(Results)).unwrap_or_default()
+    let mut schema = serde_json::to_value(schemars::schema_for!(Results)).unwrap_or_default();
+    // Every metric is always written, `null` when undefined: required and nullable.
+    if let Some(metrics) = schema.pointer_mut("/$defs/Metrics")
+        && let Some(props) = metrics.get("properties").and_then(|p| p.as_object())
+    {
+        let all: Vec<serde_json::Value> = props.keys().cloned().map(serde_json::Value::String).collect();
+        metrics["required"] = serde_json::Value::Array(all);
+    }
+    schema
 }

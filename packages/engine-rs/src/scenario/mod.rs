@@ -4,6 +4,7 @@
 //! each naming the field path and its line and column. docs/scenario.md documents every field.
 
 mod parse;
+pub mod sweep;
 pub mod templates;
 pub mod values;
 
@@ -32,6 +33,55 @@ pub struct Scenario {
     /// Where a remote run executes (used by `aegis-launch`; ignored locally).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<Resources>,
+    /// A parameter sweep: many points from this scenario (`aegis-local sweep`, `aegis-bt sweep`).
+    /// A single run ignores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<sweep::Sweep>,
+    /// The overfitting analysis run after a sweep.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cscv: Option<CscvSpec>,
+}
+
+/// Combinatorially symmetric cross-validation of a sweep's daily returns (docs/scenario.md).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, try_from = "RawCscv")]
+pub struct CscvSpec {
+    /// S: contiguous blocks of trading days; even, at least 2.
+    pub partitions: u32,
+    pub metric: CscvMetric,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct RawCscv {
+    #[serde(default = "sixteen")]
+    partitions: u32,
+    #[serde(default)]
+    metric: CscvMetric,
+}
+
+fn sixteen() -> u32 {
+    16
+}
+
+impl TryFrom<RawCscv> for CscvSpec {
+    type Error = String;
+    fn try_from(r: RawCscv) -> Result<Self, String> {
+        if r.partitions < 2 || !r.partitions.is_multiple_of(2) {
+            return Err(format!("partitions: expected an even number ≥ 2, got {}", r.partitions));
+        }
+        Ok(CscvSpec { partitions: r.partitions, metric: r.metric })
+    }
+}
+
+/// The performance measure CSCV ranks points by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CscvMetric {
+    #[default]
+    Sharpe,
+    Mean,
+    TotalReturn,
 }
 
 fn default_capital() -> Positive {

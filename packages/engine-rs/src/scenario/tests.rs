@@ -159,3 +159,65 @@ fn the_json_schema_describes_the_scenario() {
     }
     assert_eq!(schema["title"], "Scenario");
 }
+
+const SWEEP: &str = "\
+sweep:
+  grid: { \"strategy.legs[0].delta.target\": [0.26, 0.3], \"strategy.exit.profit_target\": [0.25, 0.5, 0.75] }
+cscv: { partitions: 8 }
+";
+
+#[test]
+fn a_sweep_expands_to_validated_points_with_stable_ids() {
+    let s = parse(&format!("{GOOD}{SWEEP}"), "s.yaml").unwrap();
+    assert_eq!(s.cscv, Some(CscvSpec { partitions: 8, metric: CscvMetric::Sharpe }));
+    let points = sweep::expand(&s, "s.yaml").unwrap();
+    assert_eq!(points.len(), 6);
+    // Grid paths in key order, the last varying fastest.
+    let shape: Vec<(f64, f64)> = points
+        .iter()
+        .map(|p| {
+            (p.scenario.strategy.exit.profit_target.unwrap().0, p.scenario.strategy.legs[0].delta.unwrap().target.0)
+        })
+        .collect();
+    assert_eq!(shape, [(0.25, 0.26), (0.25, 0.3), (0.5, 0.26), (0.5, 0.3), (0.75, 0.26), (0.75, 0.3)]);
+    assert!(points.iter().all(|p| p.scenario.sweep.is_none() && p.id.len() == 12));
+    // Ids depend on the values only: the same point in another sweep has the same id.
+    let again = sweep::expand(&parse(&format!("{GOOD}{SWEEP}"), "other.yaml").unwrap(), "other.yaml").unwrap();
+    assert_eq!(points.iter().map(|p| &p.id).collect::<Vec<_>>(), again.iter().map(|p| &p.id).collect::<Vec<_>>());
+    let ids: std::collections::BTreeSet<_> = points.iter().map(|p| p.id.clone()).collect();
+    assert_eq!(ids.len(), 6);
+}
+
+#[test]
+fn zip_and_sample_select_points_deterministically() {
+    let text = format!(
+        "{GOOD}sweep:\n  zip: {{ \"strategy.exit.profit_target\": [0.3, 0.4, 0.5], \"strategy.exit.stop_loss\": [1.0, 1.5, 2.0] }}\n  grid: {{ capital: [50000, 100000, 200000, 400000] }}\n  sample: {{ n: 5, seed: 7 }}\n"
+    );
+    let s = parse(&text, "s.yaml").unwrap();
+    let a = sweep::expand(&s, "s.yaml").unwrap();
+    let b = sweep::expand(&s, "s.yaml").unwrap();
+    assert_eq!(a.len(), 5);
+    assert_eq!(a, b);
+    for p in &a {
+        let (pt, sl) =
+            (p.scenario.strategy.exit.profit_target.unwrap().0, p.scenario.strategy.exit.stop_loss.unwrap().0);
+        assert!([(0.3, 1.0), (0.4, 1.5), (0.5, 2.0)].contains(&(pt, sl)), "zipped together: {pt} {sl}");
+    }
+}
+
+#[test]
+fn bad_sweeps_are_refused_before_anything_runs() {
+    let with = |sweep: &str| parse(&format!("{GOOD}sweep:\n{sweep}"), "s.yaml").unwrap();
+    let e = sweep::expand(&with("  grid: { \"data.start\": [\"2018-01-02\"] }\n"), "s.yaml").unwrap_err();
+    assert_eq!(e.path, "sweep.grid.data.start");
+    let e =
+        sweep::expand(&with("  zip: { capital: [1, 2], \"strategy.exit.dte_exit\": [1] }\n"), "s.yaml").unwrap_err();
+    assert!(e.message.contains("same length"), "{e}");
+    let e = sweep::expand(&with("  grid: { \"strategy.legs[0].delta.target\": [0.3, 1.5] }\n"), "s.yaml").unwrap_err();
+    assert_eq!(e.path, "strategy.legs[0].delta.target");
+    assert!(e.message.contains("got 1.5") && e.message.contains("[strategy.legs[0].delta.target=1.5]"), "{e}");
+    let e = sweep::expand(&with("  grid: { \"strategy.legs[3].qty\": [2] }\n"), "s.yaml").unwrap_err();
+    assert!(e.message.contains("has 1 item(s), no [3]"), "{e}");
+    let e = parse(&format!("{GOOD}cscv: {{ partitions: 7 }}\n"), "s.yaml").unwrap_err();
+    assert_eq!(e.message, "expected an even number ≥ 2, got 7");
+}

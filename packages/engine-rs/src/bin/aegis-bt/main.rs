@@ -1,6 +1,7 @@
 //! `aegis-bt`: the engine as a command. The container's entry point on Fargate, and a local tool.
 //! Argument parsing and printing only; the work is in the `aegis_bt` library.
 
+mod cscv;
 mod dataset;
 mod run;
 
@@ -26,6 +27,9 @@ enum Command {
     Validate(run::ValidateArgs),
     /// Print the scenario's JSON Schema.
     Schema,
+    /// Probability of backtest overfitting (CSCV) and the deflated Sharpe ratio of a returns
+    /// matrix; prints one JSON object.
+    Cscv(cscv::CscvArgs),
     /// Print the engine version.
     Version,
 }
@@ -37,6 +41,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Validate(args) => run::validate(args),
         Command::Schema => run::schema(),
+        Command::Cscv(args) => cscv::run(args),
         Command::Version => {
             println!("aegis-bt {}", aegis_bt::VERSION);
             Ok(ExitCode::SUCCESS)

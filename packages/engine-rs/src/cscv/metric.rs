@@ -1,0 +1,260 @@
+//! Performance metrics, and the per-block sufficient statistics that let a
+//! union of blocks be scored in O(blocks) instead of O(rows).
+//!
+//! A block keeps its row count, mean, centred sum of squares (M2) and growth
+//! factor ∏(1 + r). Blocks merge exactly in mean and M2 (Chan et al.'s
+//! pairwise update). M2 is kept centred rather than as a raw sum of squares
+//! because Σx² − (Σx)²/n cancels catastrophically for low-volatility columns,
+//! and it keeps a constant column's variance exactly zero.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::CscvError;
+
+/// The performance statistic computed per column on a set of rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// Per-period Sharpe ratio: mean / sample standard deviation (n − 1),
+    /// NOT annualized and with no risk-free rate. A column whose standard
+    /// deviation is zero (or that has a single row) scores 0, whatever its
+    /// mean: a riskless series carries no evidence of skill to rank on, and a
+    /// finite value keeps the ranking well defined.
+    #[default]
+    Sharpe,
+    /// Arithmetic mean of the rows.
+    Mean,
+    /// Compounded return ∏(1 + r) − 1 over the rows (rows are simple returns).
+    TotalReturn,
+}
+
+impl Metric {
+    /// The snake_case name used in JSON and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Sharpe => "sharpe",
+            Metric::Mean => "mean",
+            Metric::TotalReturn => "total_return",
+        }
+    }
+}
+
+impl fmt::Display for Metric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Metric {
+    type Err = CscvError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "sharpe" => Ok(Metric::Sharpe),
+            "mean" => Ok(Metric::Mean),
+            "total_return" => Ok(Metric::TotalReturn),
+            other => Err(CscvError::UnknownMetric(other.to_string())),
+        }
+    }
+}
+
+/// Sufficient statistics of a run of rows of one column.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BlockStats {
+    /// Number of rows (as f64: it only ever enters arithmetic).
+    pub count: f64,
+    pub mean: f64,
+    /// Centred sum of squares Σ(x − mean)².
+    pub m2: f64,
+    /// ∏(1 + x) over the rows, in time order.
+    pub growth: f64,
+}
+
+impl BlockStats {
+    /// Statistics of `rows` (Welford's update, which leaves a constant run
+    /// with mean exactly equal to the constant and M2 exactly zero).
+    pub fn from_rows(rows: &[f64]) -> Self {
+        let mut stats = BlockStats { count: 0.0, mean: 0.0, m2: 0.0, growth: 1.0 };
+        for &x in rows {
+            stats.count += 1.0;
+            let delta = x - stats.mean;
+            stats.mean += delta / stats.count;
+            stats.m2 += delta * (x - stats.mean);
+            stats.growth *= 1.0 + x;
+        }
+        stats
+    }
+
+    /// Statistics of `self`'s rows followed by `later`'s rows. Equal means
+    /// merge without rounding, so identical blocks stay bit-identical.
+    pub fn merge(&self, later: &BlockStats) -> BlockStats {
+        // Empty sides short-circuit so an overflowing δ² never meets a zero
+        // weight (∞·0 = NaN).
+        if later.count == 0.0 {
+            return *self;
+        }
+        if self.count == 0.0 {
+            return *later;
+        }
+        let count = self.count + later.count;
+        let delta = later.mean - self.mean;
+        BlockStats {
+            count,
+            mean: self.mean + delta * (later.count / count),
+            m2: self.m2 + later.m2 + delta * delta * (self.count * later.count / count),
+            growth: self.growth * later.growth,
+        }
+    }
+
+    /// Statistics of the blocks at `indices` (ascending = time order).
+    pub fn merge_all(blocks: &[BlockStats], indices: &[usize]) -> BlockStats {
+        indices.iter().fold(BlockStats::from_rows(&[]), |acc, &b| acc.merge(&blocks[b]))
+    }
+
+    /// The metric on these rows. NaN or ±∞ signals overflow of the inputs,
+    /// which the caller turns into a typed error.
+    pub fn metric(&self, metric: Metric) -> f64 {
+        match metric {
+            Metric::Mean => self.mean,
+            Metric::TotalReturn => self.growth - 1.0,
+            Metric::Sharpe => {
+                if !self.m2.is_finite() || !self.mean.is_finite() {
+                    return f64::NAN;
+                }
+                if self.count < 2.0 || self.m2 == 0.0 {
+                    return 0.0;
+                }
+                self.mean / (self.m2 / (self.count - 1.0)).sqrt()
+            }
+        }
+    }
+}
+
+/// Folds blocks of equal size with precomputed merge weights, so the hot loop
+/// multiplies instead of dividing. Merging the i-th block into i blocks of k
+/// rows uses weights k/((i+1)k) = 1/(i+1) and (ik·k)/((i+1)k) = ik/(i+1);
+/// each is one correctly rounded ratio either way, so the result is
+/// bit-for-bit that of repeated [`BlockStats::merge`].
+#[derive(Debug, Clone)]
+pub struct EqualBlockFold {
+    /// (mean weight, M2 weight) for merging block i, i = 1, 2, ….
+    weights: Vec<(f64, f64)>,
+}
+
+impl EqualBlockFold {
+    /// Weights for folding up to `max_blocks` blocks of `block_rows` rows.
+    pub fn new(block_rows: usize, max_blocks: usize) -> Self {
+        let k = block_rows as f64;
+        let weights = (1..max_blocks)
+            .map(|i| {
+                let i = i as f64;
+                (1.0 / (i + 1.0), k * i / (i + 1.0))
+            })
+            .collect();
+        EqualBlockFold { weights }
+    }
+
+    /// Statistics of the blocks at `indices` (ascending = time order), all of
+    /// which must have the size given to [`EqualBlockFold::new`]. Indices
+    /// beyond `max_blocks` are ignored.
+    pub fn fold(&self, blocks: &[BlockStats], indices: &[usize]) -> BlockStats {
+        let Some((&first, rest)) = indices.split_first() else {
+            return BlockStats::from_rows(&[]);
+        };
+        let mut acc = blocks[first];
+        for (&b, &(mean_weight, m2_weight)) in rest.iter().zip(&self.weights) {
+            let later = &blocks[b];
+            let delta = later.mean - acc.mean;
+            acc.count += later.count;
+            acc.mean += delta * mean_weight;
+            acc.m2 = acc.m2 + later.m2 + delta * delta * m2_weight;
+            acc.growth *= later.growth;
+        }
+        acc
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-14 * (1.0 + b.abs())
+    }
+
+    #[test]
+    fn block_statistics_by_hand() {
+        // Rows 1, 2, 3, 4: mean 2.5, deviations ±1.5, ±0.5, M2 = 2.25·2 + 0.25·2 = 5,
+        // growth 2·3·4·5 = 120.
+        let s = BlockStats::from_rows(&[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!((s.count, s.mean, s.m2, s.growth), (4.0, 2.5, 5.0, 120.0));
+        // Sample sd √(5/3) = 1.2909944487358056, Sharpe 2.5/1.29099… = 1.9364916731037085.
+        assert!(close(s.metric(Metric::Sharpe), 1.936_491_673_103_708_5));
+        assert_eq!(s.metric(Metric::Mean), 2.5);
+        assert_eq!(s.metric(Metric::TotalReturn), 119.0);
+    }
+
+    #[test]
+    fn merging_blocks_equals_scanning_rows() {
+        let rows = [0.01, -0.02, 0.03, 0.005, -0.01, 0.02, 0.0, 0.015];
+        let whole = BlockStats::from_rows(&rows);
+        let halves = BlockStats::from_rows(&rows[..4]).merge(&BlockStats::from_rows(&rows[4..]));
+        let quarters: Vec<BlockStats> = rows.chunks(2).map(BlockStats::from_rows).collect();
+        let merged = BlockStats::merge_all(&quarters, &[0, 1, 2, 3]);
+        for s in [halves, merged] {
+            assert_eq!(s.count, whole.count);
+            assert!(close(s.mean, whole.mean));
+            assert!(close(s.m2, whole.m2));
+            assert!(close(s.growth, whole.growth));
+        }
+    }
+
+    #[test]
+    fn equal_block_fold_is_bit_identical_to_merging() {
+        let rows: Vec<f64> = (0..60).map(|i| ((i * 37 % 23) as f64 - 11.0) * 0.0013).collect();
+        let blocks: Vec<BlockStats> = rows.chunks(5).map(BlockStats::from_rows).collect();
+        let fold = EqualBlockFold::new(5, blocks.len());
+        for indices in [vec![0, 1, 2, 3, 4, 5], vec![1, 4, 7, 10, 11], vec![3], (0..12).collect()] {
+            let a = fold.fold(&blocks, &indices);
+            let b = BlockStats::merge_all(&blocks, &indices);
+            assert_eq!(
+                (a.count, a.mean.to_bits(), a.m2.to_bits(), a.growth.to_bits()),
+                (b.count, b.mean.to_bits(), b.m2.to_bits(), b.growth.to_bits()),
+                "{indices:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn zero_spread_scores_zero_sharpe() {
+        // Constant 0.1: Welford keeps mean = 0.1 and M2 = 0 exactly, even
+        // after merging (a raw Σx² − (Σx)²/n would leave a rounding residue
+        // and an absurd Sharpe of ~1e16).
+        let blocks: Vec<BlockStats> = (0..4).map(|_| BlockStats::from_rows(&[0.1, 0.1, 0.1])).collect();
+        let s = BlockStats::merge_all(&blocks, &[0, 1, 2, 3]);
+        assert_eq!((s.mean, s.m2), (0.1, 0.0));
+        assert_eq!(s.metric(Metric::Sharpe), 0.0);
+        // A single row has no sample standard deviation either.
+        assert_eq!(BlockStats::from_rows(&[0.3]).metric(Metric::Sharpe), 0.0);
+        assert_eq!(BlockStats::from_rows(&[0.0, 0.0]).metric(Metric::Sharpe), 0.0);
+    }
+
+    #[test]
+    fn overflow_surfaces_as_non_finite() {
+        let s = BlockStats::from_rows(&[1e200, -1e200]);
+        assert!(!s.metric(Metric::Sharpe).is_finite());
+    }
+
+    #[test]
+    fn metric_names_round_trip() {
+        for m in [Metric::Sharpe, Metric::Mean, Metric::TotalReturn] {
+            assert_eq!(m.name().parse::<Metric>(), Ok(m));
+            assert_eq!(serde_json::to_string(&m).unwrap(), format!("\"{}\"", m.name()));
+        }
+        assert_eq!("sortino".parse::<Metric>(), Err(CscvError::UnknownMetric("sortino".into())));
+        assert_eq!(Metric::default(), Metric::Sharpe);
+    }
+}

@@ -1,0 +1,217 @@
+//! `sweep:` — many scenarios from one: a grid over scenario paths (cartesian product), lists zipped
+//! together, and optional random sampling with a seed. Expansion lives here, in the engine, so
+//! every entry point expands the same way; every point is validated before anything runs, and
+//! each point's id is derived from its parameter values (stable across runs and machines).
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::values::AtLeastOne;
+use super::{Scenario, ScenarioError};
+use crate::data::manifest::sha256_bytes;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Sweep {
+    /// Scenario path → values; every combination is a point (`"strategy.exit.profit_target": [0.25, 0.5]`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub grid: BTreeMap<String, Vec<Value>>,
+    /// Scenario path → values, all lists the same length, advanced together (crossed with the grid).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub zip: BTreeMap<String, Vec<Value>>,
+    /// Keep a random subset of the points.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample: Option<Sample>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Sample {
+    /// How many points to keep (all of them when there are fewer).
+    pub n: AtLeastOne,
+    /// Seed of the sampling; the same seed keeps the same points.
+    #[serde(default)]
+    pub seed: u64,
+}
+
+/// One point of a sweep: its id, the values it sets, and the scenario it stands for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepPoint {
+    /// 12 hex digits of the sha256 of the canonical JSON of `params`.
+    pub id: String,
+    /// (path, value) in path order.
+    pub params: Vec<(String, Value)>,
+    pub scenario: Scenario,
+}
+
+/// Most points a sweep may expand to before sampling.
+pub const MAX_POINTS: usize = 1_000_000;
+
+/// Expands `scenario.sweep` into points (in a fixed order: grid paths in key order, the last path
+/// varying fastest, then the zip index), each a validated scenario without `sweep`.
+pub fn expand(scenario: &Scenario, source: &str) -> Result<Vec<SweepPoint>, ScenarioError> {
+    let err = |path: &str, message: String| ScenarioError {
+        source_name: source.to_string(),
+        path: if path.is_empty() { "sweep".into() } else { format!("sweep.{path}") },
+        message,
+        line: None,
+        column: None,
+    };
+    let Some(sweep) = &scenario.sweep else {
+        return Err(err("", "the scenario has no `sweep` section".into()));
+    };
+    for (kind, map) in [("grid", &sweep.grid), ("zip", &sweep.zip)] {
+        for (path, values) in map {
+            if values.is_empty() {
+                return Err(err(&format!("{kind}.{path}"), "list at least one value".into()));
+            }
+            if path.starts_with("data.") || path == "data" || path.starts_with("sweep") || path.starts_with("cscv") {
+                return Err(err(
+                    &format!("{kind}.{path}"),
+                    "a sweep varies the strategy, costs or capital; `data`, `sweep` and `cscv` are shared by every point".into(),
+                ));
+            }
+        }
+    }
+    let zip_len = sweep.zip.values().map(Vec::len).collect::<Vec<_>>();
+    if zip_len.windows(2).any(|w| w[0] != w[1]) {
+        return Err(err("zip", format!("every zipped list needs the same length (got {zip_len:?})")));
+    }
+    let grid: Vec<(&String, &Vec<Value>)> = sweep.grid.iter().collect();
+    let grid_points: usize = grid.iter().try_fold(1usize, |n, (_, v)| n.checked_mul(v.len())).unwrap_or(usize::MAX);
+    let zip_points = zip_len.first().copied().unwrap_or(1);
+    let total = grid_points.saturating_mul(zip_points);
+    if total > MAX_POINTS {
+        return Err(err("grid", format!("{total} points is more than {MAX_POINTS}; sample them with `sample`")));
+    }
+    if total == 0 || (sweep.grid.is_empty() && sweep.zip.is_empty()) {
+        return Err(err("", "give at least one path under `grid` or `zip`".into()));
+    }
+    let mut indices: Vec<usize> = (0..total).collect();
+    if let Some(s) = sweep.sample {
+        indices = sample(total, s.n.0 as usize, s.seed);
+    }
+
+    let mut base = scenario.clone();
+    base.sweep = None;
+    let base_json = serde_json::to_value(&base).map_err(|e| err("", e.to_string()))?;
+    let mut points = Vec::with_capacity(indices.len());
+    for index in indices {
+        let (g, z) = (index / zip_points, index % zip_points);
+        let mut params: Vec<(String, Value)> = Vec::new();
+        let mut rest = g;
+        let mut grid_choice = vec![0usize; grid.len()];
+        for (k, (_, values)) in grid.iter().enumerate().rev() {
+            grid_choice[k] = rest % values.len();
+            rest /= values.len();
+        }
+        for (k, (path, values)) in grid.iter().enumerate() {
+            params.push(((*path).clone(), values[grid_choice[k]].clone()));
+        }
+        for (path, values) in &sweep.zip {
+            params.push((path.clone(), values[z].clone()));
+        }
+        params.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut json = base_json.clone();
+        for (path, value) in &params {
+            set_path(&mut json, path, value.clone()).map_err(|m| err(path, m))?;
+        }
+        let id = point_id(&params);
+        let text = json.to_string();
+        let point_source = format!("{source} (sweep point {id})");
+        let scenario = super::parse(&text, &point_source).map_err(|mut e| {
+            e.message = format!("{} [{}]", e.message, describe(&params));
+            e.line = None;
+            e.column = None;
+            e
+        })?;
+        points.push(SweepPoint { id, params, scenario });
+    }
+    Ok(points)
+}
+
+/// `path=value, …` for messages.
+pub fn describe(params: &[(String, Value)]) -> String {
+    params.iter().map(|(p, v)| format!("{p}={v}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The id of a point: 12 hex digits of the sha256 of its parameters' canonical JSON.
+pub fn point_id(params: &[(String, Value)]) -> String {
+    let canonical: BTreeMap<&str, &Value> = params.iter().map(|(p, v)| (p.as_str(), v)).collect();
+    sha256_bytes(serde_json::to_string(&canonical).unwrap_or_default().as_bytes())[..12].to_string()
+}
+
+/// `k` distinct indices of `0..n`, sorted, chosen by a seeded partial Fisher–Yates shuffle
+/// (splitmix64), the same on every machine.
+fn sample(n: usize, k: usize, seed: u64) -> Vec<usize> {
+    if k >= n {
+        return (0..n).collect();
+    }
+    let mut state = seed ^ 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    // Sparse Fisher–Yates: only the swapped positions are stored.
+    let mut swapped: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut out = Vec::with_capacity(k);
+    for i in 0..k {
+        let j = i + (next() % (n - i) as u64) as usize;
+        let vi = *swapped.get(&i).unwrap_or(&i);
+        let vj = *swapped.get(&j).unwrap_or(&j);
+        swapped.insert(j, vi);
+        out.push(vj);
+    }
+    out.sort_unstable();
+    out
+}
+
+/// Sets `value` at a dotted path with `[i]` list indices (`strategy.legs[0].delta.target`).
+/// Objects gain missing keys; list indices must exist.
+fn set_path(root: &mut Value, path: &str, value: Value) -> Result<(), String> {
+    let mut node = root;
+    let segments: Vec<&str> = path.split('.').collect();
+    for (n, segment) in segments.iter().enumerate() {
+        let last = n + 1 == segments.len();
+        let (name, indices) = match segment.find('[') {
+            Some(i) => (&segment[..i], &segment[i..]),
+            None => (*segment, ""),
+        };
+        if name.is_empty() {
+            return Err(format!("`{path}` is not a scenario path"));
+        }
+        let Value::Object(map) = node else {
+            return Err(format!("`{path}`: `{name}` is inside a value that is not a map"));
+        };
+        let mut indices: Vec<usize> = indices
+            .split(['[', ']'])
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse::<usize>().map_err(|_| format!("`{path}`: `[{s}]` is not a list index")))
+            .collect::<Result<_, _>>()?;
+        if last && indices.is_empty() {
+            map.insert(name.to_string(), value);
+            return Ok(());
+        }
+        node = map.entry(name.to_string()).or_insert_with(|| Value::Object(Default::default()));
+        let last_index = indices.pop();
+        for i in indices {
+            node = node.get_mut(i).ok_or_else(|| format!("`{path}`: `{name}` has no item {i}"))?;
+        }
+        if let Some(i) = last_index {
+            let len = node.as_array().map_or(0, Vec::len);
+            let item = node.get_mut(i).ok_or_else(|| format!("`{path}`: `{name}` has {len} item(s), no [{i}]"))?;
+            if last {
+                *item = value;
+                return Ok(());
+            }
+            node = item;
+        }
+    }
+    Ok(())
+}
