@@ -10,7 +10,6 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as delay } from "node:timers/promises";
-import { CreateStackCommand } from "@aws-sdk/client-cloudformation";
 import { CreateClusterCommand, DescribeTasksCommand, ListTasksCommand, RegisterTaskDefinitionCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { generateDataset } from "@aegis-bt/data-tools";
@@ -18,7 +17,7 @@ import { runBacktest } from "@aegis-bt/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../src/cli.ts";
 import { destroyClients, type AwsClients } from "../src/clients.ts";
-import { CREDENTIALS, Moto, REGION } from "./moto.ts";
+import { CREDENTIALS, Moto, REGION, outputsStack } from "./moto.ts";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const BINARY = process.env.AEGIS_BT_BINARY ?? join(ROOT, "target/release/aegis-bt");
@@ -81,20 +80,9 @@ beforeAll(async () => {
       containerDefinitions: [{ name: "aegis-bt", image: "aegis-bt:test", memoryReservation: 1024, essential: true, entryPoint: ["aegis-bt"], command: ["run"] }],
     }),
   );
-  const subnet = (/<subnetId>([^<]+)<\/subnetId>/.exec(await moto.ec2("DescribeSubnets")) ?? [])[1] as string;
-  const group = (/<groupId>([^<]+)<\/groupId>/.exec(await moto.ec2("DescribeSecurityGroups")) ?? [])[1] as string;
-  const stack = (name: string, outputs: Record<string, string>) =>
-    aws.cloudFormation.send(
-      new CreateStackCommand({
-        StackName: name,
-        TemplateBody: JSON.stringify({
-          Resources: { Placeholder: { Type: "AWS::CloudFormation::WaitConditionHandle" } },
-          Outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { Value: v }])),
-        }),
-      }),
-    );
-  await stack("AegisBtStorage", { BucketName: BUCKET, RepositoryUri: "123456789012.dkr.ecr.us-east-1.amazonaws.com/aegis-bt", RepositoryName: "aegis-bt" });
-  await stack("AegisBtCompute", {
+  const { subnet, securityGroup: group } = await moto.defaultNetwork();
+  await outputsStack(aws, "AegisBtStorage", { BucketName: BUCKET, RepositoryUri: "123456789012.dkr.ecr.us-east-1.amazonaws.com/aegis-bt", RepositoryName: "aegis-bt" });
+  await outputsStack(aws, "AegisBtCompute", {
     ClusterArn: cluster.cluster?.clusterArn as string,
     TaskDefinitionArn: td.taskDefinition?.taskDefinitionArn as string,
     TaskFamily: "aegis-bt-rust",

@@ -3,14 +3,13 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateStackCommand } from "@aws-sdk/client-cloudformation";
 import { CreateClusterCommand, DescribeTasksCommand, ListTasksCommand, RegisterTaskDefinitionCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../src/cli.ts";
 import { destroyClients, type AwsClients } from "../src/clients.ts";
 import { startedBy } from "../src/run-id.ts";
-import { CREDENTIALS, Moto, REGION } from "./moto.ts";
+import { CREDENTIALS, Moto, REGION, outputsStack } from "./moto.ts";
 import { SCENARIO } from "./fixtures.ts";
 
 const BUCKET = "aegis-bt-test";
@@ -58,21 +57,10 @@ async function deploy(): Promise<void> {
       containerDefinitions: [{ name: "aegis-bt", image: "aegis-bt:latest", memoryReservation: 1024, essential: true }],
     }),
   );
-  subnet = (/<subnetId>([^<]+)<\/subnetId>/.exec(await moto.ec2("DescribeSubnets")) ?? [])[1] as string;
-  securityGroup = (/<groupId>([^<]+)<\/groupId>/.exec(await moto.ec2("DescribeSecurityGroups")) ?? [])[1] as string;
+  ({ subnet, securityGroup } = await moto.defaultNetwork());
   expect(subnet).toMatch(/^subnet-/);
-  const stack = async (name: string, outputs: Record<string, string>) =>
-    aws.cloudFormation.send(
-      new CreateStackCommand({
-        StackName: name,
-        TemplateBody: JSON.stringify({
-          Resources: { Placeholder: { Type: "AWS::CloudFormation::WaitConditionHandle" } },
-          Outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { Value: v }])),
-        }),
-      }),
-    );
-  await stack("AegisBtStorage", { BucketName: BUCKET, RepositoryUri: "123456789012.dkr.ecr.us-east-1.amazonaws.com/aegis-bt", RepositoryName: "aegis-bt" });
-  await stack("AegisBtCompute", {
+  await outputsStack(aws, "AegisBtStorage", { BucketName: BUCKET, RepositoryUri: "123456789012.dkr.ecr.us-east-1.amazonaws.com/aegis-bt", RepositoryName: "aegis-bt" });
+  await outputsStack(aws, "AegisBtCompute", {
     ClusterArn: cluster.cluster?.clusterArn as string,
     TaskDefinitionArn: td.taskDefinition?.taskDefinitionArn as string,
     TaskFamily: "aegis-bt",

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
+import { CreateStackCommand } from "@aws-sdk/client-cloudformation";
 import { createClients, type AwsClients } from "../src/clients.ts";
 
 export const CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" };
@@ -72,6 +73,13 @@ export class Moto {
     return res.text();
   }
 
+  /** moto's default VPC: its first subnet and security group (RunTask needs both). */
+  async defaultNetwork(): Promise<{ subnet: string; securityGroup: string }> {
+    const subnet = (/<subnetId>([^<]+)<\/subnetId>/.exec(await this.ec2("DescribeSubnets")) ?? [])[1] as string;
+    const securityGroup = (/<groupId>([^<]+)<\/groupId>/.exec(await this.ec2("DescribeSecurityGroups")) ?? [])[1] as string;
+    return { subnet, securityGroup };
+  }
+
   async stop(): Promise<void> {
     if (this.proc.exitCode !== null) return;
     const exited = new Promise((resolve) => this.proc.once("exit", resolve));
@@ -79,4 +87,17 @@ export class Moto {
     await Promise.race([exited, delay(5000)]);
     if (this.proc.exitCode === null) this.proc.kill("SIGKILL");
   }
+}
+
+/** A CloudFormation stack in moto holding only `outputs`: what the launcher reads of the CDK app. */
+export function outputsStack(aws: AwsClients, name: string, outputs: Record<string, string>) {
+  return aws.cloudFormation.send(
+    new CreateStackCommand({
+      StackName: name,
+      TemplateBody: JSON.stringify({
+        Resources: { Placeholder: { Type: "AWS::CloudFormation::WaitConditionHandle" } },
+        Outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { Value: v }])),
+      }),
+    }),
+  );
 }
