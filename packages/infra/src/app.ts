@@ -26,11 +26,12 @@ export function buildAegisBt(app: App, config: AegisBtConfig, options: BuildOpti
     config.image.kind === "repository" ? config.image : imageAssetSource(options.repositoryRoot, config.image.gitSha);
   const compute = new ComputeStack(app, config.stackNames.compute, {
     ...(env ? { env } : {}),
-    description: "aegis-bt compute (stateless): network, ECS cluster and the aegis-bt Fargate task definition",
+    description: "aegis-bt compute (stateless): network, ECS cluster and the aegis-bt Fargate task definition, the Batch lane for sweeps",
     bucketName: storage.names.bucketName,
     repositoryName: storage.names.repositoryName,
     network: config.network,
     size: config.size,
+    batchMaxVcpus: config.batchMaxVcpus,
     image,
     ...(config.s3Files ? { s3Files: config.s3Files } : {}),
   });

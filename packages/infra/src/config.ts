@@ -22,6 +22,7 @@ export const CONTEXT_KEYS = {
   s3FilesAccessPointArn: "aegis:s3FilesAccessPointArn",
   imageTag: "aegis:imageTag",
   gitSha: "aegis:gitSha",
+  batchMaxVcpus: "aegis:batchMaxVcpus",
 } as const;
 
 /** How the image is chosen; bin/ turns `asset` into an `ImageSource` for the repository root. */
@@ -33,6 +34,8 @@ export interface AegisBtConfig {
   readonly storage: StorageOptions;
   readonly network: NetworkOptions;
   readonly size: FargateSize;
+  /** The most vCPUs each Batch compute environment (Spot, on demand) runs at once. */
+  readonly batchMaxVcpus: number;
   readonly image: ImageChoice;
   readonly s3Files?: S3FilesVolumeOptions;
 }
@@ -85,6 +88,15 @@ export function parseConfig(get: Lookup, env: { account?: string; region?: strin
     throw new ConfigError(`context ${K.vcpu}/${K.memoryGb}/${K.ephemeralStorageGib}: ${(e as Error).message}`);
   }
 
+  // Below one job's vCPUs, Batch could never start a sweep job: it would wait in RUNNABLE for ever.
+  const batchMaxVcpus = num(get, K.batchMaxVcpus, 256);
+  const jobVcpus = Math.ceil(size.cpu / 1024);
+  if (!Number.isInteger(batchMaxVcpus) || batchMaxVcpus < jobVcpus) {
+    throw new ConfigError(
+      `context ${K.batchMaxVcpus} must be a whole number of vCPUs ≥ ${jobVcpus} (one job's ${K.vcpu}), got ${batchMaxVcpus}`,
+    );
+  }
+
   const vpcId = str(get, K.vpcId);
   const subnetIds = list(get, K.subnetIds);
   const vpcCidr = str(get, K.vpcCidr);
@@ -95,8 +107,10 @@ export function parseConfig(get: Lookup, env: { account?: string; region?: strin
   } else {
     if (!/^vpc-[0-9a-f]+$/.test(vpcId)) throw new ConfigError(`context ${K.vpcId} must look like vpc-0123abcd, got ${vpcId}`);
     if (subnetIds.length === 0) throw new ConfigError(`context ${K.vpcId} needs ${K.subnetIds} (comma-separated subnet ids)`);
-    const bad = subnetIds.filter((s) => !/^subnet-[0-9a-f]+$/.test(s));
-    if (bad.length > 0) throw new ConfigError(`context ${K.subnetIds}: not subnet ids: ${bad.join(", ")}`);
+    // AWS's format (8 or 17 hex digits): the Batch compute environments carry the ids into the
+    // template, where CloudFormation validation refuses anything else.
+    const bad = subnetIds.filter((s) => !/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/.test(s));
+    if (bad.length > 0) throw new ConfigError(`context ${K.subnetIds}: not subnet ids (subnet- and 8 or 17 hex digits): ${bad.join(", ")}`);
     network = {
       kind: "imported",
       vpcId,
@@ -130,6 +144,7 @@ export function parseConfig(get: Lookup, env: { account?: string; region?: strin
     storage: { resultsExpirationDays: num(get, K.resultsExpirationDays, 365) },
     network,
     size,
+    batchMaxVcpus,
     image,
     ...(fileSystemArn ? { s3Files: { fileSystemArn, ...(accessPointArn ? { accessPointArn } : {}) } } : {}),
   };

@@ -20,6 +20,9 @@ export const OUTPUTS = {
     logStreamPrefix: "LogStreamPrefix",
     ecsInfrastructureRoleArn: "EcsInfrastructureRoleArn",
     datasetVolumeName: "DatasetVolumeName",
+    jobQueueArn: "JobQueueArn",
+    jobDefinitionArn: "JobDefinitionArn",
+    batchLogStreamPrefix: "BatchLogStreamPrefix",
   },
 } as const;
 
@@ -42,6 +45,10 @@ export const CONTAINER_NAME = "aegis-bt";
 export const LOG_GROUP_NAME = "/ecs/aegis-bt-rust";
 /** awslogs streams are `<prefix>/<container name>/<task id>`. */
 export const LOG_STREAM_PREFIX = "aegis-bt";
+/** Batch jobs log to the same group under their own prefix (DescribeJobs names each attempt's stream). */
+export const BATCH_LOG_STREAM_PREFIX = "aegis-bt-batch";
+/** The Batch job definition that runs `aegis-bt sweep`, one shard per array child. */
+export const JOB_DEFINITION_NAME = "aegis-bt-sweep";
 
 /** The task-definition volume RunTask fills with an EBS volume from a dataset snapshot. */
 export const DATASET_VOLUME_NAME = "dataset";

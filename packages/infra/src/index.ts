@@ -8,5 +8,6 @@ export { DataBucket, type DataBucketProps } from "./storage/data-bucket.js";
 export { ImageRepository, type ImageRepositoryProps } from "./storage/image-repository.js";
 export { ComputeStack, type ComputeOptions, type ComputeStackProps } from "./compute/compute-stack.js";
 export { BacktestTask, memoryReservationMiB, type BacktestTaskProps, type S3FilesVolumeOptions } from "./compute/backtest-task.js";
+export { BatchLane, type BatchLaneProps } from "./compute/batch-lane.js";
 export { Network, type NetworkOptions, type NetworkProps } from "./compute/network.js";
 export { EcsInfrastructureRole, ECS_VOLUMES_MANAGED_POLICY } from "./compute/ecs-infrastructure-role.js";

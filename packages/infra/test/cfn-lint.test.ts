@@ -64,7 +64,7 @@ describe("cfn-lint on the synthesized templates", () => {
       "an imported VPC, S3 Files, a repository image tag and an 8 vCPU / 60 GB size",
       {
         "aegis:vpcId": "vpc-0123456789abcdef0",
-        "aegis:subnetIds": "subnet-0aaa,subnet-0bbb",
+        "aegis:subnetIds": "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
         "aegis:assignPublicIp": "false",
         "aegis:vpcCidr": "10.0.0.0/16",
         "aegis:s3FilesFileSystemArn": "arn:aws:s3files:eu-west-1:123456789012:file-system/fs-0123456789abcdef0",

@@ -223,10 +223,13 @@ describe("AegisBtCompute", () => {
     expect(Object.keys(outputs).sort()).toEqual(
       [
         "AssignPublicIp",
+        "BatchLogStreamPrefix",
         "ClusterArn",
         "ContainerName",
         "DatasetVolumeName",
         "EcsInfrastructureRoleArn",
+        "JobDefinitionArn",
+        "JobQueueArn",
         "LogGroupName",
         "LogStreamPrefix",
         "SecurityGroupIds",
@@ -246,6 +249,9 @@ describe("AegisBtCompute", () => {
     template.hasOutput("LogStreamPrefix", { Value: "aegis-bt" });
     template.hasOutput("EcsInfrastructureRoleArn", { Value: { "Fn::GetAtt": [logicalId(stack, stack.infrastructureRole.role), "Arn"] } });
     template.hasOutput("DatasetVolumeName", { Value: "dataset" });
+    template.hasOutput("JobQueueArn", { Value: { "Fn::GetAtt": [logicalId(stack, stack.batch.jobQueue), "JobQueueArn"] } });
+    template.hasOutput("JobDefinitionArn", { Value: { Ref: logicalId(stack, stack.batch.jobDefinition) } });
+    template.hasOutput("BatchLogStreamPrefix", { Value: "aegis-bt-batch" });
   });
 
   it("refuses an invalid task size at synth time", () => {
@@ -257,14 +263,14 @@ describe("AegisBtCompute variants", () => {
   it("places tasks in an imported VPC's subnets without creating a VPC", () => {
     const s = buildApp({
       "aegis:vpcId": "vpc-0123456789abcdef0",
-      "aegis:subnetIds": "subnet-0aaa,subnet-0bbb",
+      "aegis:subnetIds": "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
       "aegis:assignPublicIp": "false",
     }).compute;
     const t = Template.fromStack(s);
     t.resourceCountIs("AWS::EC2::VPC", 0);
     t.resourceCountIs("AWS::EC2::Subnet", 0);
     t.hasResourceProperties("AWS::EC2::SecurityGroup", { VpcId: "vpc-0123456789abcdef0" });
-    t.hasOutput("SubnetIds", { Value: "subnet-0aaa,subnet-0bbb" });
+    t.hasOutput("SubnetIds", { Value: "subnet-0123456789abcdef0,subnet-0123456789abcdef1" });
     t.hasOutput("AssignPublicIp", { Value: "DISABLED" });
   });
 

@@ -41,7 +41,7 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
   default: {},
   "imported VPC, S3 Files, repository image": {
     "aegis:vpcId": "vpc-0123456789abcdef0",
-    "aegis:subnetIds": "subnet-0aaa,subnet-0bbb",
+    "aegis:subnetIds": "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
     "aegis:vpcCidr": "10.0.0.0/16",
     "aegis:s3FilesFileSystemArn": "arn:aws:s3files:eu-west-1:123456789012:file-system/fs-0123456789abcdef0",
     "aegis:imageTag": "3f2a9c1e",
@@ -84,6 +84,8 @@ describe("cdk-nag AwsSolutionsChecks", () => {
         "AegisBtCompute/Backtest/TaskRole AwsSolutions-IAM5[Resource::arn:<>:s3:::aegis-bt-data-<>-<>/results/*]",
         "AegisBtCompute/EcsInfrastructure/Role AwsSolutions-IAM4[Policy::arn:<>:iam::aws:policy/service-role/AmazonECSInfrastructureRolePolicyForVolumes]",
         "AegisBtCompute/Network/Vpc Annotation::@aws-cdk/aws-ec2:vpcAttributeIsListTokenavailabilityZones",
+        "AegisBtCompute/Network/subnet-0123456789abcdef0 Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId",
+        "AegisBtCompute/Network/subnet-0123456789abcdef1 Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId",
         "AegisBtStorage/Data/AccessLogs AwsSolutions-S1",
       ].sort(),
     );

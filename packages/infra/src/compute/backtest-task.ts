@@ -3,7 +3,7 @@
 import { Duration, IgnoreMode, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import * as ecr from "aws-cdk-lib/aws-ecr";
 import * as ecs from "aws-cdk-lib/aws-ecs";
-import { Platform } from "aws-cdk-lib/aws-ecr-assets";
+import { DockerImageAsset, Platform } from "aws-cdk-lib/aws-ecr-assets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as s3 from "aws-cdk-lib/aws-s3";
@@ -55,13 +55,24 @@ export class BacktestTask extends Construct {
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly container: ecs.ContainerDefinition;
   readonly taskRole: iam.Role;
+  readonly executionRole: iam.IRole;
   readonly logGroup: logs.LogGroup;
+  /** The task size, validated against Fargate's table. */
+  readonly size: FargateSize;
+  /** The container image; the Batch lane runs the same one. */
+  readonly image: ecs.ContainerImage;
+  /**
+   * The container's base environment (docs/remote.md): the S3 data root, mount points and scratch
+   * directory. Run-specific URIs come per run, as overrides.
+   */
+  readonly environment: Readonly<Record<string, string>>;
   /** The volumes added so far, in the order the L2 renders them into `Volumes`. */
   private readonly volumeNames: string[] = [];
 
   constructor(scope: Construct, id: string, props: BacktestTaskProps) {
     super(scope, id);
     const size = validateFargateSize(props.size);
+    this.size = size;
     const bucket = props.bucket;
     const { account, region, partition } = Stack.of(this);
 
@@ -119,20 +130,22 @@ export class BacktestTask extends Construct {
       taskRole: this.taskRole,
     });
 
+    this.image = containerImage(this, props.image, props.repository);
+    this.environment = {
+      AEGIS_DATASET_URI: `s3://${bucket.bucketName}/${PREFIXES.datasets}`,
+      AEGIS_S3FILES_MOUNT: S3FILES_MOUNT,
+      AEGIS_EBS_MOUNT: EBS_MOUNT,
+      AEGIS_SCRATCH_DIR: SCRATCH_DIR,
+    };
     this.container = this.taskDefinition.addContainer("Container", {
       containerName: CONTAINER_NAME,
-      image: containerImage(props.image, props.repository),
+      image: this.image,
       entryPoint: ["aegis-bt"],
       command: ["run"],
       essential: true,
       stopTimeout: Duration.seconds(STOP_TIMEOUT_SECONDS),
       memoryReservationMiB: memoryReservationMiB(size.memoryMiB),
-      environment: {
-        AEGIS_DATASET_URI: `s3://${bucket.bucketName}/${PREFIXES.datasets}`,
-        AEGIS_S3FILES_MOUNT: S3FILES_MOUNT,
-        AEGIS_EBS_MOUNT: EBS_MOUNT,
-        AEGIS_SCRATCH_DIR: SCRATCH_DIR,
-      },
+      environment: { ...this.environment },
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: LOG_STREAM_PREFIX }),
     });
 
@@ -141,8 +154,8 @@ export class BacktestTask extends Construct {
       reason:
         "The environment holds no secrets, only the dataset S3 URI and mount paths (docs/remote.md); run-specific URIs come as RunTask overrides.",
     });
-    const executionRole = this.taskDefinition.obtainExecutionRole();
-    Validations.of(executionRole).acknowledge({
+    this.executionRole = this.taskDefinition.obtainExecutionRole();
+    Validations.of(this.executionRole).acknowledge({
       id: "AwsSolutions-IAM5[Resource::*]",
       reason:
         "CDK's execution-role policy: ecr:GetAuthorizationToken has no resource-level permissions and must be granted on '*'; image pulls and log writes are scoped to the repository and the log group.",
@@ -184,16 +197,20 @@ export class BacktestTask extends Construct {
   }
 }
 
-function containerImage(source: ImageSource, repository: ecr.IRepository): ecs.ContainerImage {
+function containerImage(scope: Construct, source: ImageSource, repository: ecr.IRepository): ecs.ContainerImage {
   if (source.kind === "repository") {
     if (source.tag.trim() === "") throw new Error("an image tag must not be empty");
     return ecs.ContainerImage.fromEcrRepository(repository, source.tag);
   }
-  return ecs.ContainerImage.fromAsset(source.contextDirectory, {
+  // One asset that every container binding shares: `ContainerImage.fromAsset` makes a new asset per
+  // binding, so the Batch job would stage and build a second image (with a different hash).
+  const asset = new DockerImageAsset(scope, "Image", {
+    directory: source.contextDirectory,
     file: source.dockerfile,
     exclude: [...source.exclude],
     ignoreMode: IgnoreMode.DOCKER,
     platform: Platform.LINUX_AMD64,
     ...(source.gitSha ? { buildArgs: { AEGIS_GIT_SHA: source.gitSha } } : {}),
   });
+  return ecs.ContainerImage.fromDockerImageAsset(asset);
 }

@@ -1,15 +1,23 @@
-// AegisBtCompute: the stateless half (network, cluster, task definition, roles). Everything here can
-// be destroyed and re-created; the data stays in AegisBtStorage.
+// AegisBtCompute: the stateless half (network, cluster, task definition, roles, the Batch lane).
+// Everything here can be destroyed and re-created; the data stays in AegisBtStorage.
 import { CfnOutput, Fn, Stack, type StackProps } from "aws-cdk-lib";
 import * as ecr from "aws-cdk-lib/aws-ecr";
 import * as ecs from "aws-cdk-lib/aws-ecs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import type { Construct } from "constructs";
-import { CONTAINER_NAME, DATASET_VOLUME_NAME, LOG_STREAM_PREFIX, OUTPUTS, TASK_FAMILY } from "../contract.js";
+import {
+  BATCH_LOG_STREAM_PREFIX,
+  CONTAINER_NAME,
+  DATASET_VOLUME_NAME,
+  LOG_STREAM_PREFIX,
+  OUTPUTS,
+  TASK_FAMILY,
+} from "../contract.js";
 import { DEFAULT_TASK_SIZE, type FargateSize } from "../fargate-size.js";
 import { imageAssetSource, type ImageSource } from "../image.js";
 import { BacktestTask, type S3FilesVolumeOptions } from "./backtest-task.js";
+import { BatchLane } from "./batch-lane.js";
 import { EcsInfrastructureRole } from "./ecs-infrastructure-role.js";
 import { Network, type NetworkOptions } from "./network.js";
 
@@ -24,6 +32,8 @@ export interface ComputeOptions {
   readonly s3Files?: S3FilesVolumeOptions;
   /** Retention of the task logs (default one month). */
   readonly logRetention?: logs.RetentionDays;
+  /** The Batch lane's vCPU ceiling per compute environment (default 256). */
+  readonly batchMaxVcpus?: number;
 }
 
 export interface ComputeStackProps extends StackProps, ComputeOptions {
@@ -38,6 +48,7 @@ export class ComputeStack extends Stack {
   readonly task: BacktestTask;
   readonly network: Network;
   readonly infrastructureRole: EcsInfrastructureRole;
+  readonly batch: BatchLane;
 
   constructor(scope: Construct, id: string, props: ComputeStackProps) {
     super(scope, id, props);
@@ -68,6 +79,13 @@ export class ComputeStack extends Stack {
 
     this.infrastructureRole = new EcsInfrastructureRole(this, "EcsInfrastructure");
 
+    this.batch = new BatchLane(this, "Batch", {
+      task: this.task,
+      network: this.network,
+      maxVcpus: props.batchMaxVcpus ?? 256,
+      ...(props.s3Files ? { s3Files: props.s3Files } : {}),
+    });
+
     this.addOutputs();
   }
 
@@ -85,5 +103,8 @@ export class ComputeStack extends Stack {
     out(o.logStreamPrefix, LOG_STREAM_PREFIX, "awslogs stream prefix: streams are <prefix>/<container>/<task id>");
     out(o.ecsInfrastructureRoleArn, this.infrastructureRole.role.roleArn, "The ECS infrastructure role for EBS volumes at launch");
     out(o.datasetVolumeName, DATASET_VOLUME_NAME, "The task-definition volume configured at launch, mounted at /mnt/data");
+    out(o.jobQueueArn, this.batch.jobQueue.jobQueueArn, "The Batch job queue for sweeps (Fargate Spot first, then on demand)");
+    out(o.jobDefinitionArn, this.batch.jobDefinition.jobDefinitionArn, "The aegis-bt sweep job definition (this revision)");
+    out(o.batchLogStreamPrefix, BATCH_LOG_STREAM_PREFIX, "awslogs stream prefix of the Batch jobs, in the same log group");
   }
 }

@@ -33,6 +33,8 @@ export interface NetworkProps {
 export class Network extends Construct {
   readonly vpc: ec2.IVpc;
   readonly subnetIds: string[];
+  /** The same subnets as objects, for constructs that take a subnet selection (Batch). */
+  readonly subnets: ec2.ISubnet[];
   readonly assignPublicIp: boolean;
   /** The tasks' security group: no ingress, HTTPS egress. */
   readonly securityGroup: ec2.SecurityGroup;
@@ -64,7 +66,8 @@ export class Network extends Construct {
         trafficType: ec2.FlowLogTrafficType.REJECT,
       });
       this.vpc = vpc;
-      this.subnetIds = vpc.publicSubnets.map((s) => s.subnetId);
+      this.subnets = vpc.publicSubnets;
+      this.subnetIds = this.subnets.map((s) => s.subnetId);
       this.assignPublicIp = true;
       this.cidr = vpc.vpcCidrBlock;
     } else {
@@ -79,6 +82,14 @@ export class Network extends Construct {
         reason: "Tasks are placed by subnet id (the SubnetIds output); nothing asks the imported VPC for its subnets or zones.",
       });
       this.subnetIds = [...options.subnetIds];
+      this.subnets = this.subnetIds.map((subnetId) => {
+        const subnet = ec2.Subnet.fromSubnetId(this, subnetId, subnetId);
+        Validations.of(subnet).acknowledge({
+          id: "Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId",
+          reason: "The subnets only place tasks and Batch jobs (by id); nothing here adds routes or reads their route tables.",
+        });
+        return subnet;
+      });
       this.assignPublicIp = options.assignPublicIp;
       this.cidr = options.vpcCidrBlock;
     }
