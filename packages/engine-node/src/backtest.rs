@@ -42,6 +42,13 @@ impl CancelToken {
     }
 }
 
+impl CancelToken {
+    /// The shared flag, for a task to watch.
+    pub fn flag(&self) -> Arc<AtomicBool> {
+        self.flag.clone()
+    }
+}
+
 #[napi(object)]
 pub struct BacktestRequest {
     /// The scenario, YAML or JSON text.

@@ -55,6 +55,9 @@ export class ScenarioError extends AegisError {
 /** A backtest that cannot run as specified: a leg never fillable, dates outside the data (`ERR_UNFILLABLE`, `ERR_DATA_RANGE`, `ERR_DATASET_NOT_FOUND`). */
 export class BacktestError extends AegisError {}
 
+/** Shards that do not make one sweep, or an analysis that cannot run (`ERR_SHARD`, `ERR_CSCV`). */
+export class SweepError extends AegisError {}
+
 /** An argument the engine cannot use (`InvalidArg`). */
 export class InvalidArgumentError extends AegisError {}
 
@@ -81,6 +84,7 @@ function typed(err: unknown): unknown {
   if (code === "ERR_DATA_RANGE" || code === "ERR_UNFILLABLE" || code === "ERR_DATASET_NOT_FOUND") {
     return new BacktestError(err.message, code);
   }
+  if (code === "ERR_SHARD" || code === "ERR_CSCV") return new SweepError(err.message, code);
   if (code.startsWith("ERR_DATA_")) return new DatasetError(err.message, code);
   if (code === "InvalidArg") return new InvalidArgumentError(err.message, code);
   if (code === "Cancelled" || code === "ABORT_ERR" || err.name === "AbortError") return new AbortError(err.message);
@@ -220,4 +224,191 @@ export async function runBacktest(scenario: ScenarioInput, options: RunBacktestO
   } finally {
     signal?.removeEventListener("abort", onAbort);
   }
+}
+
+/** A point of a sweep, as the engine expands it. */
+export interface SweepPointPlan {
+  /** Index in the expansion (0-based, over the whole sweep). */
+  index: number;
+  /** 12 hex digits of the sha256 of its parameters' canonical JSON. */
+  id: string;
+  /** Swept path → value. */
+  params: Record<string, unknown>;
+}
+
+export interface CscvSpec {
+  partitions: number;
+  metric: "sharpe" | "mean" | "total_return";
+}
+
+/** A sweep expanded and every point validated (docs/sweeps.md). */
+export interface SweepPlan {
+  name: string;
+  dataset: string;
+  /** The swept paths, in column order. */
+  paths: string[];
+  points: SweepPointPlan[];
+  cscv: CscvSpec | null;
+}
+
+/**
+ * Expands a scenario's `sweep:` and validates every point through the engine. Throws
+ * {@link ScenarioError} (for a bad point, naming its values) like {@link validateScenario}.
+ */
+export function expandSweep(scenario: ScenarioInput, source?: string): SweepPlan {
+  try {
+    const plan = native.expandSweep(scenarioText(scenario), source);
+    return {
+      name: plan.name,
+      dataset: plan.dataset,
+      paths: plan.paths,
+      points: plan.points.map((p) => ({ index: p.index, id: p.id, params: JSON.parse(p.paramsJson) as Record<string, unknown> })),
+      cscv: plan.cscvJson != null ? (JSON.parse(plan.cscvJson) as CscvSpec) : null,
+    };
+  } catch (err) {
+    throw typed(err);
+  }
+}
+
+/** `sweep.json` (docs/sweeps.md). */
+export interface SweepInfo {
+  scenario: string;
+  scenario_sha256: string;
+  engine_version: string;
+  git_sha: string;
+  entry_point: string;
+  dataset: string;
+  dataset_manifest_sha256: string;
+  data_path: string;
+  points_total: number;
+  /** Null for a whole sweep. */
+  shard: { index: number; count: number; first: number; end: number } | null;
+  paths: string[];
+  points: SweepPointPlan[];
+  cscv: CscvSpec | null;
+  trading_days: number;
+  threads: number;
+  wall_seconds: number;
+  host: string;
+  started_at: number;
+}
+
+/** `cscv.json`: the probability of backtest overfitting and its companions (docs/sweeps.md). */
+export interface CscvReport {
+  metric: CscvSpec["metric"];
+  partitions: number;
+  n_columns: number;
+  n_rows: number;
+  rows_dropped: number;
+  block_rows: number;
+  n_combinations: number;
+  pbo: number;
+  prob_loss: number;
+  degradation: { slope: number; intercept: number; r2: number };
+  dominance: { first_order: boolean; second_order: boolean; max_cdf_gap: number };
+  dsr: {
+    best_column: string;
+    sharpe: number;
+    expected_max_sharpe: number;
+    sharpe_sd: number;
+    skewness: number;
+    kurtosis: number;
+    observations: number;
+    trials: number;
+    dsr: number;
+  };
+  /** Per combination, lexicographic over the in-sample block indices. */
+  logits: number[];
+  is_selected: number[];
+  oos_selected: number[];
+  selected_columns: number[];
+  /** Point ids in column order: `points[selected_columns[k]]`. */
+  points: string[];
+}
+
+export interface SweepResult {
+  /** One row per point (docs/sweeps.md, sweep.arrow). */
+  sweep: Table;
+  /** `date` and one daily-return column per point (returns.arrow). */
+  returns: Table;
+  info: SweepInfo;
+  /** Null unless the scenario has a `cscv:` section (and this is not a shard). */
+  cscv: CscvReport | null;
+  /** The exact bytes of the files, identical to what `aegis-bt sweep` writes. */
+  files: { sweepArrow: Uint8Array; returnsArrow: Uint8Array; sweepJson: string; cscvJson: string | null };
+}
+
+export interface RunSweepOptions extends CallOptions {
+  /** Data root: a directory holding `<dataset>/manifest.json`, or the dataset directory itself. */
+  data: string;
+  /** Also write the sweep directory (a shard's under `<out>/shards/<iiii>/`). */
+  out?: string;
+  /** Names the scenario in error messages (its file path). */
+  source?: string;
+  /** Run only this shard of the points. */
+  shard?: { index: number; count: number };
+  /** Also write each point's summary.json, equity.arrow and trades.arrow under `points/<id>/`. */
+  points?: boolean;
+  /** Worker threads (default one per core). */
+  threads?: number;
+  /** Called on the event loop as each point finishes. */
+  onProgress?: (progress: native.SweepProgress) => void;
+}
+
+export type { SweepProgress } from "../binding.js";
+
+function sweepResult(out: native.SweepOutput): SweepResult {
+  return {
+    sweep: tableFromIPC(out.sweepArrow),
+    returns: tableFromIPC(out.returnsArrow),
+    info: JSON.parse(out.sweepJson) as SweepInfo,
+    cscv: out.cscvJson != null ? (JSON.parse(out.cscvJson) as CscvReport) : null,
+    files: { sweepArrow: out.sweepArrow, returnsArrow: out.returnsArrow, sweepJson: out.sweepJson, cscvJson: out.cscvJson ?? null },
+  };
+}
+
+/**
+ * Runs every point of a scenario's `sweep:` (or one shard) in-process: the points run in parallel
+ * on all cores over data loaded once, off the event loop. Cancel with `options.signal`.
+ */
+export async function runSweep(scenario: ScenarioInput, options: RunSweepOptions): Promise<SweepResult> {
+  const { signal } = options;
+  const token = new native.CancelToken();
+  const onAbort = () => token.cancel();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    const out = await call(
+      () =>
+        native.runSweep(
+          {
+            scenarioText: scenarioText(scenario),
+            scenarioSource: options.source,
+            dataRoot: options.data,
+            out: options.out,
+            dataPath: "local",
+            shardIndex: options.shard?.index,
+            shardCount: options.shard?.count,
+            points: options.points,
+            threads: options.threads,
+          },
+          token,
+          options.onProgress,
+          signal,
+        ),
+      signal,
+    );
+    if (options.onProgress) await new Promise<void>((resolve) => setImmediate(resolve));
+    return sweepResult(out);
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/**
+ * Merges finished shard directories of one sweep (each with `sweep.json` and `_SUCCESS`) into the
+ * whole sweep's files, byte-identical to the sweep run unsharded; writes them to `options.out`.
+ */
+export async function mergeSweepShards(dirs: string[], options: { out?: string } & CallOptions = {}): Promise<SweepResult> {
+  const out = await call(() => native.mergeSweepShards(dirs, options.out, options.signal), options.signal);
+  return sweepResult(out);
 }

@@ -5,6 +5,7 @@
 mod backtest;
 mod dataset;
 mod error;
+mod sweep;
 
 use napi_derive::napi;
 

@@ -28,6 +28,11 @@ pub enum JobError {
     },
     #[error("cannot encode results: {0}")]
     Encode(String),
+    /// A shard that does not fit its sweep, or shards that do not make one sweep.
+    #[error("{0}")]
+    Shard(String),
+    #[error("{0}")]
+    Cscv(String),
 }
 
 impl JobError {
@@ -39,6 +44,8 @@ impl JobError {
             JobError::DatasetNotFound(_) => "ERR_DATASET_NOT_FOUND",
             JobError::Write { .. } => "ERR_WRITE",
             JobError::Encode(_) => "ERR_ENCODE",
+            JobError::Shard(_) => "ERR_SHARD",
+            JobError::Cscv(_) => "ERR_CSCV",
         }
     }
 }
@@ -107,7 +114,7 @@ pub fn locate_dataset(root: &Path, name: &str) -> Result<PathBuf, JobError> {
     Err(JobError::DatasetNotFound(format!("dataset {name} not found under {} (it holds {holds})", root.display())))
 }
 
-fn host() -> String {
+pub(crate) fn host() -> String {
     std::env::var("HOSTNAME")
         .ok()
         .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
@@ -116,10 +123,23 @@ fn host() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// The commit the engine was built from (`AEGIS_GIT_SHA` at run or build time).
+pub(crate) fn git_sha() -> String {
+    std::env::var("AEGIS_GIT_SHA")
+        .ok()
+        .or(option_env!("AEGIS_GIT_SHA").map(str::to_string))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Seconds since the Unix epoch.
+pub(crate) fn now_epoch() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
 /// Runs a job: parse, locate the data, backtest, encode, and write the directory when asked.
 pub fn execute(job: &Job<'_>, opts: &RunOptions<'_>) -> Result<Artifacts, JobError> {
     let started = Instant::now();
-    let started_at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let started_at = now_epoch();
     let mut scenario = validate(job.scenario_text, job.scenario_source)?;
     if let Some(name) = job.dataset {
         scenario.data.dataset = name.to_string();
@@ -133,10 +153,7 @@ pub fn execute(job: &Job<'_>, opts: &RunOptions<'_>) -> Result<Artifacts, JobErr
     let trades_arrow = trades_ipc(&outcome.trades).map_err(|e| JobError::Encode(e.to_string()))?;
     let run = RunInfo {
         engine_version: crate::VERSION.to_string(),
-        git_sha: std::env::var("AEGIS_GIT_SHA")
-            .ok()
-            .or(option_env!("AEGIS_GIT_SHA").map(str::to_string))
-            .unwrap_or_else(|| "unknown".into()),
+        git_sha: git_sha(),
         entry_point: job.entry_point.to_string(),
         scenario: scenario.name,
         scenario_sha256: sha256_bytes(job.scenario_text.as_bytes()),

@@ -13,6 +13,7 @@ pub mod job;
 pub mod remote;
 pub mod results;
 pub mod scenario;
+pub mod sweep;
 #[cfg(test)]
 pub(crate) mod testkit;
 

@@ -128,7 +128,51 @@ pub fn selection_for(scenario: &Scenario) -> Selection {
     }
 }
 
-fn load(scenario: &Scenario, dataset: &Dataset) -> Result<Vec<TickerData>, EngineError> {
+/// A scenario's data, indexed once: several scenarios that share `data` (the points of a sweep)
+/// run over the same loaded data.
+pub struct LoadedData {
+    tickers: Vec<TickerData>,
+    /// Calendar days of IV history loaded before `start`.
+    warmup: i32,
+}
+
+impl std::fmt::Debug for LoadedData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tickers: Vec<&str> = self.tickers.iter().map(|t| t.name.as_str()).collect();
+        f.debug_struct("LoadedData").field("tickers", &tickers).field("warmup", &self.warmup).finish()
+    }
+}
+
+impl LoadedData {
+    /// Indexes the data `scenarios` read; they must share `data` (a sweep's points do), and the
+    /// warm-up is the longest any of them needs.
+    pub fn load<'s>(
+        scenarios: impl IntoIterator<Item = &'s Scenario>,
+        dataset: &Dataset,
+    ) -> Result<LoadedData, EngineError> {
+        let mut first: Option<&Scenario> = None;
+        let mut warmup = 0;
+        for s in scenarios {
+            warmup = warmup.max(warmup_days(s));
+            first.get_or_insert(s);
+        }
+        let Some(scenario) = first else {
+            return Err(EngineError::Span("no scenario to load data for".into()));
+        };
+        Ok(LoadedData { tickers: load(scenario, dataset, warmup)?, warmup })
+    }
+
+    /// The trading days from `start` on: each day some ticker has data, oldest first.
+    pub fn trading_days(&self, start: i32) -> Vec<i32> {
+        let mut dates: Vec<i32> =
+            self.tickers.iter().flat_map(|t| t.days.iter().map(|d| d.0)).filter(|&d| d >= start).collect();
+        dates.sort_unstable();
+        dates.dedup();
+        dates
+    }
+}
+
+fn load(scenario: &Scenario, dataset: &Dataset, warmup: i32) -> Result<Vec<TickerData>, EngineError> {
     let data = &scenario.data;
     let (start, end) = (data.start.0, data.end.0);
     let mut out = Vec::new();
@@ -148,13 +192,12 @@ fn load(scenario: &Scenario, dataset: &Dataset) -> Result<Vec<TickerData>, Engin
                 iso(last)
             )));
         }
-        let sel =
-            Selection { tickers: Some(vec![name.clone()]), start: Some(start - warmup_days(scenario)), end: Some(end) };
+        let sel = Selection { tickers: Some(vec![name.clone()]), start: Some(start - warmup), end: Some(end) };
         let parts: Vec<Partition> = dataset.open_partitions(&sel)?.into_iter().map(|(_, p)| p).collect();
         let mut days = Vec::new();
         for (pi, p) in parts.iter().enumerate() {
             for (di, span) in p.days.iter().enumerate() {
-                if span.trade_date <= end && span.trade_date >= start - warmup_days(scenario) {
+                if span.trade_date <= end && span.trade_date >= start - warmup {
                     days.push((span.trade_date, pi, di));
                 }
             }
@@ -166,12 +209,21 @@ fn load(scenario: &Scenario, dataset: &Dataset) -> Result<Vec<TickerData>, Engin
 
 /// Runs `scenario` on `dataset`.
 pub fn run(scenario: &Scenario, dataset: &Dataset, opts: &RunOptions<'_>) -> Result<Outcome, EngineError> {
-    let data = load(scenario, dataset)?;
+    let loaded = LoadedData { tickers: load(scenario, dataset, warmup_days(scenario))?, warmup: warmup_days(scenario) };
+    run_loaded(scenario, &loaded, opts)
+}
+
+/// Runs `scenario` on data loaded for it (or for scenarios sharing its `data`): the same bytes
+/// out as [`run`], whatever else the data was loaded for.
+pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_>) -> Result<Outcome, EngineError> {
+    let data = &loaded.tickers;
+    debug_assert!(warmup_days(scenario) <= loaded.warmup, "data loaded with too short a warm-up");
+    // Days before this scenario's own warm-up were loaded for another scenario: skip them, so
+    // the IV history is exactly what a run of this scenario alone would see.
+    let first_day = scenario.data.start.0 - warmup_days(scenario);
     let legs = scenario.strategy.resolved_legs();
     let (start, end) = (scenario.data.start.0, scenario.data.end.0);
-    let mut dates: Vec<i32> = data.iter().flat_map(|t| t.days.iter().map(|d| d.0)).filter(|&d| d >= start).collect();
-    dates.sort_unstable();
-    dates.dedup();
+    let dates = loaded.trading_days(start);
     let total = dates.len() as u64;
     if dates.is_empty() {
         return Err(EngineError::Span(format!("data: no trading days between {} and {}", iso(start), iso(end))));
@@ -182,7 +234,10 @@ pub fn run(scenario: &Scenario, dataset: &Dataset, opts: &RunOptions<'_>) -> Res
     let mut underlyings = vec![f64::NAN; data.len()];
 
     let mut book = Portfolio::new(scenario.capital.0);
-    let mut states = vec![TickerState::default(); data.len()];
+    let mut states: Vec<TickerState> = data
+        .iter()
+        .map(|td| TickerState { cursor: td.days.partition_point(|d| d.0 < first_day), ..TickerState::default() })
+        .collect();
     let mut diag = Diagnostics::default();
     let mut misses = vec![[0u64; 2]; legs.len()];
     let mut equity: Vec<EquityRow> = Vec::with_capacity(dates.len());

@@ -29,10 +29,21 @@ pub struct RunInfo {
     pub started_at: u64,
 }
 
-fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes `name` in `dir` through a temporary name and a rename.
+pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = dir.join(format!(".{name}.partial"));
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, dir.join(name))
+}
+
+/// Creates `dir` and removes a previous `_SUCCESS`: an earlier run's marker must not vouch for
+/// the files about to be replaced.
+pub(crate) fn prepare_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    match std::fs::remove_file(dir.join(SUCCESS_FILE)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
 }
 
 /// Writes `summary.json`, `equity.arrow`, `trades.arrow`, `run.json`, then `_SUCCESS`.
@@ -43,12 +54,7 @@ pub fn write_results(
     trades_arrow: &[u8],
     run: &RunInfo,
 ) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    // A previous run's marker must not vouch for the files about to be replaced.
-    match std::fs::remove_file(dir.join(SUCCESS_FILE)) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-        _ => {}
-    }
+    prepare_dir(dir)?;
     write_atomic(dir, "summary.json", summary_json)?;
     write_atomic(dir, "equity.arrow", equity_arrow)?;
     write_atomic(dir, "trades.arrow", trades_arrow)?;

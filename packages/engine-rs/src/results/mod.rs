@@ -3,7 +3,7 @@
 //! part of the contract, so nothing here depends on time, host or paths (those go to `run.json`).
 
 mod arrow;
-mod files;
+pub(crate) mod files;
 
 use serde::{Deserialize, Serialize};
 

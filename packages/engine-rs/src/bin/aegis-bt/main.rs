@@ -3,7 +3,9 @@
 
 mod cscv;
 mod dataset;
+mod exchange;
 mod run;
+mod sweep;
 
 use std::process::ExitCode;
 
@@ -23,6 +25,11 @@ enum Command {
     Dataset(dataset::DatasetCommand),
     /// Run a backtest: scenario + data root → results directory. Progress as JSON lines on stderr.
     Run(run::RunArgs),
+    /// Run every point of a scenario's `sweep:` (or one shard of them) on all cores: sweep.arrow,
+    /// returns.arrow, sweep.json and, with `cscv:`, cscv.json. Progress as JSON lines on stderr.
+    Sweep(sweep::SweepArgs),
+    /// Merge finished sweep shards into the whole sweep's files, byte-identical to an unsharded run.
+    MergeShards(sweep::MergeArgs),
     /// Check a scenario file; errors name the field path, line and column.
     Validate(run::ValidateArgs),
     /// Print the scenario's JSON Schema.
@@ -39,6 +46,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Dataset(cmd) => dataset::run(cmd),
         Command::Run(args) => run::run(args),
+        Command::Sweep(args) => sweep::run(args),
+        Command::MergeShards(args) => sweep::merge(args),
         Command::Validate(args) => run::validate(args),
         Command::Schema => run::schema(),
         Command::Cscv(args) => cscv::run(args),

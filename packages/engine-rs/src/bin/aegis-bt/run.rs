@@ -5,16 +5,16 @@
 //! S3 sync). Events are JSON lines: on stderr locally, on stdout in a container (`AEGIS_RUN_ID`
 //! set), where CloudWatch collects them.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use aegis_bt::engine::{Progress, RunOptions};
 use aegis_bt::job::{self, Job};
 use aegis_bt::remote::Location;
-use aegis_bt::remote::data_root::{self, DataPath, DataRootConfig, ResolvedRoot};
 use anyhow::Context;
 use clap::Args;
+
+use crate::exchange::{check_out, data_root, deliver, event, local_results_dir, read_scenario};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -37,91 +37,10 @@ pub struct RunArgs {
     quiet: bool,
 }
 
-/// One JSON object per line: progress, data-root decisions, the final summary.
-fn event(value: &serde_json::Value) {
-    let line = format!("{value}\n");
-    if std::env::var_os("AEGIS_RUN_ID").is_some() {
-        let _ = std::io::stdout().lock().write_all(line.as_bytes());
-    } else {
-        let _ = std::io::stderr().lock().write_all(line.as_bytes());
-    }
-}
-
-#[cfg(feature = "s3")]
-fn s3_client() -> anyhow::Result<aegis_bt::remote::s3::S3> {
-    Ok(aegis_bt::remote::s3::S3::from_env()?)
-}
-
-#[cfg(not(feature = "s3"))]
-fn no_s3(what: &str) -> anyhow::Error {
-    anyhow::anyhow!("{what} is an s3:// URI, but this aegis-bt was built without S3 support (cargo feature `s3`)")
-}
-
-fn read_scenario(location: &Location) -> anyhow::Result<String> {
-    match location {
-        Location::Local(path) => {
-            std::fs::read_to_string(path).with_context(|| format!("{}: cannot read the scenario", path.display()))
-        }
-        #[cfg(feature = "s3")]
-        Location::S3 { bucket, key } => {
-            let bytes = s3_client()?.get(bucket, key)?;
-            String::from_utf8(bytes.to_vec()).with_context(|| format!("{location}: the scenario is not UTF-8 text"))
-        }
-        #[cfg(not(feature = "s3"))]
-        Location::S3 { .. } => Err(no_s3("--scenario")),
-    }
-}
-
-/// Resolves the data root, syncing from S3 when that is the way.
-fn data_root(
-    dataset: &str,
-    selection: &aegis_bt::data::Selection,
-    explicit: Option<String>,
-) -> anyhow::Result<(PathBuf, DataPath)> {
-    let cfg = DataRootConfig::from_env(explicit);
-    match data_root::resolve(dataset, &cfg).map_err(anyhow::Error::msg)? {
-        ResolvedRoot::Local { root, path } => Ok((root, path)),
-        #[cfg(feature = "s3")]
-        ResolvedRoot::Sync { uri, into } => {
-            // Requests in flight while syncing partitions (`AEGIS_SYNC_PARALLELISM`, default 8).
-            let parallelism = std::env::var("AEGIS_SYNC_PARALLELISM").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
-            event(
-                &serde_json::json!({ "event": "sync_start", "dataset": dataset, "from": uri, "into": into.display().to_string(), "parallelism": parallelism }),
-            );
-            let (root, stats) =
-                aegis_bt::remote::sync::sync_dataset(&s3_client()?, &uri, dataset, selection, &into, parallelism)?;
-            event(&serde_json::json!({ "event": "sync_done", "dataset": dataset, "stats": stats }));
-            Ok((root, DataPath::S3Sync))
-        }
-        #[cfg(not(feature = "s3"))]
-        ResolvedRoot::Sync { uri, .. } => {
-            let _ = selection;
-            Err(no_s3(&format!("the data root {uri}")))
-        }
-    }
-}
-
-/// Uploads a finished local results directory to S3, `_SUCCESS` last.
-#[cfg(feature = "s3")]
-fn upload_results(dir: &std::path::Path, bucket: &str, key: &str) -> anyhow::Result<()> {
-    let s3 = s3_client()?;
-    let prefix = key.trim_end_matches('/');
-    for name in ["summary.json", "equity.arrow", "trades.arrow", "run.json", aegis_bt::results::SUCCESS_FILE] {
-        let bytes = std::fs::read(dir.join(name))
-            .with_context(|| format!("{}: missing result file", dir.join(name).display()))?;
-        let object = if prefix.is_empty() { name.to_string() } else { format!("{prefix}/{name}") };
-        s3.put(bucket, &object, bytes)?;
-    }
-    Ok(())
-}
-
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let scenario_at = Location::parse(&args.scenario).map_err(anyhow::Error::msg)?;
     let out_at = Location::parse(&args.out).map_err(anyhow::Error::msg)?;
-    #[cfg(not(feature = "s3"))]
-    if out_at.is_s3() {
-        return Err(no_s3("--out"));
-    }
+    check_out(&out_at)?;
     let text = read_scenario(&scenario_at)?;
     let source = scenario_at.to_string();
     // Validate before touching data, so a bad scenario fails fast and the same way everywhere.
@@ -131,15 +50,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     let selection = aegis_bt::engine::selection_for(&scenario);
     let (root, path) = data_root(&scenario.data.dataset, &selection, args.data.clone())?;
-    event(&serde_json::json!({ "event": "data_root", "path": path.as_str(), "root": root.display().to_string() }));
-
-    let local_out: PathBuf = match &out_at {
-        Location::Local(dir) => dir.clone(),
-        Location::S3 { .. } => {
-            let run = std::env::var("AEGIS_RUN_ID").unwrap_or_else(|_| scenario.name.clone());
-            DataRootConfig::from_env(None).scratch_dir.join("results").join(run)
-        }
-    };
+    let local_out = local_results_dir(&out_at, &scenario.name);
     let report = |p: Progress| {
         event(&serde_json::json!({
             "event": "progress",
@@ -159,13 +70,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         dataset: args.dataset.as_deref(),
     };
     let artifacts = job::execute(&job, &opts)?;
-    match &out_at {
-        Location::Local(_) => {}
-        #[cfg(feature = "s3")]
-        Location::S3 { bucket, key } => upload_results(&local_out, bucket, key)?,
-        #[cfg(not(feature = "s3"))]
-        Location::S3 { .. } => return Err(no_s3("--out")),
-    }
+    deliver(&local_out, &out_at)?;
     let s = &artifacts.outcome.summary;
     event(&serde_json::json!({
         "event": "done",
@@ -194,8 +99,14 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("{}: cannot read the scenario", args.scenario.display()))?;
     let scenario = job::validate(&text, &args.scenario.display().to_string())?;
     let legs = scenario.strategy.resolved_legs();
+    let sweep = if scenario.sweep.is_some() {
+        let points = aegis_bt::sweep::plan(&text, &args.scenario.display().to_string())?;
+        format!("; a sweep of {} point(s), each valid", points.len())
+    } else {
+        String::new()
+    };
     println!(
-        "ok: {} ({} leg(s), {} ticker(s), {} to {})",
+        "ok: {} ({} leg(s), {} ticker(s), {} to {}){sweep}",
         scenario.name,
         legs.len(),
         scenario.data.tickers.len(),

@@ -1,0 +1,208 @@
+//! Sweeps: `expandSweep` answers at once; `runSweep` and `mergeSweepShards` run on the libuv pool
+//! (the points themselves on rayon's threads), with progress through a threadsafe callback and
+//! cooperative cancellation.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use aegis_bt::sweep::{self, Shard, SweepArtifacts, SweepJob, SweepOptions, SweepProgress as Progress};
+use napi::bindgen_prelude::{AbortSignal, AsyncTask, Buffer};
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::{Env, Status, Task};
+use napi_derive::napi;
+
+use crate::backtest::CancelToken;
+use crate::error::{Failure, to_js};
+
+#[napi(object)]
+pub struct SweepPointPlan {
+    /// Index in the expansion.
+    pub index: u32,
+    pub id: String,
+    /// The point's parameters, canonical JSON (`{"path": value, …}`).
+    pub params_json: String,
+}
+
+#[napi(object)]
+pub struct SweepPlan {
+    pub name: String,
+    pub dataset: String,
+    /// The swept paths, in column order.
+    pub paths: Vec<String>,
+    pub points: Vec<SweepPointPlan>,
+    /// The scenario's `cscv` section as JSON, when it has one.
+    pub cscv_json: Option<String>,
+}
+
+/// Expands and validates every point of a scenario's `sweep:`. Throws `ERR_SCENARIO` like
+/// `validateScenario`, naming the point's values for a bad point.
+#[napi]
+pub fn expand_sweep(env: Env, text: String, source: Option<String>) -> napi::Result<SweepPlan> {
+    let source = source.unwrap_or_else(|| "<scenario>".into());
+    let points = sweep::plan(&text, &source).map_err(|e| to_js(&env, &Failure::from(e)))?;
+    let first = &points[0].scenario;
+    Ok(SweepPlan {
+        name: first.name.clone(),
+        dataset: first.data.dataset.clone(),
+        paths: points[0].params.iter().map(|(p, _)| p.clone()).collect(),
+        cscv_json: first.cscv.as_ref().map(|c| serde_json::to_string(c).unwrap_or_default()),
+        points: points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| SweepPointPlan {
+                index: i as u32,
+                id: p.id.clone(),
+                params_json: serde_json::to_string(
+                    &p.params.iter().cloned().collect::<serde_json::Map<String, serde_json::Value>>(),
+                )
+                .unwrap_or_default(),
+            })
+            .collect(),
+    })
+}
+
+#[napi(object)]
+pub struct SweepRequest {
+    /// The scenario, YAML or JSON text, with a `sweep:` section.
+    pub scenario_text: String,
+    pub scenario_source: Option<String>,
+    /// A directory holding `<dataset>/manifest.json`, or the dataset directory itself.
+    pub data_root: String,
+    /// Also write the sweep directory here (a shard under `<out>/shards/<iiii>/`).
+    pub out: Option<String>,
+    /// Recorded in sweep.json (default `local`).
+    pub data_path: Option<String>,
+    /// Run only shard `shard_index` of `shard_count`.
+    pub shard_index: Option<u32>,
+    pub shard_count: Option<u32>,
+    /// Also write each point's results under `points/<id>/`.
+    pub points: Option<bool>,
+    /// Worker threads (default one per core).
+    pub threads: Option<u32>,
+}
+
+#[napi(object)]
+pub struct SweepProgress {
+    pub points_done: f64,
+    pub points_total: f64,
+    /// The point that just finished.
+    pub point_id: String,
+}
+
+#[napi(object)]
+pub struct SweepOutput {
+    pub sweep_arrow: Buffer,
+    pub returns_arrow: Buffer,
+    pub sweep_json: String,
+    pub cscv_json: Option<String>,
+}
+
+impl From<SweepArtifacts> for SweepOutput {
+    fn from(a: SweepArtifacts) -> Self {
+        SweepOutput {
+            sweep_arrow: a.sweep_arrow.into(),
+            returns_arrow: a.returns_arrow.into(),
+            sweep_json: String::from_utf8_lossy(&a.sweep_json).into_owned(),
+            cscv_json: a.cscv_json.map(|b| String::from_utf8_lossy(&b).into_owned()),
+        }
+    }
+}
+
+type ProgressFn = ThreadsafeFunction<SweepProgress, (), SweepProgress, Status, false>;
+
+pub struct SweepTask {
+    request: SweepRequest,
+    cancel: Arc<AtomicBool>,
+    progress: Option<ProgressFn>,
+}
+
+impl Task for SweepTask {
+    type Output = Result<SweepArtifacts, Failure>;
+    type JsValue = SweepOutput;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let r = &self.request;
+        let shard = match (r.shard_index, r.shard_count) {
+            (None, None) => None,
+            (Some(i), Some(k)) => match Shard::new(i as usize, k as usize) {
+                Ok(s) => Some(s),
+                Err(message) => return Ok(Err(Failure { code: "ERR_SHARD", message, at: None })),
+            },
+            _ => {
+                let message = "give both shardIndex and shardCount, or neither".to_string();
+                return Ok(Err(Failure { code: "ERR_SHARD", message, at: None }));
+            }
+        };
+        let source = r.scenario_source.clone().unwrap_or_else(|| "<scenario>".into());
+        let out = r.out.as_ref().map(PathBuf::from);
+        let root = PathBuf::from(&r.data_root);
+        let tsfn = self.progress.as_ref();
+        let report = |p: Progress<'_>| {
+            if let Some(f) = tsfn {
+                let event = SweepProgress {
+                    points_done: p.points_done as f64,
+                    points_total: p.points_total as f64,
+                    point_id: p.point_id.to_string(),
+                };
+                f.call(event, ThreadsafeFunctionCallMode::NonBlocking);
+            }
+        };
+        let opts = SweepOptions { cancel: Some(self.cancel.clone()), progress: Some(&report) };
+        let job = SweepJob {
+            scenario_text: &r.scenario_text,
+            scenario_source: &source,
+            data_root: &root,
+            data_path: r.data_path.as_deref().unwrap_or("local"),
+            entry_point: "addon",
+            out: out.as_deref(),
+            dataset: None,
+            shard,
+            write_points: r.points.unwrap_or(false),
+            threads: r.threads.map(|t| t as usize),
+        };
+        Ok(sweep::run_sweep(&job, &opts).map_err(Failure::from))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<SweepOutput> {
+        output.map(SweepOutput::from).map_err(|f| to_js(&env, &f))
+    }
+}
+
+/// Runs a sweep (or one shard) off the event loop; progress arrives as each point finishes.
+#[napi(ts_return_type = "Promise<SweepOutput>")]
+pub fn run_sweep(
+    request: SweepRequest,
+    cancel: Option<&CancelToken>,
+    #[napi(ts_arg_type = "((progress: SweepProgress) => void) | undefined | null")] on_progress: Option<ProgressFn>,
+    signal: Option<AbortSignal>,
+) -> AsyncTask<SweepTask> {
+    let cancel = cancel.map_or_else(|| Arc::new(AtomicBool::new(false)), CancelToken::flag);
+    AsyncTask::with_optional_signal(SweepTask { request, cancel, progress: on_progress }, signal)
+}
+
+pub struct MergeTask {
+    dirs: Vec<PathBuf>,
+    out: Option<PathBuf>,
+}
+
+impl Task for MergeTask {
+    type Output = Result<SweepArtifacts, Failure>;
+    type JsValue = SweepOutput;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(sweep::merge_shards(&self.dirs, self.out.as_deref()).map_err(Failure::from))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<SweepOutput> {
+        output.map(SweepOutput::from).map_err(|f| to_js(&env, &f))
+    }
+}
+
+/// Merges finished shard directories of one sweep into its whole files (written to `out` when
+/// given), byte-identical to the sweep run unsharded.
+#[napi(ts_return_type = "Promise<SweepOutput>")]
+pub fn merge_sweep_shards(dirs: Vec<String>, out: Option<String>, signal: Option<AbortSignal>) -> AsyncTask<MergeTask> {
+    let task = MergeTask { dirs: dirs.into_iter().map(PathBuf::from).collect(), out: out.map(PathBuf::from) };
+    AsyncTask::with_optional_signal(task, signal)
+}

@@ -1,0 +1,111 @@
+import { readFileSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { AbortError, ScenarioError, SweepError, expandSweep, mergeSweepShards, runSweep } from "../src/index.js";
+import { writeTinyDataset } from "./fixture.js";
+
+// The twenty 2023 January trading days of the tiny fixture: flat quotes, so points differ by how often
+// they enter and pay commissions — enough to tell them apart.
+const DAYS = Array.from({ length: 31 }, (_, i) => `2023-01-${String(i + 1).padStart(2, "0")}`).filter((d) => {
+  const w = new Date(`${d}T00:00:00Z`).getUTCDay();
+  return w !== 0 && w !== 6 && d !== "2023-01-02" && d !== "2023-01-16";
+});
+
+const SWEEP = `name: tiny-sweep
+data: { dataset: tiny, tickers: [SPX], start: 2023-01-03, end: 2023-01-31 }
+capital: 100000
+strategy:
+  legs:
+    - { right: put, side: short, dte: { target: 30, min: 20, max: 40 }, delta: { target: 0.30, min: 0.25, max: 0.35 } }
+  entry: { every_trading_days: 2, max_open: 1 }
+  exit: { max_hold_days: 3 }
+costs: { commission_per_contract: 1.0, slippage: { spread_fraction: 0.5 } }
+cscv: { partitions: 2 }
+sweep:
+  grid:
+    strategy.entry.every_trading_days: [1, 2, 5]
+    costs.commission_per_contract: [0.5, 1.5]
+`;
+
+const tmp = () => mkdtempSync(join(tmpdir(), "aegis-sweep-"));
+
+describe("expandSweep", () => {
+  it("expands and validates every point, in a fixed order with stable ids", () => {
+    const plan = expandSweep(SWEEP, "sweep.yaml");
+    expect(plan).toMatchObject({ name: "tiny-sweep", dataset: "tiny", cscv: { partitions: 2, metric: "sharpe" } });
+    expect(plan.paths).toEqual(["costs.commission_per_contract", "strategy.entry.every_trading_days"]);
+    expect(plan.points.map((p) => p.params)).toEqual([
+      { "costs.commission_per_contract": 0.5, "strategy.entry.every_trading_days": 1 },
+      { "costs.commission_per_contract": 0.5, "strategy.entry.every_trading_days": 2 },
+      { "costs.commission_per_contract": 0.5, "strategy.entry.every_trading_days": 5 },
+      { "costs.commission_per_contract": 1.5, "strategy.entry.every_trading_days": 1 },
+      { "costs.commission_per_contract": 1.5, "strategy.entry.every_trading_days": 2 },
+      { "costs.commission_per_contract": 1.5, "strategy.entry.every_trading_days": 5 },
+    ]);
+    expect(new Set(plan.points.map((p) => p.id)).size).toBe(6);
+    expect(expandSweep(SWEEP).points.map((p) => p.id)).toEqual(plan.points.map((p) => p.id));
+  });
+
+  it("names a bad point's values", () => {
+    const bad = SWEEP.replace("[1, 2, 5]", "[1, 0]");
+    expect(() => expandSweep(bad, "sweep.yaml")).toThrow(ScenarioError);
+    expect(() => expandSweep(bad, "sweep.yaml")).toThrow(/strategy\.entry\.every_trading_days=0/);
+    expect(() => expandSweep(SWEEP.split("cscv:")[0]!, "plain.yaml")).toThrow(/no `sweep` section/);
+  });
+});
+
+describe("runSweep", () => {
+  const data = writeTinyDataset(DAYS);
+
+  it("runs every point, reports progress, and returns the files it writes", async () => {
+    const out = tmp();
+    const seen: number[] = [];
+    const r = await runSweep(SWEEP, { data, out, source: "sweep.yaml", onProgress: (p) => seen.push(p.pointsDone) });
+    expect(seen.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(r.sweep.numRows).toBe(6);
+    expect(r.sweep.schema.fields.map((f) => f.name).slice(0, 7)).toEqual([
+      "point", "id", "params", "costs.commission_per_contract", "strategy.entry.every_trading_days", "error", "final_equity",
+    ]);
+    expect(r.returns.numCols).toBe(7);
+    expect(r.returns.numRows).toBe(DAYS.length);
+    expect(r.info).toMatchObject({ scenario: "tiny-sweep", points_total: 6, shard: null, entry_point: "addon", trading_days: 20 });
+    expect(r.cscv).not.toBeNull();
+    expect(r.cscv!.n_combinations).toBe(2);
+    expect(r.cscv!.points).toEqual(r.info.points.map((p) => p.id));
+    expect(readFileSync(join(out, "sweep.arrow"))).toEqual(Buffer.from(r.files.sweepArrow));
+    expect(readFileSync(join(out, "returns.arrow"))).toEqual(Buffer.from(r.files.returnsArrow));
+    expect(readFileSync(join(out, "cscv.json"), "utf8")).toBe(r.files.cscvJson);
+    expect(readFileSync(join(out, "_SUCCESS"), "utf8")).toBe("");
+    // Cheaper commissions end richer, point for point.
+    const equity = r.sweep.getChild("final_equity")!.toArray() as Float64Array;
+    for (let k = 0; k < 3; k++) expect(equity[k]!).toBeGreaterThan(equity[k + 3]!);
+    rmSync(out, { recursive: true });
+  });
+
+  it("shards merge into the whole sweep, byte for byte", async () => {
+    const whole = await runSweep(SWEEP, { data });
+    const out = tmp();
+    for (let i = 0; i < 4; i++) {
+      const s = await runSweep(SWEEP, { data, out, shard: { index: i, count: 4 } });
+      expect(s.info.shard).toMatchObject({ index: i, count: 4 });
+      expect(s.cscv).toBeNull();
+    }
+    const dirs = [0, 1, 2, 3].map((i) => join(out, "shards", String(i).padStart(4, "0")));
+    const merged = await mergeSweepShards(dirs, { out: join(out, "merged") });
+    expect(merged.files.sweepArrow).toEqual(whole.files.sweepArrow);
+    expect(merged.files.returnsArrow).toEqual(whole.files.returnsArrow);
+    expect(merged.files.cscvJson).toBe(whole.files.cscvJson);
+    await expect(mergeSweepShards(dirs.slice(1))).rejects.toThrow(SweepError);
+    await expect(mergeSweepShards(dirs.slice(1))).rejects.toThrow(/missing \[0\]/);
+    await expect(runSweep(SWEEP, { data, shard: { index: 0, count: 7 } })).rejects.toThrow(/at most 6 shards/);
+    rmSync(out, { recursive: true });
+  });
+
+  it("rejects an aborted call with AbortError", async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(runSweep(SWEEP, { data, signal: ac.signal })).rejects.toThrow(AbortError);
+  });
+});

@@ -1,0 +1,146 @@
+//! What `run` and `sweep` share: JSON-line events, reading the scenario, finding (or syncing) the
+//! data root, and uploading a finished results directory to S3 with `_SUCCESS` last.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use aegis_bt::remote::Location;
+use aegis_bt::remote::data_root::{self, DataPath, DataRootConfig, ResolvedRoot};
+use anyhow::Context;
+
+/// One JSON object per line: on stdout in a container (`AEGIS_RUN_ID` set, for CloudWatch), on
+/// stderr locally.
+pub fn event(value: &serde_json::Value) {
+    let line = format!("{value}\n");
+    if std::env::var_os("AEGIS_RUN_ID").is_some() {
+        let _ = std::io::stdout().lock().write_all(line.as_bytes());
+    } else {
+        let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    }
+}
+
+#[cfg(feature = "s3")]
+fn s3_client() -> anyhow::Result<aegis_bt::remote::s3::S3> {
+    Ok(aegis_bt::remote::s3::S3::from_env()?)
+}
+
+#[cfg(not(feature = "s3"))]
+pub fn no_s3(what: &str) -> anyhow::Error {
+    anyhow::anyhow!("{what} is an s3:// URI, but this aegis-bt was built without S3 support (cargo feature `s3`)")
+}
+
+/// Refuses an `s3://` output early when this build cannot write there.
+pub fn check_out(out: &Location) -> anyhow::Result<()> {
+    #[cfg(not(feature = "s3"))]
+    if out.is_s3() {
+        return Err(no_s3("--out"));
+    }
+    let _ = out;
+    Ok(())
+}
+
+pub fn read_scenario(location: &Location) -> anyhow::Result<String> {
+    match location {
+        Location::Local(path) => {
+            std::fs::read_to_string(path).with_context(|| format!("{}: cannot read the scenario", path.display()))
+        }
+        #[cfg(feature = "s3")]
+        Location::S3 { bucket, key } => {
+            let bytes = s3_client()?.get(bucket, key)?;
+            String::from_utf8(bytes.to_vec()).with_context(|| format!("{location}: the scenario is not UTF-8 text"))
+        }
+        #[cfg(not(feature = "s3"))]
+        Location::S3 { .. } => Err(no_s3("--scenario")),
+    }
+}
+
+/// Resolves the data root, syncing from S3 when that is the way.
+pub fn data_root(
+    dataset: &str,
+    selection: &aegis_bt::data::Selection,
+    explicit: Option<String>,
+) -> anyhow::Result<(PathBuf, DataPath)> {
+    let cfg = DataRootConfig::from_env(explicit);
+    let resolved = match data_root::resolve(dataset, &cfg).map_err(anyhow::Error::msg)? {
+        ResolvedRoot::Local { root, path } => (root, path),
+        #[cfg(feature = "s3")]
+        ResolvedRoot::Sync { uri, into } => {
+            // Requests in flight while syncing partitions (`AEGIS_SYNC_PARALLELISM`, default 8).
+            let parallelism = std::env::var("AEGIS_SYNC_PARALLELISM").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
+            event(
+                &serde_json::json!({ "event": "sync_start", "dataset": dataset, "from": uri, "into": into.display().to_string(), "parallelism": parallelism }),
+            );
+            let (root, stats) =
+                aegis_bt::remote::sync::sync_dataset(&s3_client()?, &uri, dataset, selection, &into, parallelism)?;
+            event(&serde_json::json!({ "event": "sync_done", "dataset": dataset, "stats": stats }));
+            (root, DataPath::S3Sync)
+        }
+        #[cfg(not(feature = "s3"))]
+        ResolvedRoot::Sync { uri, .. } => {
+            let _ = selection;
+            return Err(no_s3(&format!("the data root {uri}")));
+        }
+    };
+    event(
+        &serde_json::json!({ "event": "data_root", "path": resolved.1.as_str(), "root": resolved.0.display().to_string() }),
+    );
+    Ok(resolved)
+}
+
+/// Where to write results before they go to `out`: `out` itself, or a scratch directory that is
+/// uploaded afterwards.
+pub fn local_results_dir(out: &Location, fallback_name: &str) -> PathBuf {
+    match out {
+        Location::Local(dir) => dir.clone(),
+        Location::S3 { .. } => {
+            let run = std::env::var("AEGIS_RUN_ID").unwrap_or_else(|_| fallback_name.to_string());
+            DataRootConfig::from_env(None).scratch_dir.join("results").join(run)
+        }
+    }
+}
+
+/// Every file under `dir`, relative, sorted; temporary `.…partial` files left out.
+#[cfg_attr(not(feature = "s3"), allow(dead_code))]
+fn files_under(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![PathBuf::new()];
+    while let Some(rel) = stack.pop() {
+        for entry in std::fs::read_dir(dir.join(&rel)).with_context(|| format!("{}", dir.join(&rel).display()))? {
+            let entry = entry?;
+            let name = rel.join(entry.file_name());
+            if entry.file_type()?.is_dir() {
+                stack.push(name);
+            } else if !entry.file_name().to_string_lossy().ends_with(".partial") {
+                out.push(name);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Sends a finished local results directory where `out` says: nothing to do for a local `out`;
+/// for S3, every file under the directory, then `_SUCCESS` (each directory's) last.
+pub fn deliver(local: &Path, out: &Location) -> anyhow::Result<()> {
+    match out {
+        Location::Local(_) => Ok(()),
+        #[cfg(feature = "s3")]
+        Location::S3 { bucket, key } => {
+            let s3 = s3_client()?;
+            let prefix = key.trim_end_matches('/');
+            let files = files_under(local)?;
+            let is_marker = |p: &PathBuf| p.file_name().is_some_and(|n| n == aegis_bt::results::SUCCESS_FILE);
+            let (markers, data): (Vec<PathBuf>, Vec<PathBuf>) = files.into_iter().partition(is_marker);
+            for rel in data.iter().chain(&markers) {
+                let bytes = std::fs::read(local.join(rel))
+                    .with_context(|| format!("{}: cannot read a result file", local.join(rel).display()))?;
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                let object = if prefix.is_empty() { rel } else { format!("{prefix}/{rel}") };
+                s3.put(bucket, &object, bytes)?;
+            }
+            Ok(())
+        }
+        #[cfg(not(feature = "s3"))]
+        Location::S3 { .. } => Err(no_s3("--out")),
+    }
+}

@@ -1,0 +1,61 @@
+//! `sweep.json`: what a sweep directory holds and where it came from. Like `run.json`, the one
+//! file allowed to differ between identical sweeps (times, host).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::scenario::CscvSpec;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepInfo {
+    pub scenario: String,
+    pub scenario_sha256: String,
+    pub engine_version: String,
+    pub git_sha: String,
+    /// `binary` or `addon`.
+    pub entry_point: String,
+    pub dataset: String,
+    pub dataset_manifest_sha256: String,
+    pub data_path: String,
+    /// Points in the whole sweep (every shard).
+    pub points_total: usize,
+    /// Which part of the sweep this directory holds; `None` for the whole sweep.
+    pub shard: Option<ShardInfo>,
+    /// The swept scenario paths, in column order.
+    pub paths: Vec<String>,
+    /// The points in this directory, in point order.
+    pub points: Vec<PointInfo>,
+    pub cscv: Option<CscvSpec>,
+    pub trading_days: usize,
+    pub threads: usize,
+    /// Seconds this directory took; for a merged sweep, the sum over its shards.
+    pub wall_seconds: f64,
+    pub host: String,
+    /// Seconds since the Unix epoch when the sweep (its earliest shard) started.
+    pub started_at: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardInfo {
+    pub index: usize,
+    pub count: usize,
+    /// The first point of the shard, and one past its last.
+    pub first: usize,
+    pub end: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PointInfo {
+    pub index: usize,
+    pub id: String,
+    pub params: Map<String, Value>,
+}
+
+impl SweepInfo {
+    /// The exact bytes of `sweep.json` (pretty JSON and a final newline).
+    pub fn to_json_bytes(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec_pretty(self).unwrap_or_default();
+        bytes.push(b'\n');
+        bytes
+    }
+}

@@ -1,0 +1,379 @@
+//! Sweeps: the points of a scenario's `sweep:` run in parallel over data loaded once, each
+//! through the same engine code as a single run, keeping only its summary and daily returns.
+//! Writes `sweep.arrow`, `returns.arrow`, `sweep.json`, `cscv.json` (with a `cscv:` section) and
+//! `_SUCCESS` last (docs/sweeps.md). A sweep can be cut into shards and merged back.
+
+mod cscv;
+mod info;
+mod merge;
+mod shard;
+mod table;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde_json::Value;
+
+pub use cscv::CscvReport;
+pub use info::{PointInfo, ShardInfo, SweepInfo};
+pub use merge::merge_shards;
+pub use shard::Shard;
+pub use table::{Cell, SweepRow, SweepTable};
+
+use crate::cscv::CscvResult;
+use crate::data::Dataset;
+use crate::data::manifest::{Manifest, sha256_bytes};
+use crate::engine::{self, EngineError, LoadedData, RunOptions};
+use crate::error::DataError;
+use crate::job::{self, JobError, git_sha, host, locate_dataset, now_epoch};
+use crate::results::files::{prepare_dir, write_atomic};
+use crate::results::{SUCCESS_FILE, equity_ipc, trades_ipc};
+use crate::scenario::ScenarioError;
+use crate::scenario::sweep::{SweepPoint, expand};
+
+/// What to sweep and where from.
+#[derive(Debug, Clone)]
+pub struct SweepJob<'a> {
+    pub scenario_text: &'a str,
+    /// Names the scenario in errors (a file path, or `<scenario>`).
+    pub scenario_source: &'a str,
+    pub data_root: &'a Path,
+    /// How the data root was chosen (`explicit`, `s3files`, `ebs`, `s3-sync`, `local`).
+    pub data_path: &'a str,
+    /// `binary` or `addon`.
+    pub entry_point: &'a str,
+    /// Write the sweep here (a shard under `<out>/shards/<iiii>/`).
+    pub out: Option<&'a Path>,
+    /// Run on this dataset instead of the scenario's `data.dataset`.
+    pub dataset: Option<&'a str>,
+    /// Run only this shard of the points.
+    pub shard: Option<Shard>,
+    /// Also write each point's full results under `points/<id>/`.
+    pub write_points: bool,
+    /// Worker threads (default: rayon's, one per core).
+    pub threads: Option<usize>,
+}
+
+/// A point finished.
+#[derive(Debug, Clone, Copy)]
+pub struct SweepProgress<'a> {
+    pub points_done: u64,
+    pub points_total: u64,
+    pub point_id: &'a str,
+}
+
+#[derive(Default)]
+pub struct SweepOptions<'a> {
+    /// Set to stop the sweep: running points stop at their next day, the rest never start.
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// Called from worker threads as each point finishes.
+    pub progress: Option<&'a (dyn Fn(SweepProgress<'_>) + Sync)>,
+}
+
+impl std::fmt::Debug for SweepOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SweepOptions").field("cancel", &self.cancel).finish_non_exhaustive()
+    }
+}
+
+/// The sweep files' bytes and what they hold.
+#[derive(Debug, Clone)]
+pub struct SweepArtifacts {
+    pub sweep_arrow: Vec<u8>,
+    pub returns_arrow: Vec<u8>,
+    pub sweep_json: Vec<u8>,
+    pub cscv_json: Option<Vec<u8>>,
+    pub info: SweepInfo,
+    pub table: SweepTable,
+    pub cscv: Option<CscvResult>,
+    /// The directory written (the shard's own directory for a shard).
+    pub dir: Option<PathBuf>,
+}
+
+/// Expands the sweep of a scenario text: what `aegis-launch` plans shards with.
+pub fn plan(text: &str, source: &str) -> Result<Vec<SweepPoint>, ScenarioError> {
+    let scenario = job::validate(text, source)?;
+    let points = expand(&scenario, source)?;
+    check_cscv_points(&scenario.cscv.is_some(), points.len(), source)?;
+    Ok(points)
+}
+
+fn check_cscv_points(has_cscv: &bool, n: usize, source: &str) -> Result<(), ScenarioError> {
+    if *has_cscv && n < 2 {
+        return Err(ScenarioError {
+            source_name: source.to_string(),
+            path: "cscv".into(),
+            message: format!("CSCV compares at least 2 points; the sweep has {n}"),
+            line: None,
+            column: None,
+        });
+    }
+    Ok(())
+}
+
+/// The canonical JSON of a point's parameters (keys sorted): what its id hashes.
+fn params_json(params: &[(String, Value)]) -> String {
+    let map: BTreeMap<&str, &Value> = params.iter().map(|(p, v)| (p.as_str(), v)).collect();
+    serde_json::to_string(&map).unwrap_or_default()
+}
+
+fn cell(value: &Value) -> Cell {
+    match value.as_f64() {
+        Some(x) if value.is_number() => Cell::Number(x),
+        _ => Cell::Json(value.to_string()),
+    }
+}
+
+/// One point's row and returns, or the error that stops the sweep.
+fn run_point(
+    point: &SweepPoint,
+    index: usize,
+    loaded: &LoadedData,
+    days: usize,
+    points_dir: Option<&Path>,
+    cancel: &Arc<AtomicBool>,
+) -> Result<(SweepRow, Vec<f64>), JobError> {
+    if cancel.load(Ordering::Relaxed) {
+        return Err(EngineError::Cancelled.into());
+    }
+    let mut row = SweepRow {
+        point: index as u32,
+        id: point.id.clone(),
+        params: params_json(&point.params),
+        cells: point.params.iter().map(|(_, v)| cell(v)).collect(),
+        error: None,
+        final_equity: None,
+        metrics: vec![None; crate::analytics::Metrics::NAMES.len()],
+    };
+    let opts = RunOptions { cancel: Some(cancel.clone()), progress: None };
+    match engine::run_loaded(&point.scenario, loaded, &opts) {
+        Ok(outcome) => {
+            if outcome.equity.len() != days {
+                return Err(JobError::Shard(format!(
+                    "sweep point {}: {} equity rows for {days} trading days",
+                    point.id,
+                    outcome.equity.len()
+                )));
+            }
+            if let Some(dir) = points_dir {
+                write_point(&dir.join(&point.id), &outcome)?;
+            }
+            row.final_equity = Some(outcome.summary.final_equity);
+            row.metrics = outcome.summary.metrics.values();
+            Ok((row, outcome.equity.iter().map(|r| r.daily_return).collect()))
+        }
+        // A point that never trades is a result, not a failure: its equity stayed flat.
+        Err(EngineError::Unfillable(message)) => {
+            row.error = Some(message);
+            Ok((row, vec![0.0; days]))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A point's `summary.json`, `equity.arrow` and `trades.arrow`: the bytes of a single run.
+fn write_point(dir: &Path, outcome: &engine::Outcome) -> Result<(), JobError> {
+    let encode = |e: arrow_schema::ArrowError| JobError::Encode(e.to_string());
+    let equity = equity_ipc(&outcome.equity).map_err(encode)?;
+    let trades = trades_ipc(&outcome.trades).map_err(encode)?;
+    let write = || -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        write_atomic(dir, "summary.json", &outcome.summary.to_json_bytes())?;
+        write_atomic(dir, "equity.arrow", &equity)?;
+        write_atomic(dir, "trades.arrow", &trades)
+    };
+    write().map_err(|source| JobError::Write { path: dir.to_path_buf(), source })
+}
+
+/// Runs a sweep (or one shard of it): expand and validate every point, load the data once, run
+/// the points in parallel, encode, analyse, and write the directory when asked.
+pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArtifacts, JobError> {
+    let started = Instant::now();
+    let started_at = now_epoch();
+    let mut scenario = job::validate(job.scenario_text, job.scenario_source)?;
+    if let Some(name) = job.dataset {
+        scenario.data.dataset = name.to_string();
+    }
+    // Every point is validated here, before any data is read.
+    let points = expand(&scenario, job.scenario_source)?;
+    check_cscv_points(&scenario.cscv.is_some(), points.len(), job.scenario_source)?;
+    let n = points.len();
+    if let Some(shard) = job.shard {
+        shard.check(n).map_err(JobError::Shard)?;
+    }
+    let range = job.shard.map_or(0..n, |s| s.range(n));
+    let mine = &points[range.clone()];
+    let paths: Vec<String> = points[0].params.iter().map(|(p, _)| p.clone()).collect();
+    // A column's type comes from the whole sweep, so every shard writes the same schema.
+    let numeric: Vec<bool> =
+        (0..paths.len()).map(|k| points.iter().all(|p| matches!(cell(&p.params[k].1), Cell::Number(_)))).collect();
+
+    let dir = locate_dataset(job.data_root, &scenario.data.dataset)?;
+    let dataset = Dataset::open(&dir).map_err(EngineError::from)?;
+    let manifest_sha = Manifest::file_sha256(&dir).map_err(|e: DataError| EngineError::from(e))?;
+    let loaded = LoadedData::load(mine.iter().map(|p| &p.scenario), &dataset)?;
+    let dates = loaded.trading_days(scenario.data.start.0);
+    if let Some(spec) = &scenario.cscv
+        && spec.partitions as usize > dates.len()
+    {
+        return Err(ScenarioError {
+            source_name: job.scenario_source.to_string(),
+            path: "cscv.partitions".into(),
+            message: format!(
+                "{} blocks of trading days, but the run has {} trading days",
+                spec.partitions,
+                dates.len()
+            ),
+            line: None,
+            column: None,
+        }
+        .into());
+    }
+
+    let out_dir = job.out.map(|o| job.shard.map_or_else(|| o.to_path_buf(), |s| o.join(s.dir_name())));
+    if let Some(d) = &out_dir {
+        prepare_dir(d).map_err(|source| JobError::Write { path: d.clone(), source })?;
+    }
+    let points_dir = out_dir.as_ref().filter(|_| job.write_points).map(|d| d.join("points"));
+
+    let cancel = opts.cancel.clone().unwrap_or_default();
+    let done = AtomicU64::new(0);
+    let total = mine.len() as u64;
+    let run_all = || -> Vec<Result<(SweepRow, Vec<f64>), JobError>> {
+        mine.par_iter()
+            .enumerate()
+            .map(|(k, p)| {
+                let r = run_point(p, range.start + k, &loaded, dates.len(), points_dir.as_deref(), &cancel);
+                if r.is_ok() {
+                    let points_done = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    if let Some(progress) = opts.progress {
+                        progress(SweepProgress { points_done, points_total: total, point_id: &p.id });
+                    }
+                } else {
+                    // The first failure stops the points not yet started.
+                    cancel.store(true, Ordering::Relaxed);
+                }
+                r
+            })
+            .collect()
+    };
+    let (results, threads) = match job.threads {
+        Some(t) => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(t)
+                .build()
+                .map_err(|e| JobError::Shard(format!("cannot start {t} worker threads: {e}")))?;
+            (pool.install(run_all), t)
+        }
+        None => (run_all(), rayon::current_num_threads()),
+    };
+    let mut rows = Vec::with_capacity(results.len());
+    let mut returns = Vec::with_capacity(results.len());
+    // The error of the earliest point that failed for a reason of its own; a point stopped only
+    // because another failed reports `Cancelled`, which ranks last.
+    let mut failure: Option<JobError> = None;
+    for r in results {
+        match r {
+            Ok((row, series)) => {
+                rows.push(row);
+                returns.push(series);
+            }
+            Err(e) => {
+                let cancelled = matches!(e, JobError::Engine(EngineError::Cancelled));
+                if failure.as_ref().is_none_or(|f| !cancelled && matches!(f, JobError::Engine(EngineError::Cancelled)))
+                {
+                    failure = Some(e);
+                }
+            }
+        }
+    }
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let table = SweepTable { paths: paths.clone(), numeric, dates, rows, returns };
+    let info = SweepInfo {
+        scenario: scenario.name.clone(),
+        scenario_sha256: sha256_bytes(job.scenario_text.as_bytes()),
+        engine_version: crate::VERSION.to_string(),
+        git_sha: git_sha(),
+        entry_point: job.entry_point.to_string(),
+        dataset: dataset.manifest.name,
+        dataset_manifest_sha256: manifest_sha,
+        data_path: job.data_path.to_string(),
+        points_total: n,
+        shard: job.shard.map(|s| ShardInfo { index: s.index, count: s.count, first: range.start, end: range.end }),
+        paths,
+        points: mine
+            .iter()
+            .enumerate()
+            .map(|(k, p)| PointInfo {
+                index: range.start + k,
+                id: p.id.clone(),
+                params: p.params.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            })
+            .collect(),
+        cscv: scenario.cscv,
+        trading_days: table.dates.len(),
+        threads,
+        wall_seconds: 0.0,
+        host: host(),
+        started_at,
+    };
+    // CSCV compares every point, so a shard leaves it to the merge.
+    let analyse = job.shard.is_none();
+    finish(table, info, analyse, out_dir, started)
+}
+
+/// Encodes the tables, runs CSCV when the sweep asks for it and writes the directory: the same
+/// last steps for a whole sweep and a merge, so both give the same bytes.
+fn finish(
+    table: SweepTable,
+    mut info: SweepInfo,
+    analyse: bool,
+    out_dir: Option<PathBuf>,
+    started: Instant,
+) -> Result<SweepArtifacts, JobError> {
+    let encode = |e: arrow_schema::ArrowError| JobError::Encode(e.to_string());
+    let sweep_arrow = table.sweep_ipc().map_err(encode)?;
+    let returns_arrow = table.returns_ipc().map_err(encode)?;
+    let write_err = |d: &Path| {
+        let path = d.to_path_buf();
+        move |source| JobError::Write { path, source }
+    };
+    // The tables are written before CSCV, so a failed analysis loses no backtest.
+    if let Some(d) = &out_dir {
+        prepare_dir(d).map_err(write_err(d))?;
+        write_atomic(d, "sweep.arrow", &sweep_arrow).map_err(write_err(d))?;
+        write_atomic(d, "returns.arrow", &returns_arrow).map_err(write_err(d))?;
+    }
+    let report = match (&info.cscv, analyse) {
+        (Some(spec), true) => Some(cscv::analyse(&table, spec)?),
+        _ => None,
+    };
+    let cscv_json = report.as_ref().map(CscvReport::to_json_bytes);
+    info.wall_seconds += started.elapsed().as_secs_f64();
+    let sweep_json = info.to_json_bytes();
+    if let Some(d) = &out_dir {
+        if let Some(bytes) = &cscv_json {
+            write_atomic(d, "cscv.json", bytes).map_err(write_err(d))?;
+        }
+        write_atomic(d, "sweep.json", &sweep_json).map_err(write_err(d))?;
+        write_atomic(d, SUCCESS_FILE, b"").map_err(write_err(d))?;
+    }
+    Ok(SweepArtifacts {
+        sweep_arrow,
+        returns_arrow,
+        sweep_json,
+        cscv_json,
+        info,
+        table,
+        cscv: report.map(|r| r.result),
+        dir: out_dir,
+    })
+}

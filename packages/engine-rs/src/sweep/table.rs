@@ -1,0 +1,260 @@
+//! The sweep's tables in memory and as Arrow IPC: `sweep.arrow` (a row per point) and
+//! `returns.arrow` (a column per point). Shards and their merge go through the same encoder, so a
+//! merged sweep is byte-identical to the same sweep run whole.
+
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Date32Type, Float64Type, UInt32Type};
+use arrow_array::{Array, ArrayRef, Date32Array, Float64Array, RecordBatch, StringArray, UInt32Array};
+use arrow_ipc::reader::FileReader;
+use arrow_ipc::writer::FileWriter;
+use arrow_schema::{ArrowError, DataType, Field, Schema};
+
+use crate::analytics::Metrics;
+
+/// A swept value in its column: a number, or the JSON text of anything else.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Number(f64),
+    Json(String),
+}
+
+/// One row of `sweep.arrow`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepRow {
+    pub point: u32,
+    pub id: String,
+    /// Canonical JSON of the point's parameters.
+    pub params: String,
+    /// One cell per swept path.
+    pub cells: Vec<Cell>,
+    pub error: Option<String>,
+    pub final_equity: Option<f64>,
+    /// In [`Metrics::NAMES`] order.
+    pub metrics: Vec<Option<f64>>,
+}
+
+/// A sweep (or a shard of one): its rows and the daily returns of each point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepTable {
+    pub paths: Vec<String>,
+    /// Per path: `true` when every value of the path in the whole sweep is a number.
+    pub numeric: Vec<bool>,
+    /// The trading days, days since the Unix epoch, oldest first.
+    pub dates: Vec<i32>,
+    pub rows: Vec<SweepRow>,
+    /// `returns[k]` is the daily-return column of `rows[k]`, one value per date.
+    pub returns: Vec<Vec<f64>>,
+}
+
+impl Metrics {
+    /// The metric names, in `summary.json`'s key order (a test holds this to the serializer).
+    pub const NAMES: [&'static str; 20] = [
+        "total_return",
+        "cagr",
+        "annual_volatility",
+        "sharpe",
+        "sortino",
+        "max_drawdown",
+        "max_drawdown_days",
+        "calmar",
+        "win_rate",
+        "profit_factor",
+        "average_win",
+        "average_loss",
+        "expectancy",
+        "trade_count",
+        "average_days_in_trade",
+        "time_in_market",
+        "skew",
+        "kurtosis",
+        "var_95",
+        "cvar_95",
+    ];
+
+    /// The metrics as floats, in [`Metrics::NAMES`] order.
+    pub fn values(&self) -> Vec<Option<f64>> {
+        vec![
+            self.total_return,
+            self.cagr,
+            self.annual_volatility,
+            self.sharpe,
+            self.sortino,
+            self.max_drawdown,
+            self.max_drawdown_days.map(|d| d as f64),
+            self.calmar,
+            self.win_rate,
+            self.profit_factor,
+            self.average_win,
+            self.average_loss,
+            self.expectancy,
+            Some(self.trade_count as f64),
+            self.average_days_in_trade,
+            self.time_in_market,
+            self.skew,
+            self.kurtosis,
+            self.var_95,
+            self.cvar_95,
+        ]
+    }
+}
+
+fn ipc(columns: Vec<(String, ArrayRef, bool)>) -> Result<Vec<u8>, ArrowError> {
+    let fields: Vec<Field> = columns.iter().map(|(n, a, null)| Field::new(n, a.data_type().clone(), *null)).collect();
+    let schema = Arc::new(Schema::new(fields));
+    let batch = RecordBatch::try_new(schema.clone(), columns.into_iter().map(|(_, a, _)| a).collect())?;
+    let mut out = Vec::new();
+    let mut w = FileWriter::try_new(&mut out, &schema)?;
+    w.write(&batch)?;
+    w.finish()?;
+    drop(w);
+    Ok(out)
+}
+
+impl SweepTable {
+    /// `sweep.arrow`: point, id, params, a column per path, error, final_equity, the metrics.
+    pub fn sweep_ipc(&self) -> Result<Vec<u8>, ArrowError> {
+        let rows = &self.rows;
+        let mut columns: Vec<(String, ArrayRef, bool)> = vec![
+            ("point".into(), Arc::new(UInt32Array::from_iter_values(rows.iter().map(|r| r.point))), false),
+            ("id".into(), Arc::new(StringArray::from_iter_values(rows.iter().map(|r| &r.id))), false),
+            ("params".into(), Arc::new(StringArray::from_iter_values(rows.iter().map(|r| &r.params))), false),
+        ];
+        for (k, path) in self.paths.iter().enumerate() {
+            let column: ArrayRef = if self.numeric[k] {
+                Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| match &r.cells[k] {
+                    Cell::Number(x) => *x,
+                    Cell::Json(_) => f64::NAN,
+                })))
+            } else {
+                Arc::new(StringArray::from_iter_values(rows.iter().map(|r| match &r.cells[k] {
+                    Cell::Number(x) => serde_json::to_string(x).unwrap_or_default(),
+                    Cell::Json(s) => s.clone(),
+                })))
+            };
+            columns.push((path.clone(), column, false));
+        }
+        columns.push(("error".into(), Arc::new(StringArray::from_iter(rows.iter().map(|r| r.error.as_deref()))), true));
+        columns.push((
+            "final_equity".into(),
+            Arc::new(Float64Array::from_iter(rows.iter().map(|r| r.final_equity))),
+            true,
+        ));
+        for (m, name) in Metrics::NAMES.iter().enumerate() {
+            let values = Float64Array::from_iter(rows.iter().map(|r| r.metrics[m]));
+            columns.push(((*name).into(), Arc::new(values), true));
+        }
+        ipc(columns)
+    }
+
+    /// `returns.arrow`: `date`, then a Float64 column per point named by its id.
+    pub fn returns_ipc(&self) -> Result<Vec<u8>, ArrowError> {
+        let mut columns: Vec<(String, ArrayRef, bool)> =
+            vec![("date".into(), Arc::new(Date32Array::from(self.dates.clone())), false)];
+        for (row, values) in self.rows.iter().zip(&self.returns) {
+            columns.push((row.id.clone(), Arc::new(Float64Array::from(values.clone())), false));
+        }
+        ipc(columns)
+    }
+
+    /// Reads a table back from the bytes of `sweep.arrow` and `returns.arrow` (a shard's, for the
+    /// merge). `paths` comes from the shard's `sweep.json`.
+    pub fn decode(paths: &[String], sweep_arrow: &[u8], returns_arrow: &[u8]) -> Result<SweepTable, String> {
+        let sweep = read_one_batch(sweep_arrow).map_err(|e| format!("sweep.arrow: {e}"))?;
+        let returns = read_one_batch(returns_arrow).map_err(|e| format!("returns.arrow: {e}"))?;
+        let column =
+            |name: &str| sweep.column_by_name(name).cloned().ok_or_else(|| format!("sweep.arrow: no column `{name}`"));
+        let typed = |name: &str, want: &DataType| -> Result<ArrayRef, String> {
+            let c = column(name)?;
+            if c.data_type() == want {
+                Ok(c)
+            } else {
+                Err(format!("sweep.arrow: column `{name}` is {}, not {want}", c.data_type()))
+            }
+        };
+        let point = typed("point", &DataType::UInt32)?;
+        let id = typed("id", &DataType::Utf8)?;
+        let params = typed("params", &DataType::Utf8)?;
+        let error = typed("error", &DataType::Utf8)?;
+        let final_equity = typed("final_equity", &DataType::Float64)?;
+        let (point, id, params, error) = (
+            point.as_primitive::<UInt32Type>(),
+            id.as_string::<i32>(),
+            params.as_string::<i32>(),
+            error.as_string::<i32>(),
+        );
+        let final_equity = final_equity.as_primitive::<Float64Type>();
+        let mut numeric = Vec::new();
+        let mut cells_by_path = Vec::new();
+        for path in paths {
+            let c = column(path)?;
+            match c.data_type() {
+                DataType::Float64 => {
+                    numeric.push(true);
+                    cells_by_path
+                        .push(c.as_primitive::<Float64Type>().values().iter().map(|&x| Cell::Number(x)).collect());
+                }
+                DataType::Utf8 => {
+                    numeric.push(false);
+                    cells_by_path
+                        .push(c.as_string::<i32>().iter().map(|s| Cell::Json(s.unwrap_or("").into())).collect());
+                }
+                other => return Err(format!("sweep.arrow: column `{path}` is {other}, not Float64 or Utf8")),
+            }
+        }
+        let metric_columns: Vec<ArrayRef> =
+            Metrics::NAMES.iter().map(|m| typed(m, &DataType::Float64)).collect::<Result<_, _>>()?;
+        let n = sweep.num_rows();
+        let opt = |a: &Float64Array, i: usize| if a.is_null(i) { None } else { Some(a.value(i)) };
+        let mut rows = Vec::with_capacity(n);
+        for i in 0..n {
+            rows.push(SweepRow {
+                point: point.value(i),
+                id: id.value(i).to_string(),
+                params: params.value(i).to_string(),
+                cells: cells_by_path.iter().map(|cells: &Vec<Cell>| cells[i].clone()).collect(),
+                error: if error.is_null(i) { None } else { Some(error.value(i).to_string()) },
+                final_equity: opt(final_equity, i),
+                metrics: metric_columns.iter().map(|c| opt(c.as_primitive::<Float64Type>(), i)).collect(),
+            });
+        }
+
+        let date = returns.column_by_name("date").ok_or("returns.arrow: no column `date`")?;
+        if date.data_type() != &DataType::Date32 {
+            return Err(format!("returns.arrow: column `date` is {}, not Date32", date.data_type()));
+        }
+        let dates = date.as_primitive::<Date32Type>().values().to_vec();
+        let mut series = Vec::with_capacity(n);
+        for row in &rows {
+            let c = returns
+                .column_by_name(&row.id)
+                .ok_or_else(|| format!("returns.arrow: no column for point {}", row.id))?;
+            if c.data_type() != &DataType::Float64 || c.null_count() > 0 {
+                return Err(format!("returns.arrow: column {} is not Float64 without nulls", row.id));
+            }
+            series.push(c.as_primitive::<Float64Type>().values().to_vec());
+        }
+        Ok(SweepTable { paths: paths.to_vec(), numeric, dates, rows, returns: series })
+    }
+}
+
+/// The single record batch of an IPC file (the writers above write exactly one).
+fn read_one_batch(bytes: &[u8]) -> Result<RecordBatch, String> {
+    let reader =
+        FileReader::try_new(std::io::Cursor::new(bytes), None).map_err(|e| format!("not an Arrow IPC file: {e}"))?;
+    let mut batches: Vec<RecordBatch> = reader.collect::<Result<_, _>>().map_err(|e| e.to_string())?;
+    match batches.len() {
+        1 => Ok(batches.remove(0)),
+        n => Err(format!("expected one record batch, found {n}")),
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests_support {
+    /// The field names of an IPC file's schema.
+    pub fn schema_names(bytes: &[u8]) -> Vec<String> {
+        let reader = super::FileReader::try_new(std::io::Cursor::new(bytes), None).expect("IPC file");
+        reader.schema().fields().iter().map(|f| f.name().clone()).collect()
+    }
+}
