@@ -1,16 +1,48 @@
 // `aegis-local`: parses arguments and calls the library; formatting and progress only.
 import { resolve } from "node:path";
-import { Command } from "commander";
-import { validateScenario } from "@aegis-bt/engine";
-import { readFileSync } from "node:fs";
+import { Command, InvalidArgumentError } from "commander";
+import { expandSweep } from "@aegis-bt/engine";
 import { progressBar } from "@aegis-bt/data-tools";
-import { writeReport } from "./report/index.js";
-import { defaultDataRoot, runScenarioFile } from "./run.js";
+import { isSweepDir, writeReport, writeSweepReport } from "./report/index.js";
+import { runScenarioFile } from "./run.js";
+import { defaultDataRoot, readScenarioFile } from "./scenario-file.js";
 import { summaryTable } from "./summary-table.js";
+import { sweepScenarioFile } from "./sweep.js";
+import { cscvHeadline, sweepTable } from "./sweep-table.js";
+
+/** An AbortSignal that Ctrl-C fires: the engine stops at its next check and the command fails with AbortError. */
+function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  process.once("SIGINT", () => controller.abort());
+  return controller.signal;
+}
+
+/** Items per second since the first report, as text; the clock starts there so data loading does not count. */
+function rateSinceFirst(): (done: number) => string {
+  let first: { at: number; done: number } | undefined;
+  return (done) => {
+    const now = Date.now();
+    first ??= { at: now, done };
+    const seconds = (now - first.at) / 1000;
+    return seconds > 0 ? ((done - first.done) / seconds).toFixed(1) : "—";
+  };
+}
+
+/** `--top 5` → 5; anything but a whole number ≥ 1 is a usage error. */
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number ≥ 1");
+  return n;
+}
+
+/** `--axes a,b` → ["a", "b"]. */
+function axesList(value: string): string[] {
+  return value.split(",").map((p) => p.trim()).filter((p) => p !== "");
+}
 
 export function buildProgram(): Command {
   const program = new Command("aegis-local")
-    .description("Run aegis-bt backtests on this machine, in-process, with an HTML tearsheet")
+    .description("Run aegis-bt backtests and sweeps on this machine, in-process, with HTML reports")
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)");
 
@@ -26,14 +58,12 @@ export function buildProgram(): Command {
     .action(async (file: string, o) => {
       const gen = progressBar("generating data", "{value}/{total} days | {ticker}");
       const run = progressBar("backtesting    ", "{value}/{total} days | {date}");
-      const controller = new AbortController();
-      process.once("SIGINT", () => controller.abort());
       try {
         const r = await runScenarioFile(file, {
           data: o.data,
           out: o.out,
           report: o.report,
-          signal: controller.signal,
+          signal: interruptSignal(),
           onGenerate: (p) => gen.update(p.daysDone, p.daysTotal, { ticker: p.ticker }),
           onProgress: (p) => run.update(p.daysDone, p.daysTotal, { date: p.date }),
         });
@@ -55,26 +85,68 @@ export function buildProgram(): Command {
     });
 
   program
+    .command("sweep")
+    .description("Run a scenario's sweep: every point in-process on all cores, CSCV when the scenario asks, write the tables and report.html")
+    .argument("<scenario>", "scenario file with a `sweep:` section (YAML or JSON)")
+    .option("--data <dir>", `data root holding <dataset>/manifest.json (default ${defaultDataRoot()}, or $AEGIS_DATA_ROOT)`)
+    .option("--out <dir>", "output directory (default results/sweeps/<scenario name>)")
+    .option("--points", "also write each point's full results under points/<id>/", false)
+    .option("--axes <path[,path]>", "the swept path(s) of the report's metric chart (default the first two)", axesList)
+    .option("--top <n>", "points in the table", positiveInt, 10)
+    .option("--no-report", "skip report.html")
+    .addHelpText("after", "\nExample:\n  aegis-local sweep examples/sweep-short-put.yaml\n")
+    .action(async (file: string, o) => {
+      const gen = progressBar("generating data", "{value}/{total} days | {ticker}");
+      const sweep = progressBar("sweeping       ", "{value}/{total} points | {rate} points/s");
+      const rate = rateSinceFirst();
+      try {
+        const r = await sweepScenarioFile(file, {
+          data: o.data,
+          out: o.out,
+          points: o.points,
+          report: o.report,
+          axes: o.axes,
+          signal: interruptSignal(),
+          onPlan: (plan) => console.error(`${plan.points.length.toLocaleString("en-US")} points over ${plan.paths.join(", ")}`),
+          onGenerate: (p) => gen.update(p.daysDone, p.daysTotal, { ticker: p.ticker }),
+          onProgress: (p) => sweep.update(p.pointsDone, p.pointsTotal, { rate: rate(p.pointsDone) }),
+        });
+        gen.stop();
+        sweep.stop();
+        if (r.dataset.generated) console.error(`generated dataset ${r.dataset.dir}`);
+        const input = { sweep: r.result.sweep, info: r.result.info, cscv: r.result.cscv, returns: r.result.returns };
+        console.log(sweepTable(input, o.top));
+        console.log(`\n${cscvHeadline(r.result.cscv)}`);
+        const files = ["sweep.arrow", "returns.arrow", "sweep.json", ...(r.result.cscv ? ["cscv.json"] : []), ...(o.points ? ["points/"] : [])];
+        console.log(`\n  results  ${r.out} (${files.join(", ")})`);
+        if (r.report) console.log(`  report   ${r.report}`);
+        console.log(`  ran ${r.result.info.points.length.toLocaleString("en-US")} points in ${r.result.info.wall_seconds.toFixed(2)} s on ${r.result.info.threads} threads`);
+      } finally {
+        gen.stop();
+        sweep.stop();
+      }
+    });
+
+  program
     .command("validate")
     .description("Check a scenario file through the engine (the same rules as aegis-bt validate)")
     .argument("<scenario>", "scenario file")
     .action((file: string) => {
-      let text: string;
-      try {
-        text = readFileSync(file, "utf8");
-      } catch (err) {
-        throw new Error(`${file}: cannot read the scenario (${(err as NodeJS.ErrnoException).code ?? err})`);
-      }
-      const s = validateScenario(text, file);
-      console.log(`ok: ${s.name} (${s.legs} leg(s), ${s.tickers.join(", ")}, ${s.start} to ${s.end}, dataset ${s.dataset})`);
+      const { text, scenario: s } = readScenarioFile(file);
+      // Like the binary, a sweep is expanded and every point validated.
+      const hasSweep = (JSON.parse(s.normalizedJson) as { sweep?: unknown }).sweep != null;
+      const sweep = hasSweep ? `; a sweep of ${expandSweep(text, file).points.length} point(s), each valid` : "";
+      console.log(`ok: ${s.name} (${s.legs} leg(s), ${s.tickers.join(", ")}, ${s.start} to ${s.end}, dataset ${s.dataset})${sweep}`);
     });
 
   program
     .command("report")
-    .description("(Re)write report.html for a results directory")
-    .argument("<results>", "results directory")
-    .action(async (dir: string) => {
-      console.log(await writeReport(resolve(dir)));
+    .description("(Re)write report.html for a results directory or a sweep's output directory")
+    .argument("<results>", "results directory of a run, or output directory of a sweep")
+    .option("--axes <path[,path]>", "for a sweep: the swept path(s) of the metric chart (default the first two)", axesList)
+    .action(async (dir: string, o) => {
+      const path = resolve(dir);
+      console.log(await ((await isSweepDir(path)) ? writeSweepReport(path, { axes: o.axes }) : writeReport(path)));
     });
 
   return program;

@@ -1,5 +1,8 @@
-// @aegis-bt/local-runner: run backtests on this machine, in-process, and write tearsheets.
-export { runScenarioFile, defaultDataRoot, type LocalRunOptions, type LocalRunResult } from "./run.js";
+// @aegis-bt/local-runner: run backtests and sweeps on this machine, in-process, and write their reports.
+export { runScenarioFile, type LocalRunOptions, type LocalRunResult } from "./run.js";
+export { sweepScenarioFile, defaultSweepOut, type LocalSweepOptions, type LocalSweepResult } from "./sweep.js";
+export { defaultDataRoot, readScenarioFile, ensureScenarioData, type ScenarioFile } from "./scenario-file.js";
 export { ensureDataset, syntheticSpec, SYNTHETIC_END, type SyntheticSpec } from "./synthetic.js";
 export { summaryTable } from "./summary-table.js";
+export { sweepTable, cscvHeadline } from "./sweep-table.js";
 export * from "./report/index.js";

@@ -1,8 +1,8 @@
 // The run's headline numbers as a terminal table.
 import type { Summary } from "@aegis-bt/engine";
 
-const pct = (v: number | null | undefined) => (v == null ? "—" : `${(v * 100).toFixed(2)}%`);
-const num = (v: number | null | undefined, d = 2) => (v == null ? "—" : v.toFixed(d));
+export const pct = (v: number | null | undefined) => (v == null ? "—" : `${(v * 100).toFixed(2)}%`);
+export const num = (v: number | null | undefined, d = 2) => (v == null ? "—" : v.toFixed(d));
 const usd = (v: number | null | undefined) =>
   v == null ? "—" : `${v < 0 ? "-" : ""}$${Math.abs(v).toLocaleString("en-US", { maximumFractionDigits: 2, minimumFractionDigits: 2 })}`;
 

@@ -131,6 +131,10 @@ describe("formatting", () => {
     expect(formatValue(Number.NaN, "ratio")).toBe("—");
   });
 
+  it("never writes a negative zero", () => {
+    expect([formatValue(-0.001, "ratio"), formatValue(-0.00004, "percent"), formatValue(-0.001, "dollars")]).toEqual(["0.00", "0.00%", "$0.00"]);
+  });
+
   it("signs percentages without a negative zero, and shortens axis dollars", () => {
     expect([0.0123, -0.004, -0.0004, 0].map((v) => signedPercent(v))).toEqual(["+1.2%", "-0.4%", "0.0%", "0.0%"]);
     expect([131_234, 1_250, -500, 2_500_000].map(compactDollars)).toEqual(["$131k", "$1.25k", "-$500", "$2.5M"]);

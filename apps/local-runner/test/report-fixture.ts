@@ -23,7 +23,7 @@ export interface Fixture {
 }
 
 /** A seeded generator of numbers in [0, 1) (xorshift32), so fixtures are the same on every run. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let x = seed >>> 0 || 1;
   return () => {
     x ^= x << 13;

@@ -1,9 +1,10 @@
-// The column contracts of equity.arrow and trades.arrow (docs/results.md), their check, and typed
-// readers that turn an Arrow column into plain JS arrays for the report.
+// The column contracts of equity.arrow and trades.arrow (docs/results.md) and of sweep.arrow
+// (docs/sweeps.md), their check, and typed readers that turn an Arrow column into plain JS arrays
+// for the report.
 import { DataType, DateUnit, Precision, type Table } from "apache-arrow";
 import { toEpochMs } from "./dates.js";
 
-export type ColumnKind = "date32" | "int32" | "float64" | "utf8";
+export type ColumnKind = "date32" | "int32" | "uint32" | "float64" | "utf8";
 
 export const EQUITY_COLUMNS = {
   date: "date32",
@@ -38,7 +39,20 @@ export const TRADE_COLUMNS = {
   pnl: "float64",
 } as const satisfies Record<string, ColumnKind>;
 
-const KIND_NAMES: Record<ColumnKind, string> = { date32: "Date32", int32: "Int32", float64: "Float64", utf8: "Utf8" };
+/** The fixed columns of sweep.arrow and the metrics the sweep report reads; the swept paths' columns vary by sweep. */
+export const SWEEP_COLUMNS = {
+  point: "uint32",
+  id: "utf8",
+  params: "utf8",
+  error: "utf8",
+  final_equity: "float64",
+  sharpe: "float64",
+  total_return: "float64",
+  max_drawdown: "float64",
+  trade_count: "float64",
+} as const satisfies Record<string, ColumnKind>;
+
+const KIND_NAMES: Record<ColumnKind, string> = { date32: "Date32", int32: "Int32", uint32: "UInt32", float64: "Float64", utf8: "Utf8" };
 
 /** Throws describing the first column of `spec` that `table` lacks or holds with another type. */
 export function checkColumns(table: Table, spec: Readonly<Record<string, ColumnKind>>): void {
@@ -49,10 +63,17 @@ export function checkColumns(table: Table, spec: Readonly<Record<string, ColumnK
   }
 }
 
+/** Whether `table` has a column `name` of `kind`. */
+export function columnIs(table: Table, name: string, kind: ColumnKind): boolean {
+  const field = table.schema.fields.find((f) => f.name === name);
+  return field !== undefined && isKind(field.type, kind);
+}
+
 function isKind(type: DataType, kind: ColumnKind): boolean {
   switch (kind) {
     case "date32": return DataType.isDate(type) && type.unit === DateUnit.DAY;
     case "int32": return DataType.isInt(type) && type.bitWidth === 32 && type.isSigned;
+    case "uint32": return DataType.isInt(type) && type.bitWidth === 32 && !type.isSigned;
     case "float64": return DataType.isFloat(type) && type.precision === Precision.DOUBLE;
     case "utf8": return DataType.isUtf8(type);
   }
@@ -66,6 +87,21 @@ export function numberColumn(table: Table, name: string): number[] {
 /** A Date32 column as UTC epoch milliseconds (null → NaN). */
 export function dateColumn(table: Table, name: string): number[] {
   return Array.from(column(table, name), toEpochMs);
+}
+
+/** A numeric column as numbers, keeping nulls (a sweep's failed point has null metrics). */
+export function nullableNumberColumn(table: Table, name: string): (number | null)[] {
+  return Array.from(column(table, name), (v) => (typeof v === "number" ? v : null));
+}
+
+/** A Utf8 column as strings, keeping nulls. */
+export function nullableStringColumn(table: Table, name: string): (string | null)[] {
+  return Array.from(column(table, name), (v) => (typeof v === "string" ? v : null));
+}
+
+/** A column of numbers or strings as they are, keeping nulls (a sweep's parameter column is Float64 or Utf8). */
+export function valueColumn(table: Table, name: string): (number | string | null)[] {
+  return Array.from(column(table, name), (v) => (typeof v === "number" || typeof v === "string" ? v : null));
 }
 
 /** A Utf8 column as strings (null → ""). */

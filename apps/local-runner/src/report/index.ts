@@ -1,10 +1,20 @@
-// The HTML tearsheet of a backtest run: load a results directory, render it, write report.html.
+// The HTML reports: the tearsheet of a backtest run and the report of a sweep. Load a directory,
+// render it, write report.html.
 export { loadResults, ResultsFileError, SUMMARY_FILE, EQUITY_FILE, TRADES_FILE, type RunResults } from "./load.js";
 export { renderReport, type ReportOptions } from "./render.js";
-export { writeReport, REPORT_FILE } from "./write.js";
+export { writeReport, writeSweepReport, REPORT_FILE } from "./write.js";
 export { parseSummary, METRIC_NAMES, type Summary, type Metrics, type MetricName, type Diagnostics, type EntriesSkipped } from "./summary.js";
-export { EQUITY_COLUMNS, TRADE_COLUMNS, checkColumns, dateColumn, numberColumn, stringColumn, type ColumnKind } from "./columns.js";
+export { EQUITY_COLUMNS, TRADE_COLUMNS, SWEEP_COLUMNS, checkColumns, dateColumn, numberColumn, stringColumn, type ColumnKind } from "./columns.js";
 export { positionPnl, readFills, type Fill, type PositionPnl } from "./positions.js";
 export { monthlyReturns, type MonthlyReturn } from "./monthly-returns.js";
 export { histogram, niceStep, type HistogramBin } from "./histogram.js";
 export { toEpochMs, isoDay } from "./dates.js";
+export { loadSweep, isSweepDir, SWEEP_JSON_FILE, SWEEP_ARROW_FILE, RETURNS_FILE, CSCV_FILE } from "./sweep-load.js";
+export { renderSweepReport, type SweepReportOptions } from "./sweep-render.js";
+export {
+  sweepReportData, readPoints, rankPoints, rankMetric, metricGrid, logitHistogram, degradationScatter, paramLabel, shortLabels, MAX_SCATTER_POINTS,
+  type SweepInput, type SweepPoint, type RankedPoint, type ParamValue, type ParamAxis, type MetricCell, type MetricGrid, type LogitHistogram,
+  type DegradationScatter, type SweepReportData, type SweepReportDataOptions,
+} from "./sweep-data.js";
+export { parseSweepInfo, parseCscv, CSCV_METRICS, type SweepInfo, type CscvReport, type CscvMetric } from "./sweep-json.js";
+export { formatRankMetric, RANK_METRIC_LABELS } from "./sweep-metrics.js";

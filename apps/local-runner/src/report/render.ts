@@ -10,8 +10,8 @@ import { histogram } from "./histogram.js";
 import { escapeHtml } from "./html.js";
 import type { RunResults } from "./load.js";
 import { monthlyReturns } from "./monthly-returns.js";
+import { figure, kpiList, renderPage, scenarioBlock, tone } from "./page.js";
 import { positionPnl, readFills } from "./positions.js";
-import { STYLES } from "./styles.js";
 import type { Summary } from "./summary.js";
 import { diagnosticsTable, metricsTable } from "./tables.js";
 
@@ -46,19 +46,7 @@ export function renderReport(results: RunResults, opts: ReportOptions = {}): str
     ),
   ];
 
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<meta name="generator" content="aegis-bt">
-<title>${escapeHtml(title)} · backtest report</title>
-<style>${STYLES}</style>
-</head>
-<body>
-<main class="report">
-${header(summary, title)}
+  const body = `${header(summary, title)}
 ${headline(summary)}
 <div class="layout">
 <div class="charts">
@@ -69,12 +57,8 @@ ${metricsTable(summary.metrics)}
 ${diagnosticsTable(summary.diagnostics)}
 </aside>
 </div>
-${opts.scenarioText === undefined ? "" : `<details id="scenario"><summary>Scenario</summary><pre>${escapeHtml(opts.scenarioText)}</pre></details>`}
-<footer>aegis-bt backtest report · static page: no scripts, no network.</footer>
-</main>
-</body>
-</html>
-`;
+${scenarioBlock(opts.scenarioText)}`;
+  return renderPage({ title, kind: "backtest report", body });
 }
 
 function header(summary: Summary, title: string): string {
@@ -92,26 +76,12 @@ function header(summary: Summary, title: string): string {
 
 function headline(summary: Summary): string {
   const m = summary.metrics;
-  const cards: [string, string, number | null][] = [
-    ["Total return", formatValue(m.total_return, "percent"), m.total_return],
-    ["CAGR", formatValue(m.cagr, "percent"), m.cagr],
-    ["Sharpe ratio", formatValue(m.sharpe, "ratio"), null],
-    ["Max drawdown", formatValue(m.max_drawdown, "percent"), m.max_drawdown],
-    ["Win rate", formatValue(m.win_rate, "percent"), null],
-    ["Trades", formatValue(m.trade_count, "count"), null],
-  ];
-  const items = cards.map(
-    ([label, value, sign]) => `<li><span class="label">${label}</span><span class="value ${sign === null ? "" : tone(sign)}">${escapeHtml(value)}</span></li>`,
-  );
-  return `<ul class="kpis" aria-label="Headline figures">${items.join("")}</ul>`;
-}
-
-function figure(id: string, title: string, caption: string, svg: string): string {
-  const body = svg || `<p class="empty">No data.</p>`;
-  return `<figure id="${id}"><figcaption><strong>${title}</strong>${caption}</figcaption>${body}</figure>`;
-}
-
-function tone(value: number): string {
-  if (value > 0) return "pos";
-  return value < 0 ? "neg" : "";
+  return kpiList([
+    { label: "Total return", value: formatValue(m.total_return, "percent"), sign: m.total_return },
+    { label: "CAGR", value: formatValue(m.cagr, "percent"), sign: m.cagr },
+    { label: "Sharpe ratio", value: formatValue(m.sharpe, "ratio") },
+    { label: "Max drawdown", value: formatValue(m.max_drawdown, "percent"), sign: m.max_drawdown },
+    { label: "Win rate", value: formatValue(m.win_rate, "percent") },
+    { label: "Trades", value: formatValue(m.trade_count, "count") },
+  ]);
 }

@@ -1,5 +1,5 @@
-// The report's stylesheet, inlined into the page: system fonts only, print-friendly, and a
-// single-column layout below 1200 px.
+// The reports' stylesheet (tearsheet and sweep report), inlined into the page: system fonts only,
+// print-friendly, and a single-column layout below 1200 px.
 import { EQUITY, GAIN, GRID_LINE, INK, INK_MUTED, LOSS } from "./charts/theme.js";
 
 export const STYLES = `
@@ -19,6 +19,8 @@ code{font:12.5px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background
 .kpis li{background:#fff;border:1px solid ${GRID_LINE};border-radius:8px;padding:12px 14px}
 .kpis .label{display:block;color:${INK_MUTED};font-size:12px}
 .kpis .value{display:block;font-size:20px;font-weight:650;margin-top:2px}
+.kpis .note{display:block;color:${INK_MUTED};font-size:11.5px;line-height:1.35;margin-top:4px}
+.kpis .note code{font-size:11px;padding:0 3px}
 .pos{color:${GAIN}}.neg{color:${LOSS}}
 .layout{display:grid;grid-template-columns:minmax(0,1fr) 340px;gap:20px;align-items:start}
 .charts{display:grid;gap:16px;min-width:0}
@@ -35,10 +37,20 @@ table.kv th{text-align:left;font-weight:400;color:${INK_MUTED}}
 table.kv td{text-align:right;font-weight:600;white-space:nowrap}
 table.kv tr.group th{background:#f8fafc;color:${INK};font-weight:650;font-size:12px;text-transform:uppercase;letter-spacing:.05em}
 table.kv tr.flag td{color:#b45309}
+.notice{background:#fff;border:1px solid ${GRID_LINE};border-left:4px solid ${INK_MUTED};border-radius:8px;padding:14px 16px}
+.notice p{margin:6px 0 0;color:${INK_MUTED}}
+table.points{width:100%;border-collapse:collapse;background:#fff;border:1px solid ${GRID_LINE};border-radius:8px;overflow:hidden}
+table.points caption{text-align:left;font-size:15px;font-weight:650;padding:0 0 8px}
+table.points th,table.points td{padding:6px 12px;border-top:1px solid ${GRID_LINE};font-size:13px;text-align:right;white-space:nowrap}
+table.points thead th{background:#f8fafc;color:${INK_MUTED};font-weight:600;font-size:12px}
+table.points th.key{color:${INK}}
+table.points td:nth-child(2),table.points th:nth-child(2){text-align:left}
+.table-scroll{overflow-x:auto;margin-top:20px}
+details ul{margin:10px 0 0;padding-left:20px}
 details{margin-top:20px;background:#fff;border:1px solid ${GRID_LINE};border-radius:8px;padding:12px 16px}
 details summary{cursor:pointer;font-weight:650}
 details pre{margin:12px 0 0;overflow:auto;font:12.5px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:pre}
 footer{margin-top:24px;color:${INK_MUTED};font-size:12px}
 @media (max-width:1200px){.layout{grid-template-columns:minmax(0,1fr)}.kpis{grid-template-columns:repeat(3,minmax(0,1fr))}}
-@media print{body{background:#fff}.report{padding:0}figure,table.kv,.kpis li{break-inside:avoid}}
+@media print{body{background:#fff}.report{padding:0}figure,table.kv,table.points,.kpis li{break-inside:avoid}}
 `;

@@ -4,6 +4,7 @@
 // The types come from the engine (generated from its JSON Schema); this module adds the runtime
 // check of a summary.json read from disk.
 import type { Diagnostics, EntriesSkipped, Metrics, Summary } from "@aegis-bt/engine";
+import { describe, number, object, string } from "./json-check.js";
 
 export type { Diagnostics, EntriesSkipped, Metrics, Summary };
 
@@ -21,8 +22,6 @@ const COUNT_METRICS: ReadonlySet<MetricName> = new Set(["max_drawdown_days", "tr
 export const ENTRY_SKIP_REASONS: readonly (keyof EntriesSkipped)[] = [
   "max_open", "no_expiry", "no_strike", "min_credit", "iv_rank", "size_zero",
 ];
-
-type Json = Record<string, unknown>;
 
 /** Checks that `value` (parsed JSON) has the contract's shape; throws describing the first problem. */
 export function parseSummary(value: unknown): Summary {
@@ -43,23 +42,4 @@ export function parseSummary(value: unknown): Summary {
   const skipped = object(diagnostics["entries_skipped"], "`diagnostics.entries_skipped`");
   for (const reason of ENTRY_SKIP_REASONS) number(skipped, reason, "diagnostics.entries_skipped.");
   return root as unknown as Summary;
-}
-
-function object(value: unknown, what: string): Json {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`${what} should be an object, found ${describe(value)}`);
-  return value as Json;
-}
-
-function string(parent: Json, key: string): void {
-  if (typeof parent[key] !== "string") throw new Error(`\`${key}\` should be a string, found ${describe(parent[key])}`);
-}
-
-function number(parent: Json, key: string, path = ""): void {
-  if (typeof parent[key] !== "number") throw new Error(`\`${path}${key}\` should be a number, found ${describe(parent[key])}`);
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return "nothing";
-  if (value === null) return "null";
-  return Array.isArray(value) ? "an array" : typeof value;
 }

@@ -1,11 +1,14 @@
 // Server-side rendering of one ECharts option to a static SVG string (no DOM, no animation).
-import { BarChart, CustomChart, HeatmapChart, LineChart } from "echarts/charts";
-import { GridComponent, MarkLineComponent, VisualMapComponent } from "echarts/components";
+import { BarChart, CustomChart, HeatmapChart, LineChart, ScatterChart } from "echarts/charts";
+import { GridComponent, LegendComponent, MarkAreaComponent, MarkLineComponent, VisualMapComponent } from "echarts/components";
 import { init, use, type EChartsCoreOption } from "echarts/core";
 import { SVGRenderer } from "echarts/renderers";
 import { FONT_FAMILY, INK_MUTED } from "./theme.js";
 
-use([LineChart, BarChart, HeatmapChart, CustomChart, GridComponent, MarkLineComponent, VisualMapComponent, SVGRenderer]);
+use([
+  LineChart, BarChart, HeatmapChart, CustomChart, ScatterChart,
+  GridComponent, LegendComponent, MarkAreaComponent, MarkLineComponent, VisualMapComponent, SVGRenderer,
+]);
 
 export interface ChartSize {
   width: number;

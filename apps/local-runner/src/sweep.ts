@@ -1,0 +1,50 @@
+// `aegis-local sweep` as a library: scenario file → every point expanded and validated → dataset
+// (generated when synthetic and missing) → in-process sweep on all cores → output directory →
+// report.html.
+import { join, resolve } from "node:path";
+import { expandSweep, runSweep, type SweepPlan, type SweepProgress, type SweepResult } from "@aegis-bt/engine";
+import type { GenerateProgress } from "@aegis-bt/data-tools";
+import { writeSweepReport } from "./report/index.js";
+import { chartAxes } from "./report/sweep-data.js";
+import { ensureScenarioData, readScenarioFile } from "./scenario-file.js";
+
+/** Where a sweep writes unless `--out` says otherwise: `results/sweeps/<scenario name>`, apart from single runs' `results/<scenario name>`. */
+export function defaultSweepOut(name: string): string {
+  return resolve(join("results", "sweeps", name));
+}
+
+export interface LocalSweepOptions {
+  data?: string;
+  /** Output directory; default {@link defaultSweepOut}. */
+  out?: string;
+  /** Also write each point's full results under `points/<id>/`. */
+  points?: boolean;
+  report?: boolean;
+  /** The report's metric chart: one or two swept paths (default the first two). */
+  axes?: string[];
+  signal?: AbortSignal;
+  onGenerate?: (p: GenerateProgress) => void;
+  /** Called once the sweep is expanded and every point validated, before any data is touched. */
+  onPlan?: (plan: SweepPlan) => void;
+  onProgress?: (p: SweepProgress) => void;
+}
+
+export interface LocalSweepResult {
+  plan: SweepPlan;
+  result: SweepResult;
+  out: string;
+  report?: string;
+  dataset: { dir: string; generated: boolean };
+}
+
+export async function sweepScenarioFile(path: string, opts: LocalSweepOptions = {}): Promise<LocalSweepResult> {
+  const { text, scenario } = readScenarioFile(path);
+  const plan = expandSweep(text, path);
+  chartAxes(plan.paths, opts.axes); // a bad --axes fails now, not after the sweep
+  opts.onPlan?.(plan);
+  const { root, dataset } = await ensureScenarioData(scenario, opts.data, opts.onGenerate);
+  const out = opts.out === undefined ? defaultSweepOut(scenario.name) : resolve(opts.out);
+  const result = await runSweep(text, { data: root, out, source: path, points: opts.points, signal: opts.signal, onProgress: opts.onProgress });
+  const report = opts.report === false ? undefined : await writeSweepReport(out, { title: scenario.name, scenarioText: text, axes: opts.axes });
+  return { plan, result, out, report, dataset };
+}
