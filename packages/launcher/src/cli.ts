@@ -2,17 +2,22 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { progressBar } from "@aegis-bt/data-tools";
 import { createClients, destroyClients, type AwsClients, type ClientSettings } from "./clients.js";
 import { checkAssignPublicIp, checkPropagateTags, loadConfig, requireBucket, requireLaunchConfig, splitList, type ConfigOverrides, type ConfigValues } from "./config.js";
 import { estimateCost, formatEstimate } from "./cost.js";
-import { InputError, RunFailedError, userMessage } from "./errors.js";
+import { InputError, RunFailedError, SweepFailedError, userMessage } from "./errors.js";
 import { awsEnvironment, defaultBinary } from "./local-target.js";
 import { containerEnvironment } from "./runtask.js";
-import { keys, s3Uri } from "./s3.js";
+import { finishedShards, keys, readLaunchRecord, runSucceeded, s3Uri } from "./s3.js";
 import { checkRunId } from "./run-id.js";
 import { fetchRun, recentRuns, runLogs, runStatus, type RunStatus } from "./runs.js";
 import { PROFILES, resolveSize } from "./sizes.js";
 import { dryRun, launch, launchLocal, planRun, preflight, prepareRun, type PreparedRun } from "./submit.js";
+import { launchSweep, launchSweepLocal, planSweep, prepareSweep, sweepDryRun, type PreparedSweep, type SweepLaneName, type SweepResult } from "./sweep.js";
+import { shardName } from "./sweep-plan.js";
+import { formatProgress, type SweepProgress } from "./sweep-progress.js";
+import type { SweepEvent } from "./sweep-wait.js";
 import type { RunEvent } from "./wait.js";
 import { validateScenario } from "@aegis-bt/engine";
 
@@ -42,6 +47,8 @@ interface GlobalOptions {
   infrastructureRole?: string;
   datasetVolume?: string;
   propagateTags?: string;
+  jobQueue?: string;
+  jobDefinition?: string;
 }
 
 function positiveNumber(value: string): number {
@@ -87,6 +94,8 @@ function overrides(g: GlobalOptions): ConfigOverrides {
   if (g.infrastructureRole) o.ecsInfrastructureRoleArn = g.infrastructureRole;
   if (g.datasetVolume) o.datasetVolumeName = g.datasetVolume;
   if (g.propagateTags) o.propagateTags = checkPropagateTags(g.propagateTags, "--propagate-tags");
+  if (g.jobQueue) o.jobQueue = g.jobQueue;
+  if (g.jobDefinition) o.jobDefinition = g.jobDefinition;
   return o;
 }
 
@@ -273,10 +282,190 @@ async function submitCommand(file: string, o: SubmitFlags, g: GlobalOptions, io:
   });
 }
 
+/** Shard names for a message: "0000, 0003, 0007", cut after ten. */
+function shardList(shards: readonly number[]): string {
+  const names = [...shards].sort((a, b) => a - b).map(shardName);
+  return names.length > 10 ? `${names.slice(0, 10).join(", ")} … (${names.length} in all)` : names.join(", ");
+}
+
+function describeSweepEvent(e: SweepEvent): string {
+  switch (e.type) {
+    case "started":
+      return `started shard${e.shards.length === 1 ? "" : "s"} ${shardList(e.shards)}: ${e.ids.join(", ")}`;
+    case "following":
+      return `following shard${e.shards.length === 1 ? "" : "s"} ${shardList(e.shards)}, started by an earlier launch`;
+    case "shard-done":
+      return `shard ${shardName(e.shard)} done`;
+    case "retrying":
+      return `shard ${shardName(e.shard)} attempt ${e.attempt} ended (${e.reason}); retrying in ${Math.round(e.delayMs / 1000)} s`;
+    case "gave-up":
+      return `shard ${shardName(e.shard)} failed after ${e.attempts} attempt${e.attempts === 1 ? "" : "s"}: ${e.reason}`;
+    case "merging":
+      return "every shard is done: merging";
+    case "warning":
+      return `warning: ${e.message}`;
+  }
+}
+
+/**
+ * A sweep's progress on stderr: the project's progress bar on a terminal (points done of N, shards
+ * in the payload, its ETA), and a line whenever the shards done change, for logs and pipes.
+ */
+function sweepReporter(io: CliIo) {
+  const bar = progressBar("sweep", "{shards} shards | {value}/{total} points");
+  let lastDone = -1;
+  return {
+    onProgress: (p: SweepProgress) => {
+      bar.update(p.pointsDone, p.points, { shards: `${p.shardsDone}/${p.shards}` });
+      if (p.shardsDone !== lastDone) io.err(formatProgress(p));
+      lastDone = p.shardsDone;
+    },
+    onEvent: (e: SweepEvent) => io.err(describeSweepEvent(e)),
+    stop: () => bar.stop(),
+  };
+}
+
+function printSweepResult(io: CliIo, sweep: PreparedSweep, r: SweepResult, again: string): void {
+  const k = sweep.shards.length;
+  if (r.state === "started") {
+    io.out(`run       ${r.runId}`);
+    io.out(`scenario  ${r.configUri}`);
+    io.out(`shards    ${r.started.length} started, ${r.skipped.length} already done, of ${k} (${sweep.points} points)`);
+    for (const id of [...new Set(r.started.map((a) => a.arrayJobId ?? a.jobId ?? a.taskArn).filter((x): x is string => !!x))]) io.out(`started   ${id}`);
+    io.out(`results   ${r.resultsUri}`);
+    io.out(`follow    aegis-launch status ${r.runId}, or ${again} --wait`);
+    return;
+  }
+  if (r.state === "already-merged") io.err(`sweep ${r.runId} is already merged: ${r.resultsUri}`);
+  else io.err(`sweep ${r.runId} merged: ${r.resultsUri} (${sweep.points} points from ${k} shards${r.skipped.length > 0 ? `, ${r.skipped.length} done before this launch` : ""})`);
+  if (r.fetched) io.err(`results in ${r.fetched.dir} (${r.fetched.files.length} files)`);
+}
+
+interface SweepFlags {
+  shards: number;
+  lane: SweepLaneName;
+  target: "aws" | "local";
+  run?: string;
+  profile?: string;
+  cpu?: number;
+  memory?: number;
+  ephemeral?: number;
+  spot: boolean;
+  dataset?: string;
+  wait: boolean;
+  out?: string;
+  fetch: boolean;
+  attempts: number;
+  dryRun: boolean;
+  binary?: string;
+  parallel?: number;
+}
+
+async function sweepCommand(file: string, o: SweepFlags, g: GlobalOptions, io: CliIo): Promise<void> {
+  if (o.target === "local" && o.spot) throw new InputError("--spot applies to Fargate, not --target local");
+  if (o.target !== "local" && o.parallel !== undefined) throw new InputError("--parallel applies to --target local; on AWS every shard has its own task or job");
+  const sweep = prepareSweep({
+    scenarioText: readScenario(file),
+    source: file,
+    shards: o.shards,
+    lane: o.lane,
+    ...sizeFlags(o),
+    spot: o.spot,
+    ...(o.run !== undefined && { runId: o.run }),
+    ...(o.dataset !== undefined && { dataset: o.dataset }),
+  });
+  const out = o.out ?? join("results", sweep.runId);
+  const again = `aegis-launch sweep ${file} --shards ${o.shards}${o.lane === "batch" ? " --lane batch" : ""}${o.run !== undefined ? ` --run ${o.run}` : ""}`;
+  await withClients(g, io, async (clients) => {
+    if (o.target === "local") {
+      const bucket = requireBucket(await config(g, clients, ["storage"]));
+      const binary = o.binary ?? defaultBinary(io.env);
+      await preflight(clients.s3, bucket, sweep.dataset);
+      if (o.dryRun) {
+        const key = keys.scenario(sweep.runId);
+        const [merged, done] = await Promise.all([runSucceeded(clients.s3, bucket, sweep.runId), finishedShards(clients.s3, bucket, sweep.runId)]);
+        const env = { ...containerEnvironment(bucket, sweep.runId, sweep.dataset), ...(await awsEnvironment(clients.s3).then(redact)) };
+        const pending = merged ? [] : sweep.shards.map((s) => s.index).filter((i) => !done.has(i));
+        io.out(
+          JSON.stringify(
+            {
+              runId: sweep.runId,
+              points: sweep.points,
+              shards: sweep.shards.length,
+              merged,
+              done: [...done].sort((a, b) => a - b),
+              upload: { bucket, key, uri: s3Uri(bucket, key) },
+              local: { binary, args: ["sweep"], env, AEGIS_SHARD: pending.map((i) => `${i}/${sweep.shards.length}`) },
+            },
+            null,
+            2,
+          ),
+        );
+        return;
+      }
+      const { signal, done } = interruptible();
+      const report = sweepReporter(io);
+      try {
+        const r = await launchSweepLocal(clients.s3, sweep, {
+          binary,
+          bucket,
+          maxAttempts: o.attempts,
+          ...(o.parallel !== undefined && { parallel: o.parallel }),
+          ...(o.fetch && { fetchTo: out }),
+          onLine: (line) => io.out(line),
+          onEvent: report.onEvent,
+          onProgress: report.onProgress,
+          signal,
+        });
+        report.stop();
+        printSweepResult(io, sweep, r, again);
+      } finally {
+        report.stop();
+        done();
+      }
+      return;
+    }
+    const target = planSweep(sweep, await config(g, clients));
+    const bucket = target.plan.config.bucket;
+    await preflight(clients.s3, bucket, sweep.dataset);
+    if (o.dryRun) {
+      const [merged, doneShards, record] = await Promise.all([
+        runSucceeded(clients.s3, bucket, sweep.runId),
+        finishedShards(clients.s3, bucket, sweep.runId),
+        readLaunchRecord(clients.s3, bucket, sweep.runId),
+      ]);
+      io.out(JSON.stringify(sweepDryRun(sweep, target, { merged, done: doneShards, history: record?.attempts ?? [] }), null, 2));
+      return;
+    }
+    const { signal, done } = interruptible();
+    const report = sweepReporter(io);
+    try {
+      const where = target.lane === "batch" ? `AWS Batch queue ${target.plan.config.jobQueue}` : `Fargate${sweep.spot ? " Spot" : ""}`;
+      io.err(`sweep ${sweep.runId}: ${sweep.points} points in ${sweep.shards.length} shards on ${where}, ${sweep.size.vcpu} vCPU / ${sweep.size.memoryGb} GB each`);
+      const r = await launchSweep({ s3: clients.s3, ecs: clients.ecs, batch: clients.batch }, sweep, target, {
+        wait: o.wait,
+        maxAttempts: o.attempts,
+        ...(o.fetch && { fetchTo: out }),
+        ...(o.wait && { onProgress: report.onProgress }),
+        onEvent: report.onEvent,
+        signal,
+      });
+      report.stop();
+      printSweepResult(io, sweep, r, again);
+    } catch (err) {
+      if (signal.aborted) throw new InputError(`interrupted: the shards started keep running; see aegis-launch status ${sweep.runId}, or run ${again} --wait to follow them`);
+      throw err;
+    } finally {
+      report.stop();
+      done();
+    }
+  });
+}
+
 /** The command tree; `io` receives all output. */
 export function buildProgram(io: CliIo): Command {
   const program = new Command("aegis-launch")
-    .description("Run aegis-bt scenarios on AWS Fargate through S3 (configuration from the CDK stacks' outputs)")
+    .description("Run aegis-bt scenarios and sweeps on AWS Fargate or AWS Batch through S3 (configuration from the CDK stacks' outputs)")
     .version("0.1.0")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, "")), writeErr: (s) => io.err(s.replace(/\n$/, "")) })
@@ -304,6 +493,8 @@ export function buildProgram(io: CliIo): Command {
     .option("--infrastructure-role <arn>", "EcsInfrastructureRoleArn (for --snapshot)")
     .option("--dataset-volume <name>", "DatasetVolumeName (for --snapshot)")
     .option("--propagate-tags <mode>", "TASK_DEFINITION (default) or NONE")
+    .option("--job-queue <arn>", "JobQueueArn (sweep --lane batch)")
+    .option("--job-definition <arn>", "JobDefinitionArn (sweep --lane batch)")
     .optionsGroup("Options:");
 
   const globals = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
@@ -333,6 +524,32 @@ export function buildProgram(io: CliIo): Command {
       await submitCommand(file, flags, globals(cmd), io);
     });
 
+  addSizeOptions(
+    program
+      .command("sweep")
+      .description("Run a scenario's sweep: split its points over K shards (Fargate tasks or one AWS Batch array job), merge them in S3")
+      .argument("<scenario>", "scenario file (YAML or JSON) with a sweep: section")
+      .requiredOption("--shards <K>", "how many shards (tasks, array children) to split the points over, 1 to the number of points", positiveInteger)
+      .addOption(new Option("--lane <lane>", "fargate: one ECS task per shard; batch: one AWS Batch array job").choices(["fargate", "batch"]).default("fargate"))
+      .option("--run <id>", "name the run (default <scenario>-sweep-<hash of the scenario, K and --dataset>: the same sweep again skips finished shards)")
+      .option("--dataset <name>", "dataset name (default: the scenario's data.dataset); needs datasets/<name>/manifest.json"),
+  )
+    .option("--wait", "follow the shards to the end: progress and ETA, retry failed shards, merge, fetch", false)
+    .option("--attempts <n>", "with --wait: attempts per shard before the sweep fails", positiveInteger, 3)
+    .option("--out <dir>", "where the merged results go (default results/<run>)")
+    .option("--no-fetch", "do not download the merged results")
+    .option("--dry-run", "check everything and print the S3 key and the exact RunTask or SubmitJob requests; send nothing", false)
+    .addOption(new Option("--target <where>", "aws (the --lane), or local: the aegis-bt binary here once per shard, same S3 exchange (always waits)").choices(["aws", "local"]).default("aws"))
+    .option("--binary <path>", "the binary for --target local (default $AEGIS_BT_BINARY or <repo>/target/release/aegis-bt)")
+    .option("--parallel <n>", "with --target local: shards run at once (default 1)", positiveInteger)
+    .addHelpText(
+      "after",
+      "\nShards are results/<run>/shards/<iiii>/; a shard with _SUCCESS is never run again, and a merged sweep\n(results/<run>/_SUCCESS) is only fetched. Launch the same command again to resume.\n\nExamples:\n  aegis-launch sweep sweep.yaml --shards 8 --dry-run\n  aegis-launch sweep sweep.yaml --shards 8 --lane batch --wait\n  aegis-launch sweep sweep.yaml --shards 4 --spot --wait --out results/sweep\n  aegis-launch sweep sweep.yaml --shards 3 --target local --endpoint-url http://127.0.0.1:5000\n",
+    )
+    .action(async (file: string, o: SweepFlags, cmd: Command) => {
+      await sweepCommand(file, { ...o, wait: o.wait || o.target === "local" }, globals(cmd), io);
+    });
+
   program
     .command("status")
     .description("One run's state, or the newest runs': running, succeeded (_SUCCESS), failed, unknown")
@@ -348,7 +565,7 @@ export function buildProgram(io: CliIo): Command {
           ...(values.cluster && { cluster: values.cluster }),
           ...(values.containerName && { containerName: values.containerName }),
         };
-        const deps = { s3: clients.s3, ecs: clients.ecs };
+        const deps = { s3: clients.s3, ecs: clients.ecs, batch: clients.batch };
         const rows = runId !== undefined ? [await runStatus(deps, checkRunId(runId), opts)] : await recentRuns(deps, { ...opts, limit: o.limit });
         if (o.json) io.out(JSON.stringify(rows.map(({ record: _r, tasks, ...r }) => ({ ...r, tasks: tasks.map((t) => t.taskArn) })), null, 2));
         else printStatus(io, rows);
@@ -371,7 +588,7 @@ export function buildProgram(io: CliIo): Command {
         const { signal, done } = interruptible();
         try {
           await runLogs(
-            { logs: clients.logs, s3: clients.s3, ecs: clients.ecs },
+            { logs: clients.logs, s3: clients.s3, ecs: clients.ecs, batch: clients.batch },
             {
               bucket,
               runId: checkRunId(runId),
@@ -381,7 +598,7 @@ export function buildProgram(io: CliIo): Command {
               containerName: values.containerName,
               follow: o.follow,
               onLine: (line) => io.out(line),
-              onAttempt: (n, arn) => io.err(`== attempt ${n}: ${arn}`),
+              onAttempt: (n, id, shard) => io.err(`== ${shard !== undefined ? `shard ${shardName(shard)} ` : ""}attempt ${n}: ${id}`),
               signal,
             },
           );
@@ -451,6 +668,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (err instanceof CommanderError) {
       // Commander has printed its own message (or the help / version).
       return err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help" ? 0 : err.exitCode || 1;
+    }
+    if (err instanceof SweepFailedError) {
+      for (const f of err.details.failed) {
+        if (!f.logTail?.length) continue;
+        io.err(`--- shard ${shardName(f.shard)}: last ${f.logTail.length} lines ---`);
+        for (const line of f.logTail) io.err(line);
+      }
     }
     if (err instanceof RunFailedError && err.details.logTail.length > 0) {
       io.err(`--- last ${err.details.logTail.length} log lines ---`);

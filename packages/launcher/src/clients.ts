@@ -1,5 +1,6 @@
 // The one place that constructs AWS SDK clients. Everything else takes them as arguments, so tests
 // point them at moto or replace them with mocks.
+import { BatchClient } from "@aws-sdk/client-batch";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { ECSClient } from "@aws-sdk/client-ecs";
@@ -27,6 +28,8 @@ export interface ClientSettings {
 export interface AwsClients {
   s3: S3Client;
   ecs: ECSClient;
+  /** AWS Batch, for the sweep lane of array jobs. */
+  batch: BatchClient;
   cloudFormation: CloudFormationClient;
   logs: CloudWatchLogsClient;
 }
@@ -37,7 +40,7 @@ export interface AwsClients {
  */
 export const SDK_MAX_ATTEMPTS = 8;
 
-/** Builds the four clients the launcher uses, all with the same region, endpoint and credentials. */
+/** Builds the five clients the launcher uses, all with the same region, endpoint and credentials. */
 export function createClients(settings: ClientSettings = {}): AwsClients {
   const common = {
     ...(settings.region !== undefined && { region: settings.region }),
@@ -50,6 +53,7 @@ export function createClients(settings: ClientSettings = {}): AwsClients {
   return {
     s3: new S3Client({ ...common, forcePathStyle: settings.endpoint !== undefined }),
     ecs: new ECSClient(common),
+    batch: new BatchClient(common),
     cloudFormation: new CloudFormationClient(common),
     logs: new CloudWatchLogsClient(common),
   };
@@ -59,6 +63,7 @@ export function createClients(settings: ClientSettings = {}): AwsClients {
 export function destroyClients(clients: AwsClients): void {
   clients.s3.destroy();
   clients.ecs.destroy();
+  clients.batch.destroy();
   clients.cloudFormation.destroy();
   clients.logs.destroy();
 }

@@ -27,6 +27,11 @@ export interface LaunchConfig {
   ecsInfrastructureRoleArn?: string;
   /** The task-definition volume (`configuredAtLaunch`) the dataset snapshot is attached as. */
   datasetVolumeName?: string;
+  /** The AWS Batch lane of sweeps: its job queue and job definition (ARN or name). */
+  jobQueue?: string;
+  jobDefinition?: string;
+  /** The awslogs stream prefix of the Batch job definition. */
+  batchLogStreamPrefix?: string;
   taskFamily?: string;
   repositoryUri?: string;
   repositoryName?: string;
@@ -63,6 +68,9 @@ export const OUTPUTS: readonly { output: string; stack: Stack; field: Field; fla
   { output: "LogStreamPrefix", stack: "compute", field: "logStreamPrefix", flag: "--log-stream-prefix" },
   { output: "EcsInfrastructureRoleArn", stack: "compute", field: "ecsInfrastructureRoleArn", flag: "--infrastructure-role" },
   { output: "DatasetVolumeName", stack: "compute", field: "datasetVolumeName", flag: "--dataset-volume" },
+  { output: "JobQueueArn", stack: "compute", field: "jobQueue", flag: "--job-queue" },
+  { output: "JobDefinitionArn", stack: "compute", field: "jobDefinition", flag: "--job-definition" },
+  { output: "BatchLogStreamPrefix", stack: "compute", field: "batchLogStreamPrefix" },
   // Not a stack output: a config-file key for accounts whose task definitions carry no tags to copy.
   { output: "PropagateTags", stack: "compute", field: "propagateTags", flag: "--propagate-tags" },
 ];
@@ -261,6 +269,26 @@ export function requireLaunchConfig(values: ConfigValues): LaunchConfig {
     securityGroups: values.securityGroups ?? [],
     assignPublicIp: values.assignPublicIp ?? "DISABLED",
     propagateTags: values.propagateTags ?? "TASK_DEFINITION",
+  };
+}
+
+/** What the Batch lane of a sweep needs: the bucket, the job queue and the job definition. */
+export interface BatchConfig {
+  bucket: string;
+  jobQueue: string;
+  jobDefinition: string;
+  logGroupName?: string;
+  batchLogStreamPrefix?: string;
+}
+
+export function requireBatchConfig(values: ConfigValues): BatchConfig {
+  requireFields(values, ["bucket", "jobQueue", "jobDefinition"], "to submit a sweep to AWS Batch");
+  return {
+    bucket: values.bucket as string,
+    jobQueue: values.jobQueue as string,
+    jobDefinition: values.jobDefinition as string,
+    ...(values.logGroupName && { logGroupName: values.logGroupName }),
+    ...(values.batchLogStreamPrefix && { batchLogStreamPrefix: values.batchLogStreamPrefix }),
   };
 }
 

@@ -65,6 +65,26 @@ export class RunFailedError extends LaunchError {
   }
 }
 
+/** One sweep shard that failed for good: after how many attempts, and why the last one ended. */
+export interface FailedShard {
+  shard: number;
+  attempts: number;
+  reason: string;
+  exitCode?: number;
+  /** The last lines of its output, where the launcher has them (the local target). */
+  logTail?: string[];
+}
+
+/** A sweep whose shards did not all finish after their attempts; names each one (`ERR_SWEEP_FAILED`). */
+export class SweepFailedError extends LaunchError {
+  constructor(
+    message: string,
+    readonly details: { runId: string; failed: FailedShard[] },
+  ) {
+    super(message, "ERR_SWEEP_FAILED");
+  }
+}
+
 /** A results prefix without `_SUCCESS`: the run did not finish, so it is never treated as complete (`ERR_INCOMPLETE`). */
 export class IncompleteRunError extends LaunchError {
   constructor(message: string) {

@@ -1,10 +1,11 @@
-// @aegis-bt/launcher: run aegis-bt scenarios on AWS Fargate through S3 (docs/remote.md). Every
+// @aegis-bt/launcher: run aegis-bt scenarios and sweeps on AWS Fargate or AWS Batch through S3 (docs/remote.md). Every
 // function takes its AWS SDK clients as arguments; `createClients` is the only place that builds them.
 export { createClients, destroyClients, SDK_MAX_ATTEMPTS, type AwsClients, type AwsCredentials, type ClientSettings } from "./clients.js";
 export {
   loadConfig,
   requireLaunchConfig,
   requireBucket,
+  requireBatchConfig,
   requireFields,
   stackOutputs,
   configFromOutputs,
@@ -14,6 +15,7 @@ export {
   DEFAULT_STORAGE_STACK,
   DEFAULT_COMPUTE_STACK,
   type LaunchConfig,
+  type BatchConfig,
   type ConfigValues,
   type ConfigOverrides,
   type ConfigSources,
@@ -25,6 +27,7 @@ export {
   resolveSize,
   nearestSizes,
   sizeOverrides,
+  batchResourceRequirements,
   formatSize,
   isProfileName,
   FARGATE_TABLE,
@@ -37,7 +40,7 @@ export {
   type ProfileName,
   type SizeRequest,
 } from "./sizes.js";
-export { makeRunId, clientToken, startedBy, slugify, checkRunId, runIdTime } from "./run-id.js";
+export { makeRunId, sweepRunId, clientToken, batchJobName, startedBy, slugify, checkRunId, runIdTime } from "./run-id.js";
 export {
   keys,
   s3Uri,
@@ -48,6 +51,10 @@ export {
   runSucceeded,
   listRuns,
   downloadResults,
+  downloadObject,
+  uploadFile,
+  finishedShards,
+  readText,
   readLaunchRecord,
   writeLaunchRecord,
   SUCCESS_MARKER,
@@ -72,7 +79,10 @@ export {
   MAX_CALLS_PER_SECOND,
   TAG_RUN,
   TAG_SCENARIO,
+  TAG_SHARD,
+  SWEEP_COMMAND,
   type RunPlan,
+  type ShardRef,
   type SubmitManyOptions,
   type SubmitResult,
 } from "./runtask.js";
@@ -143,6 +153,8 @@ export {
   runStatus,
   recentRuns,
   deriveStatus,
+  deriveSweepStatus,
+  describeTasks,
   fetchRun,
   runLogs,
   clusterTasks,
@@ -160,8 +172,48 @@ export {
   AwsError,
   RunTaskFailureError,
   RunFailedError,
+  SweepFailedError,
   IncompleteRunError,
   describeAwsError,
   isThrottling,
   userMessage,
+  type FailedShard,
 } from "./errors.js";
+export { MAX_SHARDS, shardName, shardRange, planShards, checkShardCount, pointsIn, type Shard } from "./sweep-plan.js";
+export { sweepProgress, formatProgress, formatDuration, type SweepProgress, type ProgressBaseline } from "./sweep-progress.js";
+export {
+  buildSubmitJobRequest,
+  batchJobGroups,
+  submitJobs,
+  describeJobs,
+  jobState,
+  jobFailure,
+  jobFields,
+  MIN_ARRAY_SIZE,
+  MAX_ARRAY_SIZE,
+  MAX_SUBMIT_JOB_BYTES,
+  MAX_SHARD_LIST_CHARS,
+  type BatchSweepPlan,
+  type SubmittedJob,
+  type JobState,
+} from "./batch.js";
+export { fargateLane, batchLane, localLane, type SweepLane, type ShardStart, type AttemptState, type LaneStartResult } from "./sweep-lanes.js";
+export { runShards, DEFAULT_SHARD_ATTEMPTS, type SweepEvent, type RunShardsOptions, type RunShardsOutcome } from "./sweep-wait.js";
+export { mergeShardsInS3, SHARD_FILES, MERGED_FILES, type MergeResult } from "./sweep-merge.js";
+export {
+  prepareSweep,
+  planSweep,
+  sweepDryRun,
+  sweepRecord,
+  launchSweep,
+  launchSweepLocal,
+  type SweepInput,
+  type PreparedSweep,
+  type SweepTarget,
+  type SweepDryRun,
+  type SweepDeps,
+  type SweepLaunchOptions,
+  type LocalSweepOptions,
+  type SweepResult,
+  type SweepLaneName,
+} from "./sweep.js";

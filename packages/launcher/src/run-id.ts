@@ -1,6 +1,7 @@
 // Run ids and the RunTask identifiers derived from them (clientToken, startedBy).
 import { createHash } from "node:crypto";
 import { InputError } from "./errors.js";
+import { shardName } from "./sweep-plan.js";
 
 /** The longest scenario-name part of a run id, so ids stay short enough for keys and tokens. */
 export const MAX_SLUG = 32;
@@ -40,6 +41,16 @@ export function makeRunId(scenarioName: string, scenarioText: string, now: Date)
   return `${slugify(scenarioName)}-${stamp(now)}-${sha256(scenarioText).slice(0, 6)}`;
 }
 
+/**
+ * A sweep's run id: `<scenario name slug>-sweep-<10 hex of sha256(scenario text, K, dataset)>`.
+ * No time in it, on purpose: the same sweep launched again gets the same id, so the shards that
+ * already have `_SUCCESS` are skipped rather than run twice.
+ */
+export function sweepRunId(scenarioName: string, scenarioText: string, shards: number, dataset?: string): string {
+  const key = JSON.stringify({ scenario: scenarioText, shards, dataset: dataset ?? null });
+  return `${slugify(scenarioName)}-sweep-${sha256(key).slice(0, 10)}`;
+}
+
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** Checks a run id given on the command line (it becomes part of S3 keys). */
@@ -67,14 +78,27 @@ function fit(text: string, max: number): string {
 }
 
 /**
- * RunTask's idempotency token for attempt `attempt` (1-based) of a run: `<run id>-a<attempt>`,
- * shortened with a hash when longer than 64 characters. Deterministic: a retried call of the same
- * attempt starts no second task; a new attempt (after a Spot interruption) gets a new token.
+ * RunTask's idempotency token for attempt `attempt` (1-based) of a run: `<run id>-a<attempt>`
+ * (a sweep shard's: `<run id>-s<iiii>-a<attempt>`), shortened with a hash when longer than 64
+ * characters. Deterministic: a retried call of the same attempt starts no second task; a new
+ * attempt (after a Spot interruption) gets a new token.
  */
-export function clientToken(runId: string, attempt = 1): string {
+export function clientToken(runId: string, attempt = 1, shard?: number): string {
   if (!Number.isInteger(attempt) || attempt < 1) throw new InputError(`attempt must be a positive integer, got ${attempt}`);
-  const suffix = `-a${attempt}`;
+  const suffix = `${shard !== undefined ? `-s${shardName(shard)}` : ""}-a${attempt}`;
   return `${fit(runId, MAX_CLIENT_TOKEN - suffix.length)}${suffix}`;
+}
+
+/** AWS Batch's limit on a job name (letters, digits, `-`, `_`). */
+export const MAX_JOB_NAME = 128;
+
+/**
+ * A Batch job name: `<run id>-<label>` with anything Batch refuses turned into `_`, shortened with
+ * a hash past 128 characters. Batch has no idempotency token; the name only makes jobs findable.
+ */
+export function batchJobName(runId: string, label: string): string {
+  const suffix = `-${label}`.replace(/[^A-Za-z0-9_-]/g, "_");
+  return `${fit(runId.replace(/[^A-Za-z0-9_-]/g, "_"), MAX_JOB_NAME - suffix.length)}${suffix}`;
 }
 
 /**

@@ -1,16 +1,29 @@
-// Runs after launch: status (ECS tasks + `_SUCCESS`), logs, and fetch (with the run's cost in run.json).
+// Runs after launch: status (ECS tasks or Batch jobs + `_SUCCESS`; a sweep's shards), logs, and
+// fetch (with the run's cost in run.json; a sweep's merged files only).
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { BatchClient, JobDetail } from "@aws-sdk/client-batch";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeTasksCommand, ListTasksCommand, type ECSClient, type Task } from "@aws-sdk/client-ecs";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { backoffDelay, systemClock, withRetry, type Clock } from "./backoff.js";
+import { describeJobs, jobFields, jobState } from "./batch.js";
 import { runCost, wallTimeCost, type RunCost } from "./cost.js";
-import { InputError, aws } from "./errors.js";
+import { IncompleteRunError, InputError, aws } from "./errors.js";
 import { LogFollower, logStreamName } from "./logs.js";
 import { startedBy } from "./run-id.js";
 import { TAG_RUN } from "./runtask.js";
-import { downloadResults, listRuns, readLaunchRecord, runSucceeded, type AttemptRecord, type DownloadResult, type LaunchRecord } from "./s3.js";
+import {
+  downloadResults,
+  finishedShards,
+  listRuns,
+  readLaunchRecord,
+  runSucceeded,
+  type AttemptRecord,
+  type DownloadResult,
+  type LaunchRecord,
+} from "./s3.js";
+import { shardName } from "./sweep-plan.js";
 import { attemptFields, classifyStop, describeTask } from "./wait.js";
 
 const ECS_RETRY = { attempts: 8, policy: { baseMs: 1000, maxMs: 20_000 } };
@@ -38,7 +51,8 @@ export async function clusterTasks(ecs: ECSClient, cluster: string, by?: string,
   return describeTasks(ecs, cluster, [...new Set(arns)], clock);
 }
 
-async function describeTasks(ecs: ECSClient, cluster: string, arns: string[], clock: Clock): Promise<Task[]> {
+/** DescribeTasks for any number of tasks (100 a call, throttling backed off); tasks ECS no longer knows are absent. */
+export async function describeTasks(ecs: ECSClient, cluster: string, arns: readonly string[], clock: Clock = systemClock): Promise<Task[]> {
   const tasks: Task[] = [];
   for (let i = 0; i < arns.length; i += 100) {
     const chunk = arns.slice(i, i + 100);
@@ -103,9 +117,49 @@ export function deriveStatus(runId: string, succeeded: boolean, tasks: Task[], r
   return { ...base, state: "unknown", detail };
 }
 
+/** The last recorded attempt of each shard. */
+function lastAttempts(record: LaunchRecord): Map<number, AttemptRecord> {
+  const last = new Map<number, AttemptRecord>();
+  for (const a of record.attempts) if (a.shard !== undefined) last.set(a.shard, a);
+  return last;
+}
+
+function attemptEnd(a: AttemptRecord): string | undefined {
+  if (a.failures?.length) return `start refused: ${a.failures.map((f) => f.reason).join("; ")}`;
+  if (a.stoppedAt === undefined && a.exitCode === undefined && !["STOPPED", "FAILED", "SUCCEEDED"].includes(a.lastStatus ?? "")) return undefined;
+  const why = [a.exitCode !== undefined ? `exit code ${a.exitCode}` : undefined, a.stopCode, a.stoppedReason].filter(Boolean).join(", ");
+  return why || (a.lastStatus === "SUCCEEDED" || a.exitCode === 0 ? "ended without _SUCCESS" : "stopped");
+}
+
+/**
+ * A sweep's state: merged (`results/<run>/_SUCCESS`) wins; then live tasks or jobs; then the shards
+ * whose last attempt ended without their `_SUCCESS`; else unknown, with the shards done.
+ */
+export function deriveSweepStatus(runId: string, merged: boolean, done: ReadonlySet<number>, live: number, record: LaunchRecord, tasks: Task[] = []): RunStatus {
+  const k = record.sweep?.shards ?? 0;
+  const base = { runId, tasks, hasResults: merged, record };
+  if (merged) return { ...base, state: "succeeded", detail: `merged: ${record.sweep?.points ?? "?"} points from ${k} shards` };
+  const progress = `sweep ${done.size}/${k} shards done`;
+  if (live > 0) return { ...base, state: "running", detail: `${progress}, ${live} running (${record.target})` };
+  if (done.size === k && k > 0) return { ...base, state: "unknown", detail: `${progress}, not merged: launch the same sweep again to merge` };
+  const failed = [...lastAttempts(record)]
+    .filter(([shard]) => !done.has(shard))
+    .map(([shard, a]) => [shard, attemptEnd(a)] as const)
+    .filter((x): x is readonly [number, string] => x[1] !== undefined)
+    .sort((a, b) => a[0] - b[0]);
+  if (failed.length > 0) {
+    const [shard, why] = failed[0] as readonly [number, string];
+    const more = failed.length > 1 ? ` (and ${failed.length - 1} more)` : "";
+    return { ...base, state: "failed", detail: `${progress}; shard ${shardName(shard)} ${why}${more}` };
+  }
+  return { ...base, state: "unknown", detail: `${progress}; none known to be running` };
+}
+
 export interface StatusDeps {
   s3: S3Client;
   ecs?: ECSClient;
+  /** For sweeps on the Batch lane: whether their jobs still run. */
+  batch?: BatchClient;
   clock?: Clock;
 }
 
@@ -122,11 +176,37 @@ export async function runStatus(deps: StatusDeps, runId: string, opts: StatusOpt
   const [succeeded, record] = await Promise.all([runSucceeded(deps.s3, opts.bucket, runId), readLaunchRecord(deps.s3, opts.bucket, runId)]);
   let tasks: Task[] = [];
   const cluster = opts.cluster ?? record?.cluster;
-  if (deps.ecs && cluster && record?.target !== "local") {
+  if (deps.ecs && cluster && record?.target !== "local" && record?.target !== "batch") {
     const known = new Set(record?.attempts.map((a) => a.taskArn).filter((x): x is string => !!x));
     tasks = (await clusterTasks(deps.ecs, cluster, startedBy(runId), clock)).filter((t) => runTag(t) === runId || known.has(t.taskArn ?? ""));
   }
+  if (record?.sweep) return sweepStatus(deps, runId, succeeded, tasks, record, opts);
   return deriveStatus(runId, succeeded, tasks, record, opts.containerName ?? "aegis-bt");
+}
+
+/**
+ * A sweep's shards done (one listing) and its live tasks or jobs, then {@link deriveSweepStatus}.
+ * What ECS or Batch still knows of an attempt (its stop, its exit code) updates the record's copy.
+ */
+async function sweepStatus(deps: StatusDeps, runId: string, merged: boolean, tasks: Task[], record: LaunchRecord, opts: StatusOptions): Promise<RunStatus> {
+  if (merged) return deriveSweepStatus(runId, true, new Set(), 0, record, tasks);
+  const done = await finishedShards(deps.s3, opts.bucket, runId);
+  const byArn = new Map(tasks.map((t) => [t.taskArn, t]));
+  let attempts = record.attempts.map((a) => {
+    const t = a.taskArn && !a.jobId ? byArn.get(a.taskArn) : undefined;
+    return t ? { ...a, ...attemptFields(t, opts.containerName ?? "aegis-bt") } : a;
+  });
+  let live = tasks.filter((t) => t.lastStatus !== "STOPPED").length;
+  if (record.target === "batch" && deps.batch) {
+    const ids = [...lastAttempts(record)].filter(([shard, a]) => !done.has(shard) && a.jobId).map(([, a]) => a.jobId as string);
+    const jobs = ids.length > 0 ? await describeJobs(deps.batch, ids, deps.clock ?? systemClock) : new Map<string, JobDetail>();
+    live = [...jobs.values()].filter((j) => jobState(j) === "live").length;
+    attempts = attempts.map((a) => {
+      const job = a.jobId ? jobs.get(a.jobId) : undefined;
+      return job ? { ...a, ...jobFields(job) } : a;
+    });
+  }
+  return deriveSweepStatus(runId, false, done, live, { ...record, attempts }, tasks);
 }
 
 /** The newest `limit` runs in the bucket with their states (one ListTasks sweep of the cluster for all). */
@@ -146,6 +226,7 @@ export async function recentRuns(deps: StatusDeps, opts: StatusOptions & { limit
         r.hasResults ? runSucceeded(deps.s3, opts.bucket, r.runId) : Promise.resolve(false),
         r.hasConfig ? readLaunchRecord(deps.s3, opts.bucket, r.runId) : Promise.resolve(undefined),
       ]);
+      if (record?.sweep) return sweepStatus(deps, r.runId, succeeded, byRun.get(r.runId) ?? [], record, opts);
       return deriveStatus(r.runId, succeeded, byRun.get(r.runId) ?? [], record, opts.containerName ?? "aegis-bt");
     }),
   );
@@ -184,12 +265,22 @@ async function attemptsWithTimes(deps: StatusDeps, record: LaunchRecord, opts: F
 /**
  * Downloads `results/<run>/` (refusing a run without `_SUCCESS` unless `partial`) and, for a finished
  * Fargate run, writes its cost into the local run.json as `cost`: from the tasks' times (the launch
- * record, else ECS), else a lower bound from the engine's wall time.
+ * record, else ECS), else a lower bound from the engine's wall time. Of a sweep, only the merged
+ * files (not `shards/`), and a sweep not merged yet is refused with its shards done.
  */
 export async function fetchRun(deps: StatusDeps, opts: FetchOptions): Promise<FetchResult> {
+  const record = opts.record ?? (await readLaunchRecord(deps.s3, opts.bucket, opts.runId));
+  if (record?.sweep) {
+    if (!opts.partial && !(await runSucceeded(deps.s3, opts.bucket, opts.runId))) {
+      const done = await finishedShards(deps.s3, opts.bucket, opts.runId);
+      throw new IncompleteRunError(
+        `sweep ${opts.runId} is not merged yet (${done.size}/${record.sweep.shards} shards done): launch the same sweep again (with --wait) to finish and merge it`,
+      );
+    }
+    return downloadResults(deps.s3, opts.bucket, opts.runId, opts.out, { skip: ["shards/"], ...(opts.partial && { partial: true }) });
+  }
   const result = await downloadResults(deps.s3, opts.bucket, opts.runId, opts.out, { ...(opts.partial && { partial: true }) });
   if (!result.complete) return result;
-  const record = opts.record ?? (await readLaunchRecord(deps.s3, opts.bucket, opts.runId));
   if (!record || record.target !== "fargate") return result;
   const runJson = join(opts.out, "run.json");
   let doc: Record<string, unknown>;
@@ -211,6 +302,8 @@ export interface LogsDeps {
   logs: CloudWatchLogsClient;
   s3: S3Client;
   ecs?: ECSClient;
+  /** For Batch jobs whose log stream the launch record does not name yet. */
+  batch?: BatchClient;
   clock?: Clock;
 }
 
@@ -224,32 +317,69 @@ export interface LogsOptions {
   /** Keep printing until the run's last task stops. */
   follow?: boolean;
   onLine: (line: string) => void;
-  /** Called before each attempt's lines when a run had several. */
-  onAttempt?: (attempt: number, taskArn: string) => void;
+  /** Called before each attempt's lines when a run had several (a sweep: with its shard). */
+  onAttempt?: (attempt: number, id: string, shard?: number) => void;
   signal?: AbortSignal;
 }
 
-/** Prints a run's CloudWatch log, every attempt in order; with `follow`, until the last task stops. */
+interface LogSource {
+  attempt: number;
+  shard?: number;
+  /** The task ARN or Batch job id, for the header. */
+  id: string;
+  stream: string;
+  /** An ECS task, which `follow` can wait for. */
+  taskArn?: string;
+}
+
+/** The log stream of each recorded attempt: ECS tasks by the awslogs naming, Batch jobs as Batch names them. */
+async function logSources(deps: LogsDeps, record: LaunchRecord, opts: LogsOptions, clock: Clock): Promise<LogSource[]> {
+  const unnamed = record.attempts.filter((a) => a.jobId && !a.logStreamName).map((a) => a.jobId as string);
+  const jobs = unnamed.length > 0 && deps.batch ? await describeJobs(deps.batch, unnamed, clock) : new Map<string, never>();
+  const out: LogSource[] = [];
+  for (const a of record.attempts) {
+    const shard = a.shard !== undefined ? { shard: a.shard } : {};
+    if (a.jobId) {
+      const job = jobs.get(a.jobId);
+      const stream = a.logStreamName ?? job?.container?.logStreamName ?? job?.attempts?.at(-1)?.container?.logStreamName;
+      if (stream) out.push({ attempt: a.attempt, ...shard, id: a.jobId, stream });
+    } else if (a.taskArn) {
+      out.push({ attempt: a.attempt, ...shard, id: a.taskArn, taskArn: a.taskArn, stream: a.logStreamName ?? logStreamName(opts.logStreamPrefix, opts.containerName, a.taskArn) });
+    }
+  }
+  return out;
+}
+
+/**
+ * Prints a run's CloudWatch log, every attempt in order (a sweep: every shard's); with `follow`,
+ * until the last task stops.
+ */
 export async function runLogs(deps: LogsDeps, opts: LogsOptions): Promise<void> {
   const clock = deps.clock ?? systemClock;
   const record = await readLaunchRecord(deps.s3, opts.bucket, opts.runId);
   if (record?.target === "local") throw new InputError(`run ${opts.runId} ran locally (--target local): its output went to the terminal, not CloudWatch`);
-  let arns = (record?.attempts ?? []).map((a) => a.taskArn).filter((x): x is string => !!x);
+  let sources = record ? await logSources(deps, record, opts, clock) : [];
   const cluster = opts.cluster ?? record?.cluster;
-  if (arns.length === 0 && deps.ecs && cluster) {
+  if (sources.length === 0 && deps.ecs && cluster && record?.target !== "batch") {
     const tasks = (await clusterTasks(deps.ecs, cluster, startedBy(opts.runId), clock)).filter((t) => runTag(t) === opts.runId);
-    arns = sortByTime(tasks).map((t) => t.taskArn as string);
+    sources = sortByTime(tasks).map((t, i) => {
+      const arn = t.taskArn as string;
+      return { attempt: i + 1, id: arn, taskArn: arn, stream: logStreamName(opts.logStreamPrefix, opts.containerName, arn) };
+    });
   }
-  if (arns.length === 0) throw new InputError(`no task known for run ${opts.runId}: no launch record in the bucket and none in ECS`);
-  for (const [i, arn] of arns.entries()) {
-    if (arns.length > 1) opts.onAttempt?.(i + 1, arn);
-    const follower = new LogFollower(deps.logs, opts.logGroupName, logStreamName(opts.logStreamPrefix, opts.containerName, arn), clock);
+  if (sources.length === 0) {
+    const where = record?.target === "batch" ? "no Batch job with a log stream (is it still starting?)" : "no launch record in the bucket and none in ECS";
+    throw new InputError(`no task known for run ${opts.runId}: ${where}`);
+  }
+  for (const [i, src] of sources.entries()) {
+    if (sources.length > 1) opts.onAttempt?.(src.attempt, src.id, src.shard);
+    const follower = new LogFollower(deps.logs, opts.logGroupName, src.stream, clock);
     for (const line of await follower.poll()) opts.onLine(line);
-    const last = i === arns.length - 1;
-    if (!opts.follow || !last || !deps.ecs || !cluster) continue;
+    const last = i === sources.length - 1;
+    if (!opts.follow || !last || !deps.ecs || !cluster || !src.taskArn) continue;
     for (let step = 0; ; step++) {
       opts.signal?.throwIfAborted();
-      const task = await describeTask(deps.ecs, cluster, arn, clock);
+      const task = await describeTask(deps.ecs, cluster, src.taskArn, clock);
       const stopped = !task || task.lastStatus === "STOPPED";
       for (const line of await follower.poll()) opts.onLine(line);
       if (stopped) break;

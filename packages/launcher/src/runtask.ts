@@ -24,6 +24,10 @@ export const MAX_CALLS_PER_SECOND = 20;
 
 export const TAG_RUN = "aegis:run";
 export const TAG_SCENARIO = "aegis:scenario";
+export const TAG_SHARD = "aegis:shard";
+
+/** The container command of a sweep shard (the task definition's default is `run`). */
+export const SWEEP_COMMAND = ["sweep"];
 
 const SNAPSHOT_ID = /^snap-[0-9a-f]{8,17}$/;
 
@@ -71,18 +75,28 @@ export function overridesBytes(overrides: unknown): number {
   return Buffer.byteLength(JSON.stringify(overrides), "utf8");
 }
 
+/** A sweep shard: `aegis-bt sweep` with AEGIS_SHARD=`<index>/<count>` (docs/sweeps.md). */
+export interface ShardRef {
+  index: number;
+  count: number;
+}
+
 /**
- * The RunTask request of attempt `attempt` of a run. Pure: the same plan and attempt give the same
- * request. FARGATE or (with `spot`) a FARGATE_SPOT capacity provider strategy, never both; the
- * dataset snapshot as a managed EBS volume; overrides checked against ECS's 8 KiB limit.
+ * The RunTask request of attempt `attempt` of a run, or of one shard of a sweep. Pure: the same
+ * plan, attempt and shard give the same request. FARGATE or (with `spot`) a FARGATE_SPOT capacity
+ * provider strategy, never both; the dataset snapshot as a managed EBS volume; overrides checked
+ * against ECS's 8 KiB limit.
  */
-export function buildRunTaskRequest(plan: RunPlan, attempt = 1): RunTaskCommandInput {
+export function buildRunTaskRequest(plan: RunPlan, attempt = 1, shard?: ShardRef): RunTaskCommandInput {
   const { config, runId } = plan;
-  const env = containerEnvironment(config.bucket, runId, plan.dataset);
+  const env = {
+    ...containerEnvironment(config.bucket, runId, plan.dataset),
+    ...(shard && { AEGIS_SHARD: `${shard.index}/${shard.count}` }),
+  };
   const environment: KeyValuePair[] = Object.entries(env).map(([name, value]) => ({ name, value }));
   const overrides = {
     ...sizeOverrides(plan.size),
-    containerOverrides: [{ name: config.containerName, environment }],
+    containerOverrides: [{ name: config.containerName, ...(shard && { command: [...SWEEP_COMMAND] }), environment }],
   };
   const bytes = overridesBytes(overrides);
   if (bytes > MAX_OVERRIDES_BYTES) {
@@ -105,11 +119,12 @@ export function buildRunTaskRequest(plan: RunPlan, attempt = 1): RunTaskCommandI
       },
     },
     overrides,
-    clientToken: clientToken(runId, attempt),
+    clientToken: clientToken(runId, attempt, shard?.index),
     startedBy: startedBy(runId),
     tags: [
       { key: TAG_RUN, value: tagValue(runId) },
       { key: TAG_SCENARIO, value: tagValue(plan.scenarioName) },
+      ...(shard ? [{ key: TAG_SHARD, value: `${shard.index}/${shard.count}` }] : []),
     ],
     propagateTags: config.propagateTags,
     enableExecuteCommand: false,

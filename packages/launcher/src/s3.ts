@@ -1,7 +1,7 @@
 // The S3 exchange: scenario upload, the launch record, run listings and results download, with the
 // `_SUCCESS` discipline (a results prefix without it is never treated as a finished run).
 import { createWriteStream } from "node:fs";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -15,6 +15,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { AwsError, IncompleteRunError, InputError, aws, describeAwsError, errorName, httpStatus } from "./errors.js";
 import { runIdTime } from "./run-id.js";
+import { shardName } from "./sweep-plan.js";
 
 export const SUCCESS_MARKER = "_SUCCESS";
 
@@ -23,6 +24,10 @@ export const keys = {
   launchRecord: (run: string) => `configs/${run}/launch.json`,
   results: (run: string) => `results/${run}/`,
   success: (run: string) => `results/${run}/${SUCCESS_MARKER}`,
+  /** A sweep's shard directories: `results/<run>/shards/<iiii>/` (docs/sweeps.md). */
+  shards: (run: string) => `results/${run}/shards/`,
+  shard: (run: string, index: number) => `results/${run}/shards/${shardName(index)}/`,
+  shardSuccess: (run: string, index: number) => `results/${run}/shards/${shardName(index)}/${SUCCESS_MARKER}`,
   datasets: () => "datasets/",
   manifest: (dataset: string) => `datasets/${dataset}/manifest.json`,
 };
@@ -89,7 +94,7 @@ export async function checkDataset(s3: S3Client, bucket: string, dataset: string
   }
 }
 
-async function put(s3: S3Client, bucket: string, key: string, body: string, contentType: string): Promise<void> {
+async function put(s3: S3Client, bucket: string, key: string, body: string | Uint8Array, contentType: string): Promise<void> {
   await aws({ action: `uploading ${s3Uri(bucket, key)}` }, () =>
     s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType })),
   );
@@ -101,10 +106,27 @@ export async function uploadScenario(s3: S3Client, bucket: string, runId: string
   return s3Uri(bucket, keys.scenario(runId));
 }
 
-/** One RunTask attempt of a run, as recorded in `configs/<run>/launch.json`. */
+/** Uploads a local file's bytes to `key` (merged sweep results). */
+export async function uploadFile(s3: S3Client, bucket: string, key: string, file: string, contentType = "application/octet-stream"): Promise<void> {
+  await put(s3, bucket, key, await readFile(file), contentType);
+}
+
+/**
+ * One attempt of a run (a RunTask, a Batch job or a local process), as recorded in
+ * `configs/<run>/launch.json`. A sweep records one per shard and attempt, with `shard` set.
+ */
 export interface AttemptRecord {
   attempt: number;
-  clientToken: string;
+  /** RunTask's idempotency token (Batch has none). */
+  clientToken?: string;
+  /** The sweep shard this attempt ran. */
+  shard?: number;
+  /** The Batch job: for an array child `<array job id>:<child index>`. */
+  jobId?: string;
+  /** The array job a Batch child belongs to. */
+  arrayJobId?: string;
+  /** The CloudWatch stream, when the service named it (Batch does). */
+  logStreamName?: string;
   taskArn?: string;
   failures?: { arn?: string; reason?: string; detail?: string }[];
   lastStatus?: string;
@@ -124,8 +146,12 @@ export interface LaunchRecord {
   runId: string;
   scenario: string;
   submittedAt: string;
-  target: "fargate" | "local";
+  target: "fargate" | "local" | "batch";
   cluster?: string;
+  jobQueue?: string;
+  jobDefinition?: string;
+  /** A sweep: K shards over N points (`results/<run>/shards/<iiii>/`, then the merge). */
+  sweep?: { shards: number; points: number };
   profile: string;
   size: { vcpu: number; memoryGb: number; ephemeralGiB: number };
   spot: boolean;
@@ -138,7 +164,8 @@ export async function writeLaunchRecord(s3: S3Client, bucket: string, record: La
   await put(s3, bucket, keys.launchRecord(record.runId), `${JSON.stringify(record, null, 2)}\n`, "application/json");
 }
 
-async function getText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
+/** An object's text, or `undefined` when there is no such object. */
+export async function readText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
   try {
     const res = await aws({ action: `reading ${s3Uri(bucket, key)}` }, () => s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })));
     return (await res.Body?.transformToString("utf8")) ?? "";
@@ -150,7 +177,7 @@ async function getText(s3: S3Client, bucket: string, key: string): Promise<strin
 
 /** The run's launch record, if it has one (runs launched by other tools may not). */
 export async function readLaunchRecord(s3: S3Client, bucket: string, runId: string): Promise<LaunchRecord | undefined> {
-  const text = await getText(s3, bucket, keys.launchRecord(runId));
+  const text = await readText(s3, bucket, keys.launchRecord(runId));
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as LaunchRecord;
@@ -162,6 +189,18 @@ export async function readLaunchRecord(s3: S3Client, bucket: string, runId: stri
 /** Whether `results/<run>/_SUCCESS` exists: the only sign that a run finished. */
 export async function runSucceeded(s3: S3Client, bucket: string, runId: string): Promise<boolean> {
   return objectExists(s3, bucket, keys.success(runId));
+}
+
+/** The shards of a sweep that have `results/<run>/shards/<iiii>/_SUCCESS` (one listing). */
+export async function finishedShards(s3: S3Client, bucket: string, runId: string): Promise<Set<number>> {
+  const prefix = keys.shards(runId);
+  const { objects } = await listAll(s3, bucket, prefix);
+  const done = new Set<number>();
+  for (const o of objects) {
+    const m = /^(\d{4,})\/_SUCCESS$/.exec(o.key.slice(prefix.length));
+    if (m) done.add(Number(m[1]));
+  }
+  return done;
 }
 
 async function listAll(
@@ -221,6 +260,8 @@ export async function listRuns(s3: S3Client, bucket: string): Promise<RunListing
 export interface DownloadOptions {
   /** Download a prefix without `_SUCCESS` too (what an unfinished or failed run left). */
   partial?: boolean;
+  /** Key prefixes under `results/<run>/` to leave out (a sweep's `shards/`). */
+  skip?: readonly string[];
 }
 
 export interface DownloadResult {
@@ -238,7 +279,8 @@ function localPath(outDir: string, relative: string): string {
   return join(outDir, ...parts);
 }
 
-async function download(s3: S3Client, bucket: string, key: string, file: string): Promise<void> {
+/** Downloads one object to `file` through a `.part` name, so a file there is always whole. */
+export async function downloadObject(s3: S3Client, bucket: string, key: string, file: string): Promise<void> {
   const res = await aws({ action: `downloading ${s3Uri(bucket, key)}` }, () => s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })));
   await mkdir(dirname(file), { recursive: true });
   const part = `${file}.part`;
@@ -269,18 +311,19 @@ export async function downloadResults(
       `run ${runId} has no ${SUCCESS_MARKER} in ${s3Uri(bucket, prefix)}: it did not finish (or is still running); pass --partial to download what is there`,
     );
   }
-  const files = objects.filter((o) => o.key !== keys.success(runId) && !o.key.endsWith("/"));
+  const skipped = (key: string) => (opts.skip ?? []).some((p) => key.startsWith(prefix + p));
+  const files = objects.filter((o) => o.key !== keys.success(runId) && !o.key.endsWith("/") && !skipped(o.key));
   const targets = files.map((o) => ({ ...o, file: localPath(outDir, o.key.slice(prefix.length)) }));
   await mkdir(outDir, { recursive: true });
   await rm(join(outDir, SUCCESS_MARKER), { force: true });
   let bytes = 0;
   for (const t of targets) {
-    await download(s3, bucket, t.key, t.file);
+    await downloadObject(s3, bucket, t.key, t.file);
     bytes += t.size;
   }
   const written = targets.map((t) => t.file.slice(outDir.length + (outDir.endsWith(sep) ? 0 : 1)));
   if (complete) {
-    await download(s3, bucket, keys.success(runId), join(outDir, SUCCESS_MARKER));
+    await downloadObject(s3, bucket, keys.success(runId), join(outDir, SUCCESS_MARKER));
     written.push(SUCCESS_MARKER);
   }
   return { dir: outDir, files: written, bytes, complete };

@@ -206,3 +206,14 @@ export function sizeOverrides(size: TaskSize): { cpu: string; memory: string; ep
     ephemeralStorage: { sizeInGiB: size.ephemeralGiB },
   };
 }
+
+/**
+ * The AWS Batch `resourceRequirements` override for a size (Fargate jobs: vCPU, and memory in MiB).
+ * Batch cannot override ephemeral storage per job: the job definition's applies.
+ */
+export function batchResourceRequirements(size: TaskSize): { type: "VCPU" | "MEMORY"; value: string }[] {
+  return [
+    { type: "VCPU", value: String(size.vcpu) },
+    { type: "MEMORY", value: String(Math.round(size.memoryGb * 1024)) },
+  ];
+}

@@ -58,7 +58,8 @@ export interface PreparedRun {
   snapshot?: { snapshotId: string; sizeInGiB?: number };
 }
 
-function scenarioProfile(normalizedJson: string): string | undefined {
+/** The scenario's `resources.profile`, read from the engine's normalized JSON. */
+export function scenarioProfile(normalizedJson: string): string | undefined {
   try {
     const doc = JSON.parse(normalizedJson) as { resources?: { profile?: unknown } | null };
     const p = doc.resources?.profile;

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { BatchClient } from "@aws-sdk/client-batch";
 import { CloudFormationClient, DescribeStacksCommand, type DescribeStacksCommandOutput } from "@aws-sdk/client-cloudformation";
 import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeTasksCommand, ECSClient, RunTaskCommand } from "@aws-sdk/client-ecs";
@@ -8,11 +9,13 @@ import { HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../src/cli.ts";
-import { SCENARIO, TASK_ARN, task } from "./fixtures.ts";
+import { SCENARIO, SWEEP_SCENARIO, TASK_ARN, task } from "./fixtures.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "aegis-launch-cli-"));
 const file = join(dir, "s.yaml");
 writeFileSync(file, SCENARIO);
+const sweepFile = join(dir, "sweep.yaml");
+writeFileSync(sweepFile, SWEEP_SCENARIO);
 
 async function cli(...args: string[]) {
   const out: string[] = [];
@@ -22,7 +25,7 @@ async function cli(...args: string[]) {
 }
 
 // Class-level mocks: they also catch the clients the CLI builds itself.
-const mocks = [mockClient(S3Client), mockClient(ECSClient), mockClient(CloudFormationClient), mockClient(CloudWatchLogsClient)];
+const mocks = [mockClient(S3Client), mockClient(ECSClient), mockClient(CloudFormationClient), mockClient(CloudWatchLogsClient), mockClient(BatchClient)];
 afterEach(() => mocks.forEach((m) => m.reset()));
 
 describe("aegis-launch", () => {
@@ -31,6 +34,39 @@ describe("aegis-launch", () => {
     expect(r.code).toBe(0);
     expect(r.out.join("\n")).toMatch(/Usage: aegis-launch \[options\] \[command\]/);
     expect(r.out.join("\n")).toMatch(/submit \[options\] <scenario>/);
+    expect(r.out.join("\n")).toMatch(/sweep \[options\] <scenario> +Run a scenario's sweep: split its points over K/);
+  });
+
+  it("explains sweep in its own help: lanes, shards, resuming, examples", async () => {
+    const r = await cli("sweep", "--help");
+    expect(r.code).toBe(0);
+    const help = r.out.join("\n");
+    for (const text of ["--shards <K>", "--lane <lane>", '"fargate", "batch"', "--attempts <n>", "--run <id>", "--target <where>", "--job-queue <arn>", "results/<run>/shards/<iiii>/", "aegis-launch sweep sweep.yaml --shards 8 --lane batch --wait"]) {
+      expect(help).toContain(text);
+    }
+    // The sweep's own options come first, before the size options it shares with submit.
+    expect(help.indexOf("--shards <K>")).toBeLessThan(help.indexOf("--profile <name>"));
+  });
+
+  it("refuses bad sweep arguments in one line, before any AWS call", async () => {
+    const cases: [string[], string][] = [
+      [["sweep", sweepFile], "error: required option '--shards <K>' not specified"],
+      [["sweep", sweepFile, "--shards", "two"], "error: option '--shards <K>' argument 'two' is invalid. expected a positive whole number"],
+      [["sweep", sweepFile, "--shards", "0"], "error: option '--shards <K>' argument '0' is invalid. expected a positive whole number"],
+      [["sweep", sweepFile, "--shards", "2", "--lane", "ec2"], "error: option '--lane <lane>' argument 'ec2' is invalid. Allowed choices are fargate, batch."],
+      [["sweep", sweepFile, "--shards", "7"], "aegis-launch: error: --shards 7 is more than the sweep's 6 points: every shard must run at least one; use --shards 6 or fewer"],
+      [["sweep", file, "--shards", "2"], `aegis-launch: error: ${file}: the scenario has no sweep: section, so there is nothing to shard; run it with aegis-launch submit, or add one (docs/scenario.md#sweep)`],
+      [["sweep", sweepFile, "--shards", "2", "--lane", "batch", "--spot"], "aegis-launch: error: --spot applies to the Fargate lane; on --lane batch the job queue's compute environment decides (Fargate Spot in the stack)"],
+      [["sweep", sweepFile, "--shards", "2", "--target", "local", "--spot"], "aegis-launch: error: --spot applies to Fargate, not --target local"],
+      [["sweep", sweepFile, "--shards", "2", "--parallel", "2"], "aegis-launch: error: --parallel applies to --target local; on AWS every shard has its own task or job"],
+      [["sweep", sweepFile, "--shards", "2", "--run", "a/b"], 'aegis-launch: error: "a/b" is not a run id (letters, digits, ".", "_", "-"; e.g. spx-short-put-45d-20261121-134501-1a2b3c)'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(...args);
+      expect(r.code, args.join(" ")).toBe(1);
+      expect(r.err[0], args.join(" ")).toBe(message);
+    }
+    expect(mocks.every((m) => m.calls().length === 0)).toBe(true);
   });
 
   it("turns a usage mistake into exit 1 and commander's one line", async () => {

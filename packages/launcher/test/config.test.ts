@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { DescribeStacksCommand, type DescribeStacksCommandOutput, type StackStatus } from "@aws-sdk/client-cloudformation";
 import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
-import { loadConfig, parseConfigFile, requireBucket, requireLaunchConfig } from "../src/config.ts";
+import { loadConfig, parseConfigFile, requireBatchConfig, requireBucket, requireLaunchConfig } from "../src/config.ts";
 import { awsError, clients } from "./fixtures.ts";
 
 const STORAGE = {
@@ -125,6 +125,24 @@ describe("configuration from the stacks' outputs", () => {
     const values = await loadConfig({ cloudFormation });
     expect(() => requireLaunchConfig(values)).toThrow(
       "stacks AegisBtStorage, AegisBtCompute lack ClusterArn (or --cluster), SubnetIds (or --subnets), needed to launch a task",
+    );
+  });
+
+  it("reads the Batch lane's job queue, job definition and log prefix; flags win", async () => {
+    const batch = { JobQueueArn: "arn:aws:batch:us-east-1:123456789012:job-queue/aegis-bt", JobDefinitionArn: "arn:aws:batch:us-east-1:123456789012:job-definition/aegis-bt:2", BatchLogStreamPrefix: "aegis-bt-batch" };
+    const { cloudFormation } = mocked(STORAGE, { ...COMPUTE, ...batch });
+    expect(requireBatchConfig(await loadConfig({ cloudFormation }))).toEqual({
+      bucket: "aegis-bt-data",
+      jobQueue: batch.JobQueueArn,
+      jobDefinition: batch.JobDefinitionArn,
+      logGroupName: "/aegis-bt",
+      batchLogStreamPrefix: "aegis-bt-batch",
+    });
+    const flagged = await loadConfig({ cloudFormation, overrides: { jobQueue: "q2", jobDefinition: "jd:9" } });
+    expect(requireBatchConfig(flagged)).toMatchObject({ jobQueue: "q2", jobDefinition: "jd:9" });
+    const { cloudFormation: without } = mocked();
+    await expect(loadConfig({ cloudFormation: without }).then(requireBatchConfig)).rejects.toThrow(
+      "stacks AegisBtStorage, AegisBtCompute lack JobQueueArn (or --job-queue), JobDefinitionArn (or --job-definition), needed to submit a sweep to AWS Batch",
     );
   });
 

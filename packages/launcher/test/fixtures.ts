@@ -1,8 +1,11 @@
 // Shared test data: a scenario, a deployment's configuration, clients that never leave the machine.
+import { Readable } from "node:stream";
+import { BatchClient } from "@aws-sdk/client-batch";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { ECSClient, type Task } from "@aws-sdk/client-ecs";
-import { S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type PutObjectCommandInput } from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
 import type { Clock } from "../src/backoff.ts";
 import type { LaunchConfig } from "../src/config.ts";
 import type { RunPlan } from "../src/runtask.ts";
@@ -15,6 +18,12 @@ strategy:
     - { right: put, side: short, qty: 1, dte: { target: 45, min: 30, max: 60 }, delta: { target: 0.30, min: 0.25, max: 0.35 } }
   entry: { every_trading_days: 5, max_open: 3 }
   exit: { profit_target: 0.5, stop_loss: 2.0, dte_exit: 21 }
+`;
+
+/** {@link SCENARIO} with a sweep of 6 points (3 profit targets × 2 deltas) and CSCV. */
+export const SWEEP_SCENARIO = `${SCENARIO}sweep:
+  grid: { "strategy.exit.profit_target": [0.25, 0.5, 0.75], "strategy.legs[0].delta.target": [0.26, 0.3] }
+cscv: { partitions: 4 }
 `;
 
 export const RUN_ID = "spx-short-put-45d-20261121-134501-1a2b3c";
@@ -52,6 +61,7 @@ export function clients() {
   return {
     s3: new S3Client(settings),
     ecs: new ECSClient(settings),
+    batch: new BatchClient(settings),
     cloudFormation: new CloudFormationClient(settings),
     logs: new CloudWatchLogsClient(settings),
   };
@@ -86,4 +96,41 @@ export function task(over: Partial<Task> = {}, exitCode?: number): Task {
     containers: [{ name: "aegis-bt", ...(exitCode !== undefined && { exitCode }) }],
     ...over,
   };
+}
+
+/**
+ * An S3 client over an in-memory bucket: PutObject stores, GetObject / HeadObject read (404 when
+ * absent), ListObjectsV2 lists a prefix in one page. `objects` is live: tests add and inspect keys.
+ */
+export function memoryS3(objects: Map<string, Buffer> = new Map()) {
+  const { s3 } = clients();
+  const mock = mockClient(s3);
+  mock.on(PutObjectCommand).callsFake(async (input: PutObjectCommandInput) => {
+    const b = input.Body;
+    objects.set(input.Key as string, typeof b === "string" ? Buffer.from(b) : Buffer.from((b as Uint8Array | undefined) ?? new Uint8Array()));
+    return {};
+  });
+  mock.on(GetObjectCommand).callsFake((input: { Key: string }) => {
+    const v = objects.get(input.Key);
+    if (v === undefined) throw awsError("NoSuchKey", "The specified key does not exist.", 404);
+    return {
+      Body: Object.assign(Readable.from([v]), {
+        transformToString: async () => v.toString("utf8"),
+        transformToByteArray: async () => new Uint8Array(v),
+      }),
+    };
+  });
+  mock.on(HeadObjectCommand).callsFake((input: { Key: string }) => {
+    if (!objects.has(input.Key)) throw awsError("NotFound", "NotFound", 404);
+    return {};
+  });
+  mock.on(ListObjectsV2Command).callsFake((input: { Prefix: string; Delimiter?: string }) => {
+    const keys = [...objects.keys()].filter((k) => k.startsWith(input.Prefix)).sort();
+    if (input.Delimiter) {
+      const prefixes = [...new Set(keys.map((k) => k.slice(0, k.indexOf("/", input.Prefix.length) + 1)).filter((p) => p.length > input.Prefix.length))];
+      return { CommonPrefixes: prefixes.map((Prefix) => ({ Prefix })), IsTruncated: false };
+    }
+    return { Contents: keys.map((Key) => ({ Key, Size: (objects.get(Key) as Buffer).length })), IsTruncated: false };
+  });
+  return { s3, mock, objects };
 }

@@ -60,17 +60,28 @@ export class Moto {
     return createClients({ region: REGION, endpoint: this.endpoint, credentials: CREDENTIALS, maxAttempts: 2 });
   }
 
-  /** An EC2 query call (there is no EC2 client in this package); moto routes by the signing scope. */
-  async ec2(action: string): Promise<string> {
+  /** A query-protocol call to a service this package has no client for; moto routes by the signing scope. */
+  async query(service: string, version: string, action: string, params: Record<string, string> = {}): Promise<string> {
     const res = await fetch(`${this.endpoint}/`, {
       method: "POST",
       headers: {
         "content-type": "application/x-www-form-urlencoded",
-        authorization: `AWS4-HMAC-SHA256 Credential=${CREDENTIALS.accessKeyId}/20260101/${REGION}/ec2/aws4_request, SignedHeaders=host, Signature=0`,
+        authorization: `AWS4-HMAC-SHA256 Credential=${CREDENTIALS.accessKeyId}/20260101/${REGION}/${service}/aws4_request, SignedHeaders=host, Signature=0`,
       },
-      body: `Action=${action}&Version=2016-11-15`,
+      body: new URLSearchParams({ Action: action, Version: version, ...params }).toString(),
     });
     return res.text();
+  }
+
+  /** An EC2 query call (there is no EC2 client in this package). */
+  async ec2(action: string): Promise<string> {
+    return this.query("ec2", "2016-11-15", action);
+  }
+
+  /** moto's settings (`POST /moto-api/config`), e.g. `{ batch: { use_docker: false } }`. */
+  async configure(config: Record<string, unknown>): Promise<void> {
+    const res = await fetch(`${this.endpoint}/moto-api/config`, { method: "POST", body: JSON.stringify(config) });
+    if (!res.ok) throw new Error(`moto config: HTTP ${res.status}`);
   }
 
   /** moto's default VPC: its first subnet and security group (RunTask needs both). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkRunId, clientToken, makeRunId, runIdTime, slugify, startedBy } from "../src/run-id.ts";
+import { batchJobName, checkRunId, clientToken, makeRunId, MAX_JOB_NAME, runIdTime, slugify, startedBy, sweepRunId } from "../src/run-id.ts";
 import { SCENARIO } from "./fixtures.ts";
 
 const NOW = new Date("2026-11-21T13:45:01.789Z");
@@ -80,5 +80,42 @@ describe("startedBy", () => {
     expect(startedBy(id)).toBe(startedBy(id));
     expect(startedBy(id)).not.toBe(startedBy(other));
     expect(startedBy("a.b.c")).toBe("a_b_c");
+  });
+});
+
+describe("sweep run ids", () => {
+  it("are the same for the same sweep, so a second launch finds the first one's shards", () => {
+    const id = sweepRunId("SPX put sweep", SCENARIO, 3);
+    expect(id).toMatch(/^spx-put-sweep-sweep-[0-9a-f]{10}$/);
+    expect(checkRunId(id)).toBe(id);
+    expect(sweepRunId("SPX put sweep", SCENARIO, 3)).toBe(id);
+    expect(sweepRunId("SPX put sweep", SCENARIO, 3, undefined)).toBe(id);
+  });
+
+  it("change with the scenario text, K and the dataset override, and carry no time", () => {
+    const id = sweepRunId("s", SCENARIO, 3);
+    expect(sweepRunId("s", `${SCENARIO}# edited\n`, 3)).not.toBe(id);
+    expect(sweepRunId("s", SCENARIO, 4)).not.toBe(id);
+    expect(sweepRunId("s", SCENARIO, 3, "orats-spx-7y")).not.toBe(id);
+    expect(sweepRunId("s", SCENARIO, 3, "orats-spx-7y")).not.toBe(sweepRunId("s", SCENARIO, 3, "other"));
+    expect(runIdTime(id)).toBeUndefined();
+  });
+});
+
+describe("shard clientTokens and Batch job names", () => {
+  it("give each shard and attempt its own RunTask token", () => {
+    expect(clientToken("run-1", 1, 3)).toBe("run-1-s0003-a1");
+    expect(clientToken("run-1", 2, 3)).toBe("run-1-s0003-a2");
+    expect(clientToken("run-1", 1, 4)).not.toBe(clientToken("run-1", 1, 3));
+    const long = `${"x".repeat(90)}-sweep-0123456789`;
+    expect(clientToken(long, 3, 9999).length).toBeLessThanOrEqual(64);
+    expect(clientToken(long, 3, 9999)).toMatch(/-s9999-a3$/);
+  });
+
+  it("make Batch job names of letters, digits, - and _ within 128 characters", () => {
+    expect(batchJobName("spx.sweep-1", "a1")).toBe("spx_sweep-1-a1");
+    const name = batchJobName("r".repeat(128), "s0003-a2");
+    expect(name.length).toBeLessThanOrEqual(MAX_JOB_NAME);
+    expect(name).toMatch(/^[A-Za-z0-9_-]+-s0003-a2$/);
   });
 });

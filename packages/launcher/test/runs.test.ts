@@ -4,10 +4,14 @@ import { DescribeTasksCommand, ListTasksCommand, type Task } from "@aws-sdk/clie
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
-import { deriveStatus, recentRuns, runLogs, runStatus } from "../src/runs.ts";
+import { mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DescribeJobsCommand } from "@aws-sdk/client-batch";
+import { deriveStatus, deriveSweepStatus, fetchRun, recentRuns, runLogs, runStatus } from "../src/runs.ts";
 import { startedBy } from "../src/run-id.ts";
 import type { LaunchRecord } from "../src/s3.ts";
-import { awsError, clients, fakeClock, RUN_ID, task } from "./fixtures.ts";
+import { awsError, clients, fakeClock, memoryS3, RUN_ID, task } from "./fixtures.ts";
 
 const BUCKET = "b";
 const tagged = (t: Task, run = RUN_ID): Task => ({ ...t, tags: [{ key: "aegis:run", value: run }] });
@@ -150,5 +154,91 @@ describe("runLogs", () => {
     await expect(
       runLogs({ logs: c.logs, s3: c.s3 }, { bucket: BUCKET, runId: RUN_ID, logGroupName: "g", logStreamPrefix: "p", containerName: "x", onLine: () => {} }),
     ).rejects.toThrow(`no task known for run ${RUN_ID}: no launch record in the bucket and none in ECS`);
+  });
+});
+
+describe("sweeps", () => {
+  const sweep = (attempts: LaunchRecord["attempts"], over: Partial<LaunchRecord> = {}) => record(attempts, { sweep: { shards: 3, points: 6 }, ...over });
+
+  it.each([
+    ["merged wins", true, [], 0, [], "succeeded", "merged: 6 points from 3 shards"],
+    ["live tasks or jobs are running", false, [0], 2, [], "running", "sweep 1/3 shards done, 2 running (fargate)"],
+    ["every shard done but not merged", false, [0, 1, 2], 0, [], "unknown", "sweep 3/3 shards done, not merged: launch the same sweep again to merge"],
+    [
+      "a shard whose last attempt ended without _SUCCESS failed",
+      false,
+      [0],
+      0,
+      [
+        { shard: 1, attempt: 1, exitCode: 0, lastStatus: "STOPPED" },
+        { shard: 1, attempt: 2, exitCode: 137, stoppedAt: "x", stoppedReason: "OutOfMemoryError" },
+        { shard: 2, attempt: 1, lastStatus: "FAILED", stoppedReason: "Host EC2 terminated" },
+      ],
+      "failed",
+      "sweep 1/3 shards done; shard 0001 exit code 137, OutOfMemoryError (and 1 more)",
+    ],
+    ["nothing known", false, [2], 0, [{ shard: 0, attempt: 1, taskArn: "t" }], "unknown", "sweep 1/3 shards done; none known to be running"],
+  ] as const)("%s", (_name, merged, done, live, attempts, state, detail) => {
+    const s = deriveSweepStatus(RUN_ID, merged, new Set(done), live, sweep([...attempts]));
+    expect(s.state).toBe(state);
+    expect(s.detail).toBe(detail);
+  });
+
+  it("status asks Batch about the jobs of shards without _SUCCESS", async () => {
+    const rec = sweep(
+      [
+        { shard: 0, attempt: 1, jobId: "arr:0", arrayJobId: "arr" },
+        { shard: 1, attempt: 1, jobId: "arr:1", arrayJobId: "arr" },
+        { shard: 2, attempt: 1, jobId: "arr:2", arrayJobId: "arr" },
+      ],
+      { target: "batch" },
+    );
+    const { s3, objects } = memoryS3(new Map([[`configs/${RUN_ID}/launch.json`, Buffer.from(JSON.stringify(rec))]]));
+    objects.set(`results/${RUN_ID}/shards/0000/_SUCCESS`, Buffer.alloc(0));
+    const { batch } = clients();
+    const mock = mockClient(batch);
+    mock.on(DescribeJobsCommand).resolves({ jobs: [{ jobId: "arr:1", status: "RUNNING" }, { jobId: "arr:2", status: "RUNNABLE" }] as never });
+    const s = await runStatus({ s3, batch, clock: fakeClock() }, RUN_ID, { bucket: BUCKET });
+    expect(s).toMatchObject({ state: "running", detail: "sweep 1/3 shards done, 2 running (batch)" });
+    expect(mock.commandCalls(DescribeJobsCommand)[0]?.args[0].input.jobs).toEqual(["arr:1", "arr:2"]);
+  });
+
+  it("fetch downloads the merged files only, and refuses a sweep that is not merged", async () => {
+    const objects = new Map<string, Buffer>([[`configs/${RUN_ID}/launch.json`, Buffer.from(JSON.stringify(sweep([])))]]);
+    for (const f of ["sweep.arrow", "returns.arrow", "sweep.json", "_SUCCESS"]) objects.set(`results/${RUN_ID}/shards/0000/${f}`, Buffer.from(f));
+    const { s3 } = memoryS3(objects);
+    const out = join(mkdtempSync(join(tmpdir(), "aegis-sweep-fetch-")), "r");
+    await expect(fetchRun({ s3 }, { bucket: BUCKET, runId: RUN_ID, out })).rejects.toThrow(
+      `sweep ${RUN_ID} is not merged yet (1/3 shards done): launch the same sweep again (with --wait) to finish and merge it`,
+    );
+    for (const f of ["sweep.arrow", "returns.arrow", "sweep.json", "cscv.json", "_SUCCESS"]) objects.set(`results/${RUN_ID}/${f}`, Buffer.from(f));
+    const r = await fetchRun({ s3 }, { bucket: BUCKET, runId: RUN_ID, out });
+    expect(r.files).toEqual(["cscv.json", "returns.arrow", "sweep.arrow", "sweep.json", "_SUCCESS"]);
+    expect(readdirSync(out).sort()).toEqual(["_SUCCESS", "cscv.json", "returns.arrow", "sweep.arrow", "sweep.json"]);
+  });
+
+  it("logs prints each shard's attempts, Batch jobs by the stream Batch names", async () => {
+    const rec = sweep(
+      [
+        { shard: 0, attempt: 1, jobId: "arr:0", arrayJobId: "arr", logStreamName: "batch/default/t0" },
+        { shard: 1, attempt: 1, jobId: "arr:1", arrayJobId: "arr" },
+      ],
+      { target: "batch" },
+    );
+    const c = s3With({ [`configs/${RUN_ID}/launch.json`]: JSON.stringify(rec) });
+    mockClient(c.batch)
+      .on(DescribeJobsCommand)
+      .resolves({ jobs: [{ jobId: "arr:1", status: "FAILED", attempts: [{ container: { logStreamName: "batch/default/t1" } }] }] as never });
+    mockClient(c.logs)
+      .on(GetLogEventsCommand)
+      .callsFake((i: GetLogEventsCommandInput) => (i.nextToken ? { events: [], nextForwardToken: i.nextToken } : { events: [{ message: `from ${i.logStreamName}` }], nextForwardToken: "e" }));
+    const lines: string[] = [];
+    const headers: string[] = [];
+    await runLogs(
+      { logs: c.logs, s3: c.s3, batch: c.batch, clock: fakeClock() },
+      { bucket: BUCKET, runId: RUN_ID, logGroupName: "g", logStreamPrefix: "p", containerName: "aegis-bt", onLine: (l) => lines.push(l), onAttempt: (n, id, shard) => headers.push(`${shard}:${n}:${id}`) },
+    );
+    expect(headers).toEqual(["0:1:arr:0", "1:1:arr:1"]);
+    expect(lines).toEqual(["from batch/default/t0", "from batch/default/t1"]);
   });
 });
