@@ -82,7 +82,16 @@ fn done_event(a: &SweepArtifacts, out: &str) {
         "dsr": a.cscv.as_ref().map(|c| c.dsr.dsr),
         "wall_seconds": a.info.wall_seconds,
         "threads": a.info.threads,
+        "max_rss_mib": max_rss_mib(),
     }));
+}
+
+/// Peak resident memory of this process (Linux), for the benchmark's memory figure.
+fn max_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }
 
 pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
