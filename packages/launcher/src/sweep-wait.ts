@@ -91,7 +91,11 @@ export async function runShards(deps: { s3: S3Client; clock?: Clock }, opts: Run
   };
   const attemptFailed = (shard: number, reason: string, exitCode?: number, logTail?: string[]) => {
     const n = tries.get(shard) ?? 0;
-    if (opts.wait && n < maxAttempts) {
+    // A known non-zero exit is the shard's own failure (bad data, a bug): another attempt would fail
+    // the same way and bill again, so only losses without an exit code (Spot, start failures, lost
+    // hosts) are retried — the rule the Batch job definition's evaluateOnExit applies too.
+    const retryable = exitCode === undefined || exitCode === 0;
+    if (opts.wait && retryable && n < maxAttempts) {
       const delayMs = backoffDelay(n - 1, opts.retryDelay ?? DEFAULT_RETRY_DELAY, clock.random);
       retryAt.set(shard, clock.now() + delayMs);
       opts.onEvent?.({ type: "retrying", shard, attempt: n, reason, delayMs });

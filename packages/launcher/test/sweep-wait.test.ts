@@ -137,13 +137,24 @@ describe("runShards", () => {
 
   it("gives up on a shard after its attempts, naming it, while the other shards finish", async () => {
     const { s3, objects } = memoryS3();
-    const { lane, starts } = fakeLane(objects, (shard) => (shard === 2 ? "fail" : "ok"));
+    const { lane, starts } = fakeLane(objects, (shard) => (shard === 2 ? "spot" : "ok"));
     const o = options({ lane, maxAttempts: 2 });
     const out = await runShards({ s3, clock: fakeClock() }, o.opts);
     expect(starts.map((b) => b.map((s) => s.shard))).toEqual([[0, 1, 2], [2]]);
     expect([...out.done].sort()).toEqual([0, 1]);
-    expect(out.failed).toEqual([{ shard: 2, attempts: 2, reason: "exit code 1", exitCode: 1 }]);
-    expect(o.events).toContainEqual({ type: "gave-up", shard: 2, attempts: 2, reason: "exit code 1" });
+    expect(out.failed).toEqual([{ shard: 2, attempts: 2, reason: "Spot interruption" }]);
+    expect(o.events).toContainEqual({ type: "gave-up", shard: 2, attempts: 2, reason: "Spot interruption" });
+  });
+
+  it("fails a shard that exits non-zero at once: another attempt would fail the same way", async () => {
+    const { s3, objects } = memoryS3();
+    const { lane, starts } = fakeLane(objects, (shard) => (shard === 2 ? "fail" : "ok"));
+    const o = options({ lane, maxAttempts: 3 });
+    const out = await runShards({ s3, clock: fakeClock() }, o.opts);
+    expect(starts.map((b) => b.map((s) => s.shard))).toEqual([[0, 1, 2]]);
+    expect([...out.done].sort()).toEqual([0, 1]);
+    expect(out.failed).toEqual([{ shard: 2, attempts: 1, reason: "exit code 1", exitCode: 1 }]);
+    expect(o.events).toContainEqual({ type: "gave-up", shard: 2, attempts: 1, reason: "exit code 1" });
   });
 
   it("without wait, starts the shards and returns", async () => {
