@@ -101,6 +101,29 @@ async function call<T>(run: () => Promise<T>, signal?: AbortSignal): Promise<T> 
   }
 }
 
+/**
+ * Runs a long native call with a cancel token tied to `signal`: an abort sets the token and the
+ * engine stops at its next checkpoint (a trading day, a sweep point).
+ */
+async function cancellable<T>(signal: AbortSignal | undefined, run: (token: native.CancelToken) => Promise<T>): Promise<T> {
+  const token = new native.CancelToken();
+  const onAbort = () => token.cancel();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    return await call(() => run(token), signal);
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/**
+ * Progress callbacks are queued from worker threads; one turn of the event loop delivers the last
+ * of them before the caller sees the result.
+ */
+function lastProgress(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 /** The engine's version, as recorded in results' provenance. */
 export function engineVersion(): string {
   return native.engineVersion();
@@ -190,40 +213,28 @@ export interface BacktestResult {
  * `options.signal`: the run stops at the next trading day and rejects with {@link AbortError}.
  */
 export async function runBacktest(scenario: ScenarioInput, options: RunBacktestOptions): Promise<BacktestResult> {
-  const { signal } = options;
-  const token = new native.CancelToken();
-  const onAbort = () => token.cancel();
-  signal?.addEventListener("abort", onAbort, { once: true });
-  try {
-    const out = await call(
-      () =>
-        native.runBacktest(
-          {
-            scenarioText: scenarioText(scenario),
-            scenarioSource: options.source,
-            dataRoot: options.data,
-            out: options.out,
-            dataPath: "local",
-          },
-          token,
-          options.onProgress,
-          signal,
-        ),
-      signal,
-    );
-    // Progress callbacks are queued from the worker thread; one turn of the loop delivers the
-    // last of them before the caller sees the result.
-    if (options.onProgress) await new Promise<void>((resolve) => setImmediate(resolve));
-    return {
-      summary: JSON.parse(out.summaryJson) as Summary,
-      equity: tableFromIPC(out.equityArrow),
-      trades: tableFromIPC(out.tradesArrow),
-      run: JSON.parse(out.runJson) as RunInfo,
-      files: { summaryJson: out.summaryJson, equityArrow: out.equityArrow, tradesArrow: out.tradesArrow },
-    };
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
-  }
+  const out = await cancellable(options.signal, (token) =>
+    native.runBacktest(
+      {
+        scenarioText: scenarioText(scenario),
+        scenarioSource: options.source,
+        dataRoot: options.data,
+        out: options.out,
+        dataPath: "local",
+      },
+      token,
+      options.onProgress,
+      options.signal,
+    ),
+  );
+  if (options.onProgress) await lastProgress();
+  return {
+    summary: JSON.parse(out.summaryJson) as Summary,
+    equity: tableFromIPC(out.equityArrow),
+    trades: tableFromIPC(out.tradesArrow),
+    run: JSON.parse(out.runJson) as RunInfo,
+    files: { summaryJson: out.summaryJson, equityArrow: out.equityArrow, tradesArrow: out.tradesArrow },
+  };
 }
 
 /** A point of a sweep, as the engine expands it. */
@@ -372,36 +383,26 @@ function sweepResult(out: native.SweepOutput): SweepResult {
  * on all cores over data loaded once, off the event loop. Cancel with `options.signal`.
  */
 export async function runSweep(scenario: ScenarioInput, options: RunSweepOptions): Promise<SweepResult> {
-  const { signal } = options;
-  const token = new native.CancelToken();
-  const onAbort = () => token.cancel();
-  signal?.addEventListener("abort", onAbort, { once: true });
-  try {
-    const out = await call(
-      () =>
-        native.runSweep(
-          {
-            scenarioText: scenarioText(scenario),
-            scenarioSource: options.source,
-            dataRoot: options.data,
-            out: options.out,
-            dataPath: "local",
-            shardIndex: options.shard?.index,
-            shardCount: options.shard?.count,
-            points: options.points,
-            threads: options.threads,
-          },
-          token,
-          options.onProgress,
-          signal,
-        ),
-      signal,
-    );
-    if (options.onProgress) await new Promise<void>((resolve) => setImmediate(resolve));
-    return sweepResult(out);
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
-  }
+  const out = await cancellable(options.signal, (token) =>
+    native.runSweep(
+      {
+        scenarioText: scenarioText(scenario),
+        scenarioSource: options.source,
+        dataRoot: options.data,
+        out: options.out,
+        dataPath: "local",
+        shardIndex: options.shard?.index,
+        shardCount: options.shard?.count,
+        points: options.points,
+        threads: options.threads,
+      },
+      token,
+      options.onProgress,
+      options.signal,
+    ),
+  );
+  if (options.onProgress) await lastProgress();
+  return sweepResult(out);
 }
 
 /**

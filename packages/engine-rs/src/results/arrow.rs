@@ -10,9 +10,15 @@ use super::{Action, EquityRow, Fill};
 use crate::data::Right;
 
 fn ipc(columns: Vec<(&str, ArrayRef)>) -> Result<Vec<u8>, ArrowError> {
-    let fields: Vec<Field> = columns.iter().map(|(n, a)| Field::new(*n, a.data_type().clone(), false)).collect();
+    ipc_file(columns.into_iter().map(|(n, a)| (n.to_string(), a, false)).collect())
+}
+
+/// One record batch of (name, values, nullable) columns as Arrow IPC file bytes: every result
+/// table goes through here, so equal tables are equal bytes.
+pub(crate) fn ipc_file(columns: Vec<(String, ArrayRef, bool)>) -> Result<Vec<u8>, ArrowError> {
+    let fields: Vec<Field> = columns.iter().map(|(n, a, null)| Field::new(n, a.data_type().clone(), *null)).collect();
     let schema = Arc::new(Schema::new(fields));
-    let batch = RecordBatch::try_new(schema.clone(), columns.into_iter().map(|(_, a)| a).collect())?;
+    let batch = RecordBatch::try_new(schema.clone(), columns.into_iter().map(|(_, a, _)| a).collect())?;
     let mut out = Vec::new();
     let mut w = FileWriter::try_new(&mut out, &schema)?;
     w.write(&batch)?;

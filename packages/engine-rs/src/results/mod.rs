@@ -2,7 +2,7 @@
 //! `summary.json` value, and the writers. Byte-identical output for the same scenario and data is
 //! part of the contract, so nothing here depends on time, host or paths (those go to `run.json`).
 
-mod arrow;
+pub(crate) mod arrow;
 pub(crate) mod files;
 
 use serde::{Deserialize, Serialize};

@@ -8,10 +8,10 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Float64Type, UInt32Type};
 use arrow_array::{Array, ArrayRef, Date32Array, Float64Array, RecordBatch, StringArray, UInt32Array};
 use arrow_ipc::reader::FileReader;
-use arrow_ipc::writer::FileWriter;
-use arrow_schema::{ArrowError, DataType, Field, Schema};
+use arrow_schema::{ArrowError, DataType};
 
 use crate::analytics::Metrics;
+use crate::results::arrow::ipc_file;
 
 /// A swept value in its column: a number, or the JSON text of anything else.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,18 +100,6 @@ impl Metrics {
     }
 }
 
-fn ipc(columns: Vec<(String, ArrayRef, bool)>) -> Result<Vec<u8>, ArrowError> {
-    let fields: Vec<Field> = columns.iter().map(|(n, a, null)| Field::new(n, a.data_type().clone(), *null)).collect();
-    let schema = Arc::new(Schema::new(fields));
-    let batch = RecordBatch::try_new(schema.clone(), columns.into_iter().map(|(_, a, _)| a).collect())?;
-    let mut out = Vec::new();
-    let mut w = FileWriter::try_new(&mut out, &schema)?;
-    w.write(&batch)?;
-    w.finish()?;
-    drop(w);
-    Ok(out)
-}
-
 impl SweepTable {
     /// `sweep.arrow`: point, id, params, a column per path, error, final_equity, the metrics.
     pub fn sweep_ipc(&self) -> Result<Vec<u8>, ArrowError> {
@@ -145,7 +133,7 @@ impl SweepTable {
             let values = Float64Array::from_iter(rows.iter().map(|r| r.metrics[m]));
             columns.push(((*name).into(), Arc::new(values), true));
         }
-        ipc(columns)
+        ipc_file(columns)
     }
 
     /// `returns.arrow`: `date`, then a Float64 column per point named by its id.
@@ -155,7 +143,7 @@ impl SweepTable {
         for (row, values) in self.rows.iter().zip(&self.returns) {
             columns.push((row.id.clone(), Arc::new(Float64Array::from(values.clone())), false));
         }
-        ipc(columns)
+        ipc_file(columns)
     }
 
     /// Reads a table back from the bytes of `sweep.arrow` and `returns.arrow` (a shard's, for the

@@ -7,6 +7,22 @@ use std::path::{Path, PathBuf};
 use aegis_bt::remote::Location;
 use aegis_bt::remote::data_root::{self, DataPath, DataRootConfig, ResolvedRoot};
 use anyhow::Context;
+use clap::Args;
+
+/// What a run or a sweep reads: the scenario, the data root and the dataset.
+#[derive(Debug, Args)]
+pub struct SourceArgs {
+    /// Scenario file (YAML or JSON): a path or an s3:// URI.
+    #[arg(long, env = "AEGIS_CONFIG_URI")]
+    pub scenario: String,
+    /// Data root holding `<dataset>/manifest.json` (a path, or an s3:// prefix to sync from).
+    /// Default: the S3 Files mount, then the EBS mount, then an S3 sync from AEGIS_DATASET_URI.
+    #[arg(long, env = "AEGIS_DATA_ROOT")]
+    pub data: Option<String>,
+    /// Run on this dataset instead of the scenario's `data.dataset`.
+    #[arg(long, env = "AEGIS_DATASET")]
+    pub dataset: Option<String>,
+}
 
 /// One JSON object per line: on stdout in a container (`AEGIS_RUN_ID` set, for CloudWatch), on
 /// stderr locally.

@@ -14,42 +14,34 @@ use aegis_bt::remote::Location;
 use anyhow::Context;
 use clap::Args;
 
-use crate::exchange::{check_out, data_root, deliver, event, local_results_dir, read_scenario};
+use crate::exchange::{SourceArgs, check_out, data_root, deliver, event, local_results_dir, read_scenario};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Scenario file (YAML or JSON): a path or an s3:// URI.
-    #[arg(long, env = "AEGIS_CONFIG_URI")]
-    scenario: String,
-    /// Data root holding `<dataset>/manifest.json` (a path, or an s3:// prefix to sync from).
-    /// Default: the S3 Files mount, then the EBS mount, then an S3 sync from AEGIS_DATASET_URI.
-    #[arg(long, env = "AEGIS_DATA_ROOT")]
-    data: Option<String>,
+    #[command(flatten)]
+    source: SourceArgs,
     /// Results directory to write (summary.json, equity.arrow, trades.arrow, run.json, _SUCCESS
     /// last): a path or an s3:// prefix.
     #[arg(long, env = "AEGIS_RESULTS_URI")]
     out: String,
-    /// Run on this dataset instead of the scenario's `data.dataset`.
-    #[arg(long, env = "AEGIS_DATASET")]
-    dataset: Option<String>,
     /// Print no progress lines.
     #[arg(long)]
     quiet: bool,
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let scenario_at = Location::parse(&args.scenario).map_err(anyhow::Error::msg)?;
+    let scenario_at = Location::parse(&args.source.scenario).map_err(anyhow::Error::msg)?;
     let out_at = Location::parse(&args.out).map_err(anyhow::Error::msg)?;
     check_out(&out_at)?;
     let text = read_scenario(&scenario_at)?;
     let source = scenario_at.to_string();
     // Validate before touching data, so a bad scenario fails fast and the same way everywhere.
     let mut scenario = job::validate(&text, &source)?;
-    if let Some(name) = &args.dataset {
+    if let Some(name) = &args.source.dataset {
         scenario.data.dataset.clone_from(name);
     }
     let selection = aegis_bt::engine::selection_for(&scenario);
-    let (root, path) = data_root(&scenario.data.dataset, &selection, args.data.clone())?;
+    let (root, path) = data_root(&scenario.data.dataset, &selection, args.source.data.clone())?;
     let local_out = local_results_dir(&out_at, &scenario.name);
     let report = |p: Progress| {
         event(&serde_json::json!({
@@ -67,7 +59,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         data_path: path.as_str(),
         entry_point: "binary",
         out: Some(&local_out),
-        dataset: args.dataset.as_deref(),
+        dataset: args.source.dataset.as_deref(),
     };
     let artifacts = job::execute(&job, &opts)?;
     deliver(&local_out, &out_at)?;

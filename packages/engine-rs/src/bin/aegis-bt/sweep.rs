@@ -11,24 +11,16 @@ use aegis_bt::remote::Location;
 use aegis_bt::sweep::{self, Shard, SweepArtifacts, SweepJob, SweepOptions, SweepProgress};
 use clap::Args;
 
-use crate::exchange::{check_out, data_root, deliver, event, local_results_dir, read_scenario};
+use crate::exchange::{SourceArgs, check_out, data_root, deliver, event, local_results_dir, read_scenario};
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
-    /// Scenario file with a `sweep:` section (YAML or JSON): a path or an s3:// URI.
-    #[arg(long, env = "AEGIS_CONFIG_URI")]
-    scenario: String,
-    /// Data root holding `<dataset>/manifest.json` (a path, or an s3:// prefix to sync from).
-    /// Default: the S3 Files mount, then the EBS mount, then an S3 sync from AEGIS_DATASET_URI.
-    #[arg(long, env = "AEGIS_DATA_ROOT")]
-    data: Option<String>,
+    #[command(flatten)]
+    source: SourceArgs,
     /// Output directory (sweep.arrow, returns.arrow, sweep.json, cscv.json, _SUCCESS last): a
     /// path or an s3:// prefix. A shard writes under <out>/shards/<iiii>/.
     #[arg(long, env = "AEGIS_RESULTS_URI")]
     out: String,
-    /// Run on this dataset instead of the scenario's `data.dataset`.
-    #[arg(long, env = "AEGIS_DATASET")]
-    dataset: Option<String>,
     /// Run only shard i of K (0 ≤ i < K), e.g. 3/8. Without it, AEGIS_SHARDS=K with
     /// AWS_BATCH_JOB_ARRAY_INDEX (and AEGIS_SHARD_LIST) picks the shard of an AWS Batch array child.
     #[arg(long, env = "AEGIS_SHARD")]
@@ -95,7 +87,7 @@ fn max_rss_mib() -> Option<f64> {
 }
 
 pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
-    let scenario_at = Location::parse(&args.scenario).map_err(anyhow::Error::msg)?;
+    let scenario_at = Location::parse(&args.source.scenario).map_err(anyhow::Error::msg)?;
     let out_at = Location::parse(&args.out).map_err(anyhow::Error::msg)?;
     check_out(&out_at)?;
     let shard = shard(&args)?;
@@ -104,7 +96,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
     // Expand and validate every point before touching data.
     let points = sweep::plan(&text, &source)?;
     let mut scenario = points[0].scenario.clone();
-    if let Some(name) = &args.dataset {
+    if let Some(name) = &args.source.dataset {
         scenario.data.dataset.clone_from(name);
     }
     if let Some(s) = shard {
@@ -116,7 +108,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
         .map(|p| aegis_bt::engine::selection_for(&p.scenario))
         .min_by_key(|s| s.start)
         .unwrap_or_else(|| aegis_bt::engine::selection_for(&scenario));
-    let (root, path) = data_root(&scenario.data.dataset, &selection, args.data.clone())?;
+    let (root, path) = data_root(&scenario.data.dataset, &selection, args.source.data.clone())?;
     let local_out = local_results_dir(&out_at, &format!("{}-sweep", scenario.name));
 
     let total = shard.map_or(points.len(), |s| s.range(points.len()).len()) as u64;
@@ -147,7 +139,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
         data_path: path.as_str(),
         entry_point: "binary",
         out: Some(&local_out),
-        dataset: args.dataset.as_deref(),
+        dataset: args.source.dataset.as_deref(),
         shard,
         write_points: args.points,
         threads: args.threads,
