@@ -54,6 +54,59 @@ pub struct Metrics {
     pub cvar_95: Option<f64>,
 }
 
+impl Metrics {
+    /// The metric names, in `summary.json`'s key order (a test holds this to the serializer):
+    /// each metric's own name.
+    pub const NAMES: [&'static str; 20] = [
+        TotalReturn::NAME,
+        Cagr::NAME,
+        AnnualVolatility::NAME,
+        Sharpe::NAME,
+        Sortino::NAME,
+        MaxDrawdown::NAME,
+        MaxDrawdownDays::NAME,
+        Calmar::NAME,
+        WinRate::NAME,
+        ProfitFactor::NAME,
+        AverageWin::NAME,
+        AverageLoss::NAME,
+        Expectancy::NAME,
+        TradeCount::NAME,
+        AverageDaysInTrade::NAME,
+        TimeInMarket::NAME,
+        Skew::NAME,
+        Kurtosis::NAME,
+        Var95::NAME,
+        Cvar95::NAME,
+    ];
+
+    /// The metrics as floats, in [`Metrics::NAMES`] order.
+    pub fn values(&self) -> Vec<Option<f64>> {
+        vec![
+            self.total_return,
+            self.cagr,
+            self.annual_volatility,
+            self.sharpe,
+            self.sortino,
+            self.max_drawdown,
+            self.max_drawdown_days.map(|d| d as f64),
+            self.calmar,
+            self.win_rate,
+            self.profit_factor,
+            self.average_win,
+            self.average_loss,
+            self.expectancy,
+            Some(self.trade_count as f64),
+            self.average_days_in_trade,
+            self.time_in_market,
+            self.skew,
+            self.kurtosis,
+            self.var_95,
+            self.cvar_95,
+        ]
+    }
+}
+
 /// Computes every metric of the run.
 pub fn compute(input: &MetricInput<'_>) -> Metrics {
     Metrics {

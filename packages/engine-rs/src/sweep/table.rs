@@ -48,58 +48,6 @@ pub struct SweepTable {
     pub returns: Vec<Vec<f64>>,
 }
 
-impl Metrics {
-    /// The metric names, in `summary.json`'s key order (a test holds this to the serializer).
-    pub const NAMES: [&'static str; 20] = [
-        "total_return",
-        "cagr",
-        "annual_volatility",
-        "sharpe",
-        "sortino",
-        "max_drawdown",
-        "max_drawdown_days",
-        "calmar",
-        "win_rate",
-        "profit_factor",
-        "average_win",
-        "average_loss",
-        "expectancy",
-        "trade_count",
-        "average_days_in_trade",
-        "time_in_market",
-        "skew",
-        "kurtosis",
-        "var_95",
-        "cvar_95",
-    ];
-
-    /// The metrics as floats, in [`Metrics::NAMES`] order.
-    pub fn values(&self) -> Vec<Option<f64>> {
-        vec![
-            self.total_return,
-            self.cagr,
-            self.annual_volatility,
-            self.sharpe,
-            self.sortino,
-            self.max_drawdown,
-            self.max_drawdown_days.map(|d| d as f64),
-            self.calmar,
-            self.win_rate,
-            self.profit_factor,
-            self.average_win,
-            self.average_loss,
-            self.expectancy,
-            Some(self.trade_count as f64),
-            self.average_days_in_trade,
-            self.time_in_market,
-            self.skew,
-            self.kurtosis,
-            self.var_95,
-            self.cvar_95,
-        ]
-    }
-}
-
 impl SweepTable {
     /// `sweep.arrow`: point, id, params, a column per path, error, final_equity, the metrics.
     pub fn sweep_ipc(&self) -> Result<Vec<u8>, ArrowError> {
