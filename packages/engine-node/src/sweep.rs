@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use aegis_bt::job::Job;
 use aegis_bt::sweep::{self, Shard, SweepArtifacts, SweepJob, SweepOptions, SweepProgress as Progress};
 use napi::bindgen_prelude::{AbortSignal, AsyncTask, Buffer};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -150,13 +151,15 @@ impl Task for SweepTask {
         };
         let opts = SweepOptions { cancel: Some(self.cancel.clone()), progress: Some(&report) };
         let job = SweepJob {
-            scenario_text: &r.scenario_text,
-            scenario_source: &source,
-            data_root: &root,
-            data_path: r.data_path.as_deref().unwrap_or("local"),
-            entry_point: "addon",
-            out: out.as_deref(),
-            dataset: None,
+            run: Job {
+                scenario_text: &r.scenario_text,
+                scenario_source: &source,
+                data_root: &root,
+                data_path: r.data_path.as_deref().unwrap_or("local"),
+                entry_point: "addon",
+                out: out.as_deref(),
+                dataset: None,
+            },
             shard,
             write_points: r.points.unwrap_or(false),
             threads: r.threads.map(|t| t as usize),

@@ -31,27 +31,17 @@ use crate::data::Dataset;
 use crate::data::manifest::{Manifest, sha256_bytes};
 use crate::engine::{self, EngineError, LoadedData, RunOptions};
 use crate::error::DataError;
-use crate::job::{self, JobError, git_sha, host, locate_dataset, now_epoch};
+use crate::job::{self, Job, JobError, git_sha, host, locate_dataset, now_epoch};
 use crate::results::files::{prepare_dir, write_atomic};
 use crate::results::{SUCCESS_FILE, equity_ipc, trades_ipc};
 use crate::scenario::ScenarioError;
 use crate::scenario::sweep::{SweepPoint, expand};
 
-/// What to sweep and where from.
+/// What to sweep and where from: a run's job (its `out` holds the sweep, a shard under
+/// `<out>/shards/<iiii>/`) and how to cut and run the points.
 #[derive(Debug, Clone)]
 pub struct SweepJob<'a> {
-    pub scenario_text: &'a str,
-    /// Names the scenario in errors (a file path, or `<scenario>`).
-    pub scenario_source: &'a str,
-    pub data_root: &'a Path,
-    /// How the data root was chosen (`explicit`, `s3files`, `ebs`, `s3-sync`, `local`).
-    pub data_path: &'a str,
-    /// `binary` or `addon`.
-    pub entry_point: &'a str,
-    /// Write the sweep here (a shard under `<out>/shards/<iiii>/`).
-    pub out: Option<&'a Path>,
-    /// Run on this dataset instead of the scenario's `data.dataset`.
-    pub dataset: Option<&'a str>,
+    pub run: Job<'a>,
     /// Run only this shard of the points.
     pub shard: Option<Shard>,
     /// Also write each point's full results under `points/<id>/`.
@@ -196,13 +186,13 @@ fn write_point(dir: &Path, outcome: &engine::Outcome) -> Result<(), JobError> {
 pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArtifacts, JobError> {
     let started = Instant::now();
     let started_at = now_epoch();
-    let mut scenario = job::validate(job.scenario_text, job.scenario_source)?;
-    if let Some(name) = job.dataset {
+    let mut scenario = job::validate(job.run.scenario_text, job.run.scenario_source)?;
+    if let Some(name) = job.run.dataset {
         scenario.data.dataset = name.to_string();
     }
     // Every point is validated here, before any data is read.
-    let points = expand(&scenario, job.scenario_source)?;
-    check_cscv_points(&scenario.cscv.is_some(), points.len(), job.scenario_source)?;
+    let points = expand(&scenario, job.run.scenario_source)?;
+    check_cscv_points(&scenario.cscv.is_some(), points.len(), job.run.scenario_source)?;
     let n = points.len();
     if let Some(shard) = job.shard {
         shard.check(n).map_err(JobError::Shard)?;
@@ -214,7 +204,7 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
     let numeric: Vec<bool> =
         (0..paths.len()).map(|k| points.iter().all(|p| matches!(cell(&p.params[k].1), Cell::Number(_)))).collect();
 
-    let dir = locate_dataset(job.data_root, &scenario.data.dataset)?;
+    let dir = locate_dataset(job.run.data_root, &scenario.data.dataset)?;
     let dataset = Dataset::open(&dir).map_err(EngineError::from)?;
     let manifest_sha = Manifest::file_sha256(&dir).map_err(|e: DataError| EngineError::from(e))?;
     let loaded = LoadedData::load(mine.iter().map(|p| &p.scenario), &dataset)?;
@@ -223,7 +213,7 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
         && spec.partitions as usize > dates.len()
     {
         return Err(ScenarioError {
-            source_name: job.scenario_source.to_string(),
+            source_name: job.run.scenario_source.to_string(),
             path: "cscv.partitions".into(),
             message: format!(
                 "{} blocks of trading days, but the run has {} trading days",
@@ -236,7 +226,7 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
         .into());
     }
 
-    let out_dir = job.out.map(|o| job.shard.map_or_else(|| o.to_path_buf(), |s| o.join(s.dir_name())));
+    let out_dir = job.run.out.map(|o| job.shard.map_or_else(|| o.to_path_buf(), |s| o.join(s.dir_name())));
     if let Some(d) = &out_dir {
         prepare_dir(d).map_err(|source| JobError::Write { path: d.clone(), source })?;
     }
@@ -299,13 +289,13 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
     let table = SweepTable { paths: paths.clone(), numeric, dates, rows, returns };
     let info = SweepInfo {
         scenario: scenario.name.clone(),
-        scenario_sha256: sha256_bytes(job.scenario_text.as_bytes()),
+        scenario_sha256: sha256_bytes(job.run.scenario_text.as_bytes()),
         engine_version: crate::VERSION.to_string(),
         git_sha: git_sha(),
-        entry_point: job.entry_point.to_string(),
+        entry_point: job.run.entry_point.to_string(),
         dataset: dataset.manifest.name,
         dataset_manifest_sha256: manifest_sha,
-        data_path: job.data_path.to_string(),
+        data_path: job.run.data_path.to_string(),
         points_total: n,
         shard: job.shard.map(|s| ShardInfo { index: s.index, count: s.count, first: range.start, end: range.end }),
         paths,

@@ -65,13 +65,15 @@ sweep:
 
 fn job<'a>(text: &'a str, root: &'a Path, out: Option<&'a Path>) -> SweepJob<'a> {
     SweepJob {
-        scenario_text: text,
-        scenario_source: "sweep.yaml",
-        data_root: root,
-        data_path: "explicit",
-        entry_point: "binary",
-        out,
-        dataset: None,
+        run: Job {
+            scenario_text: text,
+            scenario_source: "sweep.yaml",
+            data_root: root,
+            data_path: "explicit",
+            entry_point: "binary",
+            out,
+            dataset: None,
+        },
         shard: None,
         write_points: false,
         threads: Some(2),

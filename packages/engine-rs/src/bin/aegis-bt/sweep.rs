@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use aegis_bt::job::Job;
 use aegis_bt::remote::Location;
 use aegis_bt::sweep::{self, Shard, SweepArtifacts, SweepJob, SweepOptions, SweepProgress};
 use clap::Args;
@@ -133,13 +134,15 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
     }));
     let opts = SweepOptions { cancel: None, progress: if args.quiet { None } else { Some(&report) } };
     let job = SweepJob {
-        scenario_text: &text,
-        scenario_source: &source,
-        data_root: &root,
-        data_path: path.as_str(),
-        entry_point: "binary",
-        out: Some(&local_out),
-        dataset: args.source.dataset.as_deref(),
+        run: Job {
+            scenario_text: &text,
+            scenario_source: &source,
+            data_root: &root,
+            data_path: path.as_str(),
+            entry_point: "binary",
+            out: Some(&local_out),
+            dataset: args.source.dataset.as_deref(),
+        },
         shard,
         write_points: args.points,
         threads: args.threads,
