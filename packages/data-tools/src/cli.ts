@@ -94,7 +94,7 @@ export function buildProgram(): Command {
     .option("--tickers <list>", "import only these tickers", list)
     .option("--memory-mb <n>", "budget for buffered rows", integer("--memory-mb"), 256)
     .option("--overwrite", "replace a dataset already in --out", false)
-    .option("--max-errors <n>", "malformed rows to list in the summary", integer("--max-errors"), 20)
+    .option("--max-errors <n>", "skipped rows to list in the summary (all are counted)", integer("--max-errors"), 20)
     .action(async (files: string[], o) => {
       const out = resolve(o.out);
       const bar = progressBar("importing", "{file} | {rows} rows");
@@ -126,6 +126,7 @@ export function buildProgram(): Command {
       if (summary.rowsSkipped > summary.problems.length) {
         console.log(`  … ${fmt(summary.rowsSkipped - summary.problems.length)} more skipped rows not listed (--max-errors)`);
       }
+      for (const w of summary.warnings) console.error(`aegis-data: warning: ${w}`);
     });
 
   program

@@ -1,46 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { parseDecimal, parseDecimalAt, resolveHeader } from "../src/orats/columns.js";
-import { CsvLineSplitter, MAX_RECORD_CHARS, splitFields } from "../src/orats/csv-lines.js";
-
-function records(text: string, chunk: number): [string, number][] {
-  const out: [string, number][] = [];
-  const s = new CsvLineSplitter((t, line) => out.push([t, line]));
-  const bytes = Buffer.from(text, "utf8");
-  for (let i = 0; i < bytes.length; i += chunk) s.push(bytes.subarray(i, i + chunk));
-  s.end();
-  return out;
-}
-
-describe("CsvLineSplitter", () => {
-  const text = '\uFEFFa,b\r\n1,"x\r\ny"\r\n\r\n2,é€\n"3",""""\n4,last';
-  const want: [string, number][] = [
-    ["a,b", 1],
-    ['1,"x\r\ny"', 2],
-    ["", 4],
-    ["2,é€", 5],
-    ['"3",""""', 6],
-    ["4,last", 7],
-  ];
-
-  it("splits records with their first line numbers, across any chunking", () => {
-    for (const chunk of [1, 2, 3, 5, 7, 1000]) expect(records(text, chunk), `chunk ${chunk}`).toEqual(want);
-  });
-
-  it("refuses a record that never ends", () => {
-    const s = new CsvLineSplitter(() => undefined);
-    expect(() => s.push(Buffer.from(`a,"${"x".repeat(MAX_RECORD_CHARS)}`))).toThrow(/line 1: a record longer than/);
-  });
-});
-
-describe("splitFields", () => {
-  it("splits plain and quoted fields", () => {
-    expect(splitFields("a,b,,c,")).toEqual(["a", "b", "", "c", ""]);
-    expect(splitFields('"a,1","b""q""",c,""')).toEqual(["a,1", 'b"q"', "c", ""]);
-    expect(splitFields('1,"x\r\ny"')).toEqual(["1", "x\r\ny"]);
-    expect(splitFields('"unterminated,1')).toEqual(["unterminated,1"]);
-  });
-});
-
 describe("parseDecimal", () => {
   it("reads plain decimals, flags the rest", () => {
     expect(parseDecimal("1.5")).toBe(1.5);

@@ -131,6 +131,8 @@ export interface ColumnMap {
   width: number;
   index: Record<SchemaColumn, number>;
   name: Record<SchemaColumn, string>;
+  /** Every header name as written (trimmed), by position: messages name any column with it. */
+  header: string[];
 }
 
 /** Resolves a header row; throws naming `label` and every missing or doubled column. */
@@ -169,7 +171,7 @@ export function resolveHeader(fields: readonly string[], label: string): ColumnM
     if (doubled.length > 0) parts.push(`column${doubled.length > 1 ? "s" : ""} ${doubled.join(", ")} appear${doubled.length > 1 ? "" : "s"} more than once`);
     throw new Error(`${label}: ${parts.join("; ")} (is this an ORATS SMV Strikes file?)`);
   }
-  return { width: fields.length, index, name };
+  return { width: fields.length, index, name, header: fields.map((f) => f.trim()) };
 }
 
 const TICKER_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;

@@ -11,6 +11,16 @@
 // handed to the ticker's PartitionWriter as exactly one record batch. Because the record batches are
 // one per day whatever the timing, the output bytes do not depend on the memory budget.
 //
+// Reading and accounting. Each source is read record by record (csv-records.ts: csv-parse for RFC
+// 4180, CRLF/LF/CR line ends, a BOM; a line with a quote that never closes is skipped on its own
+// and reading goes on at the next line). Every physical line of a source lands in exactly one
+// record, and every record after the header in exactly one bucket: written, skipped (by reason)
+// or filtered (outside `tickers`), so rowsRead = rowsWritten + rowsSkipped + rowsFiltered. A blank
+// line (empty, or only spaces and tabs) is a record skipped as "blank line", before or after the
+// header (the header is the first non-blank record). A source without a header (an empty file, or
+// only blank lines) or without a data row (header only) is a warning in the summary, not an error;
+// so is a source with lines whose quote never closes (also counted and listed as skipped rows).
+//
 // Which rows are kept. A (ticker, trade date) belongs to the first source (in import order) with an
 // accepted row for it; the same day in a later source is skipped as "duplicate day". A day of a ticker
 // earlier than one already written for it is skipped as "day out of order" (only possible when one
@@ -45,7 +55,9 @@
 // Failure. On any fatal error (bad header, unreadable or corrupt input, a write failing, abort) every
 // open writer is aborted (its `.partial` file removed), the partitions this run already finished are
 // deleted, and no manifest is written; the error propagates to the caller. The manifest is written
-// last, so a directory without one is never mistaken for a dataset.
+// last, so a directory without one is never mistaken for a dataset. An import that writes no row at
+// all (every input empty, header-only, filtered out or skipped) is an error too: no dataset is made,
+// since an empty one would only fail later, in a backtest, far from the cause.
 import { mkdirSync, readdirSync, rmSync, rmdirSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -55,9 +67,9 @@ import { MANIFEST_FILE, buildManifest, readManifest, writeManifest } from "../ma
 import { PartitionWriter, type PartitionInfo } from "../partition-writer.js";
 import { FLOAT_COLUMNS, INT_COLUMNS } from "../schema.js";
 import { FLOAT_KIND, isValidTicker, parseDecimalAt, type ColumnMap, type SchemaColumn } from "./columns.js";
-import { CsvLineSplitter, splitFields } from "./csv-lines.js";
+import { CsvRecordReader, unclosedQuoteField } from "./csv-records.js";
 import { DaySet } from "./day-set.js";
-import { labelled, listSources, openSource, peekSource, type Source } from "./sources.js";
+import { isBlank, labelled, listSources, openSource, peekSource, unclosedText, type Source } from "./sources.js";
 
 /** Recorded in the manifest's source; bump when the import rules change what lands in a dataset. */
 export const IMPORTER = "aegis-data import-orats 1";
@@ -103,7 +115,7 @@ export interface RowProblem {
   file: string;
   /** 1-based physical line where the record starts. */
   line: number;
-  /** Header name of the offending column as written in the file; "(row)" for a wrong field count. */
+  /** Header name of the offending column as written in the file; "(row)" for a wrong field count or a blank line. */
   column: string;
   /** The raw cell (at most 80 characters). */
   value: string;
@@ -112,8 +124,16 @@ export interface RowProblem {
 
 export interface ImportSummary {
   files: number;
-  /** Data rows read (blank lines and headers excluded) = rowsWritten + rowsSkipped + rowsFiltered. */
+  /**
+   * Records read after each source's header — data rows, blank lines, lines with a quote that never
+   * closes — = rowsWritten + rowsSkipped + rowsFiltered.
+   */
   rowsRead: number;
+  /**
+   * Physical lines read (CRLF, LF or CR ends one), headers included. Each belongs to exactly one
+   * record: it exceeds rowsRead + headers only by the extra lines of rows with line breaks in quotes.
+   */
+  linesRead: number;
   rowsWritten: number;
   rowsSkipped: number;
   /** Rows of tickers outside `tickers`. */
@@ -123,6 +143,8 @@ export interface ImportSummary {
   filled: Record<string, number>;
   /** The earliest `maxErrorsShown` skipped rows, in (import order, line) order. */
   problems: RowProblem[];
+  /** Sources that gave no rows (empty, header only) or held unterminated quotes, in import order. */
+  warnings: string[];
   partitions: number;
   tickers: string[];
   seconds: number;
@@ -130,6 +152,8 @@ export interface ImportSummary {
 
 /** Skip reasons, as counted in `skippedByReason`. */
 export const REASONS = {
+  blankLine: "blank line",
+  unterminatedQuote: "unterminated quote",
   fieldCount: "wrong field count",
   emptyTicker: "empty ticker",
   invalidTicker: "invalid ticker",
@@ -241,8 +265,15 @@ class TickerState {
 interface SourceState {
   src: Source;
   seq: number;
-  columns: ColumnMap;
+  /** Undefined for a source without a header (empty, or only blank lines). */
+  columns: ColumnMap | undefined;
   headerSeen: boolean;
+  reader: CsvRecordReader | undefined;
+  /** Non-blank records after the header. */
+  dataRows: number;
+  blankLines: number;
+  unterminated: number;
+  firstUnterminated: number;
   current: DayBuffer | undefined;
   floatIdx: Int32Array;
   intIdx: Int32Array;
@@ -271,6 +302,8 @@ class OratsImport {
   private createdOut = false;
 
   private rowsRead = 0;
+  private linesRead = 0;
+  private readonly warnings: string[] = [];
   private rowsWritten = 0;
   private rowsSkipped = 0;
   private rowsFiltered = 0;
@@ -345,7 +378,10 @@ class OratsImport {
 
       this.opts.signal?.throwIfAborted();
       for (const t of this.sortedTickers()) await this.closeWriter(t);
-      if (this.rowsWritten === 0) throw new Error(`no rows imported: ${this.describeCounts()}`);
+      if (this.rowsWritten === 0) {
+        const warned = this.warnings.length > 0 ? `; ${this.warnings.join("; ")}` : "";
+        throw new Error(`no rows imported: ${this.describeCounts()}${warned}`);
+      }
 
       const manifest = buildManifest(
         this.name,
@@ -397,37 +433,48 @@ class OratsImport {
   // ---- reading ---------------------------------------------------------------------------------
 
   private async importSource(src: Source, seq: number, progress: (bytes: number) => void): Promise<void> {
-    const columns = src.columns!;
+    const columns = src.columns;
     const state: SourceState = {
       src,
       seq,
       columns,
       headerSeen: false,
+      reader: undefined,
+      dataRows: 0,
+      blankLines: 0,
+      unterminated: 0,
+      firstUnterminated: 0,
       current: undefined,
-      floatIdx: Int32Array.from(FLOAT_COLUMNS, (c) => columns.index[c]),
-      intIdx: Int32Array.from(INT_COLUMNS, (c) => columns.index[c]),
+      floatIdx: Int32Array.from(FLOAT_COLUMNS, (c) => (columns ? columns.index[c] : 0)),
+      intIdx: Int32Array.from(INT_COLUMNS, (c) => (columns ? columns.index[c] : 0)),
     };
     this.cur = state;
     const scale = src.streamBytes > 0 ? src.share / src.streamBytes : 0;
-    const { stream, close } = await openSource(src).catch((err: unknown) => {
+    const { chunks, close } = await openSource(src).catch((err: unknown) => {
       throw labelled(src.label, err);
     });
-    const splitter = new CsvLineSplitter((text, line) => this.onRecord(state, text, line));
+    const reader = new CsvRecordReader({
+      record: (text, fields, line) => this.onRecord(state, text, fields, line),
+      unterminated: (text, line) => this.onUnterminated(state, text, line),
+    });
+    state.reader = reader;
     let read = 0;
     try {
-      for await (const chunk of stream) {
+      for await (const chunk of chunks) {
         this.opts.signal?.throwIfAborted();
-        splitter.push(chunk as Buffer);
-        read += (chunk as Buffer).byteLength;
+        reader.push(chunk);
+        read += chunk.byteLength;
         progress(Math.min(src.share, read * scale));
         if (this.buffered > this.budget) await this.relieve();
       }
-      splitter.end();
+      reader.end();
     } catch (err) {
       throw labelled(src.label, err);
     } finally {
       close();
     }
+    this.linesRead += reader.lines;
+    this.warnAbout(state);
     if (state.current) state.current.sealed = true;
     for (const t of [...this.touched].sort(byName)) {
       await this.flushTicker(t, Infinity);
@@ -439,23 +486,53 @@ class OratsImport {
     this.cur = undefined;
   }
 
-  private onRecord(s: SourceState, text: string, line: number): void {
-    if (text.length === 0) return;
+  private warnAbout(s: SourceState): void {
+    const label = s.src.label;
+    const blanks = s.blankLines > 0 ? ` (${s.blankLines} blank line${s.blankLines > 1 ? "s" : ""})` : "";
+    if (!s.headerSeen) {
+      this.warnings.push(`${label}: empty file, no header and no rows${blanks}; nothing imported from it`);
+    } else if (s.dataRows === 0) {
+      this.warnings.push(`${label}: a header but no data rows${blanks}; nothing imported from it`);
+    }
+    if (s.unterminated > 0) {
+      const n = s.unterminated;
+      this.warnings.push(
+        `${label}: ${n} line${n > 1 ? "s" : ""} with a quote that never closes (the first at line ${s.firstUnterminated}); ` +
+          `each skipped as "${REASONS.unterminatedQuote}", and reading went on at the next line`,
+      );
+    }
+  }
+
+  /** A line whose quote never closes (after the header: the peek refuses one before it). */
+  private onUnterminated(s: SourceState, text: string, line: number): void {
+    if (!s.headerSeen || !s.columns) throw new Error(`${s.src.label}:${line}: the header line ${unclosedText(text)}`);
+    this.rowsRead++;
+    s.unterminated++;
+    if (s.unterminated === 1) s.firstUnterminated = line;
+    const field = unclosedQuoteField(text);
+    const column = field >= 0 && field < s.columns.width ? (s.columns.header[field] ?? "(row)") : "(row)";
+    this.skip(s, line, column, text, REASONS.unterminatedQuote);
+  }
+
+  private onRecord(s: SourceState, text: string, fields: string[] | undefined, line: number): void {
+    if (isBlank(text, fields)) {
+      this.rowsRead++;
+      s.blankLines++;
+      this.skip(s, line, "(row)", fields ? fields[0]! : text, REASONS.blankLine);
+      return;
+    }
     if (!s.headerSeen) {
       s.headerSeen = true; // already resolved by the peek
+      s.reader!.width = s.columns!.width;
       return;
     }
     this.rowsRead++;
+    s.dataRows++;
     // Fields are addressed by their bounds in one string, not split into strings; numbers are parsed
-    // in place. A record with quotes is unquoted first (commas inside a field become ";", so the
-    // bounds stay right; the raw values reported still come from the unquoted fields).
-    let rec = text;
-    let fields: string[] | undefined;
-    if (text.indexOf('"') >= 0) {
-      fields = splitFields(text);
-      rec = fields.map((x) => x.replaceAll(",", ";")).join(",");
-    }
-    const cm = s.columns;
+    // in place. A record that came through csv-parse (it had quotes) is joined back first (commas
+    // inside a field become ";", so the bounds stay right; the raw values reported come from `fields`).
+    const rec = fields ? fields.map((x) => x.replaceAll(",", ";")).join(",") : text;
+    const cm = s.columns!;
     const ix = cm.index;
     const n = this.scanFields(rec, cm.width);
     const st = this.starts;
@@ -618,7 +695,7 @@ class OratsImport {
   // ---- problems --------------------------------------------------------------------------------
 
   private skipAt(s: SourceState, line: number, column: SchemaColumn, raw: string, reason: string): void {
-    this.skip(s, line, s.columns.name[column], raw, reason);
+    this.skip(s, line, s.columns!.name[column], raw, reason);
   }
 
   private skipDay(s: SourceState, t: TickerState, day: number, line: number, raw: string, reason: string): void {
@@ -628,7 +705,7 @@ class OratsImport {
     }
     t.reported.add(day);
     this.touched.add(t);
-    this.skip(s, line, s.columns.name.tradeDate, raw, reason);
+    this.skip(s, line, s.columns!.name.tradeDate, raw, reason);
   }
 
   private skip(s: SourceState, line: number, column: string, raw: string, reason: string): void {
@@ -701,7 +778,7 @@ class OratsImport {
         if (kept > 0) {
           const p = order[kept - 1]!;
           if (expir[p] === expir[i] && strike[p] === strike[i]) {
-            this.skip(s, buf.lines[i]!, s.columns.name.strike, `${strike[i]} (expiry ${isoFromDays(expir[i]!)})`, REASONS.duplicateRow);
+            this.skip(s, buf.lines[i]!, s.columns!.name.strike, `${strike[i]} (expiry ${isoFromDays(expir[i]!)})`, REASONS.duplicateRow);
             continue;
           }
         }
@@ -768,12 +845,14 @@ class OratsImport {
     return {
       files,
       rowsRead: this.rowsRead,
+      linesRead: this.linesRead,
       rowsWritten: this.rowsWritten,
       rowsSkipped: this.rowsSkipped,
       rowsFiltered: this.rowsFiltered,
       skippedByReason: Object.fromEntries([...this.skipped.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))),
       filled,
       problems: this.problems.map((p) => p.problem),
+      warnings: [...this.warnings],
       partitions: this.finished.length,
       tickers,
       seconds: Math.round(performance.now() - this.started) / 1000,
