@@ -2,11 +2,11 @@
 // accounting, and recovery from unterminated quotes. Property runs use a fixed seed and run count.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CsvRecordReader, unclosedQuoteField, type ReaderOptions } from "../src/orats/csv-records.js";
+import { CsvRecordReader, quoteProblem, type BrokenReason, type ReaderOptions } from "../src/orats/csv-records.js";
 
 type Item =
   | { kind: "record"; text: string; fields: string[]; line: number; lastLine: number }
-  | { kind: "unterminated"; text: string; line: number };
+  | { kind: BrokenReason; text: string; line: number; field: number };
 
 /** Reads `input` in chunks of the given sizes (cycled); returns what the reader handed over. */
 function read(input: Buffer | string, chunks: number[] = [1 << 16], opts: ReaderOptions & { width?: number } = {}): Item[] {
@@ -14,7 +14,7 @@ function read(input: Buffer | string, chunks: number[] = [1 << 16], opts: Reader
   const reader = new CsvRecordReader(
     {
       record: (text, fields, line, lastLine) => out.push({ kind: "record", text, fields: fields ?? text.split(","), line, lastLine }),
-      unterminated: (text, line) => out.push({ kind: "unterminated", text, line }),
+      broken: (text, line, reason, field) => out.push({ kind: reason, text, line, field }),
     },
     opts,
   );
@@ -72,7 +72,7 @@ describe("CsvRecordReader", () => {
       expect(got).toEqual([
         { kind: "record", text: "a,b,c", fields: ["a", "b", "c"], line: 1, lastLine: 1 },
         { kind: "record", text: "1,2,3", fields: ["1", "2", "3"], line: 2, lastLine: 2 },
-        { kind: "unterminated", text: '4,"5,6', line: 3 },
+        { kind: "unterminated quote", text: '4,"5,6', line: 3, field: 1 },
         { kind: "record", text: "7,8,9", fields: ["7", "8", "9"], line: 4, lastLine: 4 },
         { kind: "record", text: "10,11,12", fields: ["10", "11", "12"], line: 5, lastLine: 5 },
         { kind: "record", text: "13,14,15", fields: ["13", "14", "15"], line: 6, lastLine: 6 },
@@ -80,20 +80,29 @@ describe("CsvRecordReader", () => {
     }
   });
 
-  it("cuts back a stray quote closed lines later, when the record it makes has the wrong field count", () => {
-    const text = 'a,b,c\n"1,2,3\n4,5,6\n7,"x,9\n';
-    const got = read(text, [1000], { width: 3 });
-    expect(got.map((r) => [r.kind, r.line])).toEqual([
-      ["record", 1],
-      ["unterminated", 2],
-      ["record", 3],
-      ["unterminated", 4],
-    ]);
-    // Two lines making one record of two fields, where three are expected.
+  it("cuts back a quote closed lines later, by a misplaced quote or into the wrong field count", () => {
+    // Line 2's quote runs into line 4's `"x` (a quote followed by x: no closing quote).
+    const text = 'a,b,c\n"1,2,3\n4,5,6\n7,"x,9\n10,11,12\n';
+    for (const opts of [{}, { quoteFreeRoute: false }]) {
+      expect(read(text, [1000], { ...opts, width: 3 }).map((r) => [r.kind, r.line])).toEqual([
+        ["record", 1],
+        ["unterminated quote", 2],
+        ["record", 3],
+        ["unterminated quote", 4],
+        ["record", 5],
+      ]);
+    }
+    // Two lines making one record of two fields, where three are expected; line 3 alone has a stray quote.
     expect(read('a,b,c\n"1,2\n3",4\n5,6,7\n', [1000], { width: 3 }).map((r) => [r.kind, r.line])).toEqual([
       ["record", 1],
-      ["unterminated", 2],
-      ["record", 3],
+      ["unterminated quote", 2],
+      ["misplaced quote", 3],
+      ["record", 4],
+    ]);
+    // The same two lines read as one record when the field count is right (line breaks in quotes are legal).
+    expect(read('a,b\n"1,2\n3",4\n5,6\n', [1000], { width: 2 }).map((r) => [r.kind, r.line])).toEqual([
+      ["record", 1],
+      ["record", 2],
       ["record", 4],
     ]);
   });
@@ -107,14 +116,14 @@ describe("CsvRecordReader", () => {
   it("reports an unclosed quote on the last line, with or without a final line break", () => {
     for (const end of ["", "\n", "\r\n"]) {
       const got = read(`a,b\n1,2\n3,"4${end}`, [2], { width: 2 });
-      expect(got.at(-1), JSON.stringify(end)).toEqual({ kind: "unterminated", text: '3,"4', line: 3 });
+      expect(got.at(-1), JSON.stringify(end)).toEqual({ kind: "unterminated quote", text: '3,"4', line: 3, field: 1 });
     }
   });
 
   it("bounds an unfinished record: a quoted run past the bound is cut back, a single long line is fatal", () => {
     const body = Array.from({ length: 50 }, (_, i) => `${i},${i}`).join("\n");
     const got = read(`a,b\n1,"open\n${body}\n`, [64], { maxRecordBytes: 100 });
-    expect(got.filter((r) => r.kind === "unterminated").map((r) => r.line)).toEqual([2]);
+    expect(got.filter((r) => r.kind !== "record").map((r) => r.line)).toEqual([2]);
     expect(got.filter((r) => r.kind === "record")).toHaveLength(51);
     expect(() => read(`a,b\n${"x".repeat(300)}`, [64], { maxRecordBytes: 100 })).toThrow(/line 2: a line longer than 100 bytes/);
     expect(() => read(`a,b\n"${"x".repeat(300)}`, [64], { maxRecordBytes: 100 })).toThrow(/line 2: a line longer than 100 bytes/);
@@ -126,7 +135,7 @@ describe("CsvRecordReader", () => {
         record: (_t, _f, line) => {
           if (line === 2) throw new Error("stop at 2");
         },
-        unterminated: () => undefined,
+        broken: () => undefined,
       });
       expect(() => {
         reader.push(Buffer.from(text));
@@ -136,15 +145,34 @@ describe("CsvRecordReader", () => {
   });
 });
 
-describe("unclosedQuoteField", () => {
-  it("names the field whose quote does not close on the line", () => {
-    expect(unclosedQuoteField("a,b,c")).toBe(-1);
-    expect(unclosedQuoteField('a,"b",c')).toBe(-1);
-    expect(unclosedQuoteField('a,"b""",c')).toBe(-1);
-    expect(unclosedQuoteField('a,"b,c')).toBe(1);
-    expect(unclosedQuoteField('"a')).toBe(0);
-    expect(unclosedQuoteField('a,b,"')).toBe(2);
-    expect(unclosedQuoteField('a,x"y,"z')).toBe(2);
+describe("quoteProblem", () => {
+  it("names the first quote problem of a line and its field", () => {
+    const cases: [string, BrokenReason, number][] = [
+      ['a,"b,c', "unterminated quote", 1],
+      ['"a', "unterminated quote", 0],
+      ['a,b,"', "unterminated quote", 2],
+      ['a,"b"",c', "unterminated quote", 1],
+      ['a,x"y,"z', "misplaced quote", 1],
+      ['a,"b"x,c', "misplaced quote", 1],
+      ['"a"b,"c', "misplaced quote", 0],
+      ['a,"b,"c', "misplaced quote", 1], // the quote before c does not close b's (c follows it): misplaced
+      ["a,b,c", "misplaced quote", -1],
+    ];
+    for (const [line, reason, field] of cases) expect(quoteProblem(line), line).toEqual({ reason, field });
+  });
+});
+
+describe("CsvRecordReader: misplaced quotes", () => {
+  it("skips a line with a quote inside a field or after a closing quote, and reads on", () => {
+    const text = 'a,b\nS"P,1\n"x"y,2\nok,3\n';
+    for (const opts of [{}, { quoteFreeRoute: false }]) {
+      expect(read(text, [2], { ...opts, width: 2 })).toEqual([
+        { kind: "record", text: "a,b", fields: ["a", "b"], line: 1, lastLine: 1 },
+        { kind: "misplaced quote", text: 'S"P,1', line: 2, field: 0 },
+        { kind: "misplaced quote", text: '"x"y,2', line: 3, field: 0 },
+        { kind: "record", text: "ok,3", fields: ["ok", "3"], line: 4, lastLine: 4 },
+      ]);
+    }
   });
 });
 
@@ -224,7 +252,7 @@ describe("CsvRecordReader: properties", () => {
       fc.property(strayQuote, chunking, fc.boolean(), ({ width, table, bad, text }, chunks, fast) => {
         const got = read(text, chunks, { width, quoteFreeRoute: fast });
         expect(got.map((r) => (r.kind === "record" ? r.fields : r.kind))).toEqual(
-          table.map((row, i) => (i === bad ? "unterminated" : row)),
+          table.map((row, i) => (i === bad ? "unterminated quote" : row)),
         );
         expect(got.map((r) => r.line)).toEqual(table.map((_, i) => i + 1));
       }),

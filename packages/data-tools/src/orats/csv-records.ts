@@ -2,30 +2,34 @@
 //
 // Parsing. RFC 4180 is read by csv-parse: quoted fields, `""` inside them, line breaks inside them.
 // A line ends at CRLF, LF or a lone CR, in any mix (csv-parse's `record_delimiter` takes all three,
-// so CR-only files read like any other). A UTF-8 byte order mark at the start is dropped. Quotes
-// are read leniently (csv-parse's `relax_quotes`): a quote inside an unquoted field, or text after
-// a closing quote, is kept as written rather than failing the file; such a value is then judged by
-// its column's rules (a ticker or number with a quote in it is skipped, an ignored column is ignored).
+// so CR-only files read like any other). A UTF-8 byte order mark at the start is dropped.
 //
 // The quote-free route. ORATS writes no quotes at all, and for text without a `"` RFC 4180 is only
 // this: a record is a line, its fields are the pieces between commas. csv-parse reads a byte at a
 // time (about 20 MB/s here); a line search runs at memory speed. So while a source has shown no `"`,
 // its lines are cut here; from the line holding the first `"` to the end of the source, every byte
 // goes through csv-parse. test/csv-records.test.ts checks on generated inputs (quotes, line breaks
-// in quotes, CR/LF/CRLF mixes, BOM, blank lines, any chunking) that this reader gives exactly the
-// records, fields and line numbers it gives when csv-parse reads everything (`quoteFreeRoute: false`).
+// in quotes, CR/LF/CRLF mixes, BOM, blank lines, broken quotes, any chunking) that this reader gives
+// exactly the records, fields and line numbers it gives when csv-parse reads everything
+// (`quoteFreeRoute: false`).
 //
-// Lines and records. Every physical line belongs to exactly one record: a record is one line, or
-// several when a quoted field holds line breaks. Records are handed over with their first and last
-// line (1-based). A blank line is a record of one empty (or all-blank) field; the caller decides.
+// Lines and records. Every physical line belongs to exactly one record, or is one broken line (below):
+// a record is one line, or several when a quoted field holds line breaks. Records are handed over
+// with their first and last line (1-based). A blank line is a record of one empty (or all-blank)
+// field; the caller decides what it is.
 //
-// Unterminated quotes. A quote that opens a field and is never closed makes csv-parse read on to
-// the end of the file as one record, swallowing every line after it. So a record that spans several
-// lines and does not have the header's field count (`width`), or that is still inside its quote at
-// the end of the input, is not taken: its first line is handed over as `unterminated` and reading
-// starts again, with a fresh parser, at the next line. Every line after it is read as what it is.
-// The same happens when an unfinished record passes MAX_RECORD_BYTES (it can only be one inside
-// quotes, since a line break outside quotes ends a record); a single line that long is a fatal error.
+// Broken quotes. Quotes are read strictly: a quote opens a field only at its start, and closes it
+// only before a comma or a line end. A quote anywhere else is an error for csv-parse, and a quote
+// that opens and never closes makes it read on to the end of the input as one record, swallowing
+// every line after it. So none of these is taken as a record: the record in progress is cut back
+// to its first line, which is handed over as broken — "unterminated quote" when a quote opened on
+// that line does not close on it, "misplaced quote" when a quote stands inside a field or right
+// after a closing quote (whichever comes first on the line) — and reading starts again, with a
+// fresh parser, at the next line. Every later line is read as what it is. The same cut is made
+// when a record spans several lines but does not have the header's field count (`width`, once the
+// caller has set it; a quote opened in one row and closed by a quote in a later one), and when an
+// unfinished record passes MAX_RECORD_BYTES (only a quoted one can: a line break outside quotes
+// ends a record); a single line that long is a fatal error.
 //
 // Memory: one read chunk, plus the unfinished record (at most MAX_RECORD_BYTES).
 import { Parser } from "csv-parse";
@@ -39,9 +43,11 @@ export interface RecordSink {
    * pieces of `text` between commas. When `fields` is given, `text` is its first line, for messages.
    */
   record(text: string, fields: string[] | undefined, line: number, lastLine: number): void;
-  /** A line whose quote is never closed (see above): not a record; reading goes on at the next line. */
-  unterminated(text: string, line: number): void;
+  /** A broken line (see above): not a record; reading goes on at the next line. `field`: 0-based, or -1. */
+  broken(text: string, line: number, reason: BrokenReason, field: number): void;
 }
+
+export type BrokenReason = "unterminated quote" | "misplaced quote";
 
 export interface ReaderOptions {
   /** False: send every byte through csv-parse (tests compare the two routes). Default true. */
@@ -75,8 +81,8 @@ export class CsvRecordReader {
   private held: Buffer = EMPTY;
   private heldAt = 0;
   private lastEnd = 0;
-  /** Where to restart after a broken record (-1: none); records after it from this parser are ignored. */
-  private restartAt = -1;
+  /** The record in progress is broken: cut it back once its first line is complete (see above). */
+  private broken = false;
   private failure: Error | undefined;
 
   constructor(
@@ -190,18 +196,17 @@ export class CsvRecordReader {
   private newParser(at: number): void {
     this.parserAt = at;
     this.lastEnd = at;
-    this.restartAt = -1;
+    this.broken = false;
     this.parser = new Parser({
       bom: false, // dropped above, once, at the start of the stream
       record_delimiter: ["\r\n", "\n", "\r"],
-      relax_quotes: true,
       relax_column_count: true,
       skip_records_with_error: true,
       // Records are taken here, synchronously inside write() and end(); none reaches the stream's
       // readable side, so it never applies back-pressure. An error thrown by the sink is kept and
       // rethrown by feedParser (csv-parse would turn it into an asynchronous stream error).
       on_record: (fields: string[], ctx: { bytes: number }) => {
-        if (this.failure) return null;
+        if (this.failure || this.broken) return null;
         try {
           this.onParsed(fields, this.parserAt + ctx.bytes);
         } catch (err) {
@@ -209,15 +214,9 @@ export class CsvRecordReader {
         }
         return null;
       },
-      on_skip: (err) => {
-        if (this.failure) return undefined;
-        try {
-          // With relax_quotes and relax_column_count the only error left is a quote still open at the end.
-          if (err?.code === "CSV_QUOTE_NOT_CLOSED") this.onUnclosedAtEnd();
-          else this.failure = new Error(`line ${this.line + 1}: unreadable CSV (${err?.code ?? "unknown error"})`);
-        } catch (e) {
-          this.failure = e instanceof Error ? e : new Error(String(e));
-        }
+      // Every error left (relax_column_count is on) is about quotes: the record in progress is broken.
+      on_skip: () => {
+        this.broken = true;
         return undefined;
       },
     });
@@ -237,33 +236,43 @@ export class CsvRecordReader {
     const keepFrom = this.lastEnd - this.heldAt;
     this.held = keepFrom < this.held.length ? Buffer.concat([this.held.subarray(keepFrom), bytes]) : bytes;
     this.heldAt = this.lastEnd;
-    if (bytes.length > 0) this.parser!.write(bytes);
-    if (last) this.parser!.end();
-    this.throwFailure();
+    if (!this.broken) {
+      // (A broken parser's output is no longer wanted: its bytes are read again after the cut.)
+      if (bytes.length > 0) this.parser!.write(bytes);
+      if (last) this.parser!.end();
+    }
     for (;;) {
-      if (this.restartAt < 0 && this.heldAt + this.held.length - this.lastEnd > this.maxBytes) this.overlong();
-      if (this.restartAt < 0) return;
-      const from = this.restartAt;
-      const rest = this.held.subarray(from - this.heldAt);
-      this.held = rest;
+      if (this.failure) throw this.failure;
+      const rec = this.held.subarray(this.lastEnd - this.heldAt);
+      if (!this.broken && rec.length > this.maxBytes) {
+        if (firstBreak(rec) >= rec.length) {
+          throw new Error(`line ${this.line + 1}: a line longer than ${this.maxBytes} bytes (not a CSV file?)`);
+        }
+        this.broken = true;
+      }
+      if (!this.broken) return;
+      const cut = firstBreak(rec);
+      // Wait until its first line is complete (a CR that ends the bytes so far may be half a CRLF).
+      if (!last && (cut >= rec.length || (cut === rec.length - 1 && rec[cut] === CR))) return;
+      const next = cut >= rec.length ? cut : cut + (rec[cut] === CR && rec[cut + 1] === LF ? 2 : 1);
+      const text = rec.toString("utf8", 0, cut);
+      this.line++;
+      const problem = quoteProblem(text);
+      this.sink.broken(text, this.line, problem.reason, problem.field);
+      const from = this.lastEnd + next;
+      this.held = rec.subarray(next);
       this.heldAt = from;
       this.newParser(from);
-      if (rest.length > 0) this.parser!.write(rest);
+      if (this.held.length > 0) this.parser!.write(this.held);
       if (last) this.parser!.end();
-      this.throwFailure();
     }
   }
 
-  private throwFailure(): void {
-    if (this.failure) throw this.failure;
-  }
-
   private onParsed(fields: string[], end: number): void {
-    if (this.restartAt >= 0) return; // after a broken record: these bytes are read again
     const rec = this.held.subarray(this.lastEnd - this.heldAt, end - this.heldAt);
     const lines = linesIn(rec);
     if (lines > 1 && this.width > 0 && fields.length !== this.width) {
-      this.breakAt(rec);
+      this.broken = true;
       return;
     }
     this.lastEnd = end;
@@ -272,64 +281,52 @@ export class CsvRecordReader {
     const text = lines > 1 ? rec.toString("utf8", 0, firstBreak(rec)) : stripBreak(rec);
     this.sink.record(text, fields, first, this.line);
   }
-
-  /** At the end of the input, still inside a quote: everything from the last record on is suspect. */
-  private onUnclosedAtEnd(): void {
-    if (this.restartAt >= 0) return;
-    const rec = this.held.subarray(this.lastEnd - this.heldAt);
-    this.breakAt(rec);
-  }
-
-  /** An unfinished record past the size bound: inside a quote that may never close. */
-  private overlong(): void {
-    const rec = this.held.subarray(this.lastEnd - this.heldAt);
-    if (firstBreak(rec) >= rec.length) {
-      throw new Error(`line ${this.line + 1}: a line longer than ${this.maxBytes} bytes (not a CSV file?)`);
-    }
-    this.breakAt(rec);
-  }
-
-  /** Hands over the first line of `rec` (starting at lastEnd) as unterminated; restarts after it. */
-  private breakAt(rec: Buffer): void {
-    const cut = firstBreak(rec);
-    let next = cut;
-    if (next < rec.length) next += rec[next] === CR && rec[next + 1] === LF ? 2 : 1;
-    this.restartAt = this.lastEnd + next;
-    this.lastEnd = this.restartAt;
-    this.line++;
-    this.sink.unterminated(rec.toString("utf8", 0, cut), this.line);
-  }
 }
 
 /**
- * The field (0-based) of `line` where a quote opens and is not closed on the line, reading the way
- * csv-parse does (a quote opens only at the start of a field); -1 if every quote closes.
+ * What is wrong with the quotes of a broken line, reading as csv-parse does (a quote opens a field
+ * only at its start, `""` inside is one quote, a quote closes only before a comma or the line's
+ * end): the first problem on the line, and its field (0-based; -1 if the line shows none).
  */
-export function unclosedQuoteField(line: string): number {
+export function quoteProblem(line: string): { reason: BrokenReason; field: number } {
+  const { unclosed, misplaced } = scanQuotes(line);
+  if (unclosed >= 0 && (misplaced < 0 || unclosed < misplaced)) return { reason: "unterminated quote", field: unclosed };
+  return { reason: "misplaced quote", field: misplaced };
+}
+
+function scanQuotes(line: string): { unclosed: number; misplaced: number } {
+  let misplaced = -1;
   let field = 0;
   let i = 0;
   const n = line.length;
-  while (i <= n) {
+  for (;;) {
+    let end: number;
     if (line.charCodeAt(i) === QUOTE) {
-      const opened = field;
-      i++;
+      // A quoted field: it ends at a quote followed by a comma or the end of the line.
+      let j = i + 1;
       for (;;) {
-        const q = line.indexOf('"', i);
-        if (q < 0) return opened;
-        if (line.charCodeAt(q + 1) === QUOTE) {
-          i = q + 2;
-          continue;
+        const q = line.indexOf('"', j);
+        if (q < 0) return { unclosed: field, misplaced };
+        const after = line.charCodeAt(q + 1);
+        if (after === QUOTE) {
+          j = q + 2;
+        } else if (q + 1 === n || after === 44 /* , */) {
+          end = q + 1;
+          break;
+        } else {
+          if (misplaced < 0) misplaced = field;
+          j = q + 1;
         }
-        i = q + 1;
-        break;
       }
+    } else {
+      const comma = line.indexOf(",", i);
+      end = comma < 0 ? n : comma;
+      if (misplaced < 0 && line.indexOf('"', i) >= 0 && line.indexOf('"', i) < end) misplaced = field;
     }
-    const comma = line.indexOf(",", i);
-    if (comma < 0) return -1;
+    if (end >= n) return { unclosed: -1, misplaced };
     field++;
-    i = comma + 1;
+    i = end + 1;
   }
-  return -1;
 }
 
 function isBomPrefix(buf: Buffer): boolean {

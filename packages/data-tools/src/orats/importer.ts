@@ -67,9 +67,9 @@ import { MANIFEST_FILE, buildManifest, readManifest, writeManifest } from "../ma
 import { PartitionWriter, type PartitionInfo } from "../partition-writer.js";
 import { FLOAT_COLUMNS, INT_COLUMNS } from "../schema.js";
 import { FLOAT_KIND, isValidTicker, parseDecimalAt, type ColumnMap, type SchemaColumn } from "./columns.js";
-import { CsvRecordReader, unclosedQuoteField } from "./csv-records.js";
+import { CsvRecordReader, type BrokenReason } from "./csv-records.js";
 import { DaySet } from "./day-set.js";
-import { isBlank, labelled, listSources, openSource, peekSource, unclosedText, type Source } from "./sources.js";
+import { brokenText, isBlank, labelled, listSources, openSource, peekSource, type Source } from "./sources.js";
 
 /** Recorded in the manifest's source; bump when the import rules change what lands in a dataset. */
 export const IMPORTER = "aegis-data import-orats 1";
@@ -143,7 +143,7 @@ export interface ImportSummary {
   filled: Record<string, number>;
   /** The earliest `maxErrorsShown` skipped rows, in (import order, line) order. */
   problems: RowProblem[];
-  /** Sources that gave no rows (empty, header only) or held unterminated quotes, in import order. */
+  /** Sources that gave no rows (empty, header only) or held broken quotes, in import order. */
   warnings: string[];
   partitions: number;
   tickers: string[];
@@ -154,6 +154,7 @@ export interface ImportSummary {
 export const REASONS = {
   blankLine: "blank line",
   unterminatedQuote: "unterminated quote",
+  misplacedQuote: "misplaced quote",
   fieldCount: "wrong field count",
   emptyTicker: "empty ticker",
   invalidTicker: "invalid ticker",
@@ -272,8 +273,9 @@ interface SourceState {
   /** Non-blank records after the header. */
   dataRows: number;
   blankLines: number;
-  unterminated: number;
-  firstUnterminated: number;
+  /** Lines skipped for a broken quote, and the first of them. */
+  brokenLines: number;
+  firstBroken: number;
   current: DayBuffer | undefined;
   floatIdx: Int32Array;
   intIdx: Int32Array;
@@ -442,8 +444,8 @@ class OratsImport {
       reader: undefined,
       dataRows: 0,
       blankLines: 0,
-      unterminated: 0,
-      firstUnterminated: 0,
+      brokenLines: 0,
+      firstBroken: 0,
       current: undefined,
       floatIdx: Int32Array.from(FLOAT_COLUMNS, (c) => (columns ? columns.index[c] : 0)),
       intIdx: Int32Array.from(INT_COLUMNS, (c) => (columns ? columns.index[c] : 0)),
@@ -455,7 +457,7 @@ class OratsImport {
     });
     const reader = new CsvRecordReader({
       record: (text, fields, line) => this.onRecord(state, text, fields, line),
-      unterminated: (text, line) => this.onUnterminated(state, text, line),
+      broken: (text, line, reason, field) => this.onBroken(state, text, line, reason, field),
     });
     state.reader = reader;
     let read = 0;
@@ -494,24 +496,23 @@ class OratsImport {
     } else if (s.dataRows === 0) {
       this.warnings.push(`${label}: a header but no data rows${blanks}; nothing imported from it`);
     }
-    if (s.unterminated > 0) {
-      const n = s.unterminated;
+    if (s.brokenLines > 0) {
+      const n = s.brokenLines;
       this.warnings.push(
-        `${label}: ${n} line${n > 1 ? "s" : ""} with a quote that never closes (the first at line ${s.firstUnterminated}); ` +
-          `each skipped as "${REASONS.unterminatedQuote}", and reading went on at the next line`,
+        `${label}: ${n} line${n > 1 ? "s" : ""} with a broken quote (the first at line ${s.firstBroken}), ` +
+          `skipped as "${REASONS.unterminatedQuote}" or "${REASONS.misplacedQuote}"; reading went on at the next line each time`,
       );
     }
   }
 
-  /** A line whose quote never closes (after the header: the peek refuses one before it). */
-  private onUnterminated(s: SourceState, text: string, line: number): void {
-    if (!s.headerSeen || !s.columns) throw new Error(`${s.src.label}:${line}: the header line ${unclosedText(text)}`);
+  /** A line with a broken quote (after the header: the peek refuses one before it). */
+  private onBroken(s: SourceState, text: string, line: number, reason: BrokenReason, field: number): void {
+    if (!s.headerSeen || !s.columns) throw new Error(`${s.src.label}:${line}: the header line ${brokenText(reason, field)}`);
     this.rowsRead++;
-    s.unterminated++;
-    if (s.unterminated === 1) s.firstUnterminated = line;
-    const field = unclosedQuoteField(text);
-    const column = field >= 0 && field < s.columns.width ? (s.columns.header[field] ?? "(row)") : "(row)";
-    this.skip(s, line, column, text, REASONS.unterminatedQuote);
+    s.brokenLines++;
+    if (s.brokenLines === 1) s.firstBroken = line;
+    const column = field >= 0 && field < s.columns.width ? s.columns.header[field]! : "(row)";
+    this.skip(s, line, column, text, reason);
   }
 
   private onRecord(s: SourceState, text: string, fields: string[] | undefined, line: number): void {

@@ -14,7 +14,7 @@ import { crc32 } from "node:zlib";
 import yauzl from "yauzl";
 import { parseOratsDate } from "../dates.js";
 import { resolveHeader, type ColumnMap } from "./columns.js";
-import { CsvRecordReader, unclosedQuoteField } from "./csv-records.js";
+import { CsvRecordReader, type BrokenReason } from "./csv-records.js";
 
 export interface Source {
   /** The input file's path as given. */
@@ -201,8 +201,8 @@ export async function peekSource(src: Source): Promise<void> {
           done = true;
         }
       },
-      unterminated: (text, line) => {
-        if (!columns) throw new Error(`${src.label}:${line}: the header line ${unclosedText(text)}`);
+      broken: (_text, line, reason, field) => {
+        if (!columns) throw new Error(`${src.label}:${line}: the header line ${brokenText(reason, field)}`);
       },
     });
     try {
@@ -228,10 +228,11 @@ export function isBlank(text: string, fields: string[] | undefined): boolean {
   return text.length === 0 || (text.indexOf(",") < 0 && text.trim() === "");
 }
 
-/** How a line with an unclosed quote is described in messages. */
-export function unclosedText(text: string): string {
-  const field = unclosedQuoteField(text);
-  return field < 0 ? "has a quote that never closes" : `has a quote opening field ${field + 1} that never closes`;
+/** How a line with a broken quote is described in a fatal error. */
+export function brokenText(reason: BrokenReason, field: number): string {
+  const where = field >= 0 ? ` in field ${field + 1}` : "";
+  if (reason === "unterminated quote") return `has a quote${where} that never closes`;
+  return `has a quote${where} where none may stand (inside a field, or right after a closing quote)`;
 }
 
 /** A compressed file under a .csv name would otherwise show up as a header with missing columns. */
