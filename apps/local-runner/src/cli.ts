@@ -7,6 +7,7 @@ import { isSweepDir, writeReport, writeSweepReport } from "./report/index.js";
 import { runScenarioFile } from "./run.js";
 import { defaultDataRoot, readScenarioFile } from "./scenario-file.js";
 import { summaryTable } from "./summary-table.js";
+import type { GenerateNotice } from "./synthetic.js";
 import { sweepScenarioFile } from "./sweep.js";
 import { cscvHeadline, sweepTable } from "./sweep-table.js";
 
@@ -40,6 +41,15 @@ function axesList(value: string): string[] {
   return value.split(",").map((p) => p.trim()).filter((p) => p !== "");
 }
 
+const DATA_HELP =
+  "a data root holding <dataset>/manifest.json, or the dataset directory itself; read only, nothing is generated there " +
+  `(default: the cache ${defaultDataRoot()}, or $AEGIS_DATA_ROOT, where a missing synthetic dataset is generated)`;
+
+/** Says on stderr, before generation starts, which dataset was missing, where, and where it goes. */
+function announce(notice: GenerateNotice): void {
+  console.error(notice.message);
+}
+
 export function buildProgram(): Command {
   const program = new Command("aegis-local")
     .description("Run aegis-bt backtests and sweeps on this machine, in-process, with HTML reports")
@@ -48,9 +58,9 @@ export function buildProgram(): Command {
 
   program
     .command("run")
-    .description("Run a scenario: generate its synthetic dataset if needed, backtest, write results and report.html")
+    .description("Run a scenario: find its dataset (generating a synthetic one into the cache if needed), backtest, write results and report.html")
     .argument("<scenario>", "scenario file (YAML or JSON)")
-    .option("--data <dir>", `data root holding <dataset>/manifest.json (default ${defaultDataRoot()}, or $AEGIS_DATA_ROOT)`)
+    .option("--data <dir>", DATA_HELP)
     .option("--out <dir>", "results directory (default results/<scenario name>)")
     .option("--no-report", "skip report.html")
     .option("--json", "print summary.json instead of the table", false)
@@ -64,6 +74,7 @@ export function buildProgram(): Command {
           out: o.out,
           report: o.report,
           signal: interruptSignal(),
+          onGenerateStart: announce,
           onGenerate: (p) => gen.update(p.daysDone, p.daysTotal, { ticker: p.ticker }),
           onProgress: (p) => run.update(p.daysDone, p.daysTotal, { date: p.date }),
         });
@@ -88,7 +99,7 @@ export function buildProgram(): Command {
     .command("sweep")
     .description("Run a scenario's sweep: every point in-process on all cores, CSCV when the scenario asks, write the tables and report.html")
     .argument("<scenario>", "scenario file with a `sweep:` section (YAML or JSON)")
-    .option("--data <dir>", `data root holding <dataset>/manifest.json (default ${defaultDataRoot()}, or $AEGIS_DATA_ROOT)`)
+    .option("--data <dir>", DATA_HELP)
     .option("--out <dir>", "output directory (default results/sweeps/<scenario name>)")
     .option("--points", "also write each point's full results under points/<id>/", false)
     .option("--axes <path[,path]>", "the swept path(s) of the report's metric chart (default the first two)", axesList)
@@ -108,6 +119,7 @@ export function buildProgram(): Command {
           axes: o.axes,
           signal: interruptSignal(),
           onPlan: (plan) => console.error(`${plan.points.length.toLocaleString("en-US")} points over ${plan.paths.join(", ")}`),
+          onGenerateStart: announce,
           onGenerate: (p) => gen.update(p.daysDone, p.daysTotal, { ticker: p.ticker }),
           onProgress: (p) => sweep.update(p.pointsDone, p.pointsTotal, { rate: rate(p.pointsDone) }),
         });

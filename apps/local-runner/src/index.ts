@@ -2,7 +2,8 @@
 export { runScenarioFile, type LocalRunOptions, type LocalRunResult } from "./run.js";
 export { sweepScenarioFile, defaultSweepOut, type LocalSweepOptions, type LocalSweepResult } from "./sweep.js";
 export { defaultDataRoot, readScenarioFile, ensureScenarioData, type ScenarioFile } from "./scenario-file.js";
-export { ensureDataset, syntheticSpec, SYNTHETIC_END, type SyntheticSpec } from "./synthetic.js";
+export { ensureDataset, syntheticSpec, SYNTHETIC_END, type SyntheticSpec, type EnsureOptions, type EnsureOutcome, type GenerateNotice } from "./synthetic.js";
+export { locateDataset, notFoundMessage, MANIFEST_FILE, type DatasetLocation } from "./data-location.js";
 export { summaryTable } from "./summary-table.js";
 export { sweepTable, cscvHeadline } from "./sweep-table.js";
 export * from "./report/index.js";

@@ -7,6 +7,7 @@ import type { GenerateProgress } from "@aegis-bt/data-tools";
 import { writeSweepReport } from "./report/index.js";
 import { chartAxes } from "./report/sweep-data.js";
 import { ensureScenarioData, readScenarioFile } from "./scenario-file.js";
+import type { GenerateNotice } from "./synthetic.js";
 
 /** Where a sweep writes unless `--out` says otherwise: `results/sweeps/<scenario name>`, apart from single runs' `results/<scenario name>`. */
 export function defaultSweepOut(name: string): string {
@@ -14,6 +15,7 @@ export function defaultSweepOut(name: string): string {
 }
 
 export interface LocalSweepOptions {
+  /** A data root holding `<dataset>/manifest.json`, or the dataset directory itself; default the cache. */
   data?: string;
   /** Output directory; default {@link defaultSweepOut}. */
   out?: string;
@@ -24,6 +26,8 @@ export interface LocalSweepOptions {
   axes?: string[];
   signal?: AbortSignal;
   onGenerate?: (p: GenerateProgress) => void;
+  /** Called before a synthetic dataset is generated into the cache: which, where it looked, where it goes. */
+  onGenerateStart?: (notice: GenerateNotice) => void;
   /** Called once the sweep is expanded and every point validated, before any data is touched. */
   onPlan?: (plan: SweepPlan) => void;
   onProgress?: (p: SweepProgress) => void;
@@ -42,7 +46,7 @@ export async function sweepScenarioFile(path: string, opts: LocalSweepOptions = 
   const plan = expandSweep(text, path);
   chartAxes(plan.paths, opts.axes); // a bad --axes fails now, not after the sweep
   opts.onPlan?.(plan);
-  const { root, dataset } = await ensureScenarioData(scenario, opts.data, opts.onGenerate);
+  const { root, dataset } = await ensureScenarioData(scenario, opts.data, { onProgress: opts.onGenerate, onGenerateStart: opts.onGenerateStart, signal: opts.signal });
   const out = opts.out === undefined ? defaultSweepOut(scenario.name) : resolve(opts.out);
   const result = await runSweep(text, { data: root, out, source: path, points: opts.points, signal: opts.signal, onProgress: opts.onProgress });
   const report = opts.report === false ? undefined : await writeSweepReport(out, { title: scenario.name, scenarioText: text, axes: opts.axes });

@@ -1,11 +1,16 @@
-// Named synthetic datasets: a scenario that says `dataset: synthetic-spx-7y` gets that dataset
-// generated into the data root the first time, then reused. The name says what to generate:
+// Named synthetic datasets in the cache: a scenario that says `dataset: synthetic-spx-7y` gets that
+// dataset generated into the cache directory the first time, then reused. The name says what to
+// generate:
 //   synthetic-<spx|equity>-<N>y[-seed<S>]  → profile spx-like|equity-like, N years ending
 //   2023-12-29 (fixed, so a name always means the same data), seed S (default 1), and the
 //   scenario's tickers.
-import { existsSync } from "node:fs";
+// A dataset is generated into a hidden directory beside its final place and renamed into place
+// once its manifest is written, so an interrupted or concurrent generation never leaves a
+// half-written dataset under the dataset's name.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
-import { generateDataset, prepareOutputDir, readManifest, type GenerateProgress, type Profile } from "@aegis-bt/data-tools";
+import { generateDataset, type GenerateProgress, type Profile } from "@aegis-bt/data-tools";
+import { MANIFEST_FILE, checkDirectory, datasetNotFound, locateDataset, notFoundMessage, readManifestFields } from "./data-location.js";
 
 export const SYNTHETIC_END = "2023-12-29";
 
@@ -31,32 +36,123 @@ export function syntheticSpec(name: string): SyntheticSpec | undefined {
 
 export type EnsureOutcome = { dir: string; generated: boolean; rows?: number; seconds?: number };
 
+/** Said before a dataset is generated: which, where it was looked for, where it goes, and why. */
+export interface GenerateNotice {
+  name: string;
+  /** The cache directory that was searched. */
+  lookedIn: string;
+  /** Where the dataset is generated. */
+  into: string;
+  /** The tickers it is generated with. */
+  tickers: string[];
+  /** The cached dataset lacked these tickers (empty when the dataset was missing altogether). */
+  missingTickers: string[];
+  /** One line for a person. */
+  message: string;
+}
+
+export interface EnsureOptions {
+  onProgress?: (p: GenerateProgress) => void;
+  /** Called once, before generation starts. */
+  onGenerateStart?: (notice: GenerateNotice) => void;
+  /** Stops generation; nothing is left under the dataset's name. */
+  signal?: AbortSignal;
+}
+
 /**
- * Makes sure `<root>/<name>` holds the dataset with at least `tickers`. A synthetic name missing
- * from the root (or missing a ticker) is generated; any other missing dataset is an error that
- * says where it was looked for.
+ * Finds the dataset `name` in the cache directory `cache` by the engine's rule, and generates it
+ * into `<cache>/<name>` when it is a synthetic name found nowhere there (or a cached synthetic
+ * dataset lacks one of `tickers`). Anything else missing is an error that says where it looked.
+ * Never generates into a directory that is itself a dataset.
  */
-export async function ensureDataset(
-  root: string,
-  name: string,
-  tickers: string[],
-  onProgress?: (p: GenerateProgress) => void,
-): Promise<EnsureOutcome> {
-  const dir = join(root, name);
-  const have = existsSync(join(dir, "manifest.json")) ? readManifest(dir).tickers : [];
-  const missing = tickers.filter((t) => !have.includes(t));
-  if (have.length > 0 && missing.length === 0) return { dir, generated: false };
+export async function ensureDataset(cache: string, name: string, tickers: string[], opts: EnsureOptions = {}): Promise<EnsureOutcome> {
+  checkDirectory(cache, `the dataset cache ${cache}`, "set AEGIS_DATA_ROOT to a directory", true);
+  const at = locateDataset(cache, name);
   const spec = syntheticSpec(name);
-  if (!spec) {
-    throw new Error(
-      have.length > 0
-        ? `dataset ${name} in ${dir} has no ${missing.join(", ")} (it has ${have.join(", ")})`
-        : `dataset ${name} not found in ${root}; import it with \`aegis-data import-orats\`, point --data at the directory that holds it, or use a synthetic name such as synthetic-spx-7y`,
+  const dir = join(cache, name);
+  let have: string[] = [];
+  if (at.kind === "itself") return { dir: at.dir, generated: false };
+  if (at.kind === "other") throw datasetNotFound(notFoundMessage(name, cache, at));
+  if (at.kind === "nested") {
+    const m = readManifestFields(dir);
+    have = m?.tickers ?? [];
+    const missing = tickers.filter((t) => !have.includes(t));
+    // Only a synthetic dataset the cache made is ever replaced; the engine reports anything else.
+    if (missing.length === 0 || !spec || m?.source?.kind !== "synthetic") return { dir, generated: false };
+  } else if (!spec) {
+    throw datasetNotFound(
+      `${notFoundMessage(name, cache, at)}; import it with \`aegis-data import-orats\`, point --data at the directory that holds it, or use a synthetic name such as synthetic-spx-7y`,
     );
+  } else if (inTheWay(dir)) {
+    throw datasetNotFound(`${dir} is in the way: it is not an empty directory and holds no ${MANIFEST_FILE}; remove it and run again`);
   }
   // Tickers draw independent random streams, so regenerating with more tickers keeps the old ones' bytes.
   const all = [...new Set([...have, ...tickers])].sort();
-  prepareOutputDir(dir, true);
-  const r = await generateDataset({ profile: spec.profile, tickers: all, start: spec.start, end: spec.end, seed: spec.seed, out: dir, name, onProgress });
-  return { dir, generated: true, rows: r.rows, seconds: r.seconds };
+  const missingTickers = have.length === 0 ? [] : tickers.filter((t) => !have.includes(t));
+  const message =
+    missingTickers.length > 0
+      ? `dataset ${name} in ${dir} has no ${missingTickers.join(", ")}; regenerating it with ${all.join(", ")}`
+      : `dataset ${name} not found under ${cache}; generating it into ${dir}`;
+  opts.onGenerateStart?.({ name, lookedIn: cache, into: dir, tickers: all, missingTickers, message });
+  return { dir, generated: true, ...(await generateInto(cache, spec, all, opts)) };
+}
+
+/** True when something other than nothing or an empty directory is at `dir`. */
+function inTheWay(dir: string): boolean {
+  try {
+    return readdirSync(dir).length > 0;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== "ENOENT";
+  }
+}
+
+/** Generates `spec` beside its final place, then renames it to `<cache>/<name>`. */
+async function generateInto(cache: string, spec: SyntheticSpec, tickers: string[], opts: EnsureOptions): Promise<{ rows: number; seconds: number }> {
+  mkdirSync(cache, { recursive: true });
+  removeAbandoned(cache, spec.name);
+  const partial = mkdtempSync(join(cache, `.${spec.name}.partial-${process.pid}-`));
+  try {
+    const { start, end, seed, profile, name } = spec;
+    const r = await generateDataset({ profile, tickers, start, end, seed, out: partial, name, onProgress: opts.onProgress, signal: opts.signal });
+    install(partial, join(cache, spec.name));
+    return { rows: r.rows, seconds: r.seconds };
+  } finally {
+    rmSync(partial, { recursive: true, force: true });
+  }
+}
+
+/** Puts the finished dataset `partial` at `dir`, replacing a dataset there (or an empty directory). */
+function install(partial: string, dir: string): void {
+  if (!existsSync(dir)) {
+    renameSync(partial, dir);
+    return;
+  }
+  if (!existsSync(join(dir, MANIFEST_FILE))) {
+    rmdirSync(dir); // empty, checked before generating; a directory that filled up since fails here
+    renameSync(partial, dir);
+    return;
+  }
+  const old = `${partial}.old`;
+  renameSync(dir, old);
+  renameSync(partial, dir);
+  rmSync(old, { recursive: true, force: true });
+}
+
+/** Removes hidden work directories of `name` left by generations whose process is gone. */
+function removeAbandoned(cache: string, name: string): void {
+  const prefix = `.${name}.partial-`;
+  for (const entry of readdirSync(cache)) {
+    if (!entry.startsWith(prefix)) continue;
+    const pid = Number(/^(\d+)-/.exec(entry.slice(prefix.length))?.[1]);
+    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) rmSync(join(cache, entry), { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

@@ -1,5 +1,9 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { syntheticSpec } from "../src/synthetic.js";
+import { ensureDataset, syntheticSpec, type GenerateNotice } from "../src/synthetic.js";
 
 describe("synthetic dataset names", () => {
   it("map to a generation spec ending on the fixed date", () => {
@@ -18,5 +22,85 @@ describe("synthetic dataset names", () => {
     for (const name of ["orats", "synthetic-spx", "synthetic-vix-7y", "synthetic-spx-0y", "synthetic-spx-7y-seedx"]) {
       expect(syntheticSpec(name), name).toBeUndefined();
     }
+  });
+});
+
+describe("the cache", () => {
+  const NAME = "synthetic-spx-1y";
+  const cache = () => join(mkdtempSync(join(tmpdir(), "aegis-cache-")), "datasets");
+  const manifestOf = (dir: string) => JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { name: string; tickers: string[] };
+
+  it("generates a missing synthetic dataset into <cache>/<name>, announced first, and reuses it", async () => {
+    const c = cache();
+    const notices: GenerateNotice[] = [];
+    const first = await ensureDataset(c, NAME, ["SPX"], { onGenerateStart: (n) => notices.push(n) });
+    expect(first).toMatchObject({ dir: join(c, NAME), generated: true });
+    expect(notices).toEqual([
+      { name: NAME, lookedIn: c, into: join(c, NAME), tickers: ["SPX"], missingTickers: [], message: `dataset ${NAME} not found under ${c}; generating it into ${join(c, NAME)}` },
+    ]);
+    expect(readdirSync(c)).toEqual([NAME]);
+    expect(manifestOf(join(c, NAME))).toMatchObject({ name: NAME, tickers: ["SPX"] });
+    expect(await ensureDataset(c, NAME, ["SPX"], { onGenerateStart: (n) => notices.push(n) })).toEqual({ dir: join(c, NAME), generated: false });
+    expect(notices).toHaveLength(1);
+  });
+
+  it("regenerates a cached synthetic dataset that lacks a ticker, keeping the old ticker's bytes", async () => {
+    const c = cache();
+    await ensureDataset(c, NAME, ["SPX"]);
+    const spx = readFileSync(join(c, NAME, "SPX", "2023.arrow"));
+    const notices: GenerateNotice[] = [];
+    await ensureDataset(c, NAME, ["QQQ"], { onGenerateStart: (n) => notices.push(n) });
+    expect(notices.map((n) => n.message)).toEqual([`dataset ${NAME} in ${join(c, NAME)} has no QQQ; regenerating it with QQQ, SPX`]);
+    expect(manifestOf(join(c, NAME)).tickers).toEqual(["QQQ", "SPX"]);
+    expect(readFileSync(join(c, NAME, "SPX", "2023.arrow")).equals(spx)).toBe(true);
+    expect(readdirSync(c)).toEqual([NAME]);
+  });
+
+  it("never replaces a dataset it did not generate, nor one in the cache's own manifest", async () => {
+    const c = cache();
+    mkdirSync(join(c, NAME), { recursive: true });
+    const imported = JSON.stringify({ name: NAME, tickers: ["SPX"], source: { kind: "orats" } });
+    writeFileSync(join(c, NAME, "manifest.json"), imported);
+    expect(await ensureDataset(c, NAME, ["QQQ"])).toEqual({ dir: join(c, NAME), generated: false });
+    expect(readFileSync(join(c, NAME, "manifest.json"), "utf8")).toBe(imported);
+
+    const itself = mkdtempSync(join(tmpdir(), "aegis-cache-itself-"));
+    writeFileSync(join(itself, "manifest.json"), JSON.stringify({ name: NAME, tickers: ["SPX"], source: { kind: "synthetic" } }));
+    expect(await ensureDataset(itself, NAME, ["QQQ"])).toEqual({ dir: itself, generated: false });
+    expect(readdirSync(itself)).toEqual(["manifest.json"]);
+  });
+
+  it("refuses a directory in the way and a non-synthetic name, saying where it looked", async () => {
+    const c = cache();
+    mkdirSync(join(c, NAME), { recursive: true });
+    writeFileSync(join(c, NAME, "notes.txt"), "mine");
+    await expect(ensureDataset(c, NAME, ["SPX"])).rejects.toThrow(
+      `${join(c, NAME)} is in the way: it is not an empty directory and holds no manifest.json; remove it and run again`,
+    );
+    expect(readdirSync(join(c, NAME))).toEqual(["notes.txt"]);
+    await expect(ensureDataset(c, "orats-spx", ["SPX"])).rejects.toThrow(`dataset orats-spx not found under ${c} (it holds no datasets); import it with`);
+  });
+
+  it("replaces an empty directory at the dataset's place", async () => {
+    const c = cache();
+    mkdirSync(join(c, NAME), { recursive: true });
+    expect(await ensureDataset(c, NAME, ["SPX"])).toMatchObject({ generated: true });
+    expect(manifestOf(join(c, NAME)).name).toBe(NAME);
+  });
+
+  it("leaves nothing under the dataset's name when generation is aborted, and clears abandoned work", async () => {
+    const c = cache();
+    mkdirSync(c, { recursive: true });
+    const gone = spawnSync("true").pid; // a process that has exited
+    const abandoned = join(c, `.${NAME}.partial-${gone}-abcdef`);
+    mkdirSync(join(abandoned, "SPX"), { recursive: true });
+    writeFileSync(join(abandoned, "SPX", "2023.arrow"), "half");
+    const ours = join(c, `.${NAME}.partial-${process.pid}-keep`);
+    mkdirSync(ours);
+
+    const controller = new AbortController();
+    await expect(ensureDataset(c, NAME, ["SPX"], { signal: controller.signal, onProgress: () => controller.abort() })).rejects.toMatchObject({ name: "AbortError" });
+    expect(readdirSync(c).sort()).toEqual([`.${NAME}.partial-${process.pid}-keep`]);
+    expect(existsSync(join(c, NAME))).toBe(false);
   });
 });
