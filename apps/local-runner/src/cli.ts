@@ -1,9 +1,8 @@
 // `aegis-local`: parses arguments and calls the library; formatting and progress only.
-import { resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { expandSweep } from "@aegis-bt/engine";
 import { progressBar } from "@aegis-bt/data-tools";
-import { isSweepDir, writeReport, writeSweepReport } from "./report/index.js";
+import { rewriteReport } from "./report-command.js";
 import { runScenarioFile } from "./run.js";
 import { defaultDataRoot, readScenarioFile } from "./scenario-file.js";
 import { summaryTable } from "./summary-table.js";
@@ -153,12 +152,11 @@ export function buildProgram(): Command {
 
   program
     .command("report")
-    .description("(Re)write report.html for a results directory or a sweep's output directory")
+    .description("(Re)write report.html for a finished results directory or sweep output directory (one with _SUCCESS)")
     .argument("<results>", "results directory of a run, or output directory of a sweep")
     .option("--axes <path[,path]>", "for a sweep: the swept path(s) of the metric chart (default the first two)", axesList)
     .action(async (dir: string, o) => {
-      const path = resolve(dir);
-      console.log(await ((await isSweepDir(path)) ? writeSweepReport(path, { axes: o.axes }) : writeReport(path)));
+      console.log(await rewriteReport(dir, { axes: o.axes }));
     });
 
   return program;

@@ -4,6 +4,8 @@ export { sweepScenarioFile, defaultSweepOut, type LocalSweepOptions, type LocalS
 export { defaultDataRoot, readScenarioFile, ensureScenarioData, type ScenarioFile } from "./scenario-file.js";
 export { ensureDataset, syntheticSpec, SYNTHETIC_END, type SyntheticSpec, type EnsureOptions, type EnsureOutcome, type GenerateNotice } from "./synthetic.js";
 export { locateDataset, notFoundMessage, MANIFEST_FILE, type DatasetLocation } from "./data-location.js";
+export { rewriteReport, type RewriteReportOptions } from "./report-command.js";
+export { SUCCESS_FILE, isFinished, markFinished, writeFileAtomic } from "./results-dir.js";
 export { summaryTable } from "./summary-table.js";
 export { sweepTable, cscvHeadline } from "./sweep-table.js";
 export * from "./report/index.js";

@@ -1,6 +1,6 @@
-// Writes `<dir>/report.html` for a results directory or a sweep's output directory.
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
+// Writes `<dir>/report.html` for a results directory or a sweep's output directory, through a
+// temporary file and a rename: a reader sees the old report or the new one, never half of one.
+import { writeFileAtomic } from "../results-dir.js";
 import { loadResults } from "./load.js";
 import { renderReport, type ReportOptions } from "./render.js";
 import { loadSweep } from "./sweep-load.js";
@@ -19,7 +19,5 @@ export async function writeSweepReport(dir: string, opts?: SweepReportOptions): 
 }
 
 async function write(dir: string, html: string): Promise<string> {
-  const path = join(dir, REPORT_FILE);
-  await writeFile(path, html, "utf8");
-  return path;
+  return writeFileAtomic(dir, REPORT_FILE, html);
 }
