@@ -72,7 +72,7 @@ import { DaySet } from "./day-set.js";
 import { brokenText, isBlank, labelled, listSources, openSource, peekSource, type Source } from "./sources.js";
 
 /** Recorded in the manifest's source; bump when the import rules change what lands in a dataset. */
-export const IMPORTER = "aegis-data import-orats 1";
+export const IMPORTER = "aegis-data import-orats 2";
 export const CREATED_BY = "@aegis-bt/data-tools";
 
 export interface ImportProgress {
