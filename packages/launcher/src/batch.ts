@@ -130,7 +130,7 @@ export async function submitJobs(
   const limiter = new RateLimiter(MAX_SUBMITS_PER_SECOND, clock);
   const out: SubmittedJob[] = [];
   for (const request of requests) {
-    const res = await aws({ action: `SubmitJob to job queue ${request.jobQueue}` }, () =>
+    const res = await aws({ action: `SubmitJob to job queue ${request.jobQueue}`, permission: `batch:SubmitJob on ${request.jobQueue} and ${request.jobDefinition}` }, () =>
       withRetry(
         async () => {
           await limiter.acquire(opts.signal);

@@ -6,7 +6,7 @@ import { progressBar } from "@aegis-bt/data-tools";
 import { createClients, destroyClients, type AwsClients, type ClientSettings } from "./clients.js";
 import { checkAssignPublicIp, checkPropagateTags, loadConfig, requireBucket, requireLaunchConfig, splitList, type ConfigOverrides, type ConfigValues } from "./config.js";
 import { estimateCost, formatEstimate } from "./cost.js";
-import { InputError, RunFailedError, SweepFailedError, userMessage } from "./errors.js";
+import { InputError, RunFailedError, SweepFailedError, errorDetails, userMessage } from "./errors.js";
 import { awsEnvironment, defaultBinary } from "./local-target.js";
 import { containerEnvironment } from "./runtask.js";
 import { finishedShards, keys, readLaunchRecord, runSucceeded, s3Uri } from "./s3.js";
@@ -477,6 +477,7 @@ export function buildProgram(io: CliIo): Command {
     .option("--region <region>", "AWS region (default: AWS_REGION or the profile's)")
     .option("--endpoint-url <url>", "one endpoint for every AWS service, e.g. moto (default: $AWS_ENDPOINT_URL)")
     .option("--aws-profile <name>", "named AWS profile (default: AWS_PROFILE)")
+    .option("--verbose", "on failure, print the cause chain and the raw AWS response after the one-line message", false)
     .optionsGroup("Configuration (default: the stacks' outputs; each flag overrides one output):")
     .option("--config <file>", "JSON of stack outputs instead of DescribeStacks (cdk deploy --outputs-file works)")
     .option("--storage-stack <name>", "storage stack name (default AegisBtStorage)")
@@ -661,8 +662,9 @@ export function buildProgram(io: CliIo): Command {
 
 /** Runs the CLI and returns its exit code; a failure prints one line (plus a failed run's log tail), never a stack trace. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const program = buildProgram(io);
   try {
-    await buildProgram(io).parseAsync(argv);
+    await program.parseAsync(argv);
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
@@ -682,6 +684,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.err("---");
     }
     io.err(`aegis-launch: error: ${userMessage(err)}`);
+    if (program.opts<{ verbose?: boolean }>().verbose) for (const line of errorDetails(err)) io.err(line);
     return 1;
   }
 }

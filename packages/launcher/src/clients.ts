@@ -5,6 +5,7 @@ import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { S3Client } from "@aws-sdk/client-s3";
+import { annotateErrors } from "./errors.js";
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -50,12 +51,14 @@ export function createClients(settings: ClientSettings = {}): AwsClients {
     maxAttempts: settings.maxAttempts ?? SDK_MAX_ATTEMPTS,
     retryMode: "adaptive",
   };
+  // Every error a call throws carries where the request went, so a message can name the endpoint
+  // that answered with an HTML page (and --verbose can show the request).
   return {
-    s3: new S3Client({ ...common, forcePathStyle: settings.endpoint !== undefined }),
-    ecs: new ECSClient(common),
-    batch: new BatchClient(common),
-    cloudFormation: new CloudFormationClient(common),
-    logs: new CloudWatchLogsClient(common),
+    s3: annotateErrors(new S3Client({ ...common, forcePathStyle: settings.endpoint !== undefined })),
+    ecs: annotateErrors(new ECSClient(common)),
+    batch: annotateErrors(new BatchClient(common)),
+    cloudFormation: annotateErrors(new CloudFormationClient(common)),
+    logs: annotateErrors(new CloudWatchLogsClient(common)),
   };
 }
 

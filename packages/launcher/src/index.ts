@@ -46,6 +46,7 @@ export {
   s3Uri,
   checkBucket,
   checkDataset,
+  s3Arn,
   objectExists,
   uploadScenario,
   runSucceeded,
@@ -175,8 +176,14 @@ export {
   SweepFailedError,
   IncompleteRunError,
   describeAwsError,
+  errorDetails,
+  foreignResponse,
+  annotateErrors,
+  requestOf,
   isThrottling,
   userMessage,
+  type AwsContext,
+  type RequestInfo,
   type FailedShard,
 } from "./errors.js";
 export { MAX_SHARDS, shardName, shardRange, planShards, checkShardCount, pointsIn, type Shard } from "./sweep-plan.js";

@@ -258,7 +258,11 @@ export async function submitMany(
         );
         results[i] = { request, tasks: res.tasks ?? [], failures: res.failures ?? [] };
       } catch (err) {
-        const error = describeAwsError(err, { action: `RunTask on cluster ${request.cluster ?? "(default)"}`, ...(region && { region }) });
+        const error = describeAwsError(err, {
+          action: `RunTask on cluster ${request.cluster ?? "(default)"}`,
+          permission: `ecs:RunTask on ${request.taskDefinition ?? "the task definition"} and iam:PassRole on its roles`,
+          ...(region && { region }),
+        });
         results[i] = { request, tasks: [], failures: [], error };
       }
     }

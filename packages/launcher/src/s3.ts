@@ -7,13 +7,12 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
   GetObjectCommand,
-  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { AwsError, IncompleteRunError, InputError, aws, describeAwsError, errorName, httpStatus } from "./errors.js";
+import { AwsError, IncompleteRunError, InputError, aws, describeAwsError, errorName, foreignResponse, httpStatus } from "./errors.js";
 import { runIdTime } from "./run-id.js";
 import { shardName } from "./sweep-plan.js";
 
@@ -44,37 +43,56 @@ async function region(s3: S3Client): Promise<string | undefined> {
   }
 }
 
+/** No such object (a missing bucket is not that: it is reported, never read as "no object"). */
 function notFound(err: unknown): boolean {
   const name = errorName(err);
-  return name === "NotFound" || name === "NoSuchKey" || name === "NoSuchBucket" || httpStatus(err) === 404;
+  if (name === "NoSuchBucket" || foreignResponse(err) !== undefined) return false;
+  return name === "NotFound" || name === "NoSuchKey" || httpStatus(err) === 404;
 }
 
-/** Checks the bucket exists, is reachable in this region and with these credentials. */
+/** The IAM resource of a bucket or of an object (prefix) in it, for "these credentials need …". */
+export function s3Arn(bucket: string, key?: string): string {
+  return `arn:aws:s3:::${bucket}${key !== undefined ? `/${key}` : ""}`;
+}
+
+/**
+ * Checks the bucket exists, is reachable in this region with these credentials, and that the
+ * endpoint speaks S3: one ListObjectsV2 of at most one key (the same `s3:ListBucket` permission as
+ * HeadBucket). HeadBucket is not enough: its response has no body, so a failure carries no error
+ * code (expired, invalid and denied credentials all look alike), and any web server that answers
+ * 200 to a HEAD passes it. A listing names its bucket in S3's XML, which nothing else produces.
+ */
 export async function checkBucket(s3: S3Client, bucket: string): Promise<void> {
   const r = await region(s3);
+  const ctx = { action: `checking bucket ${bucket}`, bucket, permission: `s3:ListBucket on ${s3Arn(bucket)}`, ...(r && { region: r }) };
+  let res: { Name?: string } | undefined;
   try {
-    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    res = await s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }));
   } catch (err) {
-    if (notFound(err)) throw new AwsError(`bucket ${bucket} does not exist${r ? ` (region ${r})` : ""}: check --bucket or the stack's BucketName`, "ERR_NOT_FOUND", errorName(err), { cause: err });
-    const status = httpStatus(err);
-    if (status === 301 || errorName(err) === "PermanentRedirect" || errorName(err) === "AuthorizationHeaderMalformed") {
-      const headers = (err as { $response?: { headers?: Record<string, string> } }).$response?.headers ?? {};
-      const actual = headers["x-amz-bucket-region"];
-      throw new AwsError(
-        `bucket ${bucket} is in ${actual ?? "another region"}, not ${r ?? "the configured region"}: pass --region ${actual ?? "<its region>"}`,
-        "ERR_CONFIG",
-        errorName(err),
-        { cause: err },
-      );
+    // A 404 without S3's error document (a HEAD-like answer): the bucket is what is missing here.
+    const name = errorName(err);
+    if ((name === undefined || name === "NotFound") && httpStatus(err) === 404 && foreignResponse(err) === undefined) {
+      throw new AwsError(`bucket ${bucket} does not exist${r ? ` (region ${r})` : ""}: check --bucket or the stack's BucketName`, "ERR_NOT_FOUND", name, { cause: err });
     }
-    throw describeAwsError(err, { action: `checking bucket ${bucket}`, ...(r && { region: r }) });
+    throw describeAwsError(err, ctx);
+  }
+  if (res?.Name !== bucket) {
+    const endpoint = s3.config.endpoint ? await s3.config.endpoint() : undefined;
+    const where = endpoint ? `${endpoint.protocol}//${endpoint.hostname}${endpoint.port !== undefined ? `:${endpoint.port}` : ""}` : "the endpoint";
+    throw new AwsError(
+      `${where} answered a listing of bucket ${bucket} without S3's ListBucketResult for it${res?.Name ? ` (it named ${res.Name})` : ""}, so it is not S3: check --endpoint-url and AWS_ENDPOINT_URL`,
+      "ERR_ENDPOINT",
+      undefined,
+    );
   }
 }
 
 /** Whether an object exists (HeadObject; a 404 is `false`, anything else a mapped error). */
 export async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
   try {
-    await aws({ action: `checking s3://${bucket}/${key}` }, () => s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
+    await aws({ action: `checking ${s3Uri(bucket, key)}`, bucket, permission: `s3:GetObject on ${s3Arn(bucket, key)}` }, () =>
+      s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
+    );
     return true;
   } catch (err) {
     if (notFound((err as { cause?: unknown }).cause)) return false;
@@ -95,7 +113,7 @@ export async function checkDataset(s3: S3Client, bucket: string, dataset: string
 }
 
 async function put(s3: S3Client, bucket: string, key: string, body: string | Uint8Array, contentType: string): Promise<void> {
-  await aws({ action: `uploading ${s3Uri(bucket, key)}` }, () =>
+  await aws({ action: `uploading ${s3Uri(bucket, key)}`, bucket, permission: `s3:PutObject on ${s3Arn(bucket, key)}` }, () =>
     s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType })),
   );
 }
@@ -167,7 +185,9 @@ export async function writeLaunchRecord(s3: S3Client, bucket: string, record: La
 /** An object's text, or `undefined` when there is no such object. */
 export async function readText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
   try {
-    const res = await aws({ action: `reading ${s3Uri(bucket, key)}` }, () => s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })));
+    const res = await aws({ action: `reading ${s3Uri(bucket, key)}`, bucket, permission: `s3:GetObject on ${s3Arn(bucket, key)}` }, () =>
+      s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })),
+    );
     return (await res.Body?.transformToString("utf8")) ?? "";
   } catch (err) {
     if (notFound((err as { cause?: unknown }).cause)) return undefined;
@@ -213,7 +233,7 @@ async function listAll(
   const prefixes: string[] = [];
   let token: string | undefined;
   do {
-    const res = await aws({ action: `listing ${s3Uri(bucket, prefix)}` }, () =>
+    const res = await aws({ action: `listing ${s3Uri(bucket, prefix)}`, bucket, permission: `s3:ListBucket on ${s3Arn(bucket)}` }, () =>
       s3.send(
         new ListObjectsV2Command({
           Bucket: bucket,
@@ -281,7 +301,9 @@ function localPath(outDir: string, relative: string): string {
 
 /** Downloads one object to `file` through a `.part` name, so a file there is always whole. */
 export async function downloadObject(s3: S3Client, bucket: string, key: string, file: string): Promise<void> {
-  const res = await aws({ action: `downloading ${s3Uri(bucket, key)}` }, () => s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })));
+  const res = await aws({ action: `downloading ${s3Uri(bucket, key)}`, bucket, permission: `s3:GetObject on ${s3Arn(bucket, key)}` }, () =>
+    s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })),
+  );
   await mkdir(dirname(file), { recursive: true });
   const part = `${file}.part`;
   const body = res.Body;

@@ -5,7 +5,7 @@ import { BatchClient } from "@aws-sdk/client-batch";
 import { CloudFormationClient, DescribeStacksCommand, type DescribeStacksCommandOutput } from "@aws-sdk/client-cloudformation";
 import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeTasksCommand, ECSClient, RunTaskCommand } from "@aws-sdk/client-ecs";
-import { HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../src/cli.ts";
@@ -104,7 +104,7 @@ describe("aegis-launch", () => {
     cfn.on(DescribeStacksCommand, { StackName: "AegisBtCompute" }).resolves(
       outputs({ ClusterArn: "c", TaskDefinitionArn: "td", ContainerName: "aegis-bt", SubnetIds: "subnet-1", LogGroupName: "g", LogStreamPrefix: "p" }),
     );
-    s3.on(HeadBucketCommand).resolves({});
+    s3.on(ListObjectsV2Command).resolves({ Name: "b" });
     s3.on(HeadObjectCommand).resolves({});
     s3.on(PutObjectCommand).resolves({});
     ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: TASK_ARN }], failures: [] });

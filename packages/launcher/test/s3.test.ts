@@ -5,7 +5,6 @@ import { Readable } from "node:stream";
 import { DescribeTasksCommand } from "@aws-sdk/client-ecs";
 import {
   GetObjectCommand,
-  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   type GetObjectCommandInput,
@@ -197,23 +196,37 @@ describe("fetchRun", () => {
 describe("bucket, dataset and run listing", () => {
   it("says a bucket does not exist", async () => {
     const { s3 } = clients();
-    mockClient(s3).on(HeadBucketCommand).rejects(awsError("NotFound", "UnknownError", 404));
+    mockClient(s3).on(ListObjectsV2Command).rejects(Object.assign(awsError("NoSuchBucket", "The specified bucket does not exist", 404), { BucketName: "nope" }));
+    await expect(checkBucket(s3, "nope")).rejects.toThrow("bucket nope does not exist (region us-east-1): check --bucket or the stack's BucketName");
+  });
+
+  it("reads a 404 without an error code as a missing bucket", async () => {
+    const { s3 } = clients();
+    mockClient(s3).on(ListObjectsV2Command).rejects(awsError("NotFound", "UnknownError", 404));
     await expect(checkBucket(s3, "nope")).rejects.toThrow("bucket nope does not exist (region us-east-1): check --bucket or the stack's BucketName");
   });
 
   it("says a bucket is in another region", async () => {
     const { s3 } = clients();
     const err = Object.assign(awsError("PermanentRedirect", "UnknownError", 301), { $response: { headers: { "x-amz-bucket-region": "eu-central-1" } } });
-    mockClient(s3).on(HeadBucketCommand).rejects(err);
-    await expect(checkBucket(s3, "b")).rejects.toThrow("bucket b is in eu-central-1, not us-east-1: pass --region eu-central-1");
+    mockClient(s3).on(ListObjectsV2Command).rejects(err);
+    await expect(checkBucket(s3, "b")).rejects.toThrow("bucket b is in eu-central-1, not us-east-1 (PermanentRedirect): pass --region eu-central-1 (or set AWS_REGION)");
   });
 
   it("maps bad credentials on the bucket check", async () => {
     const { s3 } = clients();
-    mockClient(s3).on(HeadBucketCommand).rejects(awsError("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", 403));
+    mockClient(s3).on(ListObjectsV2Command).rejects(awsError("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", 403));
     await expect(checkBucket(s3, "b")).rejects.toThrow(
       "AWS rejected the credentials (InvalidAccessKeyId) while checking bucket b in us-east-1: check the access key or profile, and that the region is enabled for the account",
     );
+  });
+
+  it("refuses a listing that is not of the bucket asked for", async () => {
+    const { s3 } = clients();
+    mockClient(s3).on(ListObjectsV2Command).resolves({ Name: "other" });
+    await expect(checkBucket(s3, "b")).rejects.toThrow("the endpoint answered a listing of bucket b without S3's ListBucketResult for it (it named other), so it is not S3");
+    mockClient(s3).on(ListObjectsV2Command).resolves({ Name: "b", KeyCount: 0 });
+    await expect(checkBucket(s3, "b")).resolves.toBeUndefined();
   });
 
   it("refuses an unknown dataset", async () => {

@@ -70,7 +70,9 @@ describe("the Fargate lane", () => {
     const { ecs } = clients();
     mockClient(ecs).on(RunTaskCommand).rejects(awsError("AccessDeniedException", "not allowed: ecs:RunTask", 400));
     const res = await fargateLane(ecs, plan(), 2, { clock: fakeClock() }).start([{ shard: 0, attempt: 1 }]);
-    expect(res.error?.message).toMatch(/^access denied while RunTask on cluster .*: not allowed: ecs:RunTask$/);
+    expect(res.error?.message).toBe(
+      `access denied while RunTask on cluster ${CONFIG.cluster} in us-east-1: not allowed: ecs:RunTask; these credentials need ecs:RunTask on ${CONFIG.taskDefinition} and iam:PassRole on its roles (docs/remote.md, "IAM for users")`,
+    );
     expect(res.started).toEqual([]);
   });
 
