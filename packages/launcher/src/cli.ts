@@ -9,12 +9,12 @@ import { estimateCost, formatEstimate } from "./cost.js";
 import { InputError, RunFailedError, SweepFailedError, errorDetails, userMessage } from "./errors.js";
 import { awsEnvironment, defaultBinary } from "./local-target.js";
 import { containerEnvironment } from "./runtask.js";
-import { finishedShards, keys, readLaunchRecord, runSucceeded, s3Uri } from "./s3.js";
+import { finishedShards, keys, readLaunchRecord, runSucceeded, s3Uri, writeChecks } from "./s3.js";
 import { checkRunId } from "./run-id.js";
 import { fetchRun, recentRuns, runLogs, runStatus, type RunStatus } from "./runs.js";
 import { PROFILES, resolveSize } from "./sizes.js";
-import { dryRun, launch, launchLocal, planRun, preflight, prepareRun, type PreparedRun } from "./submit.js";
-import { launchSweep, launchSweepLocal, planSweep, prepareSweep, sweepDryRun, type PreparedSweep, type SweepLaneName, type SweepResult } from "./sweep.js";
+import { dryRun, launch, launchLocal, planRun, preflight, prepareRun, runWritePrefixes, type PreparedRun } from "./submit.js";
+import { launchSweep, launchSweepLocal, planSweep, prepareSweep, sweepDryRun, sweepWritePrefixes, type PreparedSweep, type SweepLaneName, type SweepResult } from "./sweep.js";
 import { shardName } from "./sweep-plan.js";
 import { formatProgress, type SweepProgress } from "./sweep-progress.js";
 import type { SweepEvent } from "./sweep-wait.js";
@@ -219,11 +219,12 @@ async function submitCommand(file: string, o: SubmitFlags, g: GlobalOptions, io:
       if (o.spot || o.snapshot) throw new InputError("--spot and --snapshot apply to Fargate, not --target local");
       const bucket = requireBucket(await config(g, clients, ["storage"]));
       const binary = o.binary ?? defaultBinary(io.env);
-      await preflight(clients.s3, bucket, run.dataset);
+      const checked = await preflight(clients.s3, bucket, run.dataset);
       if (o.dryRun) {
         const key = keys.scenario(run.runId);
         const env = { ...containerEnvironment(bucket, run.runId, run.dataset), ...(await awsEnvironment(clients.s3).then(redact)) };
-        io.out(JSON.stringify({ runId: run.runId, upload: { bucket, key, uri: s3Uri(bucket, key) }, local: { binary, args: ["run"], env } }, null, 2));
+        const checks = { checked, atLaunch: writeChecks(bucket, runWritePrefixes(run.runId, "local")) };
+        io.out(JSON.stringify({ runId: run.runId, checks, upload: { bucket, key, uri: s3Uri(bucket, key) }, local: { binary, args: ["run"], env } }, null, 2));
         return;
       }
       const { signal, done } = interruptible();
@@ -243,9 +244,11 @@ async function submitCommand(file: string, o: SubmitFlags, g: GlobalOptions, io:
       return;
     }
     const plan = planRun(run, requireLaunchConfig(await config(g, clients)));
-    await preflight(clients.s3, plan.config.bucket, run.dataset);
+    const checked = await preflight(clients.s3, plan.config.bucket, run.dataset);
     if (o.dryRun) {
-      io.out(JSON.stringify(dryRun(run, plan), null, 2));
+      const { runId, ...rest } = dryRun(run, plan);
+      const checks = { checked, atLaunch: writeChecks(plan.config.bucket, runWritePrefixes(runId, "fargate")) };
+      io.out(JSON.stringify({ runId, checks, ...rest }, null, 2));
       return;
     }
     if (!o.wait) {
@@ -380,7 +383,7 @@ async function sweepCommand(file: string, o: SweepFlags, g: GlobalOptions, io: C
     if (o.target === "local") {
       const bucket = requireBucket(await config(g, clients, ["storage"]));
       const binary = o.binary ?? defaultBinary(io.env);
-      await preflight(clients.s3, bucket, sweep.dataset);
+      const checked = await preflight(clients.s3, bucket, sweep.dataset);
       if (o.dryRun) {
         const key = keys.scenario(sweep.runId);
         const [merged, done] = await Promise.all([runSucceeded(clients.s3, bucket, sweep.runId), finishedShards(clients.s3, bucket, sweep.runId)]);
@@ -394,6 +397,7 @@ async function sweepCommand(file: string, o: SweepFlags, g: GlobalOptions, io: C
               shards: sweep.shards.length,
               merged,
               done: [...done].sort((a, b) => a - b),
+              checks: { checked, atLaunch: merged ? [] : writeChecks(bucket, sweepWritePrefixes(sweep.runId)) },
               upload: { bucket, key, uri: s3Uri(bucket, key) },
               local: { binary, args: ["sweep"], env, AEGIS_SHARD: pending.map((i) => `${i}/${sweep.shards.length}`) },
             },
@@ -427,14 +431,16 @@ async function sweepCommand(file: string, o: SweepFlags, g: GlobalOptions, io: C
     }
     const target = planSweep(sweep, await config(g, clients));
     const bucket = target.plan.config.bucket;
-    await preflight(clients.s3, bucket, sweep.dataset);
+    const checked = await preflight(clients.s3, bucket, sweep.dataset);
     if (o.dryRun) {
       const [merged, doneShards, record] = await Promise.all([
         runSucceeded(clients.s3, bucket, sweep.runId),
         finishedShards(clients.s3, bucket, sweep.runId),
         readLaunchRecord(clients.s3, bucket, sweep.runId),
       ]);
-      io.out(JSON.stringify(sweepDryRun(sweep, target, { merged, done: doneShards, history: record?.attempts ?? [] }), null, 2));
+      const plan = sweepDryRun(sweep, target, { merged, done: doneShards, history: record?.attempts ?? [] });
+      const checks = { checked, atLaunch: merged ? [] : writeChecks(bucket, sweepWritePrefixes(sweep.runId)) };
+      io.out(JSON.stringify({ ...plan, checks }, null, 2));
       return;
     }
     const { signal, done } = interruptible();
@@ -513,7 +519,7 @@ export function buildProgram(io: CliIo): Command {
     .option("--out <dir>", "where --wait puts the results (default results/<run>)")
     .option("--no-fetch", "with --wait: do not download the results")
     .option("--max-attempts <n>", "with --wait: attempts in all when Spot interrupts the task or it fails to start", positiveInteger, 3)
-    .option("--dry-run", "check everything and print the RunTask request and the S3 key; upload and start nothing", false)
+    .option("--dry-run", "run the read-only checks and print them, the write checks a launch would make, the RunTask request and the S3 key; write and start nothing", false)
     .addOption(new Option("--target <where>", "fargate, or local: the aegis-bt binary here, same S3 exchange (always waits)").choices(["fargate", "local"]).default("fargate"))
     .option("--binary <path>", "the binary for --target local (default $AEGIS_BT_BINARY or <repo>/target/release/aegis-bt)")
     .addHelpText(
@@ -539,7 +545,7 @@ export function buildProgram(io: CliIo): Command {
     .option("--attempts <n>", "with --wait: attempts per shard before the sweep fails", positiveInteger, 3)
     .option("--out <dir>", "where the merged results go (default results/<run>)")
     .option("--no-fetch", "do not download the merged results")
-    .option("--dry-run", "check everything and print the S3 key and the exact RunTask or SubmitJob requests; send nothing", false)
+    .option("--dry-run", "run the read-only checks and print them, the write checks a launch would make, the S3 key and the exact RunTask or SubmitJob requests; send nothing", false)
     .addOption(new Option("--target <where>", "aws (the --lane), or local: the aegis-bt binary here once per shard, same S3 exchange (always waits)").choices(["aws", "local"]).default("aws"))
     .option("--binary <path>", "the binary for --target local (default $AEGIS_BT_BINARY or <repo>/target/release/aegis-bt)")
     .option("--parallel <n>", "with --target local: shards run at once (default 1)", positiveInteger)

@@ -6,6 +6,7 @@ import { dirname, join, sep } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -19,6 +20,8 @@ import { shardName } from "./sweep-plan.js";
 export const SUCCESS_MARKER = "_SUCCESS";
 
 export const keys = {
+  /** Everything the launcher writes for a run before it starts: the scenario, the launch record. */
+  config: (run: string) => `configs/${run}/`,
   scenario: (run: string) => `configs/${run}/scenario.yaml`,
   launchRecord: (run: string) => `configs/${run}/launch.json`,
   results: (run: string) => `results/${run}/`,
@@ -85,6 +88,35 @@ export async function checkBucket(s3: S3Client, bucket: string): Promise<void> {
       undefined,
     );
   }
+}
+
+/** The object {@link checkWritable} writes and deletes under a prefix. */
+export const WRITE_CHECK = ".aegis-write-check";
+
+/**
+ * Proves these credentials may write under each prefix before anything real is written there (the
+ * scenario upload, RunTask or SubmitJob come after): puts a small object `<prefix>.aegis-write-check`
+ * and deletes it at once. A failure is the one line of {@link describeAwsError}, naming the
+ * permission (`s3:PutObject`, `s3:DeleteObject`) on the prefix.
+ */
+export async function checkWritable(s3: S3Client, bucket: string, prefixes: readonly string[]): Promise<void> {
+  const r = await region(s3);
+  for (const prefix of prefixes) {
+    const key = prefix + WRITE_CHECK;
+    const uri = s3Uri(bucket, key);
+    const common = { bucket, ...(r && { region: r }) };
+    await aws({ action: `writing the check object ${uri}`, permission: `s3:PutObject on ${s3Arn(bucket, `${prefix}*`)}`, ...common }, () =>
+      s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "written by aegis-launch to check that it may write here, and deleted at once\n", ContentType: "text/plain" })),
+    );
+    await aws({ action: `deleting the check object ${uri}`, permission: `s3:DeleteObject on ${s3Arn(bucket, `${prefix}*`)}`, ...common }, () =>
+      s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })),
+    );
+  }
+}
+
+/** What {@link checkWritable} does for `prefixes`, as `--dry-run` reports it. */
+export function writeChecks(bucket: string, prefixes: readonly string[]): string[] {
+  return prefixes.map((p) => `put and delete ${s3Uri(bucket, p + WRITE_CHECK)} (s3:PutObject, s3:DeleteObject)`);
 }
 
 /** Whether an object exists (HeadObject; a 404 is `false`, anything else a mapped error). */

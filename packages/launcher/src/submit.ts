@@ -14,6 +14,7 @@ import { buildRunTaskRequest, checkSnapshotId, containerEnvironment, runOneTask,
 import {
   checkBucket,
   checkDataset,
+  checkWritable,
   keys,
   runSucceeded,
   s3Uri,
@@ -123,10 +124,29 @@ export function planRun(run: PreparedRun, config: LaunchConfig): RunPlan {
   return plan;
 }
 
-/** The read-only checks against the account: the bucket, and the dataset's manifest in it. */
-export async function preflight(s3: S3Client, bucket: string, dataset: string): Promise<void> {
+/**
+ * The read-only checks against the account, before anything is launched (and all `--dry-run`
+ * does): the bucket exists, answers in this region to these credentials and is S3; the dataset's
+ * manifest is in it. Returns what was checked, for `--dry-run`. The write checks come at launch
+ * ({@link checkWritable}, first thing in {@link launch}, {@link launchLocal} and the sweeps).
+ */
+export async function preflight(s3: S3Client, bucket: string, dataset: string): Promise<string[]> {
   await checkBucket(s3, bucket);
   await checkDataset(s3, bucket, dataset);
+  const region = await s3.config.region().catch(() => undefined);
+  return [
+    `bucket ${bucket} exists${region ? ` in ${region}` : ""} and these credentials may list it (ListObjectsV2)`,
+    `dataset ${dataset}: ${s3Uri(bucket, keys.manifest(dataset))} exists`,
+  ];
+}
+
+/**
+ * The prefixes a run's launch writes to, checked before the scenario is uploaded: `configs/<run>/`
+ * (the scenario, the launch record) and, for `--target local`, `results/<run>/` too (the binary
+ * uploads its results with the launcher's own credentials).
+ */
+export function runWritePrefixes(runId: string, target: "fargate" | "local"): string[] {
+  return target === "local" ? [keys.config(runId), keys.results(runId)] : [keys.config(runId)];
 }
 
 export interface DryRun {
@@ -191,11 +211,15 @@ export interface LaunchResult {
   fetched?: FetchResult;
 }
 
-/** Uploads the scenario and starts the run on Fargate; with `wait`, sees it to the end. */
+/**
+ * Checks it may write under `configs/<run>/`, uploads the scenario and starts the run on Fargate;
+ * with `wait`, sees it to the end.
+ */
 export async function launch(deps: LaunchDeps, run: PreparedRun, plan: RunPlan, opts: LaunchOptions = {}): Promise<LaunchResult> {
   const clock = deps.clock ?? systemClock;
   const { bucket, cluster } = plan.config;
   const record = newLaunchRecord(run, "fargate", new Date(clock.now()), cluster);
+  await checkWritable(deps.s3, bucket, runWritePrefixes(run.runId, "fargate"));
   const configUri = await uploadScenario(deps.s3, bucket, run.runId, run.scenarioText);
   const resultsUri = s3Uri(bucket, keys.results(run.runId));
   const saveAttempts = async (attempts: AttemptRecord[]) => {
@@ -252,13 +276,16 @@ export interface LocalLaunchOptions {
 
 /**
  * `--target local`: the same S3 exchange as Fargate, with the `aegis-bt` binary as a child process
- * in place of the task. Fails with the exit code and the output's tail; succeeds only with `_SUCCESS`.
+ * in place of the task. Checks the binary, and that it may write under `configs/<run>/` and
+ * `results/<run>/`, before uploading anything. Fails with the exit code and the output's tail;
+ * succeeds only with `_SUCCESS`.
  */
 export async function launchLocal(s3: S3Client, run: PreparedRun, opts: LocalLaunchOptions): Promise<LaunchResult> {
   const clock = opts.clock ?? systemClock;
   await checkBinary(opts.binary);
   const { bucket } = opts;
   const env = localEnvironment(containerEnvironment(bucket, run.runId, run.dataset), await awsEnvironment(s3), opts.extraEnv);
+  await checkWritable(s3, bucket, runWritePrefixes(run.runId, "local"));
   const configUri = await uploadScenario(s3, bucket, run.runId, run.scenarioText);
   const resultsUri = s3Uri(bucket, keys.results(run.runId));
   const record = newLaunchRecord(run, "local", new Date(clock.now()));

@@ -15,6 +15,7 @@ import { checkRunId, sweepRunId } from "./run-id.js";
 import { fetchRun, type FetchResult } from "./runs.js";
 import { buildRunTaskRequest, containerEnvironment, type RunPlan } from "./runtask.js";
 import {
+  checkWritable,
   finishedShards,
   keys,
   readLaunchRecord,
@@ -154,6 +155,15 @@ export function planSweep(sweep: PreparedSweep, values: ConfigValues): SweepTarg
   };
   buildRunTaskRequest(plan, 1, { index: k - 1, count: k });
   return { lane: "fargate", plan };
+}
+
+/**
+ * The prefixes a sweep's launch writes to, checked before anything is uploaded or started:
+ * `configs/<run>/` (scenario, launch record) and `results/<run>/` (the merge, which the launcher
+ * uploads itself, and on `--target local` the shards).
+ */
+export function sweepWritePrefixes(runId: string): string[] {
+  return [keys.config(runId), keys.results(runId)];
 }
 
 /** Attempt numbers go on over launches (RunTask's clientToken must change for a new attempt). */
@@ -312,6 +322,7 @@ async function launchOn(core: LaunchCore): Promise<SweepResult> {
     const fetched = await fetch();
     return { runId, resultsUri, state: "already-merged", skipped: sweep.shards.map((s) => s.index), started: [], ...(fetched && { fetched }) };
   }
+  await checkWritable(s3, bucket, sweepWritePrefixes(runId));
   const record = sweepRecord(sweep, core.recordTarget, new Date(clock.now()), await readLaunchRecord(s3, bucket, runId), core.where);
   const configUri = await claimRun(s3, bucket, sweep);
   await writeLaunchRecord(s3, bucket, record);
@@ -350,7 +361,8 @@ async function launchOn(core: LaunchCore): Promise<SweepResult> {
 }
 
 /**
- * Launches a sweep on Fargate or AWS Batch: skips it all when merged, uploads the scenario, keeps
+ * Launches a sweep on Fargate or AWS Batch: skips it all when merged, checks it may write under
+ * `configs/<run>/` and `results/<run>/` ({@link sweepWritePrefixes}), uploads the scenario, keeps
  * the launch record, starts the shards without `_SUCCESS`; with `wait`, follows them (retrying
  * only failed shards), merges in S3 and fetches. A shard that fails for good throws
  * {@link SweepFailedError} naming it; the finished shards stay, for the next launch to skip.

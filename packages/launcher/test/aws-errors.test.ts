@@ -10,9 +10,11 @@ import { createClients, destroyClients, type AwsClients } from "../src/clients.t
 import { stackOutputs } from "../src/config.ts";
 import { AwsError, errorDetails } from "../src/errors.ts";
 import { runOneTask } from "../src/runtask.ts";
-import { checkBucket, readText } from "../src/s3.ts";
+import { checkBucket, checkWritable, readText } from "../src/s3.ts";
+import { launch, prepareRun } from "../src/submit.ts";
+import { launchSweep, planSweep, prepareSweep } from "../src/sweep.ts";
 import { FakeEndpoint, HTML, HTML_PAGE, XML, s3Error, type Reply } from "./fake-endpoint.ts";
-import { SCENARIO } from "./fixtures.ts";
+import { CONFIG, plan, SCENARIO, SWEEP_SCENARIO } from "./fixtures.ts";
 
 const BUCKET = "aegis-bt-data";
 let server: FakeEndpoint;
@@ -201,6 +203,50 @@ describe("other calls through the real clients", () => {
       body: JSON.stringify({ __type: "com.amazon.coral.service#ExpiredTokenException", message: "The security token included in the request is expired" }),
     };
     await expect(runOneTask(aws.ecs, request)).rejects.toThrow("AWS credentials have expired (ExpiredTokenException) while RunTask on cluster aegis-bt: refresh them (e.g. aws sso login) and try again");
+  });
+});
+
+describe("the write check before a launch, through the real clients", () => {
+  const listing = (bucket: string): Reply => ({
+    status: 200,
+    headers: XML,
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${bucket}</Name><KeyCount>0</KeyCount><MaxKeys>1</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>`,
+  });
+  const denied: Reply = { status: 403, headers: XML, body: s3Error("AccessDenied", "Access Denied") };
+  const run = prepareRun({ scenarioText: SCENARIO, source: "s.yaml", profile: "synthetic", now: new Date("2026-11-21T13:45:01Z") });
+
+  it("a bucket the credentials may list but not write to: one line, before the upload and before RunTask", async () => {
+    server.reply = (req) => (req.method === "GET" ? listing(CONFIG.bucket) : denied);
+    const err = await launch({ s3: aws.s3, ecs: aws.ecs }, run, plan({ runId: run.runId })).catch((e: unknown) => e);
+    expect((err as Error).message).toBe(
+      `access denied while writing the check object s3://${CONFIG.bucket}/configs/${run.runId}/.aegis-write-check in us-east-1: Access Denied; these credentials need s3:PutObject on arn:aws:s3:::${CONFIG.bucket}/configs/${run.runId}/* (docs/remote.md, "IAM for users")`,
+    );
+    // Only the check object was tried: no scenario upload, and no RunTask (a POST to ECS).
+    expect(server.requests).toEqual([{ method: "PUT", path: `/${CONFIG.bucket}/configs/${run.runId}/.aegis-write-check?x-id=PutObject` }]);
+  });
+
+  it("a prefix the credentials may write but not clean: names s3:DeleteObject", async () => {
+    server.reply = (req) => (req.method === "DELETE" ? denied : { status: 200, headers: XML, body: "" });
+    await expect(checkWritable(aws.s3, CONFIG.bucket, [`results/${run.runId}/`])).rejects.toThrow(
+      `access denied while deleting the check object s3://${CONFIG.bucket}/results/${run.runId}/.aegis-write-check in us-east-1: Access Denied; these credentials need s3:DeleteObject on arn:aws:s3:::${CONFIG.bucket}/results/${run.runId}/* (docs/remote.md, "IAM for users")`,
+    );
+    expect(server.requests.map((r) => r.method)).toEqual(["PUT", "DELETE"]);
+  });
+
+  it("a sweep on the Batch lane whose results prefix cannot be written: nothing submitted", async () => {
+    const sweep = prepareSweep({ scenarioText: SWEEP_SCENARIO, source: "sweep.yaml", shards: 2, lane: "batch", runId: "denied-sweep" });
+    const values = { ...CONFIG, jobQueue: "aegis-bt", jobDefinition: "aegis-bt-sweep:1", source: "test" };
+    server.reply = (req) =>
+      req.method === "PUT" && req.path.startsWith(`/${CONFIG.bucket}/results/`) ? denied : req.method === "HEAD" ? { status: 404 } : { status: 200, headers: XML, body: "" };
+    await expect(launchSweep({ s3: aws.s3, batch: aws.batch }, sweep, planSweep(sweep, values))).rejects.toThrow(
+      `access denied while writing the check object s3://${CONFIG.bucket}/results/denied-sweep/.aegis-write-check in us-east-1: Access Denied; these credentials need s3:PutObject on arn:aws:s3:::${CONFIG.bucket}/results/denied-sweep/*`,
+    );
+    expect(server.requests.map((r) => `${r.method} ${r.path.replace(/\?.*/, "")}`)).toEqual([
+      `HEAD /${CONFIG.bucket}/results/denied-sweep/_SUCCESS`,
+      `PUT /${CONFIG.bucket}/configs/denied-sweep/.aegis-write-check`,
+      `DELETE /${CONFIG.bucket}/configs/denied-sweep/.aegis-write-check`,
+      `PUT /${CONFIG.bucket}/results/denied-sweep/.aegis-write-check`,
+    ]);
   });
 });
 

@@ -4,7 +4,7 @@ import { BatchClient } from "@aws-sdk/client-batch";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { ECSClient, type Task } from "@aws-sdk/client-ecs";
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type PutObjectCommandInput } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type PutObjectCommandInput } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import type { Clock } from "../src/backoff.ts";
 import type { LaunchConfig } from "../src/config.ts";
@@ -99,8 +99,9 @@ export function task(over: Partial<Task> = {}, exitCode?: number): Task {
 }
 
 /**
- * An S3 client over an in-memory bucket: PutObject stores, GetObject / HeadObject read (404 when
- * absent), ListObjectsV2 lists a prefix in one page. `objects` is live: tests add and inspect keys.
+ * An S3 client over an in-memory bucket: PutObject stores, DeleteObject removes, GetObject /
+ * HeadObject read (404 when absent), ListObjectsV2 lists a prefix in one page. `objects` is live:
+ * tests add and inspect keys.
  */
 export function memoryS3(objects: Map<string, Buffer> = new Map()) {
   const { s3 } = clients();
@@ -108,6 +109,10 @@ export function memoryS3(objects: Map<string, Buffer> = new Map()) {
   mock.on(PutObjectCommand).callsFake(async (input: PutObjectCommandInput) => {
     const b = input.Body;
     objects.set(input.Key as string, typeof b === "string" ? Buffer.from(b) : Buffer.from((b as Uint8Array | undefined) ?? new Uint8Array()));
+    return {};
+  });
+  mock.on(DeleteObjectCommand).callsFake((input: { Key: string }) => {
+    objects.delete(input.Key);
     return {};
   });
   mock.on(GetObjectCommand).callsFake((input: { Key: string }) => {
@@ -124,13 +129,14 @@ export function memoryS3(objects: Map<string, Buffer> = new Map()) {
     if (!objects.has(input.Key)) throw awsError("NotFound", "NotFound", 404);
     return {};
   });
-  mock.on(ListObjectsV2Command).callsFake((input: { Prefix: string; Delimiter?: string }) => {
-    const keys = [...objects.keys()].filter((k) => k.startsWith(input.Prefix)).sort();
+  mock.on(ListObjectsV2Command).callsFake((input: { Bucket: string; Prefix?: string; Delimiter?: string }) => {
+    const prefix = input.Prefix ?? "";
+    const keys = [...objects.keys()].filter((k) => k.startsWith(prefix)).sort();
     if (input.Delimiter) {
-      const prefixes = [...new Set(keys.map((k) => k.slice(0, k.indexOf("/", input.Prefix.length) + 1)).filter((p) => p.length > input.Prefix.length))];
-      return { CommonPrefixes: prefixes.map((Prefix) => ({ Prefix })), IsTruncated: false };
+      const prefixes = [...new Set(keys.map((k) => k.slice(0, k.indexOf("/", prefix.length) + 1)).filter((p) => p.length > prefix.length))];
+      return { Name: input.Bucket, CommonPrefixes: prefixes.map((Prefix) => ({ Prefix })), IsTruncated: false };
     }
-    return { Contents: keys.map((Key) => ({ Key, Size: (objects.get(Key) as Buffer).length })), IsTruncated: false };
+    return { Name: input.Bucket, Contents: keys.map((Key) => ({ Key, Size: (objects.get(Key) as Buffer).length })), IsTruncated: false };
   });
   return { s3, mock, objects };
 }

@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
 import { RunFailedError } from "../src/errors.ts";
@@ -113,7 +113,15 @@ describe("launchLocal", () => {
     expect(err.details.exitCode).toBe(2);
     expect(err.details.logTail.at(-1)).toBe("oops on stderr");
     const keys = mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key);
-    expect(keys).toEqual([`configs/${run.runId}/scenario.yaml`, `configs/${run.runId}/launch.json`, `configs/${run.runId}/launch.json`]);
+    // Both prefixes the run writes to are checked (the binary uploads results with these credentials) before the scenario goes up.
+    expect(keys).toEqual([
+      `configs/${run.runId}/.aegis-write-check`,
+      `results/${run.runId}/.aegis-write-check`,
+      `configs/${run.runId}/scenario.yaml`,
+      `configs/${run.runId}/launch.json`,
+      `configs/${run.runId}/launch.json`,
+    ]);
+    expect(mock.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input.Key)).toEqual([`configs/${run.runId}/.aegis-write-check`, `results/${run.runId}/.aegis-write-check`]);
     const record = JSON.parse(String(mock.commandCalls(PutObjectCommand).at(-1)?.args[0].input.Body)) as { target: string; attempts: { exitCode: number }[] };
     expect(record.target).toBe("local");
     expect(record.attempts[0]?.exitCode).toBe(2);

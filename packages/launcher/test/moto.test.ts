@@ -3,14 +3,15 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateClusterCommand, DescribeTasksCommand, ListTasksCommand, RegisterTaskDefinitionCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { BatchClient, SubmitJobCommand } from "@aws-sdk/client-batch";
+import { CreateClusterCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { runCli } from "../src/cli.ts";
 import { destroyClients, type AwsClients } from "../src/clients.ts";
 import { startedBy } from "../src/run-id.ts";
 import { CREDENTIALS, Moto, REGION, outputsStack } from "./moto.ts";
-import { SCENARIO } from "./fixtures.ts";
+import { SCENARIO, SWEEP_SCENARIO } from "./fixtures.ts";
 
 const BUCKET = "aegis-bt-test";
 const DATASET = "synthetic-spx-7y";
@@ -161,6 +162,13 @@ describe("aegis-launch against moto", () => {
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out.join("\n"));
     expect(doc.upload).toMatchObject({ bucket: BUCKET, key: `configs/${doc.runId}/scenario.yaml`, uri: `s3://${BUCKET}/configs/${doc.runId}/scenario.yaml` });
+    expect(doc.checks).toEqual({
+      checked: [
+        `bucket ${BUCKET} exists in us-east-1 and these credentials may list it (ListObjectsV2)`,
+        `dataset ${DATASET}: s3://${BUCKET}/datasets/${DATASET}/manifest.json exists`,
+      ],
+      atLaunch: [`put and delete s3://${BUCKET}/configs/${doc.runId}/.aegis-write-check (s3:PutObject, s3:DeleteObject)`],
+    });
     expect(doc.runTask).toMatchObject({
       cluster: "arn:aws:ecs:us-east-1:123456789012:cluster/aegis-bt",
       launchType: "FARGATE",
@@ -194,6 +202,14 @@ describe("aegis-launch against moto", () => {
     expect(r.err).toEqual([`aegis-launch: error: ${bad}: strategy.legs[0].delta.target: expected a number in (0, 1), got 1.3 (line 6, column 98)`]);
     expect(await keys("configs/")).toEqual([]);
     expect(await tasks()).toEqual([]);
+  });
+
+  it("leaves no write check object behind", async () => {
+    const r = await cli("submit", scenarioFile, "--profile", "synthetic");
+    expect(r.code, r.err.join("\n")).toBe(0);
+    const runId = (r.out[0] ?? "").replace(/^run\s+/, "");
+    expect((await keys("")).filter((k) => k.includes(".aegis-write-check"))).toEqual([]);
+    expect((await keys(`configs/${runId}/`)).sort()).toEqual([`configs/${runId}/launch.json`, `configs/${runId}/scenario.yaml`]);
   });
 
   it("fetch refuses a run without _SUCCESS, then downloads it once it has one", async () => {
@@ -275,5 +291,59 @@ const parse = (uri) => { const m = /^s3:\\/\\/([^/]+)\\/(.*)$/.exec(uri); return
     expect(JSON.parse(readFileSync(join(out, "summary.json"), "utf8"))).toEqual({ scenario_bytes: SCENARIO.length, dataset: DATASET });
     expect(existsSync(join(out, "_SUCCESS"))).toBe(true);
     expect(await tasks()).toEqual([]);
+  });
+});
+
+describe("a missing bucket is found before anything is launched", () => {
+  const sweepFile = join(dir, "sweep.yaml");
+  writeFileSync(sweepFile, SWEEP_SCENARIO);
+  const binary = join(dir, "never-run");
+  writeFileSync(binary, `#!${process.execPath}\nrequire("node:fs").writeFileSync(${JSON.stringify(join(dir, "ran"))}, "");\n`);
+  chmodSync(binary, 0o755);
+  /** Every command the CLI's own clients send, in order. */
+  let sent: unknown[] = [];
+  beforeEach(() => {
+    sent = [];
+    for (const client of [S3Client, ECSClient, BatchClient]) {
+      const send = client.prototype.send;
+      vi.spyOn(client.prototype, "send").mockImplementation(function (this: unknown, command: unknown, ...rest: unknown[]) {
+        sent.push(command);
+        return (send as (...a: unknown[]) => Promise<unknown>).call(this, command, ...rest);
+      });
+    }
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  const line = "aegis-launch: error: bucket no-such-bucket does not exist (region us-east-1): check --bucket or the stack's BucketName";
+  const batchFlags = ["--job-queue", "arn:aws:batch:us-east-1:123456789012:job-queue/aegis-bt", "--job-definition", "arn:aws:batch:us-east-1:123456789012:job-definition/aegis-bt-sweep:1"];
+  it.each<[string, string[]]>([
+    ["submit on Fargate", ["submit", "SCENARIO", "--wait"]],
+    ["submit --target local", ["submit", "SCENARIO", "--target", "local", "--binary", "BINARY"]],
+    ["sweep on the Fargate lane", ["sweep", "SWEEP", "--shards", "2", "--wait"]],
+    ["sweep on the Batch lane", ["sweep", "SWEEP", "--shards", "2", "--lane", "batch", ...batchFlags]],
+    ["sweep --target local", ["sweep", "SWEEP", "--shards", "2", "--target", "local", "--binary", "BINARY"]],
+    ["--dry-run", ["sweep", "SWEEP", "--shards", "2", "--dry-run"]],
+  ])("%s: one line naming the bucket; only reads were sent, nothing uploaded, started or run", async (_what, args) => {
+    const argv = args.map((a) => (a === "SCENARIO" ? scenarioFile : a === "SWEEP" ? sweepFile : a === "BINARY" ? binary : a));
+    const r = await cli(...argv, "--bucket", "no-such-bucket");
+    expect(r).toEqual({ code: 1, out: [], err: [line] });
+    expect(sent.some((c) => c instanceof ListObjectsV2Command)).toBe(true);
+    expect(sent.filter((c) => c instanceof PutObjectCommand || c instanceof DeleteObjectCommand || c instanceof RunTaskCommand || c instanceof SubmitJobCommand)).toEqual([]);
+    expect(existsSync(join(dir, "ran"))).toBe(false);
+    expect(await tasks()).toEqual([]);
+    expect((await aws.s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name)).toEqual([BUCKET]);
+    expect(await keys("configs/")).toEqual([]);
+  });
+
+  it("a sweep's dry run lists the write checks a launch would make", async () => {
+    const r = await cli("sweep", sweepFile, "--shards", "2", "--dry-run", "--run", "checks-sweep");
+    expect(r.code, r.err.join("\n")).toBe(0);
+    expect(JSON.parse(r.out.join("\n")).checks.atLaunch).toEqual([
+      `put and delete s3://${BUCKET}/configs/checks-sweep/.aegis-write-check (s3:PutObject, s3:DeleteObject)`,
+      `put and delete s3://${BUCKET}/results/checks-sweep/.aegis-write-check (s3:PutObject, s3:DeleteObject)`,
+    ]);
+    expect(sent.filter((c) => c instanceof PutObjectCommand || c instanceof DeleteObjectCommand || c instanceof RunTaskCommand)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { RunTaskCommand } from "@aws-sdk/client-ecs";
 import { SubmitJobCommand } from "@aws-sdk/client-batch";
+import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
 import type { ConfigValues } from "../src/config.ts";
@@ -91,7 +92,7 @@ describe("launchSweep", () => {
 
   it("without wait, uploads the scenario, starts the unfinished shards and records them", async () => {
     const { s, target } = fargate();
-    const { s3, objects } = memoryS3(new Map([[`results/${s.runId}/shards/0001/_SUCCESS`, Buffer.alloc(0)]]));
+    const { s3, objects, mock } = memoryS3(new Map([[`results/${s.runId}/shards/0001/_SUCCESS`, Buffer.alloc(0)]]));
     const { ecs } = clients();
     const ecsMock = mockClient(ecs);
     let n = 0;
@@ -100,6 +101,20 @@ describe("launchSweep", () => {
     expect(r).toMatchObject({ state: "started", skipped: [1] });
     expect(ecsMock.commandCalls(RunTaskCommand).map((c) => c.args[0].input.clientToken)).toEqual([`${s.runId}-s0000-a1`, `${s.runId}-s0002-a1`]);
     expect(objects.get(`configs/${s.runId}/scenario.yaml`)?.toString()).toBe(SWEEP_SCENARIO);
+    // Before the first write of the launch: a check object put and deleted under each prefix it writes to.
+    const writes = mock.calls().flatMap((c) => {
+      const command = c.args[0];
+      const key = (command.input as { Key?: string }).Key;
+      return command instanceof PutObjectCommand ? [`put ${key}`] : command instanceof DeleteObjectCommand ? [`delete ${key}`] : [];
+    });
+    expect(writes.slice(0, 5)).toEqual([
+      `put configs/${s.runId}/.aegis-write-check`,
+      `delete configs/${s.runId}/.aegis-write-check`,
+      `put results/${s.runId}/.aegis-write-check`,
+      `delete results/${s.runId}/.aegis-write-check`,
+      `put configs/${s.runId}/scenario.yaml`,
+    ]);
+    expect([...objects.keys()].filter((k) => k.endsWith(".aegis-write-check"))).toEqual([]);
     const record = JSON.parse(objects.get(`configs/${s.runId}/launch.json`)?.toString() ?? "{}") as LaunchRecord;
     expect(record).toMatchObject({ runId: s.runId, target: "fargate", cluster: CONFIG.cluster, sweep: { shards: 3, points: 6 } });
     expect(record.attempts.map((a) => [a.shard, a.attempt, a.taskArn])).toEqual([

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetLogEventsCommand, type GetLogEventsCommandInput } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeTasksCommand, RunTaskCommand, type RunTaskCommandInput, type Task } from "@aws-sdk/client-ecs";
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type PutObjectCommandInput } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type PutObjectCommandInput } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
 import { RunFailedError } from "../src/errors.ts";
@@ -232,9 +232,15 @@ describe("runToCompletion", () => {
     expect(h.s3.commandCalls(ListObjectsV2Command)).toHaveLength(0);
     expect(h.s3.commandCalls(GetObjectCommand)).toHaveLength(0);
     expect(existsSync(dest)).toBe(false);
-    // The scenario went up first, and the launch record followed the attempt.
+    // The write check came first (put and deleted), then the scenario, and the launch record followed the attempt.
+    const writes = h.s3.calls().flatMap((c) => {
+      const command = c.args[0];
+      const key = (command.input as { Key?: string }).Key;
+      return command instanceof PutObjectCommand ? [`put ${key}`] : command instanceof DeleteObjectCommand ? [`delete ${key}`] : [];
+    });
+    expect(writes.slice(0, 3)).toEqual([`put configs/${RUN_ID}/.aegis-write-check`, `delete configs/${RUN_ID}/.aegis-write-check`, `put configs/${RUN_ID}/scenario.yaml`]);
     const puts = h.s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input as PutObjectCommandInput);
-    expect(puts[0]).toMatchObject({ Key: `configs/${RUN_ID}/scenario.yaml`, Body: SCENARIO });
+    expect(puts[1]).toMatchObject({ Key: `configs/${RUN_ID}/scenario.yaml`, Body: SCENARIO });
     const record = JSON.parse(String(puts.at(-1)?.Body)) as { attempts: { exitCode?: number }[]; target: string };
     expect(puts.at(-1)?.Key).toBe(`configs/${RUN_ID}/launch.json`);
     expect(record.target).toBe("fargate");
