@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use aegis_bt::data::stamps::StampStore;
+use aegis_bt::data::{VerifyMode, VerifyPolicy};
 use aegis_bt::engine::{Progress, RunOptions};
 use aegis_bt::job::{self, Artifacts, Job};
 use napi::bindgen_prelude::{AbortSignal, AsyncTask, Buffer};
@@ -13,7 +15,7 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status, Task};
 use napi_derive::napi;
 
-use crate::error::{Failure, to_js};
+use crate::error::{Failure, guard, to_js};
 
 /// A flag the JavaScript side sets to stop a running backtest between trading days.
 #[napi]
@@ -61,6 +63,17 @@ pub struct BacktestRequest {
     pub out: Option<String>,
     /// Recorded in run.json (default `local`).
     pub data_path: Option<String>,
+    /// How partitions are checked against the manifest: `auto` (default), `always` or `never`.
+    pub verify: Option<String>,
+    /// Write `_SUCCESS` after the results (default true); `false` leaves it to the caller.
+    pub mark_success: Option<bool>,
+}
+
+/// The verification policy a request names; stamps live in the user cache (`AEGIS_VERIFY_CACHE`).
+pub fn verify_policy(mode: Option<&str>) -> Result<VerifyPolicy, Failure> {
+    let mode: VerifyMode =
+        mode.unwrap_or("auto").parse().map_err(|e: String| Failure::invalid(format!("verify: {e}")))?;
+    Ok(VerifyPolicy::new(mode, StampStore::from_env()))
 }
 
 #[napi(object)]
@@ -95,6 +108,22 @@ impl Task for BacktestTask {
     type JsValue = BacktestOutput;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(guard(|| self.run()))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<BacktestOutput> {
+        let a = output.map_err(|f| to_js(&env, &f))?;
+        Ok(BacktestOutput {
+            summary_json: String::from_utf8_lossy(&a.summary_json).into_owned(),
+            equity_arrow: a.equity_arrow.into(),
+            trades_arrow: a.trades_arrow.into(),
+            run_json: serde_json::to_string_pretty(&a.run).unwrap_or_default(),
+        })
+    }
+}
+
+impl BacktestTask {
+    fn run(&self) -> Result<Artifacts, Failure> {
         let r = &self.request;
         let source = r.scenario_source.clone().unwrap_or_else(|| "<scenario>".into());
         let out = r.out.as_ref().map(PathBuf::from);
@@ -110,7 +139,11 @@ impl Task for BacktestTask {
                 f.call(event, ThreadsafeFunctionCallMode::NonBlocking);
             }
         };
-        let opts = RunOptions { cancel: Some(self.cancel.clone()), progress: Some(&report) };
+        let opts = RunOptions {
+            cancel: Some(self.cancel.clone()),
+            progress: Some(&report),
+            verify: verify_policy(r.verify.as_deref())?,
+        };
         let job = Job {
             scenario_text: &r.scenario_text,
             scenario_source: &source,
@@ -119,18 +152,9 @@ impl Task for BacktestTask {
             entry_point: "addon",
             out: out.as_deref(),
             dataset: None,
+            mark_success: r.mark_success.unwrap_or(true),
         };
-        Ok(job::execute(&job, &opts).map_err(Failure::from))
-    }
-
-    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<BacktestOutput> {
-        let a = output.map_err(|f| to_js(&env, &f))?;
-        Ok(BacktestOutput {
-            summary_json: String::from_utf8_lossy(&a.summary_json).into_owned(),
-            equity_arrow: a.equity_arrow.into(),
-            trades_arrow: a.trades_arrow.into(),
-            run_json: serde_json::to_string_pretty(&a.run).unwrap_or_default(),
-        })
+        Ok(job::execute(&job, &opts)?)
     }
 }
 
@@ -164,7 +188,7 @@ pub struct ScenarioSummary {
 #[napi]
 pub fn validate_scenario(env: Env, text: String, source: Option<String>) -> napi::Result<ScenarioSummary> {
     let source = source.unwrap_or_else(|| "<scenario>".into());
-    let s = job::validate(&text, &source).map_err(|e| to_js(&env, &Failure::from(e)))?;
+    let s = guard(|| Ok(job::validate(&text, &source)?)).map_err(|f| to_js(&env, &f))?;
     Ok(ScenarioSummary {
         name: s.name.clone(),
         dataset: s.data.dataset.clone(),
@@ -186,4 +210,14 @@ pub fn scenario_json_schema() -> String {
 #[napi]
 pub fn results_json_schema() -> String {
     serde_json::to_string_pretty(&aegis_bt::results::json_schema()).unwrap_or_default()
+}
+
+/// Marks a results directory finished: writes `_SUCCESS` (through a temporary name and a rename).
+/// For callers that passed `markSuccess: false` and wrote files of their own after the engine's.
+#[napi]
+pub fn write_success_marker(env: Env, dir: String) -> napi::Result<()> {
+    aegis_bt::results::write_success(std::path::Path::new(&dir)).map_err(|source| {
+        let e = job::JobError::Write { path: PathBuf::from(&dir), source };
+        to_js(&env, &Failure::from(e))
+    })
 }

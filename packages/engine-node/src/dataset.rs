@@ -4,14 +4,15 @@
 use std::path::PathBuf;
 
 use aegis_bt::data::scan::{ScanFilter, scan_all};
+use aegis_bt::data::stamps::StampStore;
 use aegis_bt::data::verify::{VerifyOptions, verify};
-use aegis_bt::data::{Dataset, Partition, Right, Selection};
+use aegis_bt::data::{Dataset, Partition, Right, Selection, VerifyPolicy};
 use aegis_bt::dates::parse_iso;
 use napi::bindgen_prelude::{AbortSignal, AsyncTask};
 use napi::{Env, Task};
 use napi_derive::napi;
 
-use crate::error::{Failure, to_js};
+use crate::error::{Failure, guard, to_js};
 
 /// A dataset's summary, from its manifest.
 #[napi(object)]
@@ -45,7 +46,7 @@ impl Task for InfoTask {
     type JsValue = DatasetInfo;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        Ok(Dataset::open(&self.0).map(|d| d.info()).map_err(Failure::from))
+        Ok(guard(|| Ok(Dataset::open(&self.0)?.info())))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<DatasetInfo> {
@@ -112,14 +113,15 @@ pub struct VerifyReport {
 pub struct VerifyTask(PathBuf, VerifyOptions);
 
 impl Task for VerifyTask {
-    type Output = aegis_bt::data::verify::VerifyReport;
+    type Output = Result<aegis_bt::data::verify::VerifyReport, Failure>;
     type JsValue = VerifyReport;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        Ok(verify(&self.0, self.1))
+        Ok(guard(|| Ok(verify(&self.0, self.1.clone()))))
     }
 
-    fn resolve(&mut self, _env: Env, r: Self::Output) -> napi::Result<VerifyReport> {
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<VerifyReport> {
+        let r = output.map_err(|f| to_js(&env, &f))?;
         Ok(VerifyReport {
             ok: r.ok(),
             dir: r.dir,
@@ -145,7 +147,12 @@ pub fn verify_dataset(
     signal: Option<AbortSignal>,
 ) -> AsyncTask<VerifyTask> {
     let o = options.unwrap_or(VerifyDatasetOptions { checksums: None, contents: None });
-    let opts = VerifyOptions { checksums: o.checksums.unwrap_or(true), contents: o.contents.unwrap_or(true) };
+    // Partitions whose checksum matches are stamped, so runs need not hash them again.
+    let opts = VerifyOptions {
+        checksums: o.checksums.unwrap_or(true),
+        contents: o.contents.unwrap_or(true),
+        stamps: StampStore::from_env(),
+    };
     AsyncTask::with_optional_signal(VerifyTask(PathBuf::from(dir), opts), signal)
 }
 
@@ -183,8 +190,9 @@ impl Task for ScanTask {
         let run = || -> Result<ScanResult, Failure> {
             let started = std::time::Instant::now();
             let dataset = Dataset::open(&self.0)?;
-            let opened = dataset.open_partitions(&self.2)?;
-            let parts: Vec<&Partition> = opened.iter().map(|(_, p)| p).collect();
+            // A counting scan: the metadata is checked, the content is not hashed.
+            let opened = dataset.open_partitions(&self.2, &VerifyPolicy::metadata_only())?;
+            let parts: Vec<&Partition> = opened.iter().map(|(_, p, _)| p).collect();
             let s = scan_all(&parts, &self.1, self.2.start, self.2.end);
             Ok(ScanResult {
                 rows_scanned: s.rows_scanned as i64,
@@ -194,7 +202,7 @@ impl Task for ScanTask {
                 seconds: started.elapsed().as_secs_f64(),
             })
         };
-        Ok(run())
+        Ok(guard(run))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<ScanResult> {
@@ -202,14 +210,16 @@ impl Task for ScanTask {
     }
 }
 
-fn bad_argument(message: String) -> napi::Error {
-    napi::Error::new(napi::Status::InvalidArg, message)
-}
-
 /// Counts the contracts a DTE and |delta| filter selects, scanning every row of the selected
 /// partitions through the memory map.
 #[napi(ts_return_type = "Promise<ScanResult>")]
-pub fn scan_count(dir: String, request: ScanRequest, signal: Option<AbortSignal>) -> napi::Result<AsyncTask<ScanTask>> {
+pub fn scan_count(
+    env: Env,
+    dir: String,
+    request: ScanRequest,
+    signal: Option<AbortSignal>,
+) -> napi::Result<AsyncTask<ScanTask>> {
+    let bad_argument = |message: String| to_js(&env, &Failure::invalid(message));
     let right = match request.right.as_str() {
         "call" => Right::Call,
         "put" => Right::Put,

@@ -13,6 +13,37 @@ pub struct Failure {
     pub at: Option<(String, Option<u32>, Option<u32>)>,
 }
 
+impl Failure {
+    /// An argument the engine cannot use (`ERR_INVALID_ARG`).
+    pub fn invalid(message: impl Into<String>) -> Failure {
+        Failure { code: "ERR_INVALID_ARG", message: message.into(), at: None }
+    }
+
+    /// A panic caught at the boundary (`ERR_INTERNAL`): a bug, never an expected failure.
+    fn internal(what: &str) -> Failure {
+        Failure {
+            code: "ERR_INTERNAL",
+            message: format!(
+                "internal error in the aegis-bt engine: {what} (a bug: please report it with the input that caused it)"
+            ),
+            at: None,
+        }
+    }
+}
+
+/// Runs `work`, turning a panic into an `ERR_INTERNAL` failure: no panic crosses into Node,
+/// whatever the input.
+pub fn guard<T>(work: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("a panic without a message");
+        Err(Failure::internal(what))
+    })
+}
+
 impl From<aegis_bt::DataError> for Failure {
     fn from(e: aegis_bt::DataError) -> Self {
         Failure { code: e.code(), message: aegis_bt::error::describe(&e), at: None }
@@ -50,4 +81,32 @@ pub fn to_js(env: &Env, failure: &Failure) -> napi::Error {
     };
     attempt()
         .unwrap_or_else(|_| napi::Error::new(Status::GenericFailure, format!("{}: {}", failure.code, failure.message)))
+}
+
+/// A task that panics inside a worker thread: the test of the boundary (`__panicForTests` rejects
+/// with `ERR_INTERNAL` and the process lives on). Not part of the public surface.
+pub struct PanicTask;
+
+impl napi::Task for PanicTask {
+    type Output = Result<(), Failure>;
+    type JsValue = ();
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(guard(|| {
+            let worker = std::thread::spawn(|| panic!("deliberate panic for the boundary test"));
+            match worker.join() {
+                Ok(()) => Ok(()),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<()> {
+        output.map_err(|f| to_js(&env, &f))
+    }
+}
+
+#[napi_derive::napi(js_name = "__panicForTests", ts_return_type = "Promise<void>")]
+pub fn panic_for_tests() -> napi::bindgen_prelude::AsyncTask<PanicTask> {
+    napi::bindgen_prelude::AsyncTask::new(PanicTask)
 }

@@ -6,6 +6,7 @@
  * This module is the package's only public surface; `binding.js` / `binding.d.ts` are generated
  * by `napi build` from the Rust binding and may change shape without notice.
  */
+import { availableParallelism } from "node:os";
 import { tableFromIPC, type Table } from "apache-arrow";
 import * as native from "../binding.js";
 import type {
@@ -58,8 +59,21 @@ export class BacktestError extends AegisError {}
 /** Shards that do not make one sweep, or an analysis that cannot run (`ERR_SHARD`, `ERR_CSCV`). */
 export class SweepError extends AegisError {}
 
-/** An argument the engine cannot use (`InvalidArg`). */
-export class InvalidArgumentError extends AegisError {}
+/** An argument the engine cannot use: wrong type, out of range, unknown option value (`ERR_INVALID_ARG`). */
+export class InvalidArgumentError extends AegisError {
+  constructor(message: string) {
+    super(message, "ERR_INVALID_ARG");
+  }
+}
+
+/** Results that could not be written: the directory is not writable, the disk is full (`ERR_WRITE`). */
+export class OutputError extends AegisError {}
+
+/**
+ * A bug in the engine (`ERR_INTERNAL`, `ERR_ENCODE`): a panic caught at the boundary, or a native
+ * failure nothing else explains. The process keeps running; please report it with its input.
+ */
+export class InternalError extends AegisError {}
 
 /** The call was cancelled through its `AbortSignal`. */
 export class AbortError extends AegisError {
@@ -72,23 +86,125 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-/** Maps what the native side throws onto the typed errors above; anything else passes through. */
-function typed(err: unknown): unknown {
-  if (!(err instanceof Error)) return err;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code !== "string") return err;
+/** napi-rs' own codes for an argument of the wrong JavaScript type. */
+const NAPI_ARGUMENT_CODES = new Set([
+  "InvalidArg",
+  "ObjectExpected",
+  "StringExpected",
+  "NameExpected",
+  "FunctionExpected",
+  "NumberExpected",
+  "BooleanExpected",
+  "ArrayExpected",
+  "BigintExpected",
+]);
+
+/** Maps what the native side throws onto the typed errors above: every failure has a class and a stable `code`. */
+function typed(err: unknown): AegisError {
+  if (err instanceof AegisError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const code = typeof err === "object" && err !== null ? (err as { code?: unknown }).code : undefined;
+  const name = err instanceof Error ? err.name : undefined;
+  let out: AegisError;
   if (code === "ERR_SCENARIO") {
     const e = err as { path?: string; line?: number | null; column?: number | null };
-    return new ScenarioError(err.message, e.path ?? "", e.line ?? undefined, e.column ?? undefined);
+    out = new ScenarioError(message, e.path ?? "", e.line ?? undefined, e.column ?? undefined);
+  } else if (code === "ERR_DATA_RANGE" || code === "ERR_UNFILLABLE" || code === "ERR_DATASET_NOT_FOUND") {
+    out = new BacktestError(message, code);
+  } else if (code === "ERR_SHARD" || code === "ERR_CSCV") {
+    out = new SweepError(message, code);
+  } else if (typeof code === "string" && code.startsWith("ERR_DATA_")) {
+    out = new DatasetError(message, code);
+  } else if (code === "ERR_INVALID_ARG" || (typeof code === "string" && NAPI_ARGUMENT_CODES.has(code))) {
+    out = new InvalidArgumentError(message);
+  } else if (code === "ERR_WRITE") {
+    out = new OutputError(message, code);
+  } else if (code === "Cancelled" || code === "ABORT_ERR" || name === "AbortError") {
+    out = new AbortError(message);
+  } else {
+    out = new InternalError(message, code === "ERR_ENCODE" ? code : "ERR_INTERNAL");
   }
-  if (code === "ERR_DATA_RANGE" || code === "ERR_UNFILLABLE" || code === "ERR_DATASET_NOT_FOUND") {
-    return new BacktestError(err.message, code);
+  if (err !== out) Object.defineProperty(out, "cause", { value: err, enumerable: false });
+  return out;
+}
+
+/** Throws {@link InvalidArgumentError} unless `ok`. */
+function argument(ok: boolean, message: string): asserts ok {
+  if (!ok) throw new InvalidArgumentError(message);
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "string") return `"${v.length > 40 ? `${v.slice(0, 40)}…` : v}"`;
+  return typeof v === "object" || typeof v === "function" ? `a${typeof v === "object" ? "n" : ""} ${typeof v}` : String(v);
+}
+
+/** `null` and `undefined` both mean "all defaults"; anything else must be a plain object. */
+function optionsObject<T extends object>(options: T | null | undefined, where: string): Partial<T> {
+  if (options === undefined || options === null) return {};
+  argument(typeof options === "object" && !Array.isArray(options), `${where}: options must be an object, got ${describeValue(options)}`);
+  return options;
+}
+
+function checkString(value: unknown, name: string, optional = false): void {
+  if (optional && (value === undefined || value === null)) return;
+  argument(typeof value === "string" && value !== "", `${name}: expected a non-empty string, got ${describeValue(value)}`);
+}
+
+function checkBoolean(value: unknown, name: string): void {
+  argument(value === undefined || value === null || typeof value === "boolean", `${name}: expected true or false, got ${describeValue(value)}`);
+}
+
+function checkSignal(signal: unknown, where: string): AbortSignal | undefined {
+  if (signal === undefined || signal === null) return undefined;
+  argument(signal instanceof AbortSignal, `${where}: signal must be an AbortSignal, got ${describeValue(signal)}`);
+  return signal;
+}
+
+function checkCallback<F>(fn: unknown, name: string): F | undefined {
+  if (fn === undefined || fn === null) return undefined;
+  argument(typeof fn === "function", `${name}: expected a function, got ${describeValue(fn)}`);
+  return fn as F;
+}
+
+function checkVerify(mode: unknown, where: string): VerifyMode | undefined {
+  if (mode === undefined || mode === null) return undefined;
+  argument(mode === "auto" || mode === "always" || mode === "never", `${where}.verify: expected "auto", "always" or "never", got ${describeValue(mode)}`);
+  return mode;
+}
+
+/** The most worker threads a sweep may ask for: four per core. */
+export function maxThreads(): number {
+  return availableParallelism() * 4;
+}
+
+function checkThreads(threads: unknown): number | undefined {
+  if (threads === undefined || threads === null) return undefined;
+  argument(
+    typeof threads === "number" && Number.isInteger(threads) && threads >= 1 && threads <= maxThreads(),
+    `runSweep: threads must be a whole number from 1 to ${maxThreads()} (4 per core), got ${describeValue(threads)}`,
+  );
+  return threads;
+}
+
+/** `{ index, count }` or `"i/K"` (0 ≤ i < K). */
+function checkShard(shard: unknown): { index: number; count: number } | undefined {
+  if (shard === undefined || shard === null) return undefined;
+  const form = 'expected { index, count } or "i/K" with whole numbers 0 ≤ i < K';
+  let index: unknown;
+  let count: unknown;
+  if (typeof shard === "string") {
+    const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(shard);
+    argument(m !== null, `runSweep: shard: ${form}, got ${describeValue(shard)}`);
+    [index, count] = [Number(m[1]), Number(m[2])];
+  } else {
+    argument(typeof shard === "object" && !Array.isArray(shard), `runSweep: shard: ${form}, got ${describeValue(shard)}`);
+    ({ index, count } = shard as { index?: unknown; count?: unknown });
   }
-  if (code === "ERR_SHARD" || code === "ERR_CSCV") return new SweepError(err.message, code);
-  if (code.startsWith("ERR_DATA_")) return new DatasetError(err.message, code);
-  if (code === "InvalidArg") return new InvalidArgumentError(err.message, code);
-  if (code === "Cancelled" || code === "ABORT_ERR" || err.name === "AbortError") return new AbortError(err.message);
-  return err;
+  const whole = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 0xffff_ffff;
+  argument(whole(index) && whole(count) && count >= 1 && index < count, `runSweep: shard: ${form}, got ${describeValue(typeof shard === "string" ? shard : JSON.stringify(shard))}`);
+  return { index, count };
 }
 
 async function call<T>(run: () => Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -102,15 +218,38 @@ async function call<T>(run: () => Promise<T>, signal?: AbortSignal): Promise<T> 
 }
 
 /**
- * Runs a long native call with a cancel token tied to `signal`: an abort sets the token and the
- * engine stops at its next checkpoint (a trading day, a sweep point).
+ * Runs a long native call with a cancel token tied to `signal`, and a progress callback guarded so
+ * that a throw in it cancels the call (the engine stops at its next checkpoint, a trading day or a
+ * sweep point) and the promise rejects with the callback's own error.
  */
-async function cancellable<T>(signal: AbortSignal | undefined, run: (token: native.CancelToken) => Promise<T>): Promise<T> {
+async function cancellable<T, P>(
+  signal: AbortSignal | undefined,
+  onProgress: ((p: P) => void) | undefined,
+  run: (token: native.CancelToken, progress: ((p: P) => void) | undefined) => Promise<T>,
+): Promise<T> {
   const token = new native.CancelToken();
   const onAbort = () => token.cancel();
   signal?.addEventListener("abort", onAbort, { once: true });
+  let thrown: { error: unknown } | undefined;
+  const progress =
+    onProgress &&
+    ((p: P) => {
+      if (thrown) return;
+      try {
+        onProgress(p);
+      } catch (error) {
+        thrown = { error };
+        token.cancel();
+      }
+    });
   try {
-    return await call(() => run(token), signal);
+    const result = await call(() => run(token, progress), signal);
+    if (progress) await lastProgress();
+    if (thrown) throw thrown.error;
+    return result;
+  } catch (err) {
+    if (thrown) throw thrown.error;
+    throw err;
   } finally {
     signal?.removeEventListener("abort", onAbort);
   }
@@ -136,8 +275,10 @@ export interface DatasetInfo extends Omit<native.DatasetInfo, "sourceJson"> {
 }
 
 /** Reads the manifest of the dataset at `dir` and summarizes it. */
-export async function datasetInfo(dir: string, options: CallOptions = {}): Promise<DatasetInfo> {
-  const { sourceJson, ...rest } = await call(() => native.datasetInfo(dir, options.signal), options.signal);
+export async function datasetInfo(dir: string, options?: CallOptions | null): Promise<DatasetInfo> {
+  checkString(dir, "datasetInfo: dir");
+  const signal = checkSignal(optionsObject(options, "datasetInfo").signal, "datasetInfo");
+  const { sourceJson, ...rest } = await call(() => native.datasetInfo(dir, signal), signal);
   return { ...rest, source: JSON.parse(sourceJson) as Record<string, unknown> };
 }
 
@@ -148,25 +289,44 @@ export async function datasetInfo(dir: string, options: CallOptions = {}): Promi
  */
 export async function verifyDataset(
   dir: string,
-  options: VerifyDatasetOptions & CallOptions = {},
+  options?: (VerifyDatasetOptions & CallOptions) | null,
 ): Promise<VerifyReport> {
-  const { signal, ...opts } = options;
-  return call(() => native.verifyDataset(dir, opts, signal), signal);
+  checkString(dir, "verifyDataset: dir");
+  const o = optionsObject(options, "verifyDataset");
+  const signal = checkSignal(o.signal, "verifyDataset");
+  checkBoolean(o.checksums, "verifyDataset: checksums");
+  checkBoolean(o.contents, "verifyDataset: contents");
+  return call(() => native.verifyDataset(dir, { checksums: o.checksums ?? undefined, contents: o.contents ?? undefined }, signal), signal);
 }
 
 /**
  * Counts the contracts of one right whose DTE and |delta| fall in the given windows, scanning every
  * row of the selected partitions through the memory map.
  */
-export async function scanCount(dir: string, request: ScanRequest, options: CallOptions = {}): Promise<ScanResult> {
-  return call(async () => native.scanCount(dir, request, options.signal), options.signal);
+export async function scanCount(dir: string, request: ScanRequest, options?: CallOptions | null): Promise<ScanResult> {
+  checkString(dir, "scanCount: dir");
+  argument(typeof request === "object" && request !== null && !Array.isArray(request), `scanCount: request must be an object, got ${describeValue(request)}`);
+  for (const k of ["minDte", "maxDte", "minAbsDelta", "maxAbsDelta"] as const) {
+    argument(typeof request[k] === "number" && Number.isFinite(request[k]), `scanCount: request.${k}: expected a finite number, got ${describeValue(request[k])}`);
+  }
+  const signal = checkSignal(optionsObject(options, "scanCount").signal, "scanCount");
+  return call(async () => native.scanCount(dir, request, signal), signal);
 }
 
 /** A scenario as text (YAML or JSON) or as an object of the generated `Scenario` type. */
 export type ScenarioInput = string | Scenario;
 
-function scenarioText(scenario: ScenarioInput): string {
-  return typeof scenario === "string" ? scenario : JSON.stringify(scenario);
+function scenarioText(scenario: ScenarioInput, where: string): string {
+  if (typeof scenario === "string") return scenario;
+  argument(
+    typeof scenario === "object" && scenario !== null && !Array.isArray(scenario),
+    `${where}: scenario must be YAML/JSON text or a scenario object, got ${describeValue(scenario)}`,
+  );
+  try {
+    return JSON.stringify(scenario);
+  } catch (err) {
+    throw new InvalidArgumentError(`${where}: the scenario object cannot be written as JSON (${(err as Error).message})`);
+  }
 }
 
 /**
@@ -174,8 +334,10 @@ function scenarioText(scenario: ScenarioInput): string {
  * `aegis-bt validate`. Throws {@link ScenarioError} naming the field path, line and column.
  */
 export function validateScenario(scenario: ScenarioInput, source?: string): native.ScenarioSummary {
+  const text = scenarioText(scenario, "validateScenario");
+  checkString(source, "validateScenario: source", true);
   try {
-    return native.validateScenario(scenarioText(scenario), source);
+    return native.validateScenario(text, source ?? undefined);
   } catch (err) {
     throw typed(err);
   }
@@ -195,7 +357,21 @@ export interface RunBacktestOptions extends CallOptions {
   source?: string;
   /** Called about every 1% of the trading days, on the event loop. */
   onProgress?: (progress: native.BacktestProgress) => void;
+  /**
+   * How partitions are checked against the dataset's manifest before use: `auto` (default: hash a
+   * partition the first time it is used and remember it), `always` (hash every time) or `never`
+   * (sizes, rows, dates and tickers only). `run.json` records what was done.
+   */
+  verify?: VerifyMode;
+  /**
+   * Write `_SUCCESS` after the results (default true). `false` writes every other file and leaves
+   * `_SUCCESS` to the caller, who writes it (with {@link writeSuccessMarker}) after its own files.
+   */
+  markSuccess?: boolean;
 }
+
+/** How partitions are checked against the manifest (docs/data-format.md, "What is verified when"). */
+export type VerifyMode = "auto" | "always" | "never";
 
 export interface BacktestResult {
   summary: Summary;
@@ -213,21 +389,24 @@ export interface BacktestResult {
  * `options.signal`: the run stops at the next trading day and rejects with {@link AbortError}.
  */
 export async function runBacktest(scenario: ScenarioInput, options: RunBacktestOptions): Promise<BacktestResult> {
-  const out = await cancellable(options.signal, (token) =>
-    native.runBacktest(
-      {
-        scenarioText: scenarioText(scenario),
-        scenarioSource: options.source,
-        dataRoot: options.data,
-        out: options.out,
-        dataPath: "local",
-      },
-      token,
-      options.onProgress,
-      options.signal,
-    ),
-  );
-  if (options.onProgress) await lastProgress();
+  const text = scenarioText(scenario, "runBacktest");
+  const o = optionsObject(options, "runBacktest");
+  checkString(o.data, "runBacktest: data (the data root)");
+  checkString(o.out, "runBacktest: out", true);
+  checkString(o.source, "runBacktest: source", true);
+  checkBoolean(o.markSuccess, "runBacktest: markSuccess");
+  const signal = checkSignal(o.signal, "runBacktest");
+  const onProgress = checkCallback<(p: native.BacktestProgress) => void>(o.onProgress, "runBacktest: onProgress");
+  const request: native.BacktestRequest = {
+    scenarioText: text,
+    scenarioSource: o.source ?? undefined,
+    dataRoot: o.data as string,
+    out: o.out ?? undefined,
+    dataPath: "local",
+    verify: checkVerify(o.verify, "runBacktest"),
+    markSuccess: o.markSuccess ?? undefined,
+  };
+  const out = await cancellable(signal, onProgress, (token, progress) => native.runBacktest(request, token, progress, signal));
   return {
     summary: JSON.parse(out.summaryJson) as Summary,
     equity: tableFromIPC(out.equityArrow),
@@ -235,6 +414,19 @@ export async function runBacktest(scenario: ScenarioInput, options: RunBacktestO
     run: JSON.parse(out.runJson) as RunInfo,
     files: { summaryJson: out.summaryJson, equityArrow: out.equityArrow, tradesArrow: out.tradesArrow },
   };
+}
+
+/**
+ * Marks a results (or sweep) directory finished by writing `_SUCCESS`, through a temporary name and
+ * a rename. Call it last, after every file of your own, when the engine ran with `markSuccess: false`.
+ */
+export function writeSuccessMarker(dir: string): void {
+  checkString(dir, "writeSuccessMarker: dir");
+  try {
+    native.writeSuccessMarker(dir);
+  } catch (err) {
+    throw typed(err);
+  }
 }
 
 /** A point of a sweep, as the engine expands it. */
@@ -267,8 +459,10 @@ export interface SweepPlan {
  * {@link ScenarioError} (for a bad point, naming its values) like {@link validateScenario}.
  */
 export function expandSweep(scenario: ScenarioInput, source?: string): SweepPlan {
+  const text = scenarioText(scenario, "expandSweep");
+  checkString(source, "expandSweep: source", true);
   try {
-    const plan = native.expandSweep(scenarioText(scenario), source);
+    const plan = native.expandSweep(text, source ?? undefined);
     return {
       name: plan.name,
       dataset: plan.dataset,
@@ -356,14 +550,18 @@ export interface RunSweepOptions extends CallOptions {
   out?: string;
   /** Names the scenario in error messages (its file path). */
   source?: string;
-  /** Run only this shard of the points. */
-  shard?: { index: number; count: number };
+  /** Run only this shard of the points: `{ index, count }` or `"i/K"` (0 ≤ i < K). */
+  shard?: { index: number; count: number } | string;
   /** Also write each point's summary.json, equity.arrow and trades.arrow under `points/<id>/`. */
   points?: boolean;
-  /** Worker threads (default one per core). */
+  /** Worker threads: a whole number from 1 to {@link maxThreads} (4 per core); default one per core. */
   threads?: number;
   /** Called on the event loop as each point finishes. */
   onProgress?: (progress: native.SweepProgress) => void;
+  /** How partitions are checked against the manifest (see {@link RunBacktestOptions.verify}). */
+  verify?: VerifyMode;
+  /** Write `_SUCCESS` last (default true); `false` leaves it to the caller (see {@link writeSuccessMarker}). */
+  markSuccess?: boolean;
 }
 
 export type { SweepProgress } from "../binding.js";
@@ -383,25 +581,30 @@ function sweepResult(out: native.SweepOutput): SweepResult {
  * on all cores over data loaded once, off the event loop. Cancel with `options.signal`.
  */
 export async function runSweep(scenario: ScenarioInput, options: RunSweepOptions): Promise<SweepResult> {
-  const out = await cancellable(options.signal, (token) =>
-    native.runSweep(
-      {
-        scenarioText: scenarioText(scenario),
-        scenarioSource: options.source,
-        dataRoot: options.data,
-        out: options.out,
-        dataPath: "local",
-        shardIndex: options.shard?.index,
-        shardCount: options.shard?.count,
-        points: options.points,
-        threads: options.threads,
-      },
-      token,
-      options.onProgress,
-      options.signal,
-    ),
-  );
-  if (options.onProgress) await lastProgress();
+  const text = scenarioText(scenario, "runSweep");
+  const o = optionsObject(options, "runSweep");
+  checkString(o.data, "runSweep: data (the data root)");
+  checkString(o.out, "runSweep: out", true);
+  checkString(o.source, "runSweep: source", true);
+  checkBoolean(o.points, "runSweep: points");
+  checkBoolean(o.markSuccess, "runSweep: markSuccess");
+  const shard = checkShard(o.shard);
+  const signal = checkSignal(o.signal, "runSweep");
+  const onProgress = checkCallback<(p: native.SweepProgress) => void>(o.onProgress, "runSweep: onProgress");
+  const request: native.SweepRequest = {
+    scenarioText: text,
+    scenarioSource: o.source ?? undefined,
+    dataRoot: o.data as string,
+    out: o.out ?? undefined,
+    dataPath: "local",
+    shardIndex: shard?.index,
+    shardCount: shard?.count,
+    points: o.points ?? undefined,
+    threads: checkThreads(o.threads),
+    verify: checkVerify(o.verify, "runSweep"),
+    markSuccess: o.markSuccess ?? undefined,
+  };
+  const out = await cancellable(signal, onProgress, (token, progress) => native.runSweep(request, token, progress, signal));
   return sweepResult(out);
 }
 
@@ -409,7 +612,12 @@ export async function runSweep(scenario: ScenarioInput, options: RunSweepOptions
  * Merges finished shard directories of one sweep (each with `sweep.json` and `_SUCCESS`) into the
  * whole sweep's files, byte-identical to the sweep run unsharded; writes them to `options.out`.
  */
-export async function mergeSweepShards(dirs: string[], options: { out?: string } & CallOptions = {}): Promise<SweepResult> {
-  const out = await call(() => native.mergeSweepShards(dirs, options.out, options.signal), options.signal);
+export async function mergeSweepShards(dirs: string[], options?: ({ out?: string } & CallOptions) | null): Promise<SweepResult> {
+  argument(Array.isArray(dirs) && dirs.length > 0, `mergeSweepShards: dirs must be a non-empty array of directories, got ${describeValue(dirs)}`);
+  dirs.forEach((d, i) => checkString(d, `mergeSweepShards: dirs[${i}]`));
+  const o = optionsObject(options, "mergeSweepShards");
+  checkString(o.out, "mergeSweepShards: out", true);
+  const signal = checkSignal(o.signal, "mergeSweepShards");
+  const out = await call(() => native.mergeSweepShards(dirs, o.out ?? undefined, signal), signal);
   return sweepResult(out);
 }

@@ -13,8 +13,8 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status, Task};
 use napi_derive::napi;
 
-use crate::backtest::CancelToken;
-use crate::error::{Failure, to_js};
+use crate::backtest::{CancelToken, verify_policy};
+use crate::error::{Failure, guard, to_js};
 
 #[napi(object)]
 pub struct SweepPointPlan {
@@ -41,7 +41,7 @@ pub struct SweepPlan {
 #[napi]
 pub fn expand_sweep(env: Env, text: String, source: Option<String>) -> napi::Result<SweepPlan> {
     let source = source.unwrap_or_else(|| "<scenario>".into());
-    let points = sweep::plan(&text, &source).map_err(|e| to_js(&env, &Failure::from(e)))?;
+    let points = guard(|| Ok(sweep::plan(&text, &source)?)).map_err(|f| to_js(&env, &f))?;
     let first = &points[0].scenario;
     Ok(SweepPlan {
         name: first.name.clone(),
@@ -81,6 +81,10 @@ pub struct SweepRequest {
     pub points: Option<bool>,
     /// Worker threads (default one per core).
     pub threads: Option<u32>,
+    /// How partitions are checked against the manifest: `auto` (default), `always` or `never`.
+    pub verify: Option<String>,
+    /// Write `_SUCCESS` after the files (default true); `false` leaves it to the caller.
+    pub mark_success: Option<bool>,
 }
 
 #[napi(object)]
@@ -123,17 +127,23 @@ impl Task for SweepTask {
     type JsValue = SweepOutput;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(guard(|| self.run()))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<SweepOutput> {
+        output.map(SweepOutput::from).map_err(|f| to_js(&env, &f))
+    }
+}
+
+impl SweepTask {
+    fn run(&self) -> Result<SweepArtifacts, Failure> {
         let r = &self.request;
         let shard = match (r.shard_index, r.shard_count) {
             (None, None) => None,
-            (Some(i), Some(k)) => match Shard::new(i as usize, k as usize) {
-                Ok(s) => Some(s),
-                Err(message) => return Ok(Err(Failure { code: "ERR_SHARD", message, at: None })),
-            },
-            _ => {
-                let message = "give both shardIndex and shardCount, or neither".to_string();
-                return Ok(Err(Failure { code: "ERR_SHARD", message, at: None }));
+            (Some(i), Some(k)) => {
+                Some(Shard::new(i as usize, k as usize).map_err(|e| Failure::invalid(format!("shard: {e}")))?)
             }
+            _ => return Err(Failure::invalid("shard: give both shardIndex and shardCount, or neither")),
         };
         let source = r.scenario_source.clone().unwrap_or_else(|| "<scenario>".into());
         let out = r.out.as_ref().map(PathBuf::from);
@@ -149,7 +159,11 @@ impl Task for SweepTask {
                 f.call(event, ThreadsafeFunctionCallMode::NonBlocking);
             }
         };
-        let opts = SweepOptions { cancel: Some(self.cancel.clone()), progress: Some(&report) };
+        let opts = SweepOptions {
+            cancel: Some(self.cancel.clone()),
+            progress: Some(&report),
+            verify: verify_policy(r.verify.as_deref())?,
+        };
         let job = SweepJob {
             run: Job {
                 scenario_text: &r.scenario_text,
@@ -159,16 +173,13 @@ impl Task for SweepTask {
                 entry_point: "addon",
                 out: out.as_deref(),
                 dataset: None,
+                mark_success: r.mark_success.unwrap_or(true),
             },
             shard,
             write_points: r.points.unwrap_or(false),
             threads: r.threads.map(|t| t as usize),
         };
-        Ok(sweep::run_sweep(&job, &opts).map_err(Failure::from))
-    }
-
-    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<SweepOutput> {
-        output.map(SweepOutput::from).map_err(|f| to_js(&env, &f))
+        Ok(sweep::run_sweep(&job, &opts)?)
     }
 }
 
@@ -194,7 +205,7 @@ impl Task for MergeTask {
     type JsValue = SweepOutput;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        Ok(sweep::merge_shards(&self.dirs, self.out.as_deref()).map_err(Failure::from))
+        Ok(guard(|| Ok(sweep::merge_shards(&self.dirs, self.out.as_deref())?)))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<SweepOutput> {

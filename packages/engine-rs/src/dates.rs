@@ -13,14 +13,23 @@ pub fn days_from_date(date: NaiveDate) -> i32 {
     date.signed_duration_since(EPOCH).num_days() as i32
 }
 
-/// The calendar date of a Date32 value.
-pub fn date_from_days(days: i32) -> NaiveDate {
-    EPOCH + chrono::Duration::days(i64::from(days))
+/// The calendar date of a Date32 value, if chrono can represent it (±262,000 years; a corrupt
+/// file can hold any i32).
+pub fn checked_date(days: i32) -> Option<NaiveDate> {
+    EPOCH.checked_add_signed(chrono::Duration::days(i64::from(days)))
 }
 
-/// `YYYY-MM-DD` for a Date32 value.
+/// The calendar date of a Date32 value, clamped to chrono's range.
+pub fn date_from_days(days: i32) -> NaiveDate {
+    checked_date(days).unwrap_or(if days < 0 { NaiveDate::MIN } else { NaiveDate::MAX })
+}
+
+/// `YYYY-MM-DD` for a Date32 value (`day N` when no calendar holds it).
 pub fn iso(days: i32) -> String {
-    date_from_days(days).format("%Y-%m-%d").to_string()
+    match checked_date(days) {
+        Some(date) => date.format("%Y-%m-%d").to_string(),
+        None => format!("day {days}"),
+    }
 }
 
 /// Parses `YYYY-MM-DD` into Date32 days.
@@ -45,5 +54,13 @@ mod tests {
         assert_eq!(year_of(19360), 2023);
         assert_eq!(parse_iso("2023-02-30"), None);
         assert_eq!(parse_iso("01/03/2023"), None);
+    }
+
+    #[test]
+    fn any_i32_has_a_text_and_a_year() {
+        for days in [i32::MIN, -100_000_000, 100_000_000, i32::MAX] {
+            assert_eq!(iso(days), format!("day {days}"));
+            let _ = year_of(days);
+        }
     }
 }

@@ -19,6 +19,11 @@ pub enum DataError {
     Schema { path: PathBuf, message: String },
     #[error("{path}: {message}")]
     Layout { path: PathBuf, message: String },
+    /// A partition that is not what its manifest entry says (replaced, rewritten or damaged).
+    #[error(
+        "{path}: does not match the dataset's manifest: {message} (the file was replaced or damaged; `aegis-bt dataset verify` lists every difference)"
+    )]
+    Mismatch { path: PathBuf, message: String },
     #[error("dataset {dataset}: {message}")]
     Selection { dataset: String, message: String },
 }
@@ -32,6 +37,7 @@ impl DataError {
             DataError::Arrow { .. } => "ERR_DATA_ARROW",
             DataError::Schema { .. } => "ERR_DATA_SCHEMA",
             DataError::Layout { .. } => "ERR_DATA_LAYOUT",
+            DataError::Mismatch { .. } => "ERR_DATA_MISMATCH",
             DataError::Selection { .. } => "ERR_DATA_SELECTION",
         }
     }
@@ -44,7 +50,8 @@ impl DataError {
             | DataError::Manifest { path, .. }
             | DataError::Arrow { path, .. }
             | DataError::Schema { path, .. }
-            | DataError::Layout { path, .. } => path.display().to_string(),
+            | DataError::Layout { path, .. }
+            | DataError::Mismatch { path, .. } => path.display().to_string(),
             DataError::Selection { .. } => return text,
         };
         text.strip_prefix(&format!("{path}: ")).map(str::to_string).unwrap_or(text)

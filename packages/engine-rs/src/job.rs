@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use crate::data::Dataset;
 use crate::data::manifest::{MANIFEST_FILE, Manifest, sha256_bytes};
-use crate::engine::{self, EngineError, Outcome, RunOptions};
+use crate::engine::{self, EngineError, LoadedData, Outcome, RunOptions};
 use crate::error::DataError;
 use crate::results::{RunInfo, equity_ipc, trades_ipc, write_results};
 use crate::scenario::{self, Scenario, ScenarioError};
@@ -33,6 +33,9 @@ pub enum JobError {
     Shard(String),
     #[error("{0}")]
     Cscv(String),
+    /// An option out of its range (a thread count, a shard).
+    #[error("{0}")]
+    InvalidArgument(String),
 }
 
 impl JobError {
@@ -46,6 +49,7 @@ impl JobError {
             JobError::Encode(_) => "ERR_ENCODE",
             JobError::Shard(_) => "ERR_SHARD",
             JobError::Cscv(_) => "ERR_CSCV",
+            JobError::InvalidArgument(_) => "ERR_INVALID_ARG",
         }
     }
 }
@@ -66,6 +70,9 @@ pub struct Job<'a> {
     pub out: Option<&'a Path>,
     /// Run on this dataset instead of the scenario's `data.dataset` (`AEGIS_DATASET`).
     pub dataset: Option<&'a str>,
+    /// Write `_SUCCESS` after the results. A caller that writes more into the directory (a
+    /// report) says `false` and writes `_SUCCESS` itself, last.
+    pub mark_success: bool,
 }
 
 /// The result files' bytes and what produced them.
@@ -147,7 +154,8 @@ pub fn execute(job: &Job<'_>, opts: &RunOptions<'_>) -> Result<Artifacts, JobErr
     let dir = locate_dataset(job.data_root, &scenario.data.dataset)?;
     let dataset = Dataset::open(&dir).map_err(EngineError::from)?;
     let manifest_sha = Manifest::file_sha256(&dir).map_err(|e: DataError| EngineError::from(e))?;
-    let outcome = engine::run(&scenario, &dataset, opts)?;
+    let loaded = LoadedData::load(std::iter::once(&scenario), &dataset, &opts.verify)?;
+    let outcome = engine::run_loaded(&scenario, &loaded, opts)?;
     let summary_json = outcome.summary.to_json_bytes();
     let equity_arrow = equity_ipc(&outcome.equity).map_err(|e| JobError::Encode(e.to_string()))?;
     let trades_arrow = trades_ipc(&outcome.trades).map_err(|e| JobError::Encode(e.to_string()))?;
@@ -166,9 +174,10 @@ pub fn execute(job: &Job<'_>, opts: &RunOptions<'_>) -> Result<Artifacts, JobErr
         wall_seconds: started.elapsed().as_secs_f64(),
         host: host(),
         started_at,
+        verification: loaded.verification,
     };
     if let Some(out) = job.out {
-        write_results(out, &summary_json, &equity_arrow, &trades_arrow, &run)
+        write_results(out, &summary_json, &equity_arrow, &trades_arrow, &run, job.mark_success)
             .map_err(|source| JobError::Write { path: out.to_path_buf(), source })?;
     }
     Ok(Artifacts { summary_json, equity_arrow, trades_arrow, run, outcome })

@@ -16,6 +16,8 @@ pub mod scenario;
 pub mod sweep;
 #[cfg(test)]
 pub(crate) mod testkit;
+#[cfg(test)]
+mod trust_tests;
 
 pub use error::DataError;
 

@@ -74,6 +74,17 @@ impl<'a> DayChain<'a> {
         self.cols.stk_px[self.start]
     }
 
+    /// The underlying's price when it can be used: finite, positive, not null.
+    pub fn usable_underlying(&self) -> Option<f64> {
+        let s = self.underlying();
+        (s.is_finite() && s > 0.0 && !self.is_null_row(self.start)).then_some(s)
+    }
+
+    /// True when the row has a null in some column: its quotes are unusable.
+    pub fn is_null_row(&self, row: usize) -> bool {
+        self.cols.null_rows.as_ref().is_some_and(|rows| rows[row])
+    }
+
     pub fn expiry(&self, date: i32) -> Option<&Expiry> {
         self.expiries.binary_search_by_key(&date, |e| e.date).ok().map(|i| &self.expiries[i])
     }
@@ -86,9 +97,13 @@ impl<'a> DayChain<'a> {
         (i < strikes.len() && strikes[i] == strike).then_some(e.start + i)
     }
 
-    /// The quote of one side of a batch row.
+    /// The quote of one side of a batch row. A row with a null anywhere quotes NaN, which no
+    /// rule accepts as a market.
     pub fn quote(&self, row: usize, right: Right) -> Quote {
         let c = self.cols;
+        if self.is_null_row(row) {
+            return Quote { bid: f64::NAN, ask: f64::NAN, value: f64::NAN, mid_iv: f64::NAN, delta: f64::NAN };
+        }
         match right {
             Right::Call => Quote {
                 bid: c.c_bid[row],

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::data::integrity::{PartitionCheck, VerifyPolicy};
 use crate::data::manifest::{Manifest, PartitionEntry};
 use crate::data::partition::Partition;
 use crate::dates::iso;
@@ -102,10 +103,22 @@ impl Dataset {
         Ok(out)
     }
 
-    /// Opens (maps) the selected partitions, in parallel.
-    pub fn open_partitions(&self, sel: &Selection) -> DataResult<Vec<(PartitionEntry, Partition)>> {
+    /// Opens (maps) the selected partitions in parallel, each checked against its manifest entry
+    /// as `policy` says; returns them in (ticker, year) order with what was verified.
+    pub fn open_partitions(
+        &self,
+        sel: &Selection,
+        policy: &VerifyPolicy,
+    ) -> DataResult<Vec<(PartitionEntry, Partition, PartitionCheck)>> {
         let entries = self.prune(sel)?;
-        entries.par_iter().map(|e| Partition::open(&e.full_path(&self.dir)).map(|p| ((*e).clone(), p))).collect()
+        entries
+            .par_iter()
+            .map(|e| {
+                let part = Partition::open(&e.full_path(&self.dir))?;
+                let check = policy.check(e, &part)?;
+                Ok(((*e).clone(), part, check))
+            })
+            .collect()
     }
 
     /// First and last trade date over all partitions, ISO.

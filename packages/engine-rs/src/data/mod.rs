@@ -2,7 +2,10 @@
 //!
 //! - [`manifest`]: `manifest.json`, the dataset's table of contents and checksums;
 //! - [`schema`]: the column layout every partition must have;
+//! - `ipc`: decoding Arrow IPC files from untrusted bytes (every header checked first);
 //! - [`partition`]: one memory-mapped `<TICKER>/<YEAR>.arrow` file, zero-copy columns, day index;
+//! - [`integrity`]: every partition a run opens checked against its manifest entry;
+//! - [`stamps`]: remembering which files were hashed, so a repeated run pays nothing;
 //! - [`dataset`]: a directory of partitions, pruned by ticker and date range;
 //! - [`chain`]: one trading day's option chain and contract lookup;
 //! - [`scan`]: filtered full scans (DTE, delta) for statistics and benchmarks;
@@ -10,16 +13,22 @@
 
 pub mod chain;
 pub mod dataset;
+pub mod integrity;
+mod ipc;
 pub mod manifest;
 pub mod partition;
 pub mod scan;
 pub mod schema;
+pub mod stamps;
 pub mod verify;
 
 pub use chain::{DayChain, Expiry, Quote, Right};
 pub use dataset::{Dataset, Selection};
+pub use integrity::{Verification, VerifyMode, VerifyPolicy};
 pub use manifest::{Manifest, PartitionEntry};
 pub use partition::{Columns, Partition};
 
+#[cfg(test)]
+mod corrupt_tests;
 #[cfg(test)]
 mod tests;

@@ -9,12 +9,9 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Float64Type, Int32Type};
 use arrow_array::{Array, RecordBatch};
 use arrow_buffer::{Buffer, ScalarBuffer};
-use arrow_ipc::convert::try_fb_to_schema;
-use arrow_ipc::reader::{FileDecoder, read_footer_length};
-use arrow_ipc::root_as_footer;
 
 use crate::data::chain::DayChain;
-use crate::data::schema;
+use crate::data::{ipc, schema};
 use crate::dates::iso;
 use crate::error::{DataError, DataResult};
 
@@ -54,6 +51,9 @@ pub struct Columns {
     pub p_oi: ScalarBuffer<i32>,
     /// Nulls across the ORATS columns (the contract has none; verify reports them).
     pub null_count: usize,
+    /// Rows with a null in some ORATS column, when there are any: such a row's quotes are
+    /// unusable (never traded, never marked), whatever bytes sit under the null.
+    pub null_rows: Option<Arc<[bool]>>,
     /// Distinct ticker strings in this batch's dictionary-encoded ticker column.
     pub tickers: Vec<String>,
 }
@@ -75,6 +75,8 @@ pub struct Partition {
     pub days: Vec<DaySpan>,
     pub rows: usize,
     pub bytes: usize,
+    /// The whole file, mapped (what a content check hashes).
+    raw: Option<Buffer>,
 }
 
 impl Partition {
@@ -87,8 +89,13 @@ impl Partition {
         let mmap = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| DataError::io(path, e))?;
         let bytes = mmap.len();
         let buffer = Buffer::from(bytes::Bytes::from_owner(mmap));
-        let batches = decode(&buffer).map_err(|message| DataError::Arrow { path: path.to_path_buf(), message })?;
-        Self::from_batches(path, &batches, bytes)
+        let batches = ipc::decode(&buffer).map_err(|message| DataError::Arrow { path: path.to_path_buf(), message })?;
+        Ok(Partition { raw: Some(buffer), ..Self::from_batches(path, &batches, bytes)? })
+    }
+
+    /// The file's bytes as mapped, when it was opened from a file.
+    pub fn raw_bytes(&self) -> Option<&[u8]> {
+        self.raw.as_deref()
     }
 
     /// Builds a partition from decoded record batches (also used by tests).
@@ -101,10 +108,15 @@ impl Partition {
         };
         schema::check(first.schema().as_ref())
             .map_err(|message| DataError::Schema { path: path.to_path_buf(), message })?;
-        let columns: Vec<Columns> = batches.iter().map(Columns::from_batch).collect();
-        let days = index_days(&columns).map_err(|message| DataError::Layout { path: path.to_path_buf(), message })?;
+        let layout = |message: String| DataError::Layout { path: path.to_path_buf(), message };
+        let columns: Vec<Columns> = batches
+            .iter()
+            .enumerate()
+            .map(|(b, batch)| Columns::from_batch(batch).map_err(|m| layout(format!("record batch {b}: {m}"))))
+            .collect::<Result<_, _>>()?;
+        let days = index_days(&columns).map_err(layout)?;
         let rows = columns.iter().map(|c| c.len).sum();
-        Ok(Partition { path: path.to_path_buf(), batches: columns, days, rows, bytes })
+        Ok(Partition { path: path.to_path_buf(), batches: columns, days, rows, bytes, raw: None })
     }
 
     pub fn first_day(&self) -> Option<i32> {
@@ -131,95 +143,70 @@ impl Partition {
     }
 }
 
-/// Decodes every record batch of an IPC file held in `buffer`, zero-copy.
-fn decode(buffer: &Buffer) -> Result<Vec<RecordBatch>, String> {
-    const TRAILER: usize = 10; // footer length (4) + "ARROW1" (6)
-    if buffer.len() < TRAILER + 8 || &buffer[..6] != b"ARROW1" {
-        return Err(format!("too short or missing the ARROW1 magic ({} bytes); truncated?", buffer.len()));
-    }
-    let trailer_start = buffer.len() - TRAILER;
-    let trailer: [u8; TRAILER] = buffer[trailer_start..].try_into().map_err(|_| "bad trailer".to_string())?;
-    let footer_len = read_footer_length(trailer).map_err(|e| format!("{e}; truncated?"))?;
-    if footer_len > trailer_start {
-        return Err("footer length exceeds the file size; truncated?".into());
-    }
-    let footer = root_as_footer(&buffer[trailer_start - footer_len..trailer_start])
-        .map_err(|e| format!("unreadable footer: {e}"))?;
-    let fb_schema = footer.schema().ok_or("the footer has no schema")?;
-    let schema = try_fb_to_schema(fb_schema).map_err(|e| e.to_string())?;
-    let mut decoder = FileDecoder::new(Arc::new(schema), footer.version());
-    let slice = |offset: i64, len: usize| -> Result<Buffer, String> {
-        let offset = usize::try_from(offset).map_err(|_| "negative block offset".to_string())?;
-        if offset.checked_add(len).is_none_or(|end| end > trailer_start) {
-            return Err(format!("a block at byte {offset} runs past the end of the data; truncated?"));
-        }
-        Ok(buffer.slice_with_length(offset, len))
-    };
-    for block in footer.dictionaries().iter().flatten() {
-        let len = block.bodyLength() as usize + block.metaDataLength() as usize;
-        decoder.read_dictionary(block, &slice(block.offset(), len)?).map_err(|e| e.to_string())?;
-    }
-    let mut batches = Vec::new();
-    for block in footer.recordBatches().iter().flatten() {
-        let len = block.bodyLength() as usize + block.metaDataLength() as usize;
-        if let Some(batch) =
-            decoder.read_record_batch(block, &slice(block.offset(), len)?).map_err(|e| e.to_string())?
-        {
-            batches.push(batch);
-        }
-    }
-    Ok(batches)
-}
-
 impl Columns {
-    /// Views of one batch's columns; the schema has been checked, so every lookup succeeds.
-    fn from_batch(batch: &RecordBatch) -> Columns {
+    /// Views of one batch's columns (the schema has been checked). Nulls in a key column
+    /// (ticker, dates, strike) make the batch unusable; nulls elsewhere mark their rows.
+    fn from_batch(batch: &RecordBatch) -> Result<Columns, String> {
+        for key in ["ticker", "tradeDate", "expirDate", "strike"] {
+            let nulls = batch.column_by_name(key).map_or(0, |a| a.null_count());
+            if nulls > 0 {
+                return Err(format!("column \"{key}\" has {nulls} null value(s); key columns must be complete"));
+            }
+        }
         let mut null_count = 0;
-        let mut col = |name: &str| {
-            let array = batch.column_by_name(name).expect("schema checked");
-            null_count += array.null_count();
-            array.clone()
+        let mut null_rows: Option<Vec<bool>> = None;
+        let mut col = |name: &str| -> Result<Arc<dyn Array>, String> {
+            let array = batch.column_by_name(name).ok_or_else(|| format!("column \"{name}\" is missing"))?;
+            if let Some(nulls) = array.logical_nulls().filter(|n| n.null_count() > 0) {
+                null_count += nulls.null_count();
+                let rows = null_rows.get_or_insert_with(|| vec![false; batch.num_rows()]);
+                for row in nulls.iter().enumerate().filter(|(_, valid)| !valid).map(|(row, _)| row) {
+                    rows[row] = true;
+                }
+            }
+            Ok(array.clone())
         };
-        let f = |a: Arc<dyn Array>| a.as_primitive::<Float64Type>().values().clone();
-        let i = |a: Arc<dyn Array>| a.as_primitive::<Int32Type>().values().clone();
-        let d = |a: Arc<dyn Array>| a.as_primitive::<Date32Type>().values().clone();
+        let f = |a: Result<Arc<dyn Array>, String>| a.map(|a| a.as_primitive::<Float64Type>().values().clone());
+        let i = |a: Result<Arc<dyn Array>, String>| a.map(|a| a.as_primitive::<Int32Type>().values().clone());
+        let d = |a: Result<Arc<dyn Array>, String>| a.map(|a| a.as_primitive::<Date32Type>().values().clone());
         let columns = Columns {
             len: batch.num_rows(),
-            trade_date: d(col("tradeDate")),
-            expir_date: d(col("expirDate")),
-            strike: f(col("strike")),
-            stk_px: f(col("stkPx")),
-            spot_px: f(col("spotPx")),
-            yte: f(col("yte")),
-            c_bid: f(col("cBidPx")),
-            c_ask: f(col("cAskPx")),
-            c_value: f(col("cValue")),
-            p_bid: f(col("pBidPx")),
-            p_ask: f(col("pAskPx")),
-            p_value: f(col("pValue")),
-            c_bid_iv: f(col("cBidIv")),
-            c_mid_iv: f(col("cMidIv")),
-            c_ask_iv: f(col("cAskIv")),
-            p_bid_iv: f(col("pBidIv")),
-            p_mid_iv: f(col("pMidIv")),
-            p_ask_iv: f(col("pAskIv")),
-            smv_vol: f(col("smvVol")),
-            i_rate: f(col("iRate")),
-            div_rate: f(col("divRate")),
-            delta: f(col("delta")),
-            gamma: f(col("gamma")),
-            theta: f(col("theta")),
-            vega: f(col("vega")),
-            rho: f(col("rho")),
-            c_volu: i(col("cVolu")),
-            c_oi: i(col("cOi")),
-            p_volu: i(col("pVolu")),
-            p_oi: i(col("pOi")),
+            trade_date: d(col("tradeDate"))?,
+            expir_date: d(col("expirDate"))?,
+            strike: f(col("strike"))?,
+            stk_px: f(col("stkPx"))?,
+            spot_px: f(col("spotPx"))?,
+            yte: f(col("yte"))?,
+            c_bid: f(col("cBidPx"))?,
+            c_ask: f(col("cAskPx"))?,
+            c_value: f(col("cValue"))?,
+            p_bid: f(col("pBidPx"))?,
+            p_ask: f(col("pAskPx"))?,
+            p_value: f(col("pValue"))?,
+            c_bid_iv: f(col("cBidIv"))?,
+            c_mid_iv: f(col("cMidIv"))?,
+            c_ask_iv: f(col("cAskIv"))?,
+            p_bid_iv: f(col("pBidIv"))?,
+            p_mid_iv: f(col("pMidIv"))?,
+            p_ask_iv: f(col("pAskIv"))?,
+            smv_vol: f(col("smvVol"))?,
+            i_rate: f(col("iRate"))?,
+            div_rate: f(col("divRate"))?,
+            delta: f(col("delta"))?,
+            gamma: f(col("gamma"))?,
+            theta: f(col("theta"))?,
+            vega: f(col("vega"))?,
+            rho: f(col("rho"))?,
+            c_volu: i(col("cVolu"))?,
+            c_oi: i(col("cOi"))?,
+            p_volu: i(col("pVolu"))?,
+            p_oi: i(col("pOi"))?,
             null_count: 0,
+            null_rows: None,
             tickers: Vec::new(),
         };
-        let ticker = col("ticker");
-        Columns { null_count, tickers: ticker_values(ticker.as_ref()), ..columns }
+        let tickers = ticker_values(col("ticker")?.as_ref());
+        Ok(Columns { null_count, null_rows: null_rows.map(Arc::from), tickers, ..columns })
     }
 }
 

@@ -10,19 +10,22 @@ use serde::Serialize;
 
 use crate::data::manifest::{MANIFEST_FILE, Manifest, PartitionEntry, sha256_file};
 use crate::data::partition::{Columns, Partition};
+use crate::data::stamps::StampStore;
 use crate::dates::{iso, year_of};
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct VerifyOptions {
     /// Recompute each partition's sha256 (reads every byte).
     pub checksums: bool,
     /// Check every row: order, duplicates, quotes, dates, finite numbers.
     pub contents: bool,
+    /// Where to remember partitions whose sha256 matched, so runs need not hash them again.
+    pub stamps: StampStore,
 }
 
 impl Default for VerifyOptions {
     fn default() -> Self {
-        VerifyOptions { checksums: true, contents: true }
+        VerifyOptions { checksums: true, contents: true, stamps: StampStore::disabled() }
     }
 }
 
@@ -85,7 +88,7 @@ pub fn verify(dir: &Path, opts: VerifyOptions) -> VerifyReport {
         report.problems.push(problem(&extra, "extra", message, 1));
     }
     let results: Vec<(u64, u64, Vec<Problem>)> =
-        manifest.partitions.par_iter().map(|entry| verify_partition(dir, entry, opts)).collect();
+        manifest.partitions.par_iter().map(|entry| verify_partition(dir, entry, &opts)).collect();
     for (rows, bytes, problems) in results {
         report.partitions_checked += 1;
         report.rows_checked += rows;
@@ -116,7 +119,7 @@ fn problem(file: &str, kind: &str, message: String, count: u64) -> Problem {
     Problem { file: file.to_string(), kind: kind.to_string(), message, count }
 }
 
-fn verify_partition(dir: &Path, entry: &PartitionEntry, opts: VerifyOptions) -> (u64, u64, Vec<Problem>) {
+fn verify_partition(dir: &Path, entry: &PartitionEntry, opts: &VerifyOptions) -> (u64, u64, Vec<Problem>) {
     let path = entry.full_path(dir);
     let file = entry.path.as_str();
     let mut problems = Vec::new();
@@ -138,7 +141,9 @@ fn verify_partition(dir: &Path, entry: &PartitionEntry, opts: VerifyOptions) -> 
                 format!("sha256 {sum} does not match the manifest's {}", entry.sha256),
                 1,
             )),
-            Ok(_) => {}
+            Ok(_) => {
+                opts.stamps.record(&path, &entry.sha256);
+            }
             Err(e) => problems.push(problem(file, "unreadable", e.reason(), 1)),
         }
     }

@@ -21,7 +21,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::analytics::{self, MetricInput};
-use crate::data::{Dataset, DayChain, Partition, Right, Selection};
+use crate::data::integrity::PartitionCheck;
+use crate::data::{Dataset, DayChain, Partition, Right, Selection, Verification, VerifyPolicy};
 use crate::dates::{date_from_days, iso};
 use crate::error::DataError;
 use crate::results::{Diagnostics, EquityRow, Fill, Reason, Summary};
@@ -67,11 +68,13 @@ pub struct RunOptions<'a> {
     /// Set to stop the run between days.
     pub cancel: Option<Arc<AtomicBool>>,
     pub progress: Option<&'a (dyn Fn(Progress) + Sync)>,
+    /// How partitions are checked against the manifest as they are loaded.
+    pub verify: VerifyPolicy,
 }
 
 impl std::fmt::Debug for RunOptions<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RunOptions").field("cancel", &self.cancel).finish_non_exhaustive()
+        f.debug_struct("RunOptions").field("cancel", &self.cancel).field("verify", &self.verify).finish_non_exhaustive()
     }
 }
 
@@ -134,6 +137,8 @@ pub struct LoadedData {
     tickers: Vec<TickerData>,
     /// Calendar days of IV history loaded before `start`.
     warmup: i32,
+    /// How every partition loaded was checked against the manifest.
+    pub verification: Verification,
 }
 
 impl std::fmt::Debug for LoadedData {
@@ -149,6 +154,7 @@ impl LoadedData {
     pub fn load<'s>(
         scenarios: impl IntoIterator<Item = &'s Scenario>,
         dataset: &Dataset,
+        policy: &VerifyPolicy,
     ) -> Result<LoadedData, EngineError> {
         let mut first: Option<&Scenario> = None;
         let mut warmup = 0;
@@ -159,7 +165,8 @@ impl LoadedData {
         let Some(scenario) = first else {
             return Err(EngineError::Span("no scenario to load data for".into()));
         };
-        Ok(LoadedData { tickers: load(scenario, dataset, warmup)?, warmup })
+        let (tickers, partitions) = load(scenario, dataset, warmup, policy)?;
+        Ok(LoadedData { tickers, warmup, verification: Verification { mode: policy.mode, partitions } })
     }
 
     /// The trading days from `start` on: each day some ticker has data, oldest first.
@@ -172,10 +179,16 @@ impl LoadedData {
     }
 }
 
-fn load(scenario: &Scenario, dataset: &Dataset, warmup: i32) -> Result<Vec<TickerData>, EngineError> {
+fn load(
+    scenario: &Scenario,
+    dataset: &Dataset,
+    warmup: i32,
+    policy: &VerifyPolicy,
+) -> Result<(Vec<TickerData>, Vec<PartitionCheck>), EngineError> {
     let data = &scenario.data;
     let (start, end) = (data.start.0, data.end.0);
     let mut out = Vec::new();
+    let mut checks = Vec::new();
     for t in &data.tickers {
         let name = t.0.clone();
         // The run's span must lie inside the dataset: a silently shorter backtest misleads.
@@ -193,7 +206,11 @@ fn load(scenario: &Scenario, dataset: &Dataset, warmup: i32) -> Result<Vec<Ticke
             )));
         }
         let sel = Selection { tickers: Some(vec![name.clone()]), start: Some(start - warmup), end: Some(end) };
-        let parts: Vec<Partition> = dataset.open_partitions(&sel)?.into_iter().map(|(_, p)| p).collect();
+        let mut parts: Vec<Partition> = Vec::new();
+        for (_, part, check) in dataset.open_partitions(&sel, policy)? {
+            parts.push(part);
+            checks.push(check);
+        }
         let mut days = Vec::new();
         for (pi, p) in parts.iter().enumerate() {
             for (di, span) in p.days.iter().enumerate() {
@@ -204,12 +221,12 @@ fn load(scenario: &Scenario, dataset: &Dataset, warmup: i32) -> Result<Vec<Ticke
         }
         out.push(TickerData { name, parts, days });
     }
-    Ok(out)
+    Ok((out, checks))
 }
 
-/// Runs `scenario` on `dataset`.
+/// Runs `scenario` on `dataset`, loading (and checking) its data as `opts.verify` says.
 pub fn run(scenario: &Scenario, dataset: &Dataset, opts: &RunOptions<'_>) -> Result<Outcome, EngineError> {
-    let loaded = LoadedData { tickers: load(scenario, dataset, warmup_days(scenario))?, warmup: warmup_days(scenario) };
+    let loaded = LoadedData::load(std::iter::once(scenario), dataset, &opts.verify)?;
     run_loaded(scenario, &loaded, opts)
 }
 

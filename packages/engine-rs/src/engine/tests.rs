@@ -6,6 +6,7 @@
 //! Cash after entry: 100 000 + 105 − 0.65 = 100 104.35.
 
 use super::*;
+use crate::data::VerifyPolicy;
 use crate::results::{Action, Reason};
 use crate::scenario::parse;
 use crate::testkit::{Row, d, write_dataset};
@@ -234,7 +235,8 @@ fn cancellation_stops_the_run() {
     write_dataset(tmp.path(), "golden", &[("TST", quiet_days([(0.8, 1.0), (0.5, 0.7), (0.0, 0.05)], 100.0))]);
     let ds = Dataset::open(tmp.path()).unwrap();
     let cancel = Arc::new(AtomicBool::new(true));
-    let err = run(&scenario("{}", 0.5), &ds, &RunOptions { cancel: Some(cancel), progress: None }).unwrap_err();
+    let err =
+        run(&scenario("{}", 0.5), &ds, &RunOptions { cancel: Some(cancel), ..RunOptions::default() }).unwrap_err();
     assert!(matches!(err, EngineError::Cancelled));
 }
 
@@ -243,7 +245,7 @@ fn an_offset_wing_never_crosses_to_the_other_side_of_its_reference() {
     let tmp = tempfile::tempdir().unwrap();
     write_dataset(tmp.path(), "golden", &[("TST", quiet_days([(0.8, 1.0), (0.5, 0.7), (0.0, 0.05)], 100.0))]);
     let ds = Dataset::open(tmp.path()).unwrap();
-    let day = ds.open_partitions(&Selection::default()).unwrap();
+    let day = ds.open_partitions(&Selection::default(), &VerifyPolicy::default()).unwrap();
     let chain = day[0].1.day(d(DAYS[0])).unwrap();
     let mut s = scenario("{}", 0.5);
     // Short the 95 put (|delta| 0.30), buy a wing 5 points lower: nothing is listed below 95, and

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::data::manifest::{MANIFEST_FILE, Manifest, sha256_bytes, sha256_file};
+use crate::data::stamps::StampStore;
 use crate::data::{Dataset, Selection};
 use crate::remote::Location;
 use crate::remote::s3::{S3, S3Error};
@@ -60,6 +61,7 @@ pub fn sync_dataset(
     selection: &Selection,
     into: &Path,
     parallelism: usize,
+    stamps: &StampStore,
 ) -> Result<(PathBuf, SyncStats), SyncError> {
     let started = Instant::now();
     let Location::S3 { bucket, key } = Location::parse(root_uri).map_err(SyncError::Data)? else {
@@ -87,7 +89,8 @@ pub fn sync_dataset(
     let mut missing = Vec::new();
     for p in &wanted {
         let local = dir.join(&p.path);
-        if local.is_file() && sha256_file(&local).is_ok_and(|s| s == p.sha256) {
+        if local.is_file() && (stamps.contains(&local, &p.sha256) || sha256_file(&local).is_ok_and(|s| s == p.sha256)) {
+            stamps.record(&local, &p.sha256);
             stats.reused += 1;
         } else {
             missing.push(p.clone());
@@ -106,6 +109,8 @@ pub fn sync_dataset(
             });
         }
         write_atomic(&dir.join(&p.path), &bytes)?;
+        // Hashed on the way in: the run need not hash it again.
+        stamps.record(&dir.join(&p.path), &p.sha256);
         stats.downloaded += 1;
         stats.bytes += bytes.len() as u64;
     }

@@ -5,6 +5,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::data::Verification;
+
 pub const SUCCESS_FILE: &str = "_SUCCESS";
 
 /// `run.json`: provenance. The only result file allowed to differ between identical runs.
@@ -27,6 +29,8 @@ pub struct RunInfo {
     pub host: String,
     /// Seconds since the Unix epoch when the run started.
     pub started_at: u64,
+    /// How every partition read was checked against the dataset's manifest.
+    pub verification: Verification,
 }
 
 /// Writes `name` in `dir` through a temporary name and a rename.
@@ -46,13 +50,15 @@ pub(crate) fn prepare_dir(dir: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Writes `summary.json`, `equity.arrow`, `trades.arrow`, `run.json`, then `_SUCCESS`.
+/// Writes `summary.json`, `equity.arrow`, `trades.arrow`, `run.json`, then (with `mark_success`)
+/// `_SUCCESS`.
 pub fn write_results(
     dir: &Path,
     summary_json: &[u8],
     equity_arrow: &[u8],
     trades_arrow: &[u8],
     run: &RunInfo,
+    mark_success: bool,
 ) -> std::io::Result<()> {
     prepare_dir(dir)?;
     write_atomic(dir, "summary.json", summary_json)?;
@@ -61,5 +67,10 @@ pub fn write_results(
     let mut run_json = serde_json::to_vec_pretty(run).map_err(std::io::Error::other)?;
     run_json.push(b'\n');
     write_atomic(dir, "run.json", &run_json)?;
+    if mark_success { write_success(dir) } else { Ok(()) }
+}
+
+/// Marks a results directory finished: `_SUCCESS`, written last.
+pub fn write_success(dir: &Path) -> std::io::Result<()> {
     write_atomic(dir, SUCCESS_FILE, b"")
 }

@@ -8,7 +8,7 @@ pub(crate) mod files;
 use serde::{Deserialize, Serialize};
 
 pub use arrow::{equity_ipc, trades_ipc};
-pub use files::{RunInfo, SUCCESS_FILE, write_results};
+pub use files::{RunInfo, SUCCESS_FILE, write_results, write_success};
 
 use crate::analytics::Metrics;
 use crate::data::Right;

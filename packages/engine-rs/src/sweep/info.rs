@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::data::Verification;
 use crate::scenario::CscvSpec;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,6 +34,10 @@ pub struct SweepInfo {
     pub host: String,
     /// Seconds since the Unix epoch when the sweep (its earliest shard) started.
     pub started_at: u64,
+    /// How the partitions were checked against the manifest (for a merge, shard 0's; every shard
+    /// reads the same partitions).
+    #[serde(default)]
+    pub verification: Verification,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -125,5 +125,5 @@ pub fn merge_shards(dirs: &[PathBuf], out: Option<&Path>) -> Result<SweepArtifac
             info.points_total
         )));
     }
-    finish(table, info, true, out.map(Path::to_path_buf), started)
+    finish(table, info, true, out.map(Path::to_path_buf), true, started)
 }

@@ -27,13 +27,13 @@ pub use shard::Shard;
 pub use table::{Cell, SweepRow, SweepTable};
 
 use crate::cscv::CscvResult;
-use crate::data::Dataset;
 use crate::data::manifest::{Manifest, sha256_bytes};
+use crate::data::{Dataset, VerifyPolicy};
 use crate::engine::{self, EngineError, LoadedData, RunOptions};
 use crate::error::DataError;
 use crate::job::{self, Job, JobError, git_sha, host, locate_dataset, now_epoch};
 use crate::results::files::{prepare_dir, write_atomic};
-use crate::results::{SUCCESS_FILE, equity_ipc, trades_ipc};
+use crate::results::{equity_ipc, trades_ipc, write_success};
 use crate::scenario::ScenarioError;
 use crate::scenario::sweep::{SweepPoint, expand};
 
@@ -46,8 +46,24 @@ pub struct SweepJob<'a> {
     pub shard: Option<Shard>,
     /// Also write each point's full results under `points/<id>/`.
     pub write_points: bool,
-    /// Worker threads (default: rayon's, one per core).
+    /// Worker threads (default: rayon's, one per core); at most [`max_threads`].
     pub threads: Option<usize>,
+}
+
+/// The most worker threads a sweep may ask for: four per core (points are CPU-bound; more only
+/// costs memory and, unbounded, could exhaust the process).
+pub fn max_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()) * 4
+}
+
+fn check_threads(threads: Option<usize>) -> Result<(), JobError> {
+    match threads {
+        Some(t) if t == 0 || t > max_threads() => Err(JobError::InvalidArgument(format!(
+            "threads: expected a whole number from 1 to {} (4 per core), got {t}",
+            max_threads()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// A point finished.
@@ -64,11 +80,16 @@ pub struct SweepOptions<'a> {
     pub cancel: Option<Arc<AtomicBool>>,
     /// Called from worker threads as each point finishes.
     pub progress: Option<&'a (dyn Fn(SweepProgress<'_>) + Sync)>,
+    /// How partitions are checked against the manifest as they are loaded (once, for every point).
+    pub verify: VerifyPolicy,
 }
 
 impl std::fmt::Debug for SweepOptions<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SweepOptions").field("cancel", &self.cancel).finish_non_exhaustive()
+        f.debug_struct("SweepOptions")
+            .field("cancel", &self.cancel)
+            .field("verify", &self.verify)
+            .finish_non_exhaustive()
     }
 }
 
@@ -141,7 +162,8 @@ fn run_point(
         final_equity: None,
         metrics: vec![None; crate::analytics::Metrics::NAMES.len()],
     };
-    let opts = RunOptions { cancel: Some(cancel.clone()), progress: None };
+    // The data was loaded (and verified) once for every point.
+    let opts = RunOptions { cancel: Some(cancel.clone()), progress: None, verify: VerifyPolicy::metadata_only() };
     match engine::run_loaded(&point.scenario, loaded, &opts) {
         Ok(outcome) => {
             if outcome.equity.len() != days {
@@ -186,6 +208,7 @@ fn write_point(dir: &Path, outcome: &engine::Outcome) -> Result<(), JobError> {
 pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArtifacts, JobError> {
     let started = Instant::now();
     let started_at = now_epoch();
+    check_threads(job.threads)?;
     let mut scenario = job::validate(job.run.scenario_text, job.run.scenario_source)?;
     if let Some(name) = job.run.dataset {
         scenario.data.dataset = name.to_string();
@@ -207,7 +230,7 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
     let dir = locate_dataset(job.run.data_root, &scenario.data.dataset)?;
     let dataset = Dataset::open(&dir).map_err(EngineError::from)?;
     let manifest_sha = Manifest::file_sha256(&dir).map_err(|e: DataError| EngineError::from(e))?;
-    let loaded = LoadedData::load(mine.iter().map(|p| &p.scenario), &dataset)?;
+    let loaded = LoadedData::load(mine.iter().map(|p| &p.scenario), &dataset, &opts.verify)?;
     let dates = loaded.trading_days(scenario.data.start.0);
     if let Some(spec) = &scenario.cscv
         && spec.partitions as usize > dates.len()
@@ -314,10 +337,11 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
         wall_seconds: 0.0,
         host: host(),
         started_at,
+        verification: loaded.verification.clone(),
     };
     // CSCV compares every point, so a shard leaves it to the merge.
     let analyse = job.shard.is_none();
-    finish(table, info, analyse, out_dir, started)
+    finish(table, info, analyse, out_dir, job.run.mark_success, started)
 }
 
 /// Encodes the tables, runs CSCV when the sweep asks for it and writes the directory: the same
@@ -327,6 +351,7 @@ fn finish(
     mut info: SweepInfo,
     analyse: bool,
     out_dir: Option<PathBuf>,
+    mark_success: bool,
     started: Instant,
 ) -> Result<SweepArtifacts, JobError> {
     let encode = |e: arrow_schema::ArrowError| JobError::Encode(e.to_string());
@@ -354,7 +379,9 @@ fn finish(
             write_atomic(d, "cscv.json", bytes).map_err(write_err(d))?;
         }
         write_atomic(d, "sweep.json", &sweep_json).map_err(write_err(d))?;
-        write_atomic(d, SUCCESS_FILE, b"").map_err(write_err(d))?;
+        if mark_success {
+            write_success(d).map_err(write_err(d))?;
+        }
     }
     Ok(SweepArtifacts {
         sweep_arrow,

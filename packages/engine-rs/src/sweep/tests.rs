@@ -7,6 +7,7 @@ use super::*;
 use crate::cscv::norm_cdf;
 use crate::dates::{date_from_days, iso};
 use crate::job::{Job, execute};
+use crate::results::SUCCESS_FILE;
 use crate::testkit::{Row, d, write_dataset};
 
 /// Weekdays from 2022-10-03 to 2023-03-31 (two partitions), Friday expiries up to 70 days out,
@@ -73,6 +74,7 @@ fn job<'a>(text: &'a str, root: &'a Path, out: Option<&'a Path>) -> SweepJob<'a>
             entry_point: "binary",
             out,
             dataset: None,
+            mark_success: true,
         },
         shard: None,
         write_points: false,
@@ -120,6 +122,7 @@ fn every_point_equals_a_single_run_byte_for_byte() {
                 entry_point: "binary",
                 out: Some(single_out.path()),
                 dataset: None,
+                mark_success: true,
             },
             &RunOptions::default(),
         )
@@ -309,7 +312,7 @@ fn progress_counts_every_point_and_cancel_leaves_no_success() {
     dataset(data.path());
     let seen = std::sync::Mutex::new(Vec::new());
     let report = |p: SweepProgress<'_>| seen.lock().unwrap().push((p.points_done, p.points_total));
-    let opts = SweepOptions { cancel: None, progress: Some(&report) };
+    let opts = SweepOptions { progress: Some(&report), ..SweepOptions::default() };
     run_sweep(&job(SWEEP, data.path(), None), &opts).unwrap();
     let mut seen = seen.into_inner().unwrap();
     seen.sort_unstable();
@@ -317,9 +320,11 @@ fn progress_counts_every_point_and_cancel_leaves_no_success() {
 
     let out = tempfile::tempdir().unwrap();
     let cancel = Arc::new(AtomicBool::new(true));
-    let err =
-        run_sweep(&job(SWEEP, data.path(), Some(out.path())), &SweepOptions { cancel: Some(cancel), progress: None })
-            .unwrap_err();
+    let err = run_sweep(
+        &job(SWEEP, data.path(), Some(out.path())),
+        &SweepOptions { cancel: Some(cancel), ..SweepOptions::default() },
+    )
+    .unwrap_err();
     assert_eq!(err.code(), "ABORT_ERR");
     assert!(!out.path().join(SUCCESS_FILE).exists());
 }

@@ -4,6 +4,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use aegis_bt::data::stamps::StampStore;
+use aegis_bt::data::{VerifyMode, VerifyPolicy};
 use aegis_bt::remote::Location;
 use aegis_bt::remote::data_root::{self, DataPath, DataRootConfig, ResolvedRoot};
 use anyhow::Context;
@@ -22,6 +24,29 @@ pub struct SourceArgs {
     /// Run on this dataset instead of the scenario's `data.dataset`.
     #[arg(long, env = "AEGIS_DATASET")]
     pub dataset: Option<String>,
+    /// Hash every partition the run reads, even those verified before (default: hash a partition
+    /// the first time it is used and remember it; sizes, rows, dates and tickers are always checked).
+    #[arg(long, conflicts_with = "no_verify")]
+    pub verify: bool,
+    /// Check partitions' sizes, rows, dates and tickers against the manifest, but not their
+    /// sha256 (run.json records it).
+    #[arg(long)]
+    pub no_verify: bool,
+}
+
+impl SourceArgs {
+    /// How to check partitions as they are loaded; stamps live in the user cache
+    /// (`AEGIS_VERIFY_CACHE`, docs/data-format.md).
+    pub fn verify_policy(&self) -> VerifyPolicy {
+        let mode = if self.verify {
+            VerifyMode::Always
+        } else if self.no_verify {
+            VerifyMode::Never
+        } else {
+            VerifyMode::Auto
+        };
+        VerifyPolicy::new(mode, StampStore::from_env())
+    }
 }
 
 /// One JSON object per line: on stdout in a container (`AEGIS_RUN_ID` set, for CloudWatch), on
@@ -86,8 +111,15 @@ pub fn data_root(
             event(
                 &serde_json::json!({ "event": "sync_start", "dataset": dataset, "from": uri, "into": into.display().to_string(), "parallelism": parallelism }),
             );
-            let (root, stats) =
-                aegis_bt::remote::sync::sync_dataset(&s3_client()?, &uri, dataset, selection, &into, parallelism)?;
+            let (root, stats) = aegis_bt::remote::sync::sync_dataset(
+                &s3_client()?,
+                &uri,
+                dataset,
+                selection,
+                &into,
+                parallelism,
+                &StampStore::from_env(),
+            )?;
             event(&serde_json::json!({ "event": "sync_done", "dataset": dataset, "stats": stats }));
             (root, DataPath::S3Sync)
         }

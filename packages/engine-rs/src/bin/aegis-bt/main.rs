@@ -39,10 +39,35 @@ enum Command {
     Cscv(cscv::CscvArgs),
     /// Print the engine version.
     Version,
+    /// Panic inside a worker thread (tests the internal-error path: one line, exit 70).
+    #[command(name = "__panic", hide = true)]
+    Panic,
 }
 
+/// Exit status of an internal error (a panic): EX_SOFTWARE, never confused with a user's mistake (2).
+const EXIT_INTERNAL: u8 = 70;
+
 fn main() -> ExitCode {
+    // A panic is a bug, whatever the input: one line naming it, then exit 70 — never a backtrace
+    // wall, never the default 101.
+    std::panic::set_hook(Box::new(|info| {
+        let what = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("a panic without a message");
+        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!("aegis-bt: internal error: {what}{at} (a bug: please report it with the input that caused it)");
+    }));
     let cli = Cli::parse();
+    match std::panic::catch_unwind(|| dispatch(cli)) {
+        Ok(code) => code,
+        Err(_) => ExitCode::from(EXIT_INTERNAL),
+    }
+}
+
+fn dispatch(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Dataset(cmd) => dataset::run(cmd),
         Command::Run(args) => run::run(args),
@@ -51,6 +76,18 @@ fn main() -> ExitCode {
         Command::Validate(args) => run::validate(args),
         Command::Schema => run::schema(),
         Command::Cscv(args) => cscv::run(args),
+        Command::Panic => {
+            use rayon::prelude::*;
+            let sum: u64 = (0..4u64)
+                .into_par_iter()
+                .map(|i| {
+                    assert!(i != 3, "deliberate panic for the internal-error test");
+                    i
+                })
+                .sum();
+            println!("{sum}");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Version => {
             println!("aegis-bt {}", aegis_bt::VERSION);
             Ok(ExitCode::SUCCESS)

@@ -51,7 +51,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             "date": aegis_bt::dates::iso(p.date),
         }))
     };
-    let opts = RunOptions { cancel: None, progress: if args.quiet { None } else { Some(&report) } };
+    let opts = RunOptions {
+        cancel: None,
+        progress: if args.quiet { None } else { Some(&report) },
+        verify: args.source.verify_policy(),
+    };
     let job = Job {
         scenario_text: &text,
         scenario_source: &source,
@@ -60,6 +64,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         entry_point: "binary",
         out: Some(&local_out),
         dataset: args.source.dataset.as_deref(),
+        mark_success: true,
     };
     let artifacts = job::execute(&job, &opts)?;
     deliver(&local_out, &out_at)?;

@@ -132,7 +132,11 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
         "points": total,
         "shard": shard.map(|s| s.to_string()),
     }));
-    let opts = SweepOptions { cancel: None, progress: if args.quiet { None } else { Some(&report) } };
+    let opts = SweepOptions {
+        cancel: None,
+        progress: if args.quiet { None } else { Some(&report) },
+        verify: args.source.verify_policy(),
+    };
     let job = SweepJob {
         run: Job {
             scenario_text: &text,
@@ -142,6 +146,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
             entry_point: "binary",
             out: Some(&local_out),
             dataset: args.source.dataset.as_deref(),
+            mark_success: true,
         },
         shard,
         write_points: args.points,

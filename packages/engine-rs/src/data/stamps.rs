@@ -1,0 +1,128 @@
+//! Verification stamps: "this file, as it is now, has the manifest's sha256". A stamp is keyed by
+//! the file's identity (path, device, inode, size, modification and change times) and the expected
+//! checksum, so any rewrite of the file — or a different manifest — misses it. Stamps live in a
+//! user cache, never beside the data, so a read-only mount (EBS snapshot, S3 Files) needs no
+//! writing; a cache that cannot be written only means the next run hashes again.
+
+use std::path::{Path, PathBuf};
+
+use crate::data::manifest::sha256_bytes;
+
+/// Where stamps are kept; `None` remembers nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StampStore {
+    dir: Option<PathBuf>,
+}
+
+impl StampStore {
+    /// `$AEGIS_VERIFY_CACHE` (empty or `off` remembers nothing), else `$XDG_CACHE_HOME/aegis-bt/verified`,
+    /// else `~/.cache/aegis-bt/verified`.
+    pub fn from_env() -> StampStore {
+        let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+        let dir = match std::env::var_os("AEGIS_VERIFY_CACHE") {
+            Some(v) if v.is_empty() || v == "off" => None,
+            Some(v) => Some(PathBuf::from(v)),
+            None => var("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".cache")))
+                .map(|cache| cache.join("aegis-bt").join("verified")),
+        };
+        StampStore { dir }
+    }
+
+    /// Stamps under `dir`.
+    pub fn at(dir: impl Into<PathBuf>) -> StampStore {
+        StampStore { dir: Some(dir.into()) }
+    }
+
+    /// Remembers nothing: every check hashes.
+    pub fn disabled() -> StampStore {
+        StampStore { dir: None }
+    }
+
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// True when `path`, as it is now, was verified to have `sha256`.
+    pub fn contains(&self, path: &Path, sha256: &str) -> bool {
+        match (&self.dir, key(path, sha256)) {
+            (Some(dir), Some(k)) => dir.join(k).is_file(),
+            _ => false,
+        }
+    }
+
+    /// Records that `path`, as it is now, has `sha256`. Best effort: false when it could not.
+    pub fn record(&self, path: &Path, sha256: &str) -> bool {
+        let (Some(dir), Some(k)) = (&self.dir, key(path, sha256)) else { return false };
+        let write = || -> std::io::Result<()> {
+            std::fs::create_dir_all(dir)?;
+            let tmp = dir.join(format!(".{k}.{}.partial", std::process::id()));
+            std::fs::write(&tmp, format!("{}\n{sha256}\n", path.display()))?;
+            std::fs::rename(&tmp, dir.join(&k))
+        };
+        write().is_ok()
+    }
+}
+
+/// The stamp name of a file's current identity and its expected checksum.
+fn key(path: &Path, sha256: &str) -> Option<String> {
+    let path = std::fs::canonicalize(path).ok()?;
+    let meta = std::fs::metadata(&path).ok()?;
+    Some(sha256_bytes(format!("{}\n{}\n{sha256}", path.display(), identity(&meta)).as_bytes()))
+}
+
+#[cfg(unix)]
+fn identity(meta: &std::fs::Metadata) -> String {
+    use std::os::unix::fs::MetadataExt;
+    format!(
+        "{} {} {} {}.{} {}.{}",
+        meta.dev(),
+        meta.ino(),
+        meta.size(),
+        meta.mtime(),
+        meta.mtime_nsec(),
+        meta.ctime(),
+        meta.ctime_nsec()
+    )
+}
+
+#[cfg(not(unix))]
+fn identity(meta: &std::fs::Metadata) -> String {
+    let modified = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+    format!("{} {:?}", meta.len(), modified)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stamp_holds_until_the_file_or_the_checksum_changes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("a.arrow");
+        std::fs::write(&file, b"one").unwrap();
+        let stamps = StampStore::at(tmp.path().join("stamps"));
+        assert!(!stamps.contains(&file, "abc"));
+        assert!(stamps.record(&file, "abc"));
+        assert!(stamps.contains(&file, "abc"));
+        assert!(!stamps.contains(&file, "abd"), "another manifest's checksum");
+        // A rewrite, even of the same size, is another file.
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        std::fs::write(&file, b"two").unwrap();
+        assert!(!stamps.contains(&file, "abc"));
+    }
+
+    #[test]
+    fn a_disabled_or_unwritable_store_remembers_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("a.arrow");
+        std::fs::write(&file, b"one").unwrap();
+        let off = StampStore::disabled();
+        assert!(!off.record(&file, "abc") && !off.contains(&file, "abc"));
+        let blocked = tmp.path().join("blocked");
+        std::fs::write(&blocked, b"a file where the directory should be").unwrap();
+        let unwritable = StampStore::at(blocked.join("stamps"));
+        assert!(!unwritable.record(&file, "abc") && !unwritable.contains(&file, "abc"));
+    }
+}
