@@ -48,6 +48,7 @@ export {
   checkDataset,
   checkWritable,
   writeChecks,
+  deleteObject,
   WRITE_CHECK,
   s3Arn,
   objectExists,

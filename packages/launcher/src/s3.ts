@@ -150,6 +150,13 @@ async function put(s3: S3Client, bucket: string, key: string, body: string | Uin
   );
 }
 
+/** Deletes one object (deleting a key that is not there is no error in S3). */
+export async function deleteObject(s3: S3Client, bucket: string, key: string): Promise<void> {
+  await aws({ action: `deleting ${s3Uri(bucket, key)}`, bucket, permission: `s3:DeleteObject on ${s3Arn(bucket, key)}` }, () =>
+    s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })),
+  );
+}
+
 /** Uploads the scenario text to `configs/<run>/scenario.yaml`; returns its S3 URI. */
 export async function uploadScenario(s3: S3Client, bucket: string, runId: string, text: string): Promise<string> {
   await put(s3, bucket, keys.scenario(runId), text, "application/yaml");

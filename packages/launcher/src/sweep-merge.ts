@@ -1,14 +1,16 @@
 // Merging a sweep's shards in S3: each shard's files down to a temporary directory, the engine's
-// mergeSweepShards (which checks they belong to one sweep), the merged files up to
-// `results/<run>/` with `_SUCCESS` last. The same shards merge to the same sweep.arrow,
-// returns.arrow and cscv.json (sweep.json is provenance: the merge records its own wall time).
+// mergeSweepShards (which checks they belong to one sweep), then into `results/<run>/`: an old
+// merge's `_SUCCESS` removed first, the merged files, an old merge's files this one does not make
+// removed, `_SUCCESS` strictly last. A merge that stops half-way therefore never leaves a
+// `_SUCCESS` over a mix of two merges. The same shards merge to the same sweep.arrow, returns.arrow
+// and cscv.json (sweep.json is provenance: the merge records its own wall time).
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { mergeSweepShards } from "@aegis-bt/engine";
-import { SUCCESS_MARKER, downloadObject, keys, s3Uri, uploadFile } from "./s3.js";
+import { SUCCESS_MARKER, deleteObject, downloadObject, keys, s3Uri, uploadFile } from "./s3.js";
 import { shardName } from "./sweep-plan.js";
 
 /** What a shard directory holds that the merge reads (docs/sweeps.md "Shards"). */
@@ -31,8 +33,9 @@ export interface MergeResult {
 
 /**
  * Merges the K shards of run `runId` into `results/<run>/`. Every shard must have `_SUCCESS` (the
- * engine refuses otherwise, as it refuses shards of different sweeps). `workDir` is the parent of
- * the temporary directory (default the OS's), removed afterwards.
+ * engine refuses otherwise, as it refuses shards of different sweeps). Nothing in `results/<run>/`
+ * changes unless the shards merge; then the old `_SUCCESS` goes first and the new one comes last.
+ * `workDir` is the parent of the temporary directory (default the OS's), removed afterwards.
  */
 export async function mergeShardsInS3(
   s3: S3Client,
@@ -51,6 +54,8 @@ export async function mergeShardsInS3(
     }
     const out = join(tmp, "merged");
     await mergeSweepShards(dirs, { out });
+    // Before the first byte goes up: from here until the new `_SUCCESS`, the prefix is unfinished.
+    await deleteObject(s3, bucket, keys.success(runId));
     const files: string[] = [];
     let bytes = 0;
     for (const f of MERGED_FILES) {
@@ -60,6 +65,8 @@ export async function mergeShardsInS3(
       bytes += (await stat(file)).size;
       files.push(f);
     }
+    // An earlier merge's file this one did not make (a `cscv.json`) must not pass for part of it.
+    for (const f of MERGED_FILES) if (!files.includes(f)) await deleteObject(s3, bucket, keys.results(runId) + f);
     // Last, so a reader that sees `_SUCCESS` finds every merged file whole.
     const marker = join(tmp, SUCCESS_MARKER);
     await writeFile(marker, "");
