@@ -5,7 +5,7 @@ export { defaultDataRoot, readScenarioFile, ensureScenarioData, type ScenarioFil
 export { ensureDataset, syntheticSpec, SYNTHETIC_END, type SyntheticSpec, type EnsureOptions, type EnsureOutcome, type GenerateNotice } from "./synthetic.js";
 export { locateDataset, notFoundMessage, MANIFEST_FILE, type DatasetLocation } from "./data-location.js";
 export { rewriteReport, type RewriteReportOptions } from "./report-command.js";
-export { SUCCESS_FILE, isFinished, markFinished, writeFileAtomic } from "./results-dir.js";
+export { SUCCESS_FILE, isFinished, writeFileAtomic } from "./results-dir.js";
 export { summaryTable } from "./summary-table.js";
 export { sweepTable, cscvHeadline } from "./sweep-table.js";
 export * from "./report/index.js";

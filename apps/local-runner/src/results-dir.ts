@@ -1,7 +1,5 @@
-// A results directory's finish line. The engine writes the result files without `_SUCCESS`
-// (`markSuccess: false`); aegis-local adds report.html, then marks the directory finished with
-// `_SUCCESS`, strictly last. Every file goes in through a temporary name and a rename, so a reader
-// never sees half of one.
+// A results directory's finish line: `_SUCCESS` says everything in it was written. aegis-local's
+// own files go in through a temporary name and a rename, so a reader never sees half of one.
 import { randomBytes } from "node:crypto";
 import { rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -20,11 +18,6 @@ export async function writeFileAtomic(dir: string, name: string, data: string | 
     throw err;
   }
   return path;
-}
-
-/** Marks `dir` finished: writes an empty `_SUCCESS`, as the engine does. */
-export async function markFinished(dir: string): Promise<void> {
-  await writeFileAtomic(dir, SUCCESS_FILE, "");
 }
 
 /** True when `dir` holds `_SUCCESS`: everything in it was written and nothing failed. */

@@ -1,8 +1,9 @@
-// `aegis-local run` as a library: scenario file → dataset (generated when synthetic and missing)
-// → in-process backtest → results directory → report.html.
+// `aegis-local run` as a library: scenario file → dataset (generated into the cache when synthetic
+// and missing) → in-process backtest → results directory → report.html → `_SUCCESS`.
 import { join, resolve } from "node:path";
 import { runBacktest, type BacktestProgress, type BacktestResult } from "@aegis-bt/engine";
 import type { GenerateProgress } from "@aegis-bt/data-tools";
+import { finishDirectory } from "./finish.js";
 import { writeReport } from "./report/index.js";
 import { ensureScenarioData, readScenarioFile } from "./scenario-file.js";
 import type { GenerateNotice } from "./synthetic.js";
@@ -31,7 +32,8 @@ export async function runScenarioFile(path: string, opts: LocalRunOptions = {}):
   const { text, scenario } = readScenarioFile(path);
   const { root, dataset } = await ensureScenarioData(scenario, opts.data, { onProgress: opts.onGenerate, onGenerateStart: opts.onGenerateStart, signal: opts.signal });
   const out = resolve(opts.out ?? join("results", scenario.name));
-  const result = await runBacktest(text, { data: root, out, source: path, signal: opts.signal, onProgress: opts.onProgress });
-  const report = opts.report === false ? undefined : await writeReport(out, { title: scenario.name, scenarioText: text });
+  // The engine leaves `_SUCCESS` to us: it goes in after report.html, strictly last.
+  const result = await runBacktest(text, { data: root, out, source: path, signal: opts.signal, onProgress: opts.onProgress, markSuccess: false });
+  const report = await finishDirectory(out, opts.report === false ? undefined : () => writeReport(out, { title: scenario.name, scenarioText: text }));
   return { result, out, report, dataset };
 }

@@ -4,6 +4,7 @@
 import { join, resolve } from "node:path";
 import { expandSweep, runSweep, type SweepPlan, type SweepProgress, type SweepResult } from "@aegis-bt/engine";
 import type { GenerateProgress } from "@aegis-bt/data-tools";
+import { finishDirectory } from "./finish.js";
 import { writeSweepReport } from "./report/index.js";
 import { chartAxes } from "./report/sweep-data.js";
 import { ensureScenarioData, readScenarioFile } from "./scenario-file.js";
@@ -48,7 +49,8 @@ export async function sweepScenarioFile(path: string, opts: LocalSweepOptions = 
   opts.onPlan?.(plan);
   const { root, dataset } = await ensureScenarioData(scenario, opts.data, { onProgress: opts.onGenerate, onGenerateStart: opts.onGenerateStart, signal: opts.signal });
   const out = opts.out === undefined ? defaultSweepOut(scenario.name) : resolve(opts.out);
-  const result = await runSweep(text, { data: root, out, source: path, points: opts.points, signal: opts.signal, onProgress: opts.onProgress });
-  const report = opts.report === false ? undefined : await writeSweepReport(out, { title: scenario.name, scenarioText: text, axes: opts.axes });
+  // The engine leaves `_SUCCESS` to us: it goes in after report.html, strictly last.
+  const result = await runSweep(text, { data: root, out, source: path, points: opts.points, signal: opts.signal, onProgress: opts.onProgress, markSuccess: false });
+  const report = await finishDirectory(out, opts.report === false ? undefined : () => writeSweepReport(out, { title: scenario.name, scenarioText: text, axes: opts.axes }));
   return { plan, result, out, report, dataset };
 }
