@@ -81,6 +81,13 @@ describe("the cache", () => {
     await expect(ensureDataset(c, "orats-spx", ["SPX"])).rejects.toThrow(`dataset orats-spx not found under ${c} (it holds no datasets); import it with`);
   });
 
+  it("refuses a cache path that is a file, naming it", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "aegis-cache-file-")), "datasets");
+    writeFileSync(file, "not a directory");
+    await expect(ensureDataset(file, NAME, ["SPX"])).rejects.toThrow(`the dataset cache ${file}: not a directory (set AEGIS_DATA_ROOT to a directory)`);
+    expect(readFileSync(file, "utf8")).toBe("not a directory");
+  });
+
   it("replaces an empty directory at the dataset's place", async () => {
     const c = cache();
     mkdirSync(join(c, NAME), { recursive: true });
