@@ -26,6 +26,8 @@ pub struct Row {
     pub p_ask: f64,
     pub delta: f64,
     pub smv_vol: f64,
+    /// Write the put's bid as null (a gap in the file).
+    pub null_put_bid: bool,
 }
 
 /// Date32 days of an ISO date; panics on a typo (test data only).
@@ -46,7 +48,12 @@ impl Row {
             p_ask: 1.2,
             delta: 0.5,
             smv_vol: 0.2,
+            null_put_bid: false,
         }
+    }
+    pub fn null_put_bid(mut self) -> Row {
+        self.null_put_bid = true;
+        self
     }
     pub fn delta(mut self, delta: f64) -> Row {
         self.delta = delta;
@@ -74,8 +81,9 @@ pub fn schema() -> Schema {
         Field::new("tradeDate", DataType::Date32, false),
         Field::new("expirDate", DataType::Date32, false),
     ];
-    fields.extend(FLOAT_COLUMNS.iter().map(|n| Field::new(*n, DataType::Float64, false)));
-    fields.extend(INT_COLUMNS.iter().map(|n| Field::new(*n, DataType::Int32, false)));
+    // Nullable, as ORATS exports may be: the reader must cope with nulls in the values.
+    fields.extend(FLOAT_COLUMNS.iter().map(|n| Field::new(*n, DataType::Float64, true)));
+    fields.extend(INT_COLUMNS.iter().map(|n| Field::new(*n, DataType::Int32, true)));
     Schema::new(fields)
 }
 
@@ -102,6 +110,11 @@ pub fn batch(ticker: &str, rows: &[Row]) -> RecordBatch {
                 _ => 0.0,
             })
             .collect();
+        let nulls: Vec<bool> = rows.iter().map(|r| name == "pBidPx" && r.null_put_bid).collect();
+        if nulls.iter().any(|&n| n) {
+            let values: Vec<Option<f64>> = v.iter().zip(&nulls).map(|(&x, &null)| (!null).then_some(x)).collect();
+            return Arc::new(Float64Array::from(values));
+        }
         Arc::new(Float64Array::from(v))
     };
     let mut columns: Vec<ArrayRef> = vec![

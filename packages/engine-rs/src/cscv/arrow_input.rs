@@ -6,16 +6,18 @@ use std::path::Path;
 use arrow_array::Array;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
-use arrow_ipc::reader::FileReader;
 use arrow_schema::DataType;
 
 use super::{CscvError, Matrix};
 
 pub fn matrix_from_arrow(path: &Path) -> Result<Matrix, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let reader =
-        FileReader::try_new(file, None).map_err(|e| format!("{}: not an Arrow IPC file: {e}", path.display()))?;
-    let schema = reader.schema();
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let batches = crate::data::ipc::decode_bytes(&bytes)
+        .map_err(|e| format!("{}: not a readable Arrow IPC file: {e}", path.display()))?;
+    let Some(first) = batches.first() else {
+        return Err(format!("{}: the file holds no record batches", path.display()));
+    };
+    let schema = first.schema();
     let picked: Vec<(usize, String)> = schema
         .fields()
         .iter()
@@ -24,8 +26,7 @@ pub fn matrix_from_arrow(path: &Path) -> Result<Matrix, String> {
         .map(|(i, f)| (i, f.name().clone()))
         .collect();
     let mut columns: Vec<(String, Vec<f64>)> = picked.iter().map(|(_, n)| (n.clone(), Vec::new())).collect();
-    for batch in reader {
-        let batch = batch.map_err(|e| format!("{}: {e}", path.display()))?;
+    for batch in &batches {
         for (k, (i, name)) in picked.iter().enumerate() {
             let array = batch.column(*i).as_primitive::<Float64Type>();
             if array.null_count() > 0 {

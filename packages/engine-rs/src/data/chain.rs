@@ -80,6 +80,22 @@ impl<'a> DayChain<'a> {
         (s.is_finite() && s > 0.0 && !self.is_null_row(self.start)).then_some(s)
     }
 
+    /// Contract sides of the day whose quote breaks the data contract: not a finite
+    /// `0 ≤ bid ≤ ask`, or a null anywhere in the row (counted in a run's diagnostics).
+    pub fn invalid_quotes(&self) -> u64 {
+        let c = self.cols;
+        let bad = |bid: f64, ask: f64| !(bid.is_finite() && ask.is_finite() && 0.0 <= bid && bid <= ask);
+        (self.start..self.end)
+            .map(|row| {
+                if self.is_null_row(row) {
+                    2
+                } else {
+                    u64::from(bad(c.c_bid[row], c.c_ask[row])) + u64::from(bad(c.p_bid[row], c.p_ask[row]))
+                }
+            })
+            .sum()
+    }
+
     /// True when the row has a null in some column: its quotes are unusable.
     pub fn is_null_row(&self, row: usize) -> bool {
         self.cols.null_rows.as_ref().is_some_and(|rows| rows[row])

@@ -89,3 +89,37 @@ fn every_byte_flip_in_the_head_and_footer_is_an_error_or_changes_nothing() {
     );
     assert!(errors > 0 && same > 0, "{errors} errors, {same} harmless");
 }
+
+#[test]
+fn every_byte_flip_of_a_results_table_is_an_error_or_a_table_never_a_panic() {
+    // A sweep's tables and a returns matrix are read back by merges and `aegis-bt cscv`: input too.
+    let rows: Vec<crate::results::EquityRow> = (0..5)
+        .map(|i| crate::results::EquityRow {
+            date: 19_360 + i,
+            equity: 100_000.0 + f64::from(i),
+            cash: 1.0,
+            positions_value: 2.0,
+            daily_return: 0.001,
+            drawdown: 0.0,
+            open_positions: 1,
+            realized_pnl: 0.0,
+            unrealized_pnl: 0.0,
+            delta_dollars: 0.0,
+            gamma_dollars: 0.0,
+            theta_dollars: 0.0,
+            vega_dollars: 0.0,
+        })
+        .collect();
+    let good = crate::results::equity_ipc(&rows).expect("encode");
+    let mut panics = Vec::new();
+    for at in 0..good.len() {
+        for mask in [0x01u8, 0xff] {
+            let mut bytes = good.clone();
+            bytes[at] ^= mask;
+            if catch_unwind(|| super::ipc::decode_bytes(&bytes).map(|b| b.len())).is_err() {
+                panics.push(format!("byte {at} ^ {mask:#04x}"));
+            }
+        }
+    }
+    assert!(panics.is_empty(), "{} flips panicked: {}", panics.len(), panics[..panics.len().min(10)].join(", "));
+}

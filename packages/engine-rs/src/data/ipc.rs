@@ -21,6 +21,12 @@ const HEAD: usize = 8;
 const TRAILER: usize = 10;
 const CONTINUATION: [u8; 4] = [0xff; 4];
 
+/// Decodes every record batch of an IPC file's bytes (copied once into an aligned buffer): for
+/// files the engine reads whole, such as a sweep's tables or a returns matrix.
+pub(crate) fn decode_bytes(bytes: &[u8]) -> Result<Vec<RecordBatch>, String> {
+    decode(&Buffer::from_slice_ref(bytes))
+}
+
 /// Decodes every record batch of the IPC file held in `buffer`, zero-copy.
 pub(crate) fn decode(buffer: &Buffer) -> Result<Vec<RecordBatch>, String> {
     let len = buffer.len();

@@ -14,7 +14,7 @@
 pub mod chain;
 pub mod dataset;
 pub mod integrity;
-mod ipc;
+pub(crate) mod ipc;
 pub mod manifest;
 pub mod partition;
 pub mod scan;

@@ -14,7 +14,7 @@ pub fn atm_iv(day: &DayChain<'_>) -> Option<f64> {
         .iter()
         .filter(|e| e.date > day.trade_date)
         .min_by_key(|e| ((day.dte(e.date) - 30).abs(), e.date))?;
-    let s = day.underlying();
+    let s = day.usable_underlying()?;
     let strikes = &day.cols.strike[e.start..e.end];
     let mut best: Option<(f64, usize)> = None;
     for (i, &k) in strikes.iter().enumerate() {
@@ -23,7 +23,7 @@ pub fn atm_iv(day: &DayChain<'_>) -> Option<f64> {
             best = Some((d, e.start + i));
         }
     }
-    best.map(|(_, row)| day.cols.smv_vol[row]).filter(|v| v.is_finite())
+    best.filter(|&(_, row)| !day.is_null_row(row)).map(|(_, row)| day.cols.smv_vol[row]).filter(|v| v.is_finite())
 }
 
 /// A rolling window of daily ATM IVs.

@@ -20,6 +20,8 @@ mod tests;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use rayon::prelude::*;
+
 use crate::analytics::{self, MetricInput};
 use crate::data::integrity::PartitionCheck;
 use crate::data::{Dataset, DayChain, Partition, Right, Selection, Verification, VerifyPolicy};
@@ -95,6 +97,8 @@ struct TickerData {
     parts: Vec<Partition>,
     /// (trade date, partition, day span index), in date order.
     days: Vec<(i32, usize, usize)>,
+    /// Per entry of `days`: contract sides whose quote breaks the data contract.
+    invalid: Vec<u64>,
 }
 
 impl TickerData {
@@ -219,7 +223,12 @@ fn load(
                 }
             }
         }
-        out.push(TickerData { name, parts, days });
+        // Counted once here, for every scenario that runs on this data (a sweep's points).
+        let invalid = days
+            .par_iter()
+            .map(|&(date, pi, _)| parts[pi].day(date).map_or(0, |chain| chain.invalid_quotes()))
+            .collect();
+        out.push(TickerData { name, parts, days, invalid });
     }
     Ok((out, checks))
 }
@@ -286,23 +295,34 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
             }
             let chain = td.chain(st.cursor);
             let last_day = date == last_of[t];
+            diag.quotes_invalid += td.invalid[st.cursor];
             st.cursor += 1;
             st.day_counter += 1;
             rows_scanned += chain.len() as u64;
-            underlyings[t] = chain.underlying();
+            // A day without a usable underlying price is skipped for this ticker, except its last
+            // day, when what it holds still closes (at the last usable price, or the last marks).
+            let underlying = chain.usable_underlying();
+            if underlying.is_none() {
+                diag.underlying_unusable_days += 1;
+                if !last_day {
+                    continue;
+                }
+            }
+            underlyings[t] = underlying.unwrap_or(underlyings[t]);
             if let Some(r) = &scenario.strategy.entry.iv_rank
                 && let Some(iv) = ivrank::atm_iv(&chain)
             {
                 st.iv.push(iv, r.lookback.0 as usize);
             }
+            let settle_at = Some(underlyings[t]).filter(|s| s.is_finite());
             let ctx = FillContext {
                 ticker: &td.name,
                 date,
-                underlying: chain.underlying(),
+                underlying: settle_at.unwrap_or(f64::NAN),
                 commission: scenario.costs.commission_per_contract.0,
             };
             mark(&mut book, t, &chain, &mut diag);
-            exits(scenario, &mut book, t, &chain, &ctx, st.day_counter, last_day, &mut diag);
+            exits(scenario, &mut book, t, &chain, settle_at, &ctx, st.day_counter, last_day, &mut diag);
             if !last_day {
                 enter(scenario, &legs, &mut book, t, &chain, &ctx, st, &mut diag, &mut misses);
             }
@@ -342,7 +362,10 @@ fn mark(book: &mut Portfolio, t: usize, chain: &DayChain<'_>, diag: &mut Diagnos
             match chain.find(l.expiry, l.strike) {
                 Some(row) if usable(&chain.quote(row, l.right)) => {
                     l.mark = chain.quote(row, l.right).mid();
-                    l.greeks = greeks_of(chain, row, l.right);
+                    match finite(greeks_of(chain, row, l.right)) {
+                        Some(g) => l.greeks = g,
+                        None => diag.greeks_unusable += 1,
+                    }
                 }
                 // Expiring today with no listing: settlement below needs no quote.
                 _ if l.expiry == chain.trade_date => {}
@@ -352,6 +375,11 @@ fn mark(book: &mut Portfolio, t: usize, chain: &DayChain<'_>, diag: &mut Diagnos
     }
 }
 
+/// Greeks that are all finite numbers, or nothing.
+fn finite(g: Greeks) -> Option<Greeks> {
+    [g.delta, g.gamma, g.theta, g.vega].iter().all(|v| v.is_finite()).then_some(g)
+}
+
 fn intrinsic(right: Right, strike: f64, s: f64) -> f64 {
     match right {
         Right::Call => (s - strike).max(0.0),
@@ -359,15 +387,20 @@ fn intrinsic(right: Right, strike: f64, s: f64) -> f64 {
     }
 }
 
-/// Today's closing prices of a position's legs: intrinsic for legs at or past expiry (cash
-/// settlement, `true` in the second vector), the slippage-adjusted quote otherwise, `None` for a
-/// leg without a usable quote today.
-fn closing_prices(p: &portfolio::Position, chain: &DayChain<'_>, f: f64) -> (Vec<Option<f64>>, Vec<bool>) {
+/// Today's closing prices of a position's legs: intrinsic at the underlying price `s` for legs at
+/// or past expiry (cash settlement, `true` in the second vector), the slippage-adjusted quote
+/// otherwise; `None` for a leg without a usable quote (or underlying price) today.
+fn closing_prices(
+    p: &portfolio::Position,
+    chain: &DayChain<'_>,
+    s: Option<f64>,
+    f: f64,
+) -> (Vec<Option<f64>>, Vec<bool>) {
     p.legs
         .iter()
         .map(|l| {
             if l.expiry <= chain.trade_date {
-                return (Some(intrinsic(l.right, l.strike, chain.underlying())), true);
+                return (s.map(|s| intrinsic(l.right, l.strike, s)), true);
             }
             let q = chain.find(l.expiry, l.strike).map(|row| chain.quote(row, l.right)).filter(usable);
             // Closing a long sells, closing a short buys.
@@ -382,6 +415,7 @@ fn exits(
     book: &mut Portfolio,
     t: usize,
     chain: &DayChain<'_>,
+    underlying: Option<f64>,
     ctx: &FillContext<'_>,
     day_counter: u64,
     last_day: bool,
@@ -417,7 +451,7 @@ fn exits(
             i += 1;
             continue;
         };
-        let (prices, settled) = closing_prices(p, chain, f);
+        let (prices, settled) = closing_prices(p, chain, underlying, f);
         if prices.iter().all(Option::is_some) {
             let prices: Vec<f64> = prices.into_iter().flatten().collect();
             book.close(ctx, i, &prices, &settled, reason);
@@ -529,7 +563,11 @@ fn enter(
         .iter()
         .zip(&fills)
         .map(|(l, &price)| {
-            let greeks = chain.find(l.expiry, l.strike).map(|row| greeks_of(chain, row, l.right)).unwrap_or_default();
+            let greeks = chain.find(l.expiry, l.strike).and_then(|row| finite(greeks_of(chain, row, l.right)));
+            if greeks.is_none() {
+                diag.greeks_unusable += 1;
+            }
+            let greeks = greeks.unwrap_or_default();
             (*l, price, greeks)
         })
         .collect();

@@ -262,3 +262,56 @@ fn an_offset_wing_never_crosses_to_the_other_side_of_its_reference() {
     let legs = choose_legs(&chain, &s.strategy.legs).unwrap();
     assert_eq!(legs[1].strike, 105.0);
 }
+
+/// A scenario that tries to enter every day (one position at a time) on the golden chain.
+fn daily_entries() -> Scenario {
+    let text = "name: golden\n\
+         data: { dataset: golden, tickers: [TST], start: 2023-01-03, end: 2023-01-06 }\n\
+         strategy:\n\
+         \x20 legs:\n\
+         \x20   - { right: put, side: short, dte: { target: 3, min: 1, max: 10 }, delta: { target: 0.30, min: 0.2, max: 0.4 } }\n\
+         \x20 entry: { every_trading_days: 1, max_open: 1 }\n";
+    parse(text, "golden.yaml").unwrap()
+}
+
+fn run_scenario(s: &Scenario, days: Vec<Vec<Row>>) -> Outcome {
+    let tmp = tempfile::tempdir().unwrap();
+    write_dataset(tmp.path(), "golden", &[("TST", days)]);
+    run(s, &Dataset::open(tmp.path()).unwrap(), &RunOptions::default()).unwrap()
+}
+
+#[test]
+fn a_crossed_quote_is_never_traded_and_is_counted() {
+    // Day 1 quotes the 95 put crossed (bid 1.3 > ask 1.2): no entry; day 2's good quote fills.
+    let mut days = quiet_days([(0.8, 1.0), (0.5, 0.7), (0.0, 0.05)], 100.0);
+    days[0][0] = days[0][0].clone().put(1.3, 1.2);
+    let o = run_scenario(&daily_entries(), days);
+    assert_eq!(o.trades[0].date, d(DAYS[1]));
+    // Day 2: bid 0.8 / ask 1.0, mid 0.9, sold at 0.9 − ½·(0.9 − 0.8) = 0.85.
+    close(o.trades[0].price, 0.85);
+    assert_eq!(o.summary.diagnostics.quotes_invalid, 1);
+    assert_eq!(o.summary.diagnostics.entries_skipped.no_strike, 1);
+}
+
+#[test]
+fn a_null_in_a_row_makes_both_its_quotes_unusable() {
+    let mut days = quiet_days([(0.8, 1.0), (0.5, 0.7), (0.0, 0.05)], 100.0);
+    days[0][0] = days[0][0].clone().null_put_bid();
+    let o = run_scenario(&daily_entries(), days);
+    assert_eq!(o.trades[0].date, d(DAYS[1]), "the null row is not traded");
+    assert_eq!(o.summary.diagnostics.quotes_invalid, 2);
+}
+
+#[test]
+fn a_day_without_a_usable_underlying_price_is_skipped_and_counted() {
+    // Held from day 1; day 2's stkPx is NaN everywhere: no mark, no exit, no NaN in the equity.
+    let mut days = quiet_days([(0.4, 0.6), (0.3, 0.5), (0.0, 0.05)], 100.0);
+    days[1] = days[1].iter().map(|r| r.clone().spot(f64::NAN)).collect();
+    let o = run_days(days, "{ profit_target: 0.5 }", 0.5);
+    assert_eq!(o.summary.diagnostics.underlying_unusable_days, 1);
+    // The profit target (mark 0.50 on day 2) waits for day 3, the next usable day: mid 0.40.
+    assert_eq!((o.trades[1].date, o.trades[1].reason), (d(DAYS[2]), Reason::ProfitTarget));
+    assert!(o.equity.iter().all(|r| r.equity.is_finite() && r.delta_dollars.is_finite()), "{:?}", o.equity);
+    assert_eq!(o.equity.len(), 4, "the skipped day still has its equity row");
+    close(o.equity[1].equity, o.equity[0].equity);
+}

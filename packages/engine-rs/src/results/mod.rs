@@ -112,6 +112,14 @@ pub struct Diagnostics {
     pub positions_opened: u64,
     pub positions_closed: u64,
     pub entries_skipped: EntriesSkipped,
+    /// Contract sides in the chains the run read whose quote breaks the data contract (not a
+    /// finite 0 ≤ bid ≤ ask, or a null in the row): never traded, never used as a mark.
+    pub quotes_invalid: u64,
+    /// Ticker-days whose underlying price (`stkPx`) was not a finite positive number: the day was
+    /// skipped for that ticker (no marks, exits or entries; expiries settle on the next usable day).
+    pub underlying_unusable_days: u64,
+    /// Leg-days a held contract's greeks were not finite numbers and kept their last values.
+    pub greeks_unusable: u64,
 }
 
 /// `summary.json`.

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Float64Type, UInt32Type};
 use arrow_array::{Array, ArrayRef, Date32Array, Float64Array, RecordBatch, StringArray, UInt32Array};
-use arrow_ipc::reader::FileReader;
 use arrow_schema::{ArrowError, DataType};
 
 use crate::analytics::Metrics;
@@ -175,11 +174,11 @@ impl SweepTable {
     }
 }
 
-/// The single record batch of an IPC file (the writers above write exactly one).
+/// The single record batch of an IPC file (the writers above write exactly one), every header
+/// checked before it is decoded: a shard's files are input like any other.
 fn read_one_batch(bytes: &[u8]) -> Result<RecordBatch, String> {
-    let reader =
-        FileReader::try_new(std::io::Cursor::new(bytes), None).map_err(|e| format!("not an Arrow IPC file: {e}"))?;
-    let mut batches: Vec<RecordBatch> = reader.collect::<Result<_, _>>().map_err(|e| e.to_string())?;
+    let mut batches =
+        crate::data::ipc::decode_bytes(bytes).map_err(|e| format!("not a readable Arrow IPC file: {e}"))?;
     match batches.len() {
         1 => Ok(batches.remove(0)),
         n => Err(format!("expected one record batch, found {n}")),
@@ -190,7 +189,7 @@ fn read_one_batch(bytes: &[u8]) -> Result<RecordBatch, String> {
 pub(super) mod tests_support {
     /// The field names of an IPC file's schema.
     pub fn schema_names(bytes: &[u8]) -> Vec<String> {
-        let reader = super::FileReader::try_new(std::io::Cursor::new(bytes), None).expect("IPC file");
-        reader.schema().fields().iter().map(|f| f.name().clone()).collect()
+        let batches = crate::data::ipc::decode_bytes(bytes).expect("IPC file");
+        batches[0].schema().fields().iter().map(|f| f.name().clone()).collect()
     }
 }
