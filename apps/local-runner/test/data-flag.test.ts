@@ -3,7 +3,7 @@
 // bytes; a directory the user names is never written to; synthetic datasets are generated only
 // into the cache, saying so first; bad `--data` fails with one line naming the path.
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +11,7 @@ import { runBacktest } from "@aegis-bt/engine";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureScenarioData } from "../src/scenario-file.js";
 import { ensureDataset, type GenerateNotice } from "../src/synthetic.js";
+import { tempDirs } from "./temp-dirs.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const BINARY = join(ROOT, "target/release/aegis-bt");
@@ -18,7 +19,7 @@ const CLI = join(ROOT, "apps/local-runner/bin/aegis-local.js");
 const DATASET = "synthetic-spx-1y";
 const RESULT_FILES = ["summary.json", "equity.arrow", "trades.arrow"];
 
-const tmp = (label: string) => mkdtempSync(join(tmpdir(), `aegis-data-${label}-`));
+const tmp = tempDirs("aegis-data-");
 
 /** A one-year short put on `dataset` (SPX unless `tickers` says otherwise), as a YAML file; with `sweep`, a two-point sweep. */
 function scenarioFile(dataset = DATASET, tickers = ["SPX"], sweep = false): string {
@@ -151,9 +152,10 @@ describe("a --data directory without the dataset", () => {
     mkdirSync(join(others, "orats-spx"));
     writeFileSync(join(others, "orats-spx", "manifest.json"), JSON.stringify({ name: "orats-spx" }));
     writeFileSync(join(others, "notes.txt"), "mine\n");
+    // Its manifest is enough: the engine stops at the name.
     const another = join(tmp("another"), "mine");
-    cpSync(join(data, DATASET), another, { recursive: true });
-    const m = JSON.parse(readFileSync(join(another, "manifest.json"), "utf8")) as { name: string };
+    mkdirSync(another);
+    const m = JSON.parse(readFileSync(join(data, DATASET, "manifest.json"), "utf8")) as { name: string };
     writeFileSync(join(another, "manifest.json"), JSON.stringify({ ...m, name: "mine" }));
     return { "an empty directory": empty, "a root of other datasets": others, "another dataset's directory": another };
   }

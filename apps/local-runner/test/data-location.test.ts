@@ -1,15 +1,18 @@
 // The engine's rule for finding a dataset under `--data D` (packages/engine-rs/src/job.rs
 // `locate_dataset`), as aegis-local applies it before running: table-driven over directories that
 // hold nothing but manifests, since only their presence and `name` matter here.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkDirectory, locateDataset, notFoundMessage, type DatasetLocation } from "../src/data-location.js";
+import { tempDirs } from "./temp-dirs.js";
+
+const tmp = tempDirs("aegis-locate-");
 
 /** A fresh directory with `files` (relative path → content) written into it. */
 function tree(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), "aegis-locate-"));
+  const root = tmp();
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(join(root, path, ".."), { recursive: true });
     writeFileSync(join(root, path), text);

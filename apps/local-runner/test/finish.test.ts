@@ -2,17 +2,17 @@
 // report.html; a report that fails leaves no `_SUCCESS` (not even an earlier run's); --no-report
 // leaves no stale report beside new results.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, watch, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, rmSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runScenarioFile } from "../src/run.js";
 import { sweepScenarioFile } from "../src/sweep.js";
 import { ensureDataset } from "../src/synthetic.js";
+import { tempDirs } from "./temp-dirs.js";
 
 const CLI = fileURLToPath(new URL("../bin/aegis-local.js", import.meta.url));
-const tmp = (label: string) => mkdtempSync(join(tmpdir(), `aegis-finish-${label}-`));
+const tmp = tempDirs("aegis-finish-");
 
 const SCENARIO = [
   "name: finish",

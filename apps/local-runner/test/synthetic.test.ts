@@ -1,9 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ensureDataset, syntheticSpec, type GenerateNotice } from "../src/synthetic.js";
+import { tempDirs } from "./temp-dirs.js";
+
+const tmp = tempDirs("aegis-cache-");
 
 describe("synthetic dataset names", () => {
   it("map to a generation spec ending on the fixed date", () => {
@@ -27,7 +29,7 @@ describe("synthetic dataset names", () => {
 
 describe("the cache", () => {
   const NAME = "synthetic-spx-1y";
-  const cache = () => join(mkdtempSync(join(tmpdir(), "aegis-cache-")), "datasets");
+  const cache = () => join(tmp(), "datasets");
   const manifestOf = (dir: string) => JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { name: string; tickers: string[] };
 
   it("generates a missing synthetic dataset into <cache>/<name>, announced first, and reuses it", async () => {
@@ -64,7 +66,7 @@ describe("the cache", () => {
     expect(await ensureDataset(c, NAME, ["QQQ"])).toEqual({ dir: join(c, NAME), generated: false });
     expect(readFileSync(join(c, NAME, "manifest.json"), "utf8")).toBe(imported);
 
-    const itself = mkdtempSync(join(tmpdir(), "aegis-cache-itself-"));
+    const itself = tmp("itself");
     writeFileSync(join(itself, "manifest.json"), JSON.stringify({ name: NAME, tickers: ["SPX"], source: { kind: "synthetic" } }));
     expect(await ensureDataset(itself, NAME, ["QQQ"])).toEqual({ dir: itself, generated: false });
     expect(readdirSync(itself)).toEqual(["manifest.json"]);
@@ -82,7 +84,7 @@ describe("the cache", () => {
   });
 
   it("refuses a cache path that is a file, naming it", async () => {
-    const file = join(mkdtempSync(join(tmpdir(), "aegis-cache-file-")), "datasets");
+    const file = join(tmp("file"), "datasets");
     writeFileSync(file, "not a directory");
     await expect(ensureDataset(file, NAME, ["SPX"])).rejects.toThrow(`the dataset cache ${file}: not a directory (set AEGIS_DATA_ROOT to a directory)`);
     expect(readFileSync(file, "utf8")).toBe("not a directory");
