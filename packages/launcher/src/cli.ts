@@ -11,6 +11,7 @@ import { awsEnvironment, defaultBinary } from "./local-target.js";
 import { containerEnvironment } from "./runtask.js";
 import { finishedShards, keys, readLaunchRecord, runSucceeded, s3Uri, writeChecks } from "./s3.js";
 import { checkRunId } from "./run-id.js";
+import { SCRATCH_ENV, checkScratchDir, scratchRequest } from "./scratch.js";
 import { fetchRun, recentRuns, runLogs, runStatus, type RunStatus } from "./runs.js";
 import { PROFILES, resolveSize } from "./sizes.js";
 import { dryRun, launch, launchLocal, planRun, preflight, prepareRun, runWritePrefixes, type PreparedRun } from "./submit.js";
@@ -24,7 +25,7 @@ import { validateScenario } from "@aegis-bt/engine";
 export interface CliIo {
   out: (line: string) => void;
   err: (line: string) => void;
-  /** The environment (AWS_ENDPOINT_URL, AEGIS_BT_BINARY); the CLI reads nothing else from it. */
+  /** The environment (AWS_ENDPOINT_URL, AEGIS_BT_BINARY, AEGIS_SCRATCH_DIR); the CLI reads nothing else from it. */
   env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -185,6 +186,12 @@ function addSizeOptions(cmd: Command): Command {
     .option("--spot", "run on Fargate Spot (about 70% cheaper; may be interrupted)", false);
 }
 
+/** The scratch directory asked for (`--scratch-dir`, else $AEGIS_SCRATCH_DIR), checked and, unless `dryRun`, made; or none. */
+async function scratchDir(flag: string | undefined, io: CliIo, dryRun: boolean): Promise<string | undefined> {
+  const asked = scratchRequest(flag, io.env);
+  return asked ? checkScratchDir(asked.dir, asked.origin, { create: !dryRun }) : undefined;
+}
+
 interface SubmitFlags {
   profile?: string;
   cpu?: number;
@@ -200,10 +207,14 @@ interface SubmitFlags {
   dryRun: boolean;
   target: "fargate" | "local";
   binary?: string;
+  scratchDir?: string;
   maxAttempts: number;
 }
 
 async function submitCommand(file: string, o: SubmitFlags, g: GlobalOptions, io: CliIo): Promise<void> {
+  if (o.target !== "local" && o.scratchDir !== undefined) {
+    throw new InputError("--scratch-dir applies to --target local; on Fargate the task definition sets AEGIS_SCRATCH_DIR");
+  }
   const run: PreparedRun = prepareRun({
     scenarioText: readScenario(file),
     source: file,
@@ -214,15 +225,16 @@ async function submitCommand(file: string, o: SubmitFlags, g: GlobalOptions, io:
     ...(o.dataset !== undefined && { dataset: o.dataset }),
   });
   const out = o.out ?? join("results", run.runId);
+  if (o.target === "local" && (o.spot || o.snapshot)) throw new InputError("--spot and --snapshot apply to Fargate, not --target local");
+  const scratch = o.target === "local" ? await scratchDir(o.scratchDir, io, o.dryRun) : undefined;
   await withClients(g, io, async (clients) => {
     if (o.target === "local") {
-      if (o.spot || o.snapshot) throw new InputError("--spot and --snapshot apply to Fargate, not --target local");
       const bucket = requireBucket(await config(g, clients, ["storage"]));
       const binary = o.binary ?? defaultBinary(io.env);
       const checked = await preflight(clients.s3, bucket, run.dataset);
       if (o.dryRun) {
         const key = keys.scenario(run.runId);
-        const env = { ...containerEnvironment(bucket, run.runId, run.dataset), ...(await awsEnvironment(clients.s3).then(redact)) };
+        const env = { ...containerEnvironment(bucket, run.runId, run.dataset), ...(await awsEnvironment(clients.s3).then(redact)), ...(scratch && { [SCRATCH_ENV]: scratch }) };
         const checks = { checked, atLaunch: writeChecks(bucket, runWritePrefixes(run.runId, "local")) };
         io.out(JSON.stringify({ runId: run.runId, checks, upload: { bucket, key, uri: s3Uri(bucket, key) }, local: { binary, args: ["run"], env } }, null, 2));
         return;
@@ -232,6 +244,7 @@ async function submitCommand(file: string, o: SubmitFlags, g: GlobalOptions, io:
         const r = await launchLocal(clients.s3, run, {
           binary,
           bucket,
+          ...(scratch !== undefined && { scratchDir: scratch }),
           ...(o.fetch && { fetchTo: out }),
           onLine: (line) => io.out(line),
           signal,
@@ -362,6 +375,7 @@ interface SweepFlags {
   dryRun: boolean;
   binary?: string;
   parallel?: number;
+  scratchDir?: string;
 }
 
 async function sweepCommand(file: string, o: SweepFlags, g: GlobalOptions, io: CliIo): Promise<void> {
@@ -379,6 +393,7 @@ async function sweepCommand(file: string, o: SweepFlags, g: GlobalOptions, io: C
   });
   const out = o.out ?? join("results", sweep.runId);
   const again = `aegis-launch sweep ${file} --shards ${o.shards}${o.lane === "batch" ? " --lane batch" : ""}${o.run !== undefined ? ` --run ${o.run}` : ""}`;
+  const scratch = await scratchDir(o.scratchDir, io, o.dryRun);
   await withClients(g, io, async (clients) => {
     if (o.target === "local") {
       const bucket = requireBucket(await config(g, clients, ["storage"]));
@@ -387,7 +402,7 @@ async function sweepCommand(file: string, o: SweepFlags, g: GlobalOptions, io: C
       if (o.dryRun) {
         const key = keys.scenario(sweep.runId);
         const [merged, done] = await Promise.all([runSucceeded(clients.s3, bucket, sweep.runId), finishedShards(clients.s3, bucket, sweep.runId)]);
-        const env = { ...containerEnvironment(bucket, sweep.runId, sweep.dataset), ...(await awsEnvironment(clients.s3).then(redact)) };
+        const env = { ...containerEnvironment(bucket, sweep.runId, sweep.dataset), ...(await awsEnvironment(clients.s3).then(redact)), ...(scratch && { [SCRATCH_ENV]: scratch }) };
         const pending = merged ? [] : sweep.shards.map((s) => s.index).filter((i) => !done.has(i));
         io.out(
           JSON.stringify(
@@ -413,6 +428,7 @@ async function sweepCommand(file: string, o: SweepFlags, g: GlobalOptions, io: C
         const r = await launchSweepLocal(clients.s3, sweep, {
           binary,
           bucket,
+          ...(scratch !== undefined && { scratchDir: scratch }),
           maxAttempts: o.attempts,
           ...(o.parallel !== undefined && { parallel: o.parallel }),
           ...(o.fetch && { fetchTo: out }),
@@ -452,6 +468,7 @@ async function sweepCommand(file: string, o: SweepFlags, g: GlobalOptions, io: C
         wait: o.wait,
         maxAttempts: o.attempts,
         ...(o.fetch && { fetchTo: out }),
+        ...(scratch !== undefined && { scratchDir: scratch }),
         ...(o.wait && { onProgress: report.onProgress }),
         onEvent: report.onEvent,
         signal,
@@ -522,6 +539,7 @@ export function buildProgram(io: CliIo): Command {
     .option("--dry-run", "run the read-only checks and print them, the write checks a launch would make, the RunTask request and the S3 key; write and start nothing", false)
     .addOption(new Option("--target <where>", "fargate, or local: the aegis-bt binary here, same S3 exchange (always waits)").choices(["fargate", "local"]).default("fargate"))
     .option("--binary <path>", "the binary for --target local (default $AEGIS_BT_BINARY or <repo>/target/release/aegis-bt)")
+    .option("--scratch-dir <dir>", "with --target local: the binary's scratch directory, passed as AEGIS_SCRATCH_DIR (default $AEGIS_SCRATCH_DIR, else the binary's /tmp/aegis-scratch)")
     .addHelpText(
       "after",
       "\nExamples:\n  aegis-launch submit examples/short-put.yaml --dry-run\n  aegis-launch submit examples/short-put.yaml --spot --wait\n  aegis-launch submit s.yaml --profile synthetic --target local --endpoint-url http://127.0.0.1:5000\n",
@@ -549,6 +567,10 @@ export function buildProgram(io: CliIo): Command {
     .addOption(new Option("--target <where>", "aws (the --lane), or local: the aegis-bt binary here once per shard, same S3 exchange (always waits)").choices(["aws", "local"]).default("aws"))
     .option("--binary <path>", "the binary for --target local (default $AEGIS_BT_BINARY or <repo>/target/release/aegis-bt)")
     .option("--parallel <n>", "with --target local: shards run at once (default 1)", positiveInteger)
+    .option(
+      "--scratch-dir <dir>",
+      "where the merge works and, with --target local, the binary's AEGIS_SCRATCH_DIR (default $AEGIS_SCRATCH_DIR, else the system's temporary directory and the binary's /tmp/aegis-scratch)",
+    )
     .addHelpText(
       "after",
       "\nShards are results/<run>/shards/<iiii>/; a shard with _SUCCESS is never run again, and a merged sweep\n(results/<run>/_SUCCESS) is only fetched. Launch the same command again to resume.\n\nExamples:\n  aegis-launch sweep sweep.yaml --shards 8 --dry-run\n  aegis-launch sweep sweep.yaml --shards 8 --lane batch --wait\n  aegis-launch sweep sweep.yaml --shards 4 --spot --wait --out results/sweep\n  aegis-launch sweep sweep.yaml --shards 3 --target local --endpoint-url http://127.0.0.1:5000\n",

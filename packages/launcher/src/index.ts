@@ -191,6 +191,7 @@ export {
   type RequestInfo,
   type FailedShard,
 } from "./errors.js";
+export { SCRATCH_ENV, scratchRequest, checkScratchDir } from "./scratch.js";
 export { MAX_SHARDS, shardName, shardRange, planShards, checkShardCount, pointsIn, type Shard } from "./sweep-plan.js";
 export { sweepProgress, formatProgress, formatDuration, type SweepProgress, type ProgressBaseline } from "./sweep-progress.js";
 export {

@@ -9,6 +9,7 @@ import type { LaunchConfig } from "./config.js";
 import { InputError, RunFailedError, RunTaskFailureError } from "./errors.js";
 import { awsEnvironment, checkBinary, localEnvironment, runLocalBinary } from "./local-target.js";
 import { makeRunId } from "./run-id.js";
+import { SCRATCH_ENV } from "./scratch.js";
 import { fetchRun, type FetchResult } from "./runs.js";
 import { buildRunTaskRequest, checkSnapshotId, containerEnvironment, runOneTask, type RunPlan } from "./runtask.js";
 import {
@@ -266,7 +267,9 @@ export async function launch(deps: LaunchDeps, run: PreparedRun, plan: RunPlan, 
 export interface LocalLaunchOptions {
   binary: string;
   bucket: string;
-  /** Variables on top of the container's (e.g. AEGIS_SCRATCH_DIR for tests). */
+  /** The binary's scratch directory, passed as AEGIS_SCRATCH_DIR (unset: the binary's default, /tmp/aegis-scratch). */
+  scratchDir?: string;
+  /** Variables on top of the container's and AEGIS_SCRATCH_DIR (tests point the mount points somewhere harmless). */
   extraEnv?: Record<string, string>;
   fetchTo?: string;
   onLine?: (line: string, stream: "stdout" | "stderr") => void;
@@ -284,7 +287,10 @@ export async function launchLocal(s3: S3Client, run: PreparedRun, opts: LocalLau
   const clock = opts.clock ?? systemClock;
   await checkBinary(opts.binary);
   const { bucket } = opts;
-  const env = localEnvironment(containerEnvironment(bucket, run.runId, run.dataset), await awsEnvironment(s3), opts.extraEnv);
+  const env = localEnvironment(containerEnvironment(bucket, run.runId, run.dataset), await awsEnvironment(s3), {
+    ...(opts.scratchDir !== undefined && { [SCRATCH_ENV]: opts.scratchDir }),
+    ...opts.extraEnv,
+  });
   await checkWritable(s3, bucket, runWritePrefixes(run.runId, "local"));
   const configUri = await uploadScenario(s3, bucket, run.runId, run.scenarioText);
   const resultsUri = s3Uri(bucket, keys.results(run.runId));

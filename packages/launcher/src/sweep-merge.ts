@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { mergeSweepShards } from "@aegis-bt/engine";
+import { checkScratchDir } from "./scratch.js";
 import { SUCCESS_MARKER, deleteObject, downloadObject, keys, s3Uri, uploadFile } from "./s3.js";
 import { shardName } from "./sweep-plan.js";
 
@@ -35,7 +36,8 @@ export interface MergeResult {
  * Merges the K shards of run `runId` into `results/<run>/`. Every shard must have `_SUCCESS` (the
  * engine refuses otherwise, as it refuses shards of different sweeps). Nothing in `results/<run>/`
  * changes unless the shards merge; then the old `_SUCCESS` goes first and the new one comes last.
- * `workDir` is the parent of the temporary directory (default the OS's), removed afterwards.
+ * `workDir` (the scratch directory, made if missing) is the parent of the temporary directory
+ * (default the OS's), which is removed afterwards.
  */
 export async function mergeShardsInS3(
   s3: S3Client,
@@ -44,7 +46,8 @@ export async function mergeShardsInS3(
   count: number,
   opts: { workDir?: string } = {},
 ): Promise<MergeResult> {
-  const tmp = await mkdtemp(join(opts.workDir ?? tmpdir(), "aegis-merge-"));
+  const parent = opts.workDir !== undefined ? await checkScratchDir(opts.workDir, "the merge's work directory", { create: true }) : tmpdir();
+  const tmp = await mkdtemp(join(parent, "aegis-merge-"));
   try {
     const dirs: string[] = [];
     for (let i = 0; i < count; i++) {

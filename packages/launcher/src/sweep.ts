@@ -12,6 +12,7 @@ import { requireBatchConfig, requireLaunchConfig, type ConfigValues } from "./co
 import { InputError, SweepFailedError, type FailedShard } from "./errors.js";
 import { awsEnvironment, checkBinary, localEnvironment } from "./local-target.js";
 import { checkRunId, sweepRunId } from "./run-id.js";
+import { SCRATCH_ENV } from "./scratch.js";
 import { fetchRun, type FetchResult } from "./runs.js";
 import { buildRunTaskRequest, containerEnvironment, type RunPlan } from "./runtask.js";
 import {
@@ -274,6 +275,8 @@ export interface SweepLaunchOptions {
   onEvent?: (event: SweepEvent) => void;
   onProgress?: (progress: SweepProgress) => void;
   signal?: AbortSignal;
+  /** Where the merge works (default the system's temporary directory); on the local target also the binary's AEGIS_SCRATCH_DIR. */
+  scratchDir?: string;
 }
 
 export interface SweepResult {
@@ -355,7 +358,7 @@ async function launchOn(core: LaunchCore): Promise<SweepResult> {
     if (!opts.wait) return { runId, configUri, resultsUri, state: "started", skipped, started };
   }
   opts.onEvent?.({ type: "merging" });
-  const merged = await mergeShardsInS3(s3, bucket, runId, k);
+  const merged = await mergeShardsInS3(s3, bucket, runId, k, opts.scratchDir !== undefined ? { workDir: opts.scratchDir } : {});
   const fetched = await fetch();
   return { runId, configUri, resultsUri, state: "merged", skipped, started, merged, ...(fetched && { fetched }) };
 }
@@ -403,7 +406,7 @@ export async function launchSweep(deps: SweepDeps, sweep: PreparedSweep, target:
 export interface LocalSweepOptions extends SweepLaunchOptions {
   binary: string;
   bucket: string;
-  /** Variables on top of the container's (e.g. AEGIS_SCRATCH_DIR for tests). */
+  /** Variables on top of the container's and AEGIS_SCRATCH_DIR (tests point the mount points somewhere harmless). */
   extraEnv?: Record<string, string>;
   /** Shards run at once (default 1: each already uses every core). */
   parallel?: number;
@@ -416,12 +419,15 @@ const LOCAL_RETRY_DELAY: BackoffPolicy = { baseMs: 1000, maxMs: 5000 };
 
 /**
  * `--target local`: the same S3 exchange, record, skipping, retries and merge, with each shard the
- * `aegis-bt` binary as a child process (`aegis-bt sweep`, the container's environment and
- * AEGIS_SHARD=`i/K`). Always waits.
+ * `aegis-bt` binary as a child process (`aegis-bt sweep`, the container's environment,
+ * AEGIS_SHARD=`i/K` and, given `scratchDir`, AEGIS_SCRATCH_DIR). Always waits.
  */
 export async function launchSweepLocal(s3: S3Client, sweep: PreparedSweep, opts: LocalSweepOptions): Promise<SweepResult> {
   await checkBinary(opts.binary);
-  const env = localEnvironment(containerEnvironment(opts.bucket, sweep.runId, sweep.dataset), await awsEnvironment(s3), opts.extraEnv);
+  const env = localEnvironment(containerEnvironment(opts.bucket, sweep.runId, sweep.dataset), await awsEnvironment(s3), {
+    ...(opts.scratchDir !== undefined && { [SCRATCH_ENV]: opts.scratchDir }),
+    ...opts.extraEnv,
+  });
   return launchOn({
     deps: { s3 },
     bucket: opts.bucket,

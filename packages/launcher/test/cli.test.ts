@@ -69,6 +69,27 @@ describe("aegis-launch", () => {
     expect(mocks.every((m) => m.calls().length === 0)).toBe(true);
   });
 
+  it("refuses a bad --scratch-dir or $AEGIS_SCRATCH_DIR in one line, before any AWS call", async () => {
+    const aFile = join(dir, "not-a-dir");
+    writeFileSync(aFile, "x");
+    const cases: [string[], Record<string, string>, string][] = [
+      [["submit", file, "--scratch-dir", join(dir, "s")], {}, "aegis-launch: error: --scratch-dir applies to --target local; on Fargate the task definition sets AEGIS_SCRATCH_DIR"],
+      [["submit", file, "--target", "local", "--scratch-dir", ""], {}, "aegis-launch: error: --scratch-dir is empty: name a directory for scratch files, or leave it unset for the default"],
+      [["submit", file, "--target", "local", "--scratch-dir", aFile], {}, `aegis-launch: error: --scratch-dir ${aFile}: it is not a directory: name a directory for scratch files`],
+      [["submit", file, "--target", "local", "--dry-run"], { AEGIS_SCRATCH_DIR: join(aFile, "x") }, `aegis-launch: error: AEGIS_SCRATCH_DIR ${join(aFile, "x")}: ${aFile} is not a directory: name a directory for scratch files`],
+      [["sweep", sweepFile, "--shards", "2", "--scratch-dir", aFile], {}, `aegis-launch: error: --scratch-dir ${aFile}: it is not a directory: name a directory for scratch files`],
+      [["sweep", sweepFile, "--shards", "2", "--lane", "batch"], { AEGIS_SCRATCH_DIR: aFile }, `aegis-launch: error: AEGIS_SCRATCH_DIR ${aFile}: it is not a directory: name a directory for scratch files`],
+      [["sweep", sweepFile, "--shards", "2", "--scratch-dir"], {}, "error: option '--scratch-dir <dir>' argument missing"],
+    ];
+    for (const [args, env, message] of cases) {
+      const err: string[] = [];
+      const code = await runCli(["node", "aegis-launch", ...args], { out: () => undefined, err: (l) => err.push(l), env });
+      expect(code, args.join(" ")).toBe(1);
+      expect(err[0], args.join(" ")).toBe(message);
+    }
+    expect(mocks.every((m) => m.calls().length === 0)).toBe(true);
+  });
+
   it("turns a usage mistake into exit 1 and commander's one line", async () => {
     const r = await cli("submit", file, "--bogus");
     expect(r.code).toBe(1);

@@ -5,7 +5,7 @@
 // in moto's S3, are fetched, and must be byte-identical to the in-process addon run of the same
 // scenario on the same data. `--target local` takes the same S3 exchange without ECS.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -162,6 +162,18 @@ async function cli(...args: string[]) {
   return { code, out, err };
 }
 
+async function cliWithEnv(env: Record<string, string>, ...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(["node", "aegis-launch", ...args, "--endpoint-url", moto.endpoint], { out: (l) => out.push(l), err: (l) => err.push(l), env });
+  return { code, out, err };
+}
+
+/** Every file under `dir`, relative, sorted ([] when there is no `dir`). */
+function tree(dir: string): string[] {
+  return existsSync(dir) ? filesUnder(dir).map((f) => relative(dir, f)).sort() : [];
+}
+
 async function addonRun() {
   return runBacktest(SCENARIO, { data: localData, source: "scenario.yaml" });
 }
@@ -204,5 +216,28 @@ describe("the Fargate lane against moto", () => {
     const local = await addonRun();
     expect(readFileSync(join(out, "summary.json"), "utf8")).toBe(local.files.summaryJson);
     expect(readFileSync(join(out, "trades.arrow")).equals(Buffer.from(local.files.tradesArrow))).toBe(true);
+  });
+
+  it("--target local hands the binary AEGIS_SCRATCH_DIR, and --scratch-dir over it", async () => {
+    const fromEnv = join(work, "scratch-env");
+    const fromFlag = join(work, "scratch-flag", "nested");
+    const dry = await cliWithEnv({ AEGIS_SCRATCH_DIR: fromEnv }, "submit", scenarioFile, "--target", "local", "--binary", BINARY, "--dry-run");
+    expect(dry.code, dry.err.join("\n")).toBe(0);
+    expect(JSON.parse(dry.out.join("\n")).local.env.AEGIS_SCRATCH_DIR).toBe(fromEnv);
+    expect(existsSync(fromEnv)).toBe(false);
+
+    const r = await cliWithEnv({ AEGIS_SCRATCH_DIR: fromEnv }, "submit", scenarioFile, "--target", "local", "--binary", BINARY, "--out", join(work, "fetched-scratch"));
+    expect(r.code, r.err.join("\n")).toBe(0);
+    // The binary synced the dataset into the directory it was given (it has no mount here).
+    const synced = tree(fromEnv);
+    expect(synced).toContain(`${DATASET}/manifest.json`);
+    expect(synced.some((f) => f.startsWith(`${DATASET}/SPX/`) && f.endsWith(".arrow"))).toBe(true);
+    const local = await addonRun();
+    expect(readFileSync(join(work, "fetched-scratch", "summary.json"), "utf8")).toBe(local.files.summaryJson);
+
+    const flagged = await cliWithEnv({ AEGIS_SCRATCH_DIR: fromEnv }, "submit", scenarioFile, "--target", "local", "--binary", BINARY, "--scratch-dir", fromFlag, "--no-fetch");
+    expect(flagged.code, flagged.err.join("\n")).toBe(0);
+    expect(tree(fromFlag)).toContain(`${DATASET}/manifest.json`);
+    expect(tree(fromEnv)).toEqual(synced);
   });
 });

@@ -103,6 +103,18 @@ describe("launchLocal", () => {
     expect(mock.calls()).toHaveLength(0);
   });
 
+  it("hands the binary its scratch directory as AEGIS_SCRATCH_DIR, and nothing when there is none", async () => {
+    const envOf = async (opts: { scratchDir?: string }) => {
+      const s3 = s3WithEndpoint();
+      mockClient(s3).on(PutObjectCommand).resolves({});
+      const lines: string[] = [];
+      await launchLocal(s3, run, { binary: fakeBinary(), bucket: "b", extraEnv: { FAKE_EXIT: "1" }, onLine: (l) => lines.push(l), ...opts }).catch(() => undefined);
+      return (JSON.parse(lines[1] ?? "{}") as { env: Record<string, string> }).env;
+    };
+    expect((await envOf({ scratchDir: "/data/aegis-scratch" })).AEGIS_SCRATCH_DIR).toBe("/data/aegis-scratch");
+    expect(await envOf({})).not.toHaveProperty("AEGIS_SCRATCH_DIR");
+  });
+
   it("uploads the scenario, runs the binary and fails with its exit code and output tail", async () => {
     const s3 = s3WithEndpoint();
     const mock = mockClient(s3);

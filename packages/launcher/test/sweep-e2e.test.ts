@@ -506,9 +506,15 @@ describe("sweeps on Fargate (moto)", () => {
 describe("sweeps on this machine (--target local)", () => {
   it("runs the binary once per shard against the same S3 and merges the same bytes; again: nothing runs", async () => {
     const out = join(work, "local");
-    const r = await cli("sweep", scenarioFile, "--shards", "2", "--target", "local", "--binary", BINARY, "--out", out, "--run", "local-sweep");
+    const scratch = join(work, "local-scratch");
+    const r = await cli("sweep", scenarioFile, "--shards", "2", "--target", "local", "--binary", BINARY, "--out", out, "--run", "local-sweep", "--scratch-dir", scratch);
     expect(r.code, r.err.join("\n")).toBe(0);
     expectReference(out);
+    // The shards synced the dataset into the scratch directory; the merge worked there and cleaned up.
+    const inScratch = readdirSync(scratch);
+    expect(inScratch).toContain(DATASET);
+    expect(readdirSync(join(scratch, DATASET))).toContain("manifest.json");
+    expect(inScratch.filter((f) => f.startsWith("aegis-merge-"))).toEqual([]);
     expect(await keys("results/local-sweep/shards/")).toEqual(
       ["0000", "0001"].flatMap((s) => ["_SUCCESS", "returns.arrow", "sweep.arrow", "sweep.json"].map((f) => `results/local-sweep/shards/${s}/${f}`)),
     );

@@ -2,15 +2,30 @@
 // engine, an in-memory bucket. An old _SUCCESS must go before the first merged byte goes up, an
 // old file this merge does not make must go too, and the new _SUCCESS must come strictly last, so a
 // merge that stops half-way never leaves a _SUCCESS over a mix of two merges.
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { generateDataset } from "@aegis-bt/data-tools";
 import { runSweep } from "@aegis-bt/engine";
-import { beforeAll, describe, expect, it } from "vitest";
+import { mockClient } from "aws-sdk-client-mock";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { mergeShardsInS3 } from "../src/sweep-merge.ts";
-import { awsError, memoryS3 } from "./fixtures.ts";
+import { launchSweep, planSweep, prepareSweep } from "../src/sweep.ts";
+import { awsError, clients, CONFIG, fakeClock, memoryS3 } from "./fixtures.ts";
+
+/** The shard directories each merge was given: where the merge worked. */
+const mergedFrom = vi.hoisted(() => [] as string[][]);
+vi.mock("@aegis-bt/engine", async (original) => {
+  const engine = await original<typeof import("@aegis-bt/engine")>();
+  return {
+    ...engine,
+    mergeSweepShards: (dirs: string[], options?: Parameters<typeof engine.mergeSweepShards>[1]) => {
+      mergedFrom.push([...dirs]);
+      return engine.mergeSweepShards(dirs, options);
+    },
+  };
+});
 
 const DATASET = "merge-spx";
 /** A sweep without `cscv:`, so its merge makes no cscv.json. */
@@ -112,5 +127,31 @@ describe("mergeShardsInS3 over an earlier merge", () => {
     expect(mergeWrites(mock)).toEqual([]);
     expect(objects.has(`${PREFIX}_SUCCESS`)).toBe(true);
     expect(objects.get(`${PREFIX}sweep.arrow`)?.toString()).toBe("the earlier merge's sweep.arrow");
+  });
+});
+
+describe("where the merge works", () => {
+  it("in the scratch directory a launch is given, made if missing and left empty", async () => {
+    const sweep = prepareSweep({ scenarioText: SCENARIO, source: "merge.yaml", shards: 2, runId: RUN });
+    const { s3, objects } = memoryS3(new Map(shards));
+    const { ecs } = clients();
+    const ecsMock = mockClient(ecs);
+    const scratch = join(work, "scratch", "for-merges");
+    mergedFrom.length = 0;
+    const r = await launchSweep({ s3, ecs, clock: fakeClock() }, sweep, planSweep(sweep, { ...CONFIG, source: "test" }), { wait: true, scratchDir: scratch });
+    expect(r.state).toBe("merged");
+    expect(ecsMock.calls()).toHaveLength(0);
+    expect(mergedFrom).toHaveLength(1);
+    expect(mergedFrom[0]?.every((d) => d.startsWith(`${scratch}/aegis-merge-`))).toBe(true);
+    expect(existsSync(scratch)).toBe(true);
+    expect(readdirSync(scratch)).toEqual([]);
+    expect(objects.get(`${PREFIX}sweep.arrow`)?.equals(whole.sweepArrow)).toBe(true);
+  });
+
+  it("in the system's temporary directory without one", async () => {
+    mergedFrom.length = 0;
+    const { s3 } = memoryS3(new Map(shards));
+    await mergeShardsInS3(s3, BUCKET, RUN, 2);
+    expect(mergedFrom[0]?.every((d) => d.startsWith(join(tmpdir(), "aegis-merge-")))).toBe(true);
   });
 });
