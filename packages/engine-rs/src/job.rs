@@ -91,7 +91,9 @@ pub fn validate(text: &str, source: &str) -> Result<Scenario, ScenarioError> {
 }
 
 /// Finds the dataset directory named `name` under `root` (or `root` itself when it is that dataset).
+/// The name is a name, never a path (`--dataset ../x` cannot leave the root).
 pub fn locate_dataset(root: &Path, name: &str) -> Result<PathBuf, JobError> {
+    scenario::check_dataset_name(name).map_err(|m| JobError::InvalidArgument(format!("dataset: {m}")))?;
     let nested = root.join(name);
     if nested.join(MANIFEST_FILE).is_file() {
         return Ok(nested);

@@ -28,7 +28,7 @@ use crate::data::{Dataset, DayChain, Partition, Right, Selection, Verification, 
 use crate::dates::{date_from_days, iso};
 use crate::error::DataError;
 use crate::results::{Diagnostics, EquityRow, Fill, Reason, Summary};
-use crate::scenario::{LegSpec, Scenario, SizingBasis, Weekday};
+use crate::scenario::{LegSpec, MAX_UNITS, Scenario, SizingBasis, Weekday};
 use ivrank::IvHistory;
 use portfolio::{FillContext, Greeks, Portfolio, fill_price, greeks_of};
 use risk::MULTIPLIER;
@@ -555,6 +555,13 @@ fn enter(
         (None, None) => 1,
     };
     let units = sizing.max_contracts.map_or(units, |m| units.min(m.0));
+    // The hard limit keeps every quantity inside trades.arrow's Int32 column; it is reported.
+    let units = if units > MAX_UNITS {
+        diag.sizes_capped += 1;
+        MAX_UNITS
+    } else {
+        units
+    };
     if units == 0 {
         skipped.size_zero += 1;
         return;

@@ -120,6 +120,8 @@ pub struct Diagnostics {
     pub underlying_unusable_days: u64,
     /// Leg-days a held contract's greeks were not finite numbers and kept their last values.
     pub greeks_unusable: u64,
+    /// Positions whose `equity_fraction` size was cut to the 100,000-unit limit.
+    pub sizes_capped: u64,
 }
 
 /// `summary.json`.

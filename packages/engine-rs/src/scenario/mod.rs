@@ -3,6 +3,7 @@
 //! TypeScript types. Every entry point validates through [`parse`], so all give the same errors,
 //! each naming the field path and its line and column. docs/scenario.md documents every field.
 
+pub mod guard;
 mod parse;
 pub mod sweep;
 pub mod templates;
@@ -11,7 +12,7 @@ pub mod values;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use parse::{ScenarioError, parse, parse_file};
+pub use parse::{ScenarioError, parse, parse_file, read_file};
 use values::{AtLeastOne, Finite, IsoDate, Moneyness, NonNegative, Positive, Ticker, UnitClosed, UnitOpen};
 
 pub use crate::data::Right;
@@ -110,14 +111,43 @@ struct RawDataSpec {
     end: IsoDate,
 }
 
+/// Most contracts of one leg per unit of a position.
+pub const MAX_LEG_QTY: u32 = 1_000;
+/// Most units of one position, however it is sized: with [`MAX_LEG_QTY`], every signed contract
+/// count fits the Int32 `quantity` column of trades.arrow.
+pub const MAX_UNITS: u32 = 100_000;
+
+/// A dataset name is a directory name, never a path: letters, digits, `.`, `_`, `-`, starting
+/// with a letter or digit, no `..`, at most 128 characters.
+pub fn check_dataset_name(name: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    let ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && !name.contains("..")
+        && name.len() <= 128;
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name:?} is not a dataset name: use letters, digits, '.', '_' and '-' (no paths, no '..'); point --data at the directory that holds it"
+        ))
+    }
+}
+
 impl TryFrom<RawDataSpec> for DataSpec {
     type Error = String;
     fn try_from(r: RawDataSpec) -> Result<Self, String> {
         if r.dataset.trim().is_empty() {
             return Err("dataset: must name a dataset".into());
         }
+        check_dataset_name(&r.dataset).map_err(|m| format!("dataset: {m}"))?;
         if r.tickers.is_empty() {
             return Err("tickers: list at least one ticker".into());
+        }
+        for (i, t) in r.tickers.iter().enumerate() {
+            if let Some(j) = r.tickers[..i].iter().position(|u| u == t) {
+                return Err(format!("tickers[{i}]: {} repeats tickers[{j}]; list each ticker once", t.0));
+            }
         }
         if r.start > r.end {
             return Err(format!("start {} is after end {}", r.start, r.end));
@@ -230,6 +260,9 @@ fn check_legs(legs: &[LegSpec]) -> Result<(), String> {
             && o.leg >= i
         {
             return Err(at(format!("offset.leg {} must name an earlier leg (0..{i})", o.leg)));
+        }
+        if leg.qty.0 > MAX_LEG_QTY {
+            return Err(at(format!("qty: at most {MAX_LEG_QTY} contracts per unit, got {}", leg.qty.0)));
         }
         if leg.dte.is_none() && leg.offset.is_none() {
             return Err(at("give `dte` (an offset leg may share its reference leg's expiry instead)".into()));
@@ -436,7 +469,7 @@ pub struct Sizing {
     /// Reg-T-style margin parameters (with `against: margin`).
     #[serde(default)]
     pub margin: Margin,
-    /// Never more than this many units.
+    /// Never more than this many units (and never more than 100,000, whatever the sizing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_contracts: Option<AtLeastOne>,
 }
@@ -464,6 +497,11 @@ impl TryFrom<RawSizing> for Sizing {
         }
         if r.against.is_some() && r.equity_fraction.is_none() {
             return Err("`against` goes with `equity_fraction`".into());
+        }
+        for (field, value) in [("contracts", r.contracts), ("max_contracts", r.max_contracts)] {
+            if let Some(v) = value.filter(|v| v.0 > MAX_UNITS) {
+                return Err(format!("{field}: at most {MAX_UNITS} units per position, got {}", v.0));
+            }
         }
         Ok(Sizing {
             contracts: r.contracts,

@@ -39,8 +39,11 @@ impl ScenarioError {
     }
 }
 
-/// Parses scenario text. JSON is recognised by a leading `{`; anything else is read as YAML.
+/// Parses scenario text. JSON is recognised by a leading `{`; anything else is read as YAML. The
+/// text's size, characters and nesting are checked first ([`super::guard`]).
 pub fn parse(text: &str, source_name: &str) -> Result<Scenario, ScenarioError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    super::guard::check(text, source_name)?;
     let parsed =
         if text.trim_start().starts_with('{') { parse_json(text, source_name) } else { parse_yaml(text, source_name) };
     parsed.map_err(|e| refine(e, text))
@@ -93,12 +96,7 @@ fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
             found = Some(at - 1);
         }
     }
-    found.map(|offset| {
-        let before = &text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let column = offset - before.rfind('\n').map_or(0, |n| n + 1) + 1;
-        (line, column)
-    })
+    found.map(|offset| super::guard::position(text, offset))
 }
 
 /// Byte offset of the next `name:` (or `"name":`) key at or after `from`.
@@ -120,14 +118,30 @@ fn find_key(text: &str, name: &str, from: usize) -> Option<usize> {
 /// Reads and parses a scenario file.
 pub fn parse_file(path: &Path) -> Result<(Scenario, String), ScenarioError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+    let text = read_file(path)?;
+    parse(&text, &name).map(|s| (s, text))
+}
+
+/// Reads a scenario file as text: UTF-8 checked (a bad byte is named by its line and column) and
+/// its size bounded before it is read whole.
+pub fn read_file(path: &Path) -> Result<String, ScenarioError> {
+    let name = path.display().to_string();
+    let unreadable = |message: String| ScenarioError {
         source_name: name.clone(),
         path: String::new(),
-        message: format!("cannot read the scenario: {e}"),
+        message,
         line: None,
         column: None,
-    })?;
-    parse(&text, &name).map(|s| (s, text))
+    };
+    let size = std::fs::metadata(path).map_err(|e| unreadable(format!("cannot read the scenario: {e}")))?.len();
+    if size > super::guard::MAX_BYTES as u64 {
+        return Err(unreadable(format!(
+            "the scenario is {size} bytes; at most {} are accepted",
+            super::guard::MAX_BYTES
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| unreadable(format!("cannot read the scenario: {e}")))?;
+    super::guard::text_from_bytes(bytes, &name)
 }
 
 fn parse_yaml(text: &str, source_name: &str) -> Result<Scenario, ScenarioError> {

@@ -76,6 +76,19 @@ pub fn expand(scenario: &Scenario, source: &str) -> Result<Vec<SweepPoint>, Scen
             }
         }
     }
+    // Two points with the same values are one point: a repeated value is refused before anything runs.
+    for (kind, map) in [("grid", &sweep.grid), ("zip", &sweep.zip)] {
+        for (path, values) in map.iter().filter(|_| kind == "grid") {
+            for (i, v) in values.iter().enumerate() {
+                if let Some(j) = values[..i].iter().position(|u| u == v) {
+                    return Err(err(
+                        &format!("{kind}.{path}[{i}]"),
+                        format!("{v} repeats item [{j}]; list each value once (the same values make the same point)"),
+                    ));
+                }
+            }
+        }
+    }
     let zip_len = sweep.zip.values().map(Vec::len).collect::<Vec<_>>();
     if zip_len.windows(2).any(|w| w[0] != w[1]) {
         return Err(err("zip", format!("every zipped list needs the same length (got {zip_len:?})")));
@@ -89,6 +102,16 @@ pub fn expand(scenario: &Scenario, source: &str) -> Result<Vec<SweepPoint>, Scen
     }
     if total == 0 || (sweep.grid.is_empty() && sweep.zip.is_empty()) {
         return Err(err("", "give at least one path under `grid` or `zip`".into()));
+    }
+    if let Some(n) = zip_len.first() {
+        for i in 0..*n {
+            if let Some(j) = (0..i).find(|&j| sweep.zip.values().all(|vs| vs[j] == vs[i])) {
+                return Err(err(
+                    "zip",
+                    format!("item [{i}] of every zipped list repeats item [{j}]; list each combination once"),
+                ));
+            }
+        }
     }
     let mut indices: Vec<usize> = (0..total).collect();
     if let Some(s) = sweep.sample {
@@ -130,7 +153,28 @@ pub fn expand(scenario: &Scenario, source: &str) -> Result<Vec<SweepPoint>, Scen
         })?;
         points.push(SweepPoint { id, params, scenario });
     }
+    refuse_equal_points(&points).map_err(|m| err("", m))?;
     Ok(points)
+}
+
+/// Values that differ only in how they are written (`1` and `1.0`) still make one scenario: two
+/// points whose scenarios are equal are refused, naming both.
+fn refuse_equal_points(points: &[SweepPoint]) -> Result<(), String> {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, p) in points.iter().enumerate() {
+        let key = sha256_bytes(serde_json::to_string(&p.scenario).unwrap_or_default().as_bytes());
+        if let Some(&j) = seen.get(&key) {
+            return Err(format!(
+                "points {} [{}] and {} [{}] are the same scenario; list each value once",
+                points[j].id,
+                describe(&points[j].params),
+                p.id,
+                describe(&p.params)
+            ));
+        }
+        seen.insert(key, i);
+    }
+    Ok(())
 }
 
 /// `path=value, …` for messages.

@@ -221,3 +221,75 @@ fn bad_sweeps_are_refused_before_anything_runs() {
     let e = parse(&format!("{GOOD}cscv: {{ partitions: 7 }}\n"), "s.yaml").unwrap_err();
     assert_eq!(e.message, "expected an even number ≥ 2, got 7");
 }
+
+#[test]
+fn a_repeated_sweep_value_is_refused_naming_both_items() {
+    let with = |sweep: &str| parse(&format!("{GOOD}sweep:\n{sweep}"), "s.yaml").unwrap();
+    let e =
+        sweep::expand(&with("  grid: { \"strategy.exit.profit_target\": [0.25, 0.5, 0.25] }\n"), "s.yaml").unwrap_err();
+    assert_eq!(e.path, "sweep.grid.strategy.exit.profit_target[2]");
+    assert!(e.message.starts_with("0.25 repeats item [0]"), "{e}");
+    let e = sweep::expand(
+        &with("  zip: { capital: [1000, 2000, 1000], \"strategy.exit.dte_exit\": [1, 2, 1] }\n"),
+        "s.yaml",
+    )
+    .unwrap_err();
+    assert!(e.message.contains("item [2] of every zipped list repeats item [0]"), "{e}");
+    // Written differently, the same value: one scenario, refused with both points named.
+    let e = sweep::expand(&with("  grid: { capital: [100000, 100000.0] }\n"), "s.yaml").unwrap_err();
+    assert!(e.message.contains("are the same scenario") && e.message.contains("capital=100000.0"), "{e}");
+    // Zipped values that repeat only in one list are distinct points.
+    sweep::expand(&with("  zip: { capital: [1000, 1000], \"strategy.exit.dte_exit\": [1, 2] }\n"), "s.yaml").unwrap();
+}
+
+#[test]
+fn duplicate_tickers_are_refused_naming_both_positions() {
+    let e = err(&GOOD.replace("tickers: [SPX]", "tickers: [SPX, NDX, SPX]"));
+    assert_eq!(e.path, "data.tickers[2]");
+    assert_eq!(e.message, "SPX repeats tickers[0]; list each ticker once");
+    assert_eq!(e.line, Some(2));
+}
+
+#[test]
+fn quantities_are_bounded_so_every_output_column_holds_them() {
+    let e = err(&GOOD.replace("qty: 1", "qty: 2147483648"));
+    assert_eq!(e.path, "strategy.legs[0].qty");
+    let e = err(&GOOD.replace("qty: 1", "qty: 1001"));
+    assert_eq!(
+        (e.path.as_str(), e.message.as_str()),
+        ("strategy.legs[0].qty", "at most 1000 contracts per unit, got 1001")
+    );
+    assert_eq!(e.line, Some(8));
+    let e = err(&GOOD.replace("sizing: { contracts: 1 }", "sizing: { contracts: 100001 }"));
+    assert_eq!(e.path, "strategy.sizing.contracts");
+    let e = err(&GOOD.replace("sizing: { contracts: 1 }", "sizing: { equity_fraction: 0.5, max_contracts: 200000 }"));
+    assert_eq!(e.path, "strategy.sizing.max_contracts");
+    // The largest allowed position still fits trades.arrow's Int32 quantity.
+    assert!(i64::from(MAX_LEG_QTY) * i64::from(MAX_UNITS) <= i64::from(i32::MAX));
+}
+
+#[test]
+fn a_dataset_is_a_name_never_a_path() {
+    for bad in ["../other/x", "/abs/path", "a/b", "a\\\\b", "..", ".hidden", "x..y", "tab\\tname"] {
+        let e = err(&GOOD.replace("dataset: synthetic-spx-7y", &format!("dataset: \"{bad}\"")));
+        assert_eq!(e.path, "data.dataset", "{bad}");
+        assert!(e.message.contains("is not a dataset name"), "{bad}: {e}");
+    }
+    assert!(check_dataset_name("synthetic-spx-7y_v2.1").is_ok());
+}
+
+#[test]
+fn hostile_documents_fail_fast_with_a_position() {
+    // 100,000 brackets: refused at the 65th, before any parser sees them (which took > 20 s).
+    let e = err(&format!("name: x\ndata: {}\n", "[".repeat(100_000)));
+    assert!(e.message.contains("nested more than 64 deep"), "{e}");
+    assert_eq!((e.line, e.column), (Some(2), Some(71)));
+    // A NUL byte is named on its own line, not at line 1.
+    let e = err(&GOOD.replace("side: short", "side: sh\0ort"));
+    assert_eq!((e.line, e.column), (Some(7), Some(15)));
+    // CR-only line endings keep their lines.
+    let e = err(&GOOD.replace('\n', "\r").replace("target: 0.30", "target: 1.3"));
+    assert_eq!((e.path.as_str(), e.line), ("strategy.legs[0].delta.target", Some(10)));
+    let e = err(&" ".repeat(guard::MAX_BYTES + 1));
+    assert!(e.message.contains("at most"), "{e}");
+}

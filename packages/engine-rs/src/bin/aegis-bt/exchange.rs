@@ -82,13 +82,11 @@ pub fn check_out(out: &Location) -> anyhow::Result<()> {
 
 pub fn read_scenario(location: &Location) -> anyhow::Result<String> {
     match location {
-        Location::Local(path) => {
-            std::fs::read_to_string(path).with_context(|| format!("{}: cannot read the scenario", path.display()))
-        }
+        Location::Local(path) => Ok(aegis_bt::scenario::read_file(path)?),
         #[cfg(feature = "s3")]
         Location::S3 { bucket, key } => {
             let bytes = s3_client()?.get(bucket, key)?;
-            String::from_utf8(bytes.to_vec()).with_context(|| format!("{location}: the scenario is not UTF-8 text"))
+            Ok(aegis_bt::scenario::guard::text_from_bytes(bytes.to_vec(), &location.to_string())?)
         }
         #[cfg(not(feature = "s3"))]
         Location::S3 { .. } => Err(no_s3("--scenario")),

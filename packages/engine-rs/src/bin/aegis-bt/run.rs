@@ -11,7 +11,6 @@ use std::process::ExitCode;
 use aegis_bt::engine::{Progress, RunOptions};
 use aegis_bt::job::{self, Job};
 use aegis_bt::remote::Location;
-use anyhow::Context;
 use clap::Args;
 
 use crate::exchange::{SourceArgs, check_out, data_root, deliver, event, local_results_dir, read_scenario};
@@ -92,8 +91,7 @@ pub struct ValidateArgs {
 }
 
 pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(&args.scenario)
-        .with_context(|| format!("{}: cannot read the scenario", args.scenario.display()))?;
+    let text = aegis_bt::scenario::read_file(&args.scenario)?;
     let scenario = job::validate(&text, &args.scenario.display().to_string())?;
     let legs = scenario.strategy.resolved_legs();
     let sweep = if scenario.sweep.is_some() {
