@@ -67,6 +67,7 @@ const EXPECTED_TASK_GRANTS = [
   ["Allow", "s3:ListBucket", bucketArn, { StringLike: { "s3:prefix": ["configs/*", "datasets/*", "results/*"] } }],
   ["Allow", "s3:PutObject", objectArn("results/"), null],
   ["Allow", "s3:AbortMultipartUpload", objectArn("results/"), null],
+  ["Allow", "s3:DeleteObject", objectArn("results/"), null],
 ].map((g) => JSON.stringify(g));
 
 describe("AegisBtCompute", () => {
@@ -175,7 +176,7 @@ describe("AegisBtCompute", () => {
 
   it.each([
     ["GetObject on the whole bucket", ["s3:GetObject"], "*"],
-    ["DeleteObject on results/*", ["s3:DeleteObject"], "results/*"],
+    ["DeleteObject on configs/*", ["s3:DeleteObject"], "configs/*"],
     ["s3:GetObject* on datasets/*", ["s3:GetObject*"], "datasets/*"],
   ])("fails the task-role check for a broader grant: %s", (_, actions, key) => {
     const wider = buildApp().compute;

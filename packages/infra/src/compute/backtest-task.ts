@@ -89,7 +89,7 @@ export class BacktestTask extends Construct {
         ArnLike: { "aws:SourceArn": `arn:${partition}:ecs:${region}:${account}:*` },
         StringEquals: { "aws:SourceAccount": account },
       }),
-      description: "aegis-bt task: read configs/ and datasets/, write results/ in the data bucket",
+      description: "aegis-bt task: read configs/ and datasets/, write (and replace) results/ in the data bucket",
     });
     const readArns = [bucket.arnForObjects(`${PREFIXES.configs}*`), bucket.arnForObjects(`${PREFIXES.datasets}*`)];
     const writeArns = [bucket.arnForObjects(`${PREFIXES.results}*`)];
@@ -107,14 +107,20 @@ export class BacktestTask extends Construct {
       }),
     );
     this.taskRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: "WriteResults", actions: ["s3:PutObject", "s3:AbortMultipartUpload"], resources: writeArns }),
+      // DeleteObject: a run removes the old `_SUCCESS` of its prefix before writing, and the result
+      // files an earlier run left there, so a finished marker never vouches for a mix of two runs.
+      new iam.PolicyStatement({
+        sid: "WriteResults",
+        actions: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"],
+        resources: writeArns,
+      }),
     );
     // cdk-nag 3 acknowledges each wildcard finding by its exact text: the ARN as cdk-nag flattens it.
     for (const arn of [...readArns, ...writeArns]) {
       Validations.of(this.taskRole).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${flattenCfnReference(Stack.of(this).resolve(arn))}]`,
         reason:
-          "Object access is scoped to one run prefix of the data bucket (GetObject on configs/* and datasets/*, PutObject and AbortMultipartUpload on results/*); run ids are chosen at launch, so the key under the prefix must be a wildcard.",
+          "Object access is scoped to one run prefix of the data bucket (GetObject on configs/* and datasets/*, PutObject, AbortMultipartUpload and DeleteObject on results/*); run ids are chosen at launch, so the key under the prefix must be a wildcard.",
       });
     }
 

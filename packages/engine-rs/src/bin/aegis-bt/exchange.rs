@@ -99,6 +99,8 @@ pub fn data_root(
     selection: &aegis_bt::data::Selection,
     explicit: Option<String>,
 ) -> anyhow::Result<(PathBuf, DataPath)> {
+    // The name is joined onto mount points and S3 prefixes: it must be a name, not a path.
+    aegis_bt::scenario::check_dataset_name(dataset).map_err(|m| anyhow::anyhow!("dataset: {m}"))?;
     let cfg = DataRootConfig::from_env(explicit);
     let resolved = match data_root::resolve(dataset, &cfg).map_err(anyhow::Error::msg)? {
         ResolvedRoot::Local { root, path } => (root, path),
@@ -145,6 +147,80 @@ pub fn local_results_dir(out: &Location, fallback_name: &str) -> PathBuf {
     }
 }
 
+/// The files a results directory may hold at its top level: stale ones from an earlier run into
+/// the same S3 prefix are deleted, so `_SUCCESS` never vouches for a mix of two runs.
+#[cfg_attr(not(feature = "s3"), allow(dead_code))]
+const RESULT_FILES: [&str; 9] = [
+    "summary.json",
+    "equity.arrow",
+    "trades.arrow",
+    "run.json",
+    "report.html",
+    "sweep.arrow",
+    "returns.arrow",
+    "sweep.json",
+    "cscv.json",
+];
+
+const WRITE_CHECK: &str = ".aegis-write-check";
+
+/// Readies `out` (under `sub`, a shard's `shards/<iiii>`) before any work: the destination exists
+/// and can be written (a check object put and deleted), and its old `_SUCCESS` is gone, so an
+/// earlier run's marker never vouches for what this run writes. For S3 the local staging
+/// directory `local` starts empty. A missing bucket or denied write fails here, before the
+/// backtest, in one line.
+pub fn prepare_out(out: &Location, local: &Path, sub: Option<&str>) -> anyhow::Result<()> {
+    match out {
+        Location::Local(dir) => {
+            let dir = sub.map_or_else(|| dir.clone(), |s| dir.join(s));
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("{}: cannot create the results directory", dir.display()))?;
+            match std::fs::remove_file(dir.join(aegis_bt::results::SUCCESS_FILE)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(e).with_context(|| format!("{}: cannot remove the old _SUCCESS", dir.display()));
+                }
+                _ => {}
+            }
+            let check = dir.join(WRITE_CHECK);
+            std::fs::write(&check, b"").with_context(|| format!("{}: cannot write results here", dir.display()))?;
+            let _ = std::fs::remove_file(check);
+            Ok(())
+        }
+        #[cfg(feature = "s3")]
+        Location::S3 { bucket, key } => {
+            if local.exists() {
+                std::fs::remove_dir_all(local)
+                    .with_context(|| format!("{}: cannot clear the staging directory", local.display()))?;
+            }
+            let s3 = s3_client()?;
+            let prefix = object_key(key, sub.unwrap_or(""));
+            s3.delete(bucket, &object_key(&prefix, aegis_bt::results::SUCCESS_FILE))?;
+            let check = object_key(&prefix, WRITE_CHECK);
+            s3.put(bucket, &check, Vec::new())?;
+            s3.delete(bucket, &check)?;
+            event(&serde_json::json!({ "event": "results_checked", "out": format!("s3://{bucket}/{prefix}/") }));
+            Ok(())
+        }
+        #[cfg(not(feature = "s3"))]
+        Location::S3 { .. } => {
+            let _ = local;
+            Err(no_s3("--out"))
+        }
+    }
+}
+
+/// `prefix/name`, without doubled or leading slashes.
+#[cfg_attr(not(feature = "s3"), allow(dead_code))]
+fn object_key(prefix: &str, name: &str) -> String {
+    let prefix = prefix.trim_matches('/');
+    let name = name.trim_matches('/');
+    match (prefix.is_empty(), name.is_empty()) {
+        (true, _) => name.to_string(),
+        (_, true) => prefix.to_string(),
+        _ => format!("{prefix}/{name}"),
+    }
+}
+
 /// Every file under `dir`, relative, sorted; temporary `.…partial` files left out.
 #[cfg_attr(not(feature = "s3"), allow(dead_code))]
 fn files_under(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
@@ -166,27 +242,47 @@ fn files_under(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// Sends a finished local results directory where `out` says: nothing to do for a local `out`;
-/// for S3, every file under the directory, then `_SUCCESS` (each directory's) last.
+/// for S3, every file under the directory, then the earlier run's result files this run did not
+/// write are deleted, then `_SUCCESS` (each directory's) last.
 pub fn deliver(local: &Path, out: &Location) -> anyhow::Result<()> {
     match out {
         Location::Local(_) => Ok(()),
         #[cfg(feature = "s3")]
         Location::S3 { bucket, key } => {
             let s3 = s3_client()?;
-            let prefix = key.trim_end_matches('/');
             let files = files_under(local)?;
             let is_marker = |p: &PathBuf| p.file_name().is_some_and(|n| n == aegis_bt::results::SUCCESS_FILE);
             let (markers, data): (Vec<PathBuf>, Vec<PathBuf>) = files.into_iter().partition(is_marker);
-            for rel in data.iter().chain(&markers) {
+            let keys = |rels: &[PathBuf]| -> Vec<String> {
+                rels.iter().map(|rel| object_key(key, &rel.to_string_lossy().replace('\\', "/"))).collect()
+            };
+            let data_keys = keys(&data);
+            for (rel, object) in data.iter().zip(&data_keys) {
                 let bytes = std::fs::read(local.join(rel))
                     .with_context(|| format!("{}: cannot read a result file", local.join(rel).display()))?;
-                let rel = rel.to_string_lossy().replace('\\', "/");
-                let object = if prefix.is_empty() { rel } else { format!("{prefix}/{rel}") };
+                s3.put(bucket, object, bytes)?;
+            }
+            // Each directory that gets a `_SUCCESS` loses the result files of an earlier run.
+            for marker in &markers {
+                let dir = marker.parent().map(|p| p.to_string_lossy().replace('\\', "/")).unwrap_or_default();
+                for name in RESULT_FILES {
+                    let stale = object_key(&object_key(key, &dir), name);
+                    if !data_keys.contains(&stale) {
+                        s3.delete(bucket, &stale)?;
+                    }
+                }
+            }
+            for (rel, object) in markers.iter().zip(keys(&markers)) {
+                let bytes = std::fs::read(local.join(rel))
+                    .with_context(|| format!("{}: cannot read a result file", local.join(rel).display()))?;
                 s3.put(bucket, &object, bytes)?;
             }
             Ok(())
         }
         #[cfg(not(feature = "s3"))]
-        Location::S3 { .. } => Err(no_s3("--out")),
+        Location::S3 { .. } => {
+            let _ = local;
+            Err(no_s3("--out"))
+        }
     }
 }

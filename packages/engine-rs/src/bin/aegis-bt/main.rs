@@ -14,6 +14,10 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "aegis-bt", version, about = "Options backtesting engine on ORATS-shaped Arrow datasets")]
 struct Cli {
+    /// Print every cause of an error, with the raw response of a failed S3 request after its one
+    /// line (also AEGIS_VERBOSE=true).
+    #[arg(long, global = true, env = "AEGIS_VERBOSE")]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -68,6 +72,8 @@ fn main() -> ExitCode {
 }
 
 fn dispatch(cli: Cli) -> ExitCode {
+    #[cfg(feature = "s3")]
+    aegis_bt::remote::s3::set_verbose(cli.verbose);
     let result = match cli.command {
         Command::Dataset(cmd) => dataset::run(cmd),
         Command::Run(args) => run::run(args),

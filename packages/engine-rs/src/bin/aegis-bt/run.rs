@@ -13,7 +13,9 @@ use aegis_bt::job::{self, Job};
 use aegis_bt::remote::Location;
 use clap::Args;
 
-use crate::exchange::{SourceArgs, check_out, data_root, deliver, event, local_results_dir, read_scenario};
+use crate::exchange::{
+    SourceArgs, check_out, data_root, deliver, event, local_results_dir, prepare_out, read_scenario,
+};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -40,8 +42,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         scenario.data.dataset.clone_from(name);
     }
     let selection = aegis_bt::engine::selection_for(&scenario);
-    let (root, path) = data_root(&scenario.data.dataset, &selection, args.source.data.clone())?;
     let local_out = local_results_dir(&out_at, &scenario.name);
+    // The destination is checked (and its old _SUCCESS removed) before any data is touched.
+    prepare_out(&out_at, &local_out, None)?;
+    let (root, path) = data_root(&scenario.data.dataset, &selection, args.source.data.clone())?;
     let report = |p: Progress| {
         event(&serde_json::json!({
             "event": "progress",

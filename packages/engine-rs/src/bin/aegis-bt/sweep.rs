@@ -12,7 +12,9 @@ use aegis_bt::remote::Location;
 use aegis_bt::sweep::{self, Shard, SweepArtifacts, SweepJob, SweepOptions, SweepProgress};
 use clap::Args;
 
-use crate::exchange::{SourceArgs, check_out, data_root, deliver, event, local_results_dir, read_scenario};
+use crate::exchange::{
+    SourceArgs, check_out, data_root, deliver, event, local_results_dir, prepare_out, read_scenario,
+};
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -109,8 +111,10 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
         .map(|p| aegis_bt::engine::selection_for(&p.scenario))
         .min_by_key(|s| s.start)
         .unwrap_or_else(|| aegis_bt::engine::selection_for(&scenario));
-    let (root, path) = data_root(&scenario.data.dataset, &selection, args.source.data.clone())?;
     let local_out = local_results_dir(&out_at, &format!("{}-sweep", scenario.name));
+    // The destination is checked (and its old _SUCCESS removed) before any data is touched.
+    prepare_out(&out_at, &local_out, shard.map(|s| s.dir_name()).as_deref())?;
+    let (root, path) = data_root(&scenario.data.dataset, &selection, args.source.data.clone())?;
 
     let total = shard.map_or(points.len(), |s| s.range(points.len()).len()) as u64;
     let step = (total / 100).max(1);
