@@ -1,6 +1,6 @@
 // `aegis-local`: parses arguments and calls the library; formatting and progress only.
 import { Command, InvalidArgumentError } from "commander";
-import { expandSweep } from "@aegis-bt/engine";
+import { expandSweep, type VerifyMode } from "@aegis-bt/engine";
 import { progressBar } from "@aegis-bt/data-tools";
 import { rewriteReport } from "./report-command.js";
 import { runScenarioFile } from "./run.js";
@@ -49,6 +49,18 @@ function announce(notice: GenerateNotice): void {
   console.error(notice.message);
 }
 
+const VERIFY_HELP = "hash every partition the run reads, even those verified before (default: hash on first use and remember)";
+const NO_VERIFY_HELP = "check partitions' sizes, rows, dates and tickers against the manifest, not their sha256";
+
+/**
+ * `--verify` → always, `--no-verify` → never, neither → auto (docs/data-format.md); both is a usage
+ * error, as in aegis-bt (commander lets the last one win, so the arguments are read here).
+ */
+function verifyMode(flag: boolean | undefined, argv: readonly string[] = process.argv): VerifyMode {
+  if (argv.includes("--verify") && argv.includes("--no-verify")) throw new Error("--verify and --no-verify cannot be used together");
+  return flag === undefined ? "auto" : flag ? "always" : "never";
+}
+
 export function buildProgram(): Command {
   const program = new Command("aegis-local")
     .description("Run aegis-bt backtests and sweeps on this machine, in-process, with HTML reports")
@@ -63,6 +75,8 @@ export function buildProgram(): Command {
     .option("--out <dir>", "results directory (default results/<scenario name>)")
     .option("--no-report", "skip report.html")
     .option("--json", "print summary.json instead of the table", false)
+    .option("--verify", VERIFY_HELP)
+    .option("--no-verify", NO_VERIFY_HELP)
     .addHelpText("after", "\nExample:\n  aegis-local run examples/short-put.yaml\n")
     .action(async (file: string, o) => {
       const gen = progressBar("generating data", "{value}/{total} days | {ticker}");
@@ -72,6 +86,7 @@ export function buildProgram(): Command {
           data: o.data,
           out: o.out,
           report: o.report,
+          verify: verifyMode(o.verify),
           signal: interruptSignal(),
           onGenerateStart: announce,
           onGenerate: (p) => gen.update(p.daysDone, p.daysTotal, { ticker: p.ticker }),
@@ -104,6 +119,8 @@ export function buildProgram(): Command {
     .option("--axes <path[,path]>", "the swept path(s) of the report's metric chart (default the first two)", axesList)
     .option("--top <n>", "points in the table", positiveInt, 10)
     .option("--no-report", "skip report.html")
+    .option("--verify", VERIFY_HELP)
+    .option("--no-verify", NO_VERIFY_HELP)
     .addHelpText("after", "\nExample:\n  aegis-local sweep examples/sweep-short-put.yaml\n")
     .action(async (file: string, o) => {
       const gen = progressBar("generating data", "{value}/{total} days | {ticker}");
@@ -116,6 +133,7 @@ export function buildProgram(): Command {
           points: o.points,
           report: o.report,
           axes: o.axes,
+          verify: verifyMode(o.verify),
           signal: interruptSignal(),
           onPlan: (plan) => console.error(`${plan.points.length.toLocaleString("en-US")} points over ${plan.paths.join(", ")}`),
           onGenerateStart: announce,
@@ -142,11 +160,11 @@ export function buildProgram(): Command {
     .command("validate")
     .description("Check a scenario file through the engine (the same rules as aegis-bt validate)")
     .argument("<scenario>", "scenario file")
-    .action((file: string) => {
+    .action(async (file: string) => {
       const { text, scenario: s } = readScenarioFile(file);
       // Like the binary, a sweep is expanded and every point validated.
       const hasSweep = (JSON.parse(s.normalizedJson) as { sweep?: unknown }).sweep != null;
-      const sweep = hasSweep ? `; a sweep of ${expandSweep(text, file).points.length} point(s), each valid` : "";
+      const sweep = hasSweep ? `; a sweep of ${(await expandSweep(text, file)).points.length} point(s), each valid` : "";
       console.log(`ok: ${s.name} (${s.legs} leg(s), ${s.tickers.join(", ")}, ${s.start} to ${s.end}, dataset ${s.dataset})${sweep}`);
     });
 

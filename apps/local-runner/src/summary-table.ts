@@ -30,6 +30,15 @@ export function summaryTable(s: Summary): string {
     .map(([k, n]) => `${k} ${n}`)
     .join(", ");
   rows.push(["diagnostics", `quotes missing ${d.quotes_missing}, exits deferred ${d.exits_deferred}${skipped ? `, skipped: ${skipped}` : ""}`]);
+  // Data the engine refused to use: shown whenever there was any, so it is never silent.
+  const refused = [
+    [d.quotes_invalid, "invalid quotes"],
+    [d.underlying_unusable_days, "days without a usable underlying price"],
+    [d.greeks_unusable, "leg-days without finite greeks"],
+    [d.sizes_capped, "positions cut to 100,000 units"],
+  ] as const;
+  const noted = refused.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
+  if (noted.length > 0) rows.push(["data refused", noted.join(", ")]);
   const w = Math.max(...rows.map(([k]) => k.length));
   return [`  ${s.scenario}`, ...rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`)].join("\n");
 }

@@ -2,7 +2,7 @@
 // (generated when synthetic and missing) → in-process sweep on all cores → output directory →
 // report.html.
 import { join, resolve } from "node:path";
-import { expandSweep, runSweep, type SweepPlan, type SweepProgress, type SweepResult } from "@aegis-bt/engine";
+import { expandSweep, runSweep, type SweepPlan, type SweepProgress, type SweepResult, type VerifyMode } from "@aegis-bt/engine";
 import type { GenerateProgress } from "@aegis-bt/data-tools";
 import { finishDirectory } from "./finish.js";
 import { writeSweepReport } from "./report/index.js";
@@ -23,6 +23,8 @@ export interface LocalSweepOptions {
   /** Also write each point's full results under `points/<id>/`. */
   points?: boolean;
   report?: boolean;
+  /** How partitions are checked against the manifest (default `auto`). */
+  verify?: VerifyMode;
   /** The report's metric chart: one or two swept paths (default the first two). */
   axes?: string[];
   signal?: AbortSignal;
@@ -44,13 +46,13 @@ export interface LocalSweepResult {
 
 export async function sweepScenarioFile(path: string, opts: LocalSweepOptions = {}): Promise<LocalSweepResult> {
   const { text, scenario } = readScenarioFile(path);
-  const plan = expandSweep(text, path);
+  const plan = await expandSweep(text, path, { signal: opts.signal });
   chartAxes(plan.paths, opts.axes); // a bad --axes fails now, not after the sweep
   opts.onPlan?.(plan);
   const { root, dataset } = await ensureScenarioData(scenario, opts.data, { onProgress: opts.onGenerate, onGenerateStart: opts.onGenerateStart, signal: opts.signal });
   const out = opts.out === undefined ? defaultSweepOut(scenario.name) : resolve(opts.out);
   // The engine leaves `_SUCCESS` to us: it goes in after report.html, strictly last.
-  const result = await runSweep(text, { data: root, out, source: path, points: opts.points, signal: opts.signal, onProgress: opts.onProgress, markSuccess: false });
+  const result = await runSweep(text, { data: root, out, source: path, points: opts.points, verify: opts.verify, signal: opts.signal, onProgress: opts.onProgress, markSuccess: false });
   const report = await finishDirectory(out, opts.report === false ? undefined : () => writeSweepReport(out, { title: scenario.name, scenarioText: text, axes: opts.axes }));
   return { plan, result, out, report, dataset };
 }

@@ -126,7 +126,7 @@ export async function writeFixture(opts: FixtureOptions = {}): Promise<Fixture> 
       ...opts.summary?.metrics,
     },
     diagnostics: opts.summary?.diagnostics ?? {
-      quotes_missing: 0, exits_deferred: 3, closed_at_last_mark: 0, positions_opened: opts.positions ?? 40, positions_closed: opts.positions ?? 40,
+      quotes_missing: 0, exits_deferred: 3, closed_at_last_mark: 0, quotes_invalid: 0, underlying_unusable_days: 0, greeks_unusable: 0, sizes_capped: 0, positions_opened: opts.positions ?? 40, positions_closed: opts.positions ?? 40,
       entries_skipped: { max_open: 10, no_expiry: 0, no_strike: 2, min_credit: 0, iv_rank: 0, size_zero: 0 },
     },
   };

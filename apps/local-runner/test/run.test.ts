@@ -53,6 +53,26 @@ describe("examples", () => {
 });
 
 describe("aegis-local run", () => {
+  it("checks partitions against the manifest as --verify / --no-verify say, and records it in run.json", () => {
+    const stamps = tmp("stamps");
+    const runWith = (...flags: string[]) => {
+      const out = tmp("verify");
+      const r = spawnSync(process.execPath, [CLI, "run", join(EXAMPLES, "short-put.yaml"), "--data", data, "--out", out, "--no-report", ...flags], {
+        encoding: "utf8",
+        env: { ...process.env, CI: "1", AEGIS_VERIFY_CACHE: stamps },
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const verification = JSON.parse(readFileSync(join(out, "run.json"), "utf8")).verification as { mode: string; partitions: { content: string }[] };
+      return [verification.mode, [...new Set(verification.partitions.map((p) => p.content))]];
+    };
+    expect(runWith()).toEqual(["auto", ["hashed"]]);
+    expect(runWith()).toEqual(["auto", ["stamp"]]);
+    expect(runWith("--verify")).toEqual(["always", ["hashed"]]);
+    expect(runWith("--no-verify")).toEqual(["never", ["skipped"]]);
+    const both = spawnSync(process.execPath, [CLI, "run", join(EXAMPLES, "short-put.yaml"), "--verify", "--no-verify", "--data", data], { encoding: "utf8" });
+    expect(both.status).not.toBe(0);
+  });
+
   it("prints the summary, writes the results and a report that renders in Chromium", async () => {
     const out = tmp("cli");
     const r = spawnSync(process.execPath, [CLI, "run", join(EXAMPLES, "short-put.yaml"), "--data", data, "--out", out], {

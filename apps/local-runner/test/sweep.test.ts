@@ -181,7 +181,7 @@ describe("aegis-local sweep", () => {
 describe("examples/sweep-short-put.yaml", () => {
   it("validates, expands to 24 points and runs with CSCV over 16 blocks", async () => {
     const text = readFileSync(EXAMPLE, "utf8");
-    const plan = expandSweep(text, EXAMPLE);
+    const plan = await expandSweep(text, EXAMPLE);
     expect(plan.points).toHaveLength(24);
     expect(plan.paths).toEqual([TARGET, DELTA]);
     const validate = spawnSync(process.execPath, [CLI, "validate", EXAMPLE], { encoding: "utf8" });

@@ -455,24 +455,22 @@ export interface SweepPlan {
 }
 
 /**
- * Expands a scenario's `sweep:` and validates every point through the engine. Throws
+ * Expands a scenario's `sweep:` and validates every point through the engine, on the libuv thread
+ * pool (a sweep of a million points takes seconds; the event loop stays free). Rejects with
  * {@link ScenarioError} (for a bad point, naming its values) like {@link validateScenario}.
  */
-export function expandSweep(scenario: ScenarioInput, source?: string): SweepPlan {
+export async function expandSweep(scenario: ScenarioInput, source?: string, options?: CallOptions | null): Promise<SweepPlan> {
   const text = scenarioText(scenario, "expandSweep");
   checkString(source, "expandSweep: source", true);
-  try {
-    const plan = native.expandSweep(text, source ?? undefined);
-    return {
-      name: plan.name,
-      dataset: plan.dataset,
-      paths: plan.paths,
-      points: plan.points.map((p) => ({ index: p.index, id: p.id, params: JSON.parse(p.paramsJson) as Record<string, unknown> })),
-      cscv: plan.cscvJson != null ? (JSON.parse(plan.cscvJson) as CscvSpec) : null,
-    };
-  } catch (err) {
-    throw typed(err);
-  }
+  const signal = checkSignal(optionsObject(options, "expandSweep").signal, "expandSweep");
+  const plan = await call(() => native.expandSweep(text, source ?? undefined, signal), signal);
+  return {
+    name: plan.name,
+    dataset: plan.dataset,
+    paths: plan.paths,
+    points: JSON.parse(plan.pointsJson) as SweepPointPlan[],
+    cscv: plan.cscvJson != null ? (JSON.parse(plan.cscvJson) as CscvSpec) : null,
+  };
 }
 
 /** `sweep.json` (docs/sweeps.md). */

@@ -32,8 +32,10 @@ sweep:
 const tmp = () => mkdtempSync(join(tmpdir(), "aegis-sweep-"));
 
 describe("expandSweep", () => {
-  it("expands and validates every point, in a fixed order with stable ids", () => {
-    const plan = expandSweep(SWEEP, "sweep.yaml");
+  it("expands and validates every point off the event loop, in a fixed order with stable ids", async () => {
+    const pending = expandSweep(SWEEP, "sweep.yaml");
+    expect(pending).toBeInstanceOf(Promise);
+    const plan = await pending;
     expect(plan).toMatchObject({ name: "tiny-sweep", dataset: "tiny", cscv: { partitions: 2, metric: "sharpe" } });
     expect(plan.paths).toEqual(["costs.commission_per_contract", "strategy.entry.every_trading_days"]);
     expect(plan.points.map((p) => p.params)).toEqual([
@@ -45,14 +47,30 @@ describe("expandSweep", () => {
       { "costs.commission_per_contract": 1.5, "strategy.entry.every_trading_days": 5 },
     ]);
     expect(new Set(plan.points.map((p) => p.id)).size).toBe(6);
-    expect(expandSweep(SWEEP).points.map((p) => p.id)).toEqual(plan.points.map((p) => p.id));
+    expect((await expandSweep(SWEEP)).points.map((p) => p.id)).toEqual(plan.points.map((p) => p.id));
+    expect(plan.points.map((p) => p.index)).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
-  it("names a bad point's values", () => {
+  it("names a bad point's values, and a repeated value before anything runs", async () => {
     const bad = SWEEP.replace("[1, 2, 5]", "[1, 0]");
-    expect(() => expandSweep(bad, "sweep.yaml")).toThrow(ScenarioError);
-    expect(() => expandSweep(bad, "sweep.yaml")).toThrow(/strategy\.entry\.every_trading_days=0/);
-    expect(() => expandSweep(SWEEP.split("cscv:")[0]!, "plain.yaml")).toThrow(/no `sweep` section/);
+    await expect(expandSweep(bad, "sweep.yaml")).rejects.toThrow(ScenarioError);
+    await expect(expandSweep(bad, "sweep.yaml")).rejects.toThrow(/strategy\.entry\.every_trading_days=0/);
+    await expect(expandSweep(SWEEP.split("cscv:")[0]!, "plain.yaml")).rejects.toThrow(/no `sweep` section/);
+    await expect(expandSweep(SWEEP.replace("[1, 2, 5]", "[1, 2, 1]"), "sweep.yaml")).rejects.toMatchObject({
+      code: "ERR_SCENARIO",
+      path: "sweep.grid.strategy.entry.every_trading_days[2]",
+    });
+  });
+
+  it("keeps the event loop free while a large sweep expands", async () => {
+    // 120,000 points: the timer must fire while the expansion runs on the thread pool.
+    const big = SWEEP.replace("[0.5, 1.5]", JSON.stringify(Array.from({ length: 40_000 }, (_, i) => 0.5 + i / 100_000)));
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const plan = await expandSweep(big.replace("cscv: { partitions: 2 }\n", ""), "big.yaml");
+    clearInterval(timer);
+    expect(plan.points).toHaveLength(120_000);
+    expect(ticks).toBeGreaterThan(0);
   });
 });
 

@@ -381,7 +381,7 @@ interface SweepFlags {
 async function sweepCommand(file: string, o: SweepFlags, g: GlobalOptions, io: CliIo): Promise<void> {
   if (o.target === "local" && o.spot) throw new InputError("--spot applies to Fargate, not --target local");
   if (o.target !== "local" && o.parallel !== undefined) throw new InputError("--parallel applies to --target local; on AWS every shard has its own task or job");
-  const sweep = prepareSweep({
+  const sweep = await prepareSweep({
     scenarioText: readScenario(file),
     source: file,
     shards: o.shards,

@@ -90,12 +90,12 @@ function hasSweep(normalizedJson: string): boolean {
  * path, line and column), its `sweep:` section, every point expanded and validated by the engine,
  * K against the points, the size against the Fargate table, what the lane can do. Then the run id.
  */
-export function prepareSweep(input: SweepInput): PreparedSweep {
+export async function prepareSweep(input: SweepInput): Promise<PreparedSweep> {
   const summary = validateScenario(input.scenarioText, input.source);
   if (!hasSweep(summary.normalizedJson)) {
     throw new InputError(`${input.source}: the scenario has no sweep: section, so there is nothing to shard; run it with aegis-launch submit, or add one (docs/scenario.md#sweep)`);
   }
-  const expansion = expandSweep(input.scenarioText, input.source);
+  const expansion = await expandSweep(input.scenarioText, input.source);
   const shards = planShards(input.shards, expansion.points.length);
   const lane = input.lane ?? "fargate";
   if (lane === "batch" && input.spot) {

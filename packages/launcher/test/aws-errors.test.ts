@@ -234,7 +234,7 @@ describe("the write check before a launch, through the real clients", () => {
   });
 
   it("a sweep on the Batch lane whose results prefix cannot be written: nothing submitted", async () => {
-    const sweep = prepareSweep({ scenarioText: SWEEP_SCENARIO, source: "sweep.yaml", shards: 2, lane: "batch", runId: "denied-sweep" });
+    const sweep = await prepareSweep({ scenarioText: SWEEP_SCENARIO, source: "sweep.yaml", shards: 2, lane: "batch", runId: "denied-sweep" });
     const values = { ...CONFIG, jobQueue: "aegis-bt", jobDefinition: "aegis-bt-sweep:1", source: "test" };
     server.reply = (req) =>
       req.method === "PUT" && req.path.startsWith(`/${CONFIG.bucket}/results/`) ? denied : req.method === "HEAD" ? { status: 404 } : { status: 200, headers: XML, body: "" };

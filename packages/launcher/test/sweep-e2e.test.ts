@@ -390,7 +390,7 @@ describe("sweeps on AWS Batch (moto)", () => {
     // Shard 1's first container never runs: moto still says SUCCEEDED, but its _SUCCESS is missing.
     const player = batchPlayer((shard, n) => shard === 1 && n === 1);
     const values = await loadConfig({ cloudFormation: aws.cloudFormation });
-    const sweep = prepareSweep({ scenarioText: SCENARIO, source: scenarioFile, shards: 3, lane: "batch", runId: "batch-retry" });
+    const sweep = await prepareSweep({ scenarioText: SCENARIO, source: scenarioFile, shards: 3, lane: "batch", runId: "batch-retry" });
     const events: string[] = [];
     const r = await launchSweep({ s3: aws.s3, batch: aws.batch }, sweep, planSweep(sweep, values), {
       wait: true,
@@ -409,7 +409,7 @@ describe("sweeps on AWS Batch (moto)", () => {
 
     // A fresh launch after shards 0 and 2 finished elsewhere: only shard 1 is sent (AEGIS_SHARD_LIST
     // for a subset of several is covered by the unit tests).
-    const other = prepareSweep({ scenarioText: SCENARIO, source: scenarioFile, shards: 3, lane: "batch", runId: "batch-partial" });
+    const other = await prepareSweep({ scenarioText: SCENARIO, source: scenarioFile, shards: 3, lane: "batch", runId: "batch-partial" });
     for (const i of [0, 2]) {
       for (const f of ["sweep.arrow", "returns.arrow", "sweep.json", "_SUCCESS"]) {
         await aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `results/batch-partial/shards/000${i}/${f}`, Body: await object(`results/batch-retry/shards/000${i}/${f}`) }));
@@ -425,7 +425,7 @@ describe("sweeps on AWS Batch (moto)", () => {
   it("fails naming the shard once its attempts are spent, keeping the finished shards", async () => {
     const player = batchPlayer((shard) => shard === 2);
     const values = await loadConfig({ cloudFormation: aws.cloudFormation });
-    const sweep = prepareSweep({ scenarioText: SCENARIO, source: scenarioFile, shards: 3, lane: "batch", runId: "batch-fail" });
+    const sweep = await prepareSweep({ scenarioText: SCENARIO, source: scenarioFile, shards: 3, lane: "batch", runId: "batch-fail" });
     const err = await launchSweep({ s3: aws.s3, batch: aws.batch }, sweep, planSweep(sweep, values), {
       wait: true,
       maxAttempts: 2,

@@ -132,7 +132,7 @@ describe("mergeShardsInS3 over an earlier merge", () => {
 
 describe("where the merge works", () => {
   it("in the scratch directory a launch is given, made if missing and left empty", async () => {
-    const sweep = prepareSweep({ scenarioText: SCENARIO, source: "merge.yaml", shards: 2, runId: RUN });
+    const sweep = await prepareSweep({ scenarioText: SCENARIO, source: "merge.yaml", shards: 2, runId: RUN });
     const { s3, objects } = memoryS3(new Map(shards));
     const { ecs } = clients();
     const ecsMock = mockClient(ecs);

@@ -13,8 +13,8 @@ const VALUES: ConfigValues = { ...CONFIG, jobQueue: "arn:aws:batch:us-east-1:123
 const prepare = (over: Partial<Parameters<typeof prepareSweep>[0]> = {}) => prepareSweep({ scenarioText: SWEEP_SCENARIO, source: "sweep.yaml", shards: 3, ...over });
 
 describe("prepareSweep", () => {
-  it("expands the sweep through the engine and splits its points over K shards", () => {
-    const s = prepare({ profile: "synthetic" });
+  it("expands the sweep through the engine and splits its points over K shards", async () => {
+    const s = await prepare({ profile: "synthetic" });
     expect(s.points).toBe(6);
     expect(s.paths).toEqual(["strategy.exit.profit_target", "strategy.legs[0].delta.target"]);
     expect(s.shards.map((x) => [x.first, x.end])).toEqual([
@@ -26,34 +26,34 @@ describe("prepareSweep", () => {
     expect(s.runId).toMatch(/^spx-short-put-45d-sweep-[0-9a-f]{10}$/);
   });
 
-  it("gives the same sweep the same run id, and another K or dataset another", () => {
-    expect(prepare().runId).toBe(prepare().runId);
-    expect(prepare({ shards: 2 }).runId).not.toBe(prepare().runId);
-    expect(prepare({ dataset: "orats-spx-7y" }).runId).not.toBe(prepare().runId);
+  it("gives the same sweep the same run id, and another K or dataset another", async () => {
+    expect((await prepare()).runId).toBe((await prepare()).runId);
+    expect((await prepare({ shards: 2 })).runId).not.toBe((await prepare()).runId);
+    expect((await prepare({ dataset: "orats-spx-7y" })).runId).not.toBe((await prepare()).runId);
     // The size is not part of it: the same points give the same results on any size.
-    expect(prepare({ profile: "synthetic" }).runId).toBe(prepare().runId);
-    expect(prepare({ runId: "my-sweep" }).runId).toBe("my-sweep");
+    expect((await prepare({ profile: "synthetic" })).runId).toBe((await prepare()).runId);
+    expect((await prepare({ runId: "my-sweep" })).runId).toBe("my-sweep");
   });
 
-  it("refuses a scenario without sweep:, a K the points cannot fill, and what a lane cannot do", () => {
-    expect(() => prepareSweep({ scenarioText: SCENARIO, source: "run.yaml", shards: 2 })).toThrow(
+  it("refuses a scenario without sweep:, a K the points cannot fill, and what a lane cannot do", async () => {
+    await expect(prepareSweep({ scenarioText: SCENARIO, source: "run.yaml", shards: 2 })).rejects.toThrow(
       "run.yaml: the scenario has no sweep: section, so there is nothing to shard; run it with aegis-launch submit, or add one (docs/scenario.md#sweep)",
     );
-    expect(() => prepare({ shards: 7 })).toThrow("--shards 7 is more than the sweep's 6 points");
-    expect(() => prepare({ shards: 0 })).toThrow(InputError);
-    expect(() => prepare({ lane: "batch", spot: true })).toThrow(/^--spot applies to the Fargate lane/);
-    expect(() => prepare({ lane: "batch", ephemeralGiB: 30 })).toThrow(/^--ephemeral cannot be set per job on --lane batch/);
-    expect(() => prepare({ runId: "../x" })).toThrow(/is not a run id/);
+    await expect(prepare({ shards: 7 })).rejects.toThrow("--shards 7 is more than the sweep's 6 points");
+    await expect(prepare({ shards: 0 })).rejects.toThrow(InputError);
+    await expect(prepare({ lane: "batch", spot: true })).rejects.toThrow(/^--spot applies to the Fargate lane/);
+    await expect(prepare({ lane: "batch", ephemeralGiB: 30 })).rejects.toThrow(/^--ephemeral cannot be set per job on --lane batch/);
+    await expect(prepare({ runId: "../x" })).rejects.toThrow(/is not a run id/);
   });
 
-  it("names the field, line and column of a bad point's scenario", () => {
-    expect(() => prepareSweep({ scenarioText: SWEEP_SCENARIO.replace("[0.26, 0.3]", "[0.26, 1.3]"), source: "sweep.yaml", shards: 2 })).toThrow(/strategy\.legs\[0\]\.delta\.target/);
+  it("names the field, line and column of a bad point's scenario", async () => {
+    await expect(prepareSweep({ scenarioText: SWEEP_SCENARIO.replace("[0.26, 0.3]", "[0.26, 1.3]"), source: "sweep.yaml", shards: 2 })).rejects.toThrow(/strategy\.legs\[0\]\.delta\.target/);
   });
 });
 
 describe("planSweep and --dry-run", () => {
-  it("prints one RunTask per unfinished shard, numbering attempts after the recorded ones", () => {
-    const s = prepare();
+  it("prints one RunTask per unfinished shard, numbering attempts after the recorded ones", async () => {
+    const s = await prepare();
     const target = planSweep(s, VALUES);
     const dry = sweepDryRun(s, target, { done: new Set([1]), merged: false, history: [{ shard: 0, attempt: 1, taskArn: "t" }] });
     expect(dry).toMatchObject({ runId: s.runId, points: 6, shards: 3, lane: "fargate", merged: false, done: [1] });
@@ -62,8 +62,8 @@ describe("planSweep and --dry-run", () => {
     expect(dry.upload).toEqual({ bucket: CONFIG.bucket, key: `configs/${s.runId}/scenario.yaml`, uri: `s3://${CONFIG.bucket}/configs/${s.runId}/scenario.yaml`, bytes: Buffer.byteLength(SWEEP_SCENARIO) });
   });
 
-  it("prints the SubmitJob on the Batch lane, and nothing to send once merged", () => {
-    const s = prepare({ lane: "batch" });
+  it("prints the SubmitJob on the Batch lane, and nothing to send once merged", async () => {
+    const s = await prepare({ lane: "batch" });
     const target = planSweep(s, VALUES);
     expect(sweepDryRun(s, target, { done: new Set(), merged: false }).submitJob).toEqual([
       expect.objectContaining({ jobQueue: VALUES.jobQueue, jobDefinition: "aegis-bt-sweep:2", arrayProperties: { size: 3 } }),
@@ -74,13 +74,13 @@ describe("planSweep and --dry-run", () => {
 });
 
 describe("launchSweep", () => {
-  const fargate = () => {
-    const s = prepare();
+  const fargate = async () => {
+    const s = await prepare();
     return { s, target: planSweep(s, VALUES) };
   };
 
   it("does nothing but say so when the sweep is merged already", async () => {
-    const { s, target } = fargate();
+    const { s, target } = await fargate();
     const { s3, mock } = memoryS3(new Map([[`results/${s.runId}/_SUCCESS`, Buffer.alloc(0)]]));
     const { ecs } = clients();
     const ecsMock = mockClient(ecs);
@@ -91,7 +91,7 @@ describe("launchSweep", () => {
   });
 
   it("without wait, uploads the scenario, starts the unfinished shards and records them", async () => {
-    const { s, target } = fargate();
+    const { s, target } = await fargate();
     const { s3, objects, mock } = memoryS3(new Map([[`results/${s.runId}/shards/0001/_SUCCESS`, Buffer.alloc(0)]]));
     const { ecs } = clients();
     const ecsMock = mockClient(ecs);
@@ -124,14 +124,14 @@ describe("launchSweep", () => {
   });
 
   it("refuses a run id that holds another scenario or another K, before sending anything", async () => {
-    const { s, target } = fargate();
+    const { s, target } = await fargate();
     const { s3 } = memoryS3(new Map([[`configs/${s.runId}/scenario.yaml`, Buffer.from("name: other\n")]]));
     const { ecs, batch } = clients();
     await expect(launchSweep({ s3, ecs, clock: fakeClock() }, s, target)).rejects.toThrow(`run ${s.runId} was launched with another scenario`);
-    const earlier = { ...sweepRecord(prepare({ shards: 2, runId: s.runId }), "fargate", new Date(), undefined) };
+    const earlier = { ...sweepRecord(await prepare({ shards: 2, runId: s.runId }), "fargate", new Date(), undefined) };
     expect(() => sweepRecord(s, "fargate", new Date(), earlier)).toThrow(`run ${s.runId} is a sweep of 2 shards, not a sweep of 3 shards`);
     const bm = mockClient(batch);
-    const b = prepare({ lane: "batch" });
+    const b = await prepare({ lane: "batch" });
     const { s3: s3b, objects } = memoryS3(new Map([[`configs/${b.runId}/launch.json`, Buffer.from(JSON.stringify(earlier))]]));
     await expect(launchSweep({ s3: s3b, batch, clock: fakeClock() }, b, planSweep(b, VALUES))).rejects.toThrow("is a sweep of 2 shards");
     expect(bm.commandCalls(SubmitJobCommand)).toHaveLength(0);
