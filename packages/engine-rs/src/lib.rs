@@ -14,8 +14,9 @@ pub mod remote;
 pub mod results;
 pub mod scenario;
 pub mod sweep;
-#[cfg(test)]
-pub(crate) mod testkit;
+/// Hand-made datasets for tests (this crate's, and the binary's with the `testkit` feature).
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 #[cfg(test)]
 mod trust_tests;
 

@@ -20,9 +20,11 @@ pub use crate::data::Right;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
-    /// A short name; results and reports carry it.
+    /// A short name; results and reports carry it (and `aegis-local` names its results directory by it).
+    #[serde(deserialize_with = "values::scenario_name")]
+    #[schemars(length(min = 1, max = 128))]
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "values::optional_text")]
     pub description: Option<String>,
     pub data: DataSpec,
     /// Starting cash, in dollars.
@@ -105,6 +107,7 @@ pub struct DataSpec {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawDataSpec {
+    #[serde(deserialize_with = "values::text")]
     dataset: String,
     tickers: Vec<Ticker>,
     start: IsoDate,
@@ -600,7 +603,7 @@ impl Default for Slippage {
 #[serde(deny_unknown_fields)]
 pub struct Resources {
     /// `orats-7y` (16 vCPU / 120 GB) or `synthetic` (8 vCPU / 60 GB).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "values::optional_text")]
     pub profile: Option<String>,
 }
 
@@ -610,5 +613,7 @@ pub fn json_schema() -> serde_json::Value {
     serde_json::to_value(schema).unwrap_or_default()
 }
 
+#[cfg(test)]
+mod prop_tests;
 #[cfg(test)]
 mod tests;

@@ -39,14 +39,14 @@ impl ScenarioError {
     }
 }
 
-/// Parses scenario text. JSON is recognised by a leading `{`; anything else is read as YAML. The
-/// text's size, characters and nesting are checked first ([`super::guard`]).
+/// Parses scenario text, YAML or JSON. JSON is YAML (1.2), so both go through the one YAML
+/// deserializer and are read by the same rules — a JSON reader would, for one, take an array for
+/// a section (`"costs": []`) where YAML refuses it. The text's size, characters and nesting are
+/// checked first ([`super::guard`]).
 pub fn parse(text: &str, source_name: &str) -> Result<Scenario, ScenarioError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     super::guard::check(text, source_name)?;
-    let parsed =
-        if text.trim_start().starts_with('{') { parse_json(text, source_name) } else { parse_yaml(text, source_name) };
-    parsed.map_err(|e| refine(e, text))
+    parse_yaml(text, source_name).map_err(|e| refine(e, text))
 }
 
 /// Rules that span several fields are checked once their mapping is read, so the deserializer
@@ -101,6 +101,10 @@ fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
 
 /// Byte offset of the next `name:` (or `"name":`) key at or after `from`.
 fn find_key(text: &str, name: &str, from: usize) -> Option<usize> {
+    // An empty segment (a key that is "" or holds a dot) matches everywhere: no position.
+    if name.is_empty() || from > text.len() {
+        return None;
+    }
     let mut start = from;
     while let Some(k) = text[start..].find(name) {
         let pos = start + k;
@@ -173,28 +177,4 @@ fn parse_yaml(text: &str, source_name: &str) -> Result<Scenario, ScenarioError> 
             column: location.as_ref().map(|l| l.column()),
         }
     })
-}
-
-fn parse_json(text: &str, source_name: &str) -> Result<Scenario, ScenarioError> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let scenario = serde_path_to_error::deserialize::<_, Scenario>(&mut de)
-        .map_err(|e| json_error(source_name, e.path().to_string(), &e.into_inner()))?;
-    de.end().map_err(|e| json_error(source_name, String::new(), &e))?;
-    Ok(scenario)
-}
-
-fn json_error(source_name: &str, path: String, inner: &serde_json::Error) -> ScenarioError {
-    let (line, column) = (inner.line(), inner.column());
-    let mut message = inner.to_string();
-    let suffix = format!(" at line {line} column {column}");
-    if let Some(m) = message.strip_suffix(&suffix) {
-        message = m.to_string();
-    }
-    ScenarioError {
-        source_name: source_name.to_string(),
-        path: if path == "." { String::new() } else { path },
-        message,
-        line: (line > 0).then_some(line),
-        column: (line > 0).then_some(column),
-    }
 }

@@ -293,3 +293,41 @@ fn hostile_documents_fail_fast_with_a_position() {
     let e = err(&" ".repeat(guard::MAX_BYTES + 1));
     assert!(e.message.contains("at most"), "{e}");
 }
+
+#[test]
+fn text_fields_are_written_as_text_and_a_name_can_name_a_directory() {
+    for (value, expected) in [
+        ("", "expected a scenario name, got nothing (null)"),
+        ("~", "got nothing (null)"),
+        ("null", "got nothing (null)"),
+        ("123", "got the number 123; quote it"),
+        ("true", "got the boolean true; quote it"),
+        ("\"  \"", "got an empty string"),
+        ("../../etc", "cannot name a results directory"),
+        ("a/b", "cannot name a results directory"),
+        (".hidden", "cannot name a results directory"),
+    ] {
+        let e = err(&GOOD.replace("name: spx-short-put-30d", &format!("name: {value}")));
+        assert_eq!(e.path, "name", "{value}");
+        assert!(e.message.contains(expected), "{value}: {e}");
+    }
+    assert_eq!(parse(&GOOD.replace("name: spx-short-put-30d", "name: \"null\""), "s.yaml").unwrap().name, "null");
+    let e = err(&GOOD.replace("tickers: [SPX]", "tickers: [123]"));
+    assert_eq!(e.path, "data.tickers[0]");
+    let e = err(&GOOD.replace("dataset: synthetic-spx-7y", "dataset: ~"));
+    assert_eq!(e.path, "data.dataset");
+}
+
+#[test]
+fn json_is_read_by_the_same_rules_as_yaml() {
+    let good = serde_json::to_value(parse(GOOD, "s.yaml").unwrap()).unwrap();
+    // A JSON reader would fill a struct from an array; the rules refuse it in both syntaxes.
+    let mut costs_as_list = good.clone();
+    costs_as_list["costs"] = serde_json::json!([0.5]);
+    let e = parse(&serde_json::to_string_pretty(&costs_as_list).unwrap(), "s.json").unwrap_err();
+    assert_eq!(e.path, "costs");
+    assert!(e.line.is_some(), "{e}");
+    let mut null_name = good;
+    null_name["name"] = serde_json::Value::Null;
+    assert!(parse(&null_name.to_string(), "s.json").unwrap_err().message.contains("got nothing (null)"));
+}

@@ -185,7 +185,8 @@ impl<'de> Deserialize<'de> for Ticker {
                 }
             }
         }
-        d.deserialize_str(V)
+        // Through the value's kind: a YAML number or boolean is not silently a ticker.
+        d.deserialize_any(V)
     }
 }
 
@@ -216,4 +217,69 @@ impl<'de> Deserialize<'de> for AtLeastOne {
         }
         d.deserialize_u64(V)
     }
+}
+
+/// Reads a field that must be written as text, through the value's own kind: YAML's `null`, `~`,
+/// an empty value, a bare number or boolean are refused instead of becoming the strings "null",
+/// "", "123" or "true" (JSON refuses them too, so both syntaxes agree).
+struct TextVisitor(&'static str);
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = String;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        if v.trim().is_empty() {
+            return Err(E::custom(format!("expected {}, got an empty string", self.0)));
+        }
+        Ok(v.to_string())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<String, E> {
+        Err(E::custom(format!(
+            "expected {}, got nothing (null); write the text, quoted if it is the word null",
+            self.0
+        )))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<String, E> {
+        self.visit_unit()
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
+        Err(E::custom(format!("expected {}, got the boolean {v}; quote it to mean the text", self.0)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+        Err(E::custom(format!("expected {}, got the number {v}; quote it to mean the text", self.0)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+        Err(E::custom(format!("expected {}, got the number {v}; quote it to mean the text", self.0)))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+        Err(E::custom(format!("expected {}, got the number {v}; quote it to mean the text", self.0)))
+    }
+}
+
+/// A non-empty text field (see [`TextVisitor`]).
+pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    d.deserialize_any(TextVisitor("text"))
+}
+
+/// An optional text field: absent is `None`; present, it must be text.
+pub fn optional_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    text(d).map(Some)
+}
+
+/// A scenario's name: text that can name a results directory (`results/<name>`), so no path
+/// separators, control characters or leading dot, at most 128 characters.
+pub fn scenario_name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let name = d.deserialize_any(TextVisitor("a scenario name"))?;
+    let bad = name.starts_with('.')
+        || name.chars().any(|c| c == '/' || c == '\\' || c.is_control())
+        || name.chars().count() > 128;
+    if bad {
+        return Err(de::Error::custom(format!(
+            "\"{}\" cannot name a results directory: no '/', '\\\\', control characters or leading '.', at most 128 characters",
+            name.escape_debug()
+        )));
+    }
+    Ok(name)
 }

@@ -1,0 +1,141 @@
+//! The `aegis-bt` binary on bad input: every failure is one line and a documented exit status
+//! (docs/errors.md), never a panic's 101.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use aegis_bt::testkit::{Row, write_dataset};
+
+fn aegis_bt(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aegis-bt"))
+        .args(args)
+        .env("AEGIS_VERIFY_CACHE", "off")
+        .env_remove("AEGIS_RUN_ID")
+        .output()
+        .expect("run aegis-bt")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Error lines (`aegis-bt: error: …` or `aegis-bt: internal error: …`).
+fn errors(o: &Output) -> Vec<String> {
+    stderr(o).lines().filter(|l| l.starts_with("aegis-bt: ")).map(str::to_string).collect()
+}
+
+const SCENARIO: &str = "name: cli\n\
+data: { dataset: cli, tickers: [TST], start: 2022-12-28, end: 2023-01-05 }\n\
+strategy:\n\
+\x20 legs:\n\
+\x20   - { right: put, side: short, dte: { target: 30, min: 5, max: 60 }, delta: { target: 0.30, min: 0.2, max: 0.4 } }\n";
+
+/// A dataset `cli` of two partitions (2022, 2023) under `root`, and the scenario beside it.
+fn setup(root: &Path) -> String {
+    let days: Vec<Vec<Row>> = ["2022-12-28", "2022-12-29", "2022-12-30", "2023-01-03", "2023-01-04", "2023-01-05"]
+        .iter()
+        .map(|t| vec![Row::new(t, "2023-02-17", 95.0).delta(0.70), Row::new(t, "2023-02-17", 100.0).delta(0.30)])
+        .collect();
+    write_dataset(&root.join("data/cli"), "cli", &[("TST", days)]);
+    let scenario = root.join("scenario.yaml");
+    std::fs::write(&scenario, SCENARIO).expect("write scenario");
+    scenario.display().to_string()
+}
+
+#[test]
+fn a_panic_is_one_line_and_exit_70() {
+    let o = aegis_bt(&["__panic"]);
+    assert_eq!(o.status.code(), Some(70));
+    let lines = errors(&o);
+    assert_eq!(lines.len(), 1, "{}", stderr(&o));
+    assert!(lines[0].starts_with("aegis-bt: internal error: deliberate panic"), "{}", lines[0]);
+    assert!(!stderr(&o).contains("stack backtrace"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_corrupt_partition_is_a_problem_of_dataset_verify_not_a_crash() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    setup(tmp.path());
+    let dir = tmp.path().join("data/cli");
+    let file = dir.join("TST/2023.arrow");
+    let mut bytes = std::fs::read(&file).expect("read");
+    // A byte of the footer's block table: the decoder would have sliced past the end.
+    let at = bytes.len() - 40;
+    bytes[at] ^= 0xff;
+    std::fs::write(&file, bytes).expect("write");
+    let o = aegis_bt(&["dataset", "verify", &dir.display().to_string()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("TST/2023.arrow"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_run_refuses_a_partition_that_is_not_its_manifests_in_one_line() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let scenario = setup(tmp.path());
+    let dir = tmp.path().join("data/cli");
+    std::fs::copy(dir.join("TST/2022.arrow"), dir.join("TST/2023.arrow")).expect("copy");
+    let data = tmp.path().join("data").display().to_string();
+    let out = tmp.path().join("out").display().to_string();
+    let o = aegis_bt(&["run", "--scenario", &scenario, "--data", &data, "--out", &out, "--quiet"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let lines = errors(&o);
+    assert_eq!(lines.len(), 1, "{}", stderr(&o));
+    assert!(lines[0].contains("TST/2023.arrow: does not match the dataset's manifest"), "{}", lines[0]);
+    assert!(!Path::new(&out).join("_SUCCESS").exists());
+}
+
+#[test]
+fn an_old_success_marker_is_removed_before_anything_else_and_written_last() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let scenario = setup(tmp.path());
+    let data = tmp.path().join("data").display().to_string();
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(&out).expect("mkdir");
+    std::fs::write(out.join("_SUCCESS"), b"").expect("old marker");
+    // The run fails (no such dataset): the old marker must not vouch for the directory any more.
+    let o = aegis_bt(&[
+        "run",
+        "--scenario",
+        &scenario,
+        "--data",
+        &data,
+        "--out",
+        &out.display().to_string(),
+        "--dataset",
+        "other",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!out.join("_SUCCESS").exists(), "{}", stderr(&o));
+    let o =
+        aegis_bt(&["run", "--scenario", &scenario, "--data", &data, "--out", &out.display().to_string(), "--quiet"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(out.join("_SUCCESS").exists());
+}
+
+#[test]
+fn bad_flags_and_paths_are_usage_errors() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let scenario = setup(tmp.path());
+    let data = tmp.path().join("data").display().to_string();
+    let out = tmp.path().join("out").display().to_string();
+    let o = aegis_bt(&["run", "--scenario", &scenario, "--data", &data, "--out", &out, "--verify", "--no-verify"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
+    let o = aegis_bt(&["run", "--scenario", &scenario, "--data", &data, "--out", &out, "--dataset", "../escape"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(errors(&o)[0].contains("is not a dataset name"), "{}", stderr(&o));
+    let file = tmp.path().join("a-file");
+    std::fs::write(&file, b"x").expect("write");
+    let under_a_file = file.join("out").display().to_string();
+    let o = aegis_bt(&["run", "--scenario", &scenario, "--data", &data, "--out", &under_a_file]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(errors(&o)[0].contains("cannot create the results directory"), "{}", stderr(&o));
+    let sweep = tmp.path().join("sweep.yaml");
+    std::fs::write(&sweep, format!("{SCENARIO}sweep:\n  grid: {{ capital: [50000, 100000] }}\n")).expect("write");
+    let sweep = sweep.display().to_string();
+    for threads in ["0", "100000"] {
+        let o = aegis_bt(&["sweep", "--scenario", &sweep, "--data", &data, "--out", &out, "--threads", threads]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(errors(&o)[0].contains("threads: expected a whole number from 1 to"), "{}", stderr(&o));
+    }
+}
