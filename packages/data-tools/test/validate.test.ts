@@ -121,4 +121,19 @@ describe("validate", () => {
     expect(ok.status).toBe(0);
     expect(ok.stdout).toMatch(/^ok: 1 partitions/);
   });
+
+  it("reports a partition with flipped header bytes as a problem of that file, never a crash", () => {
+    // These bytes used to make the Arrow reader panic and abort the whole process (SIGABRT).
+    for (const at of [40, 200, 400, 900, 1500]) {
+      const dir = copy();
+      const file = join(dir, PART);
+      const bytes = readFileSync(file);
+      bytes[at] ^= 0xff;
+      writeFileSync(file, bytes);
+      const r = spawnSync(process.execPath, [CLI, "validate", dir], { encoding: "utf8" });
+      expect(r.signal, `byte ${at}: ${r.stderr}`).toBeNull();
+      expect(r.status, `byte ${at}: ${r.stderr}`).toBe(1);
+      expect(r.stderr).toContain(join(dir, PART));
+    }
+  });
 });
