@@ -3,7 +3,7 @@
 // the `bench:data` markers), with the machine and the command, so the numbers are reproducible.
 // Speed goals are checked here, never in timed tests: shared machines are noisy.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { performance } from "node:perf_hooks";
 import { join } from "node:path";
@@ -23,6 +23,8 @@ if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`npm run bu
 
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
+// Verification stamps of this benchmark's datasets live with it, not in the user's cache.
+process.env.AEGIS_VERIFY_CACHE = join(work, "stamps");
 
 log("generating the 7-year spx-like dataset (3 runs)…");
 const gens = [];
@@ -80,6 +82,38 @@ for (const example of ["short-put.yaml", "iron-condor.yaml"]) {
   runs.push({ example, rows, bin: median(binWall), binEngine: median(binEngine), addon: median(addonWall), addonEngine: median(addonEngine) });
 }
 
+// What checking the data against its manifest costs a run (docs/data-format.md, "What is verified
+// when"): the engine's own wall time of examples/short-put.yaml through the binary, per mode.
+log("timing data verification (binary, 5 runs per mode)…");
+const VRUNS = 5;
+const shortPut = join(root, "examples", "short-put.yaml");
+const verifyRun = (flags, stamps) => {
+  const out = join(work, "runs", "verify");
+  execFileSync(binary, ["run", "--scenario", shortPut, "--data", dataRoot, "--out", out, "--quiet", ...flags], { env: { ...process.env, AEGIS_VERIFY_CACHE: stamps } });
+  return JSON.parse(readFileSync(join(out, "run.json"), "utf8"));
+};
+const verifyModes = [];
+for (const [label, flags, fresh] of [
+  ["`--no-verify` (sizes, rows, dates, tickers)", ["--no-verify"], false],
+  ["first use: every partition hashed, then stamped", [], true],
+  ["repeated run: stamps, nothing hashed", [], false],
+  ["`--verify` (hashed every run)", ["--verify"], false],
+]) {
+  const stamps = join(work, "stamps-verify");
+  verifyRun([], stamps); // stamps in place (and the pages cached) for the repeated-run row
+  const seconds = [];
+  let bytes = 0;
+  for (let i = 0; i < VRUNS; i++) {
+    const dir = fresh ? join(work, `stamps-fresh-${label.length}-${i}`) : stamps;
+    const run = verifyRun(flags, dir);
+    seconds.push(run.wall_seconds);
+    bytes = run.verification.partitions.length;
+  }
+  verifyModes.push({ label, seconds: median(seconds), partitions: bytes });
+}
+const dataBytes = readdirSync(join(dataRoot, "synthetic-spx-7y", "SPX")).reduce((n, f) => n + statSync(join(dataRoot, "synthetic-spx-7y", "SPX", f)).size, 0);
+const base = verifyModes[0].seconds;
+
 const rustc = execFileSync("rustc", ["--version"], { encoding: "utf8" }).trim();
 const today = new Date().toISOString().slice(0, 10);
 const section = `<!-- bench:data:start -->
@@ -117,6 +151,18 @@ second a run, the addon within 5% of the binary.
 ${runs.map((r) => `| \`examples/${r.example}\` | ${fmt(r.rows)} | ${fmt(r.bin * 1e3, 1)} ms | ${fmt(r.binEngine * 1e3, 1)} ms | ${fmt(r.addon * 1e3, 1)} ms | ${fmt(r.addonEngine * 1e3, 1)} ms | ${fmt(r.rows / r.addon / 1e6, 1)} M | ${r.addonEngine <= r.binEngine ? "" : "+"}${fmt((r.addonEngine / r.binEngine - 1) * 100, 1)}% |`).join("\n")}
 <!-- bench:engine:end -->`;
 
+const verifySection = `### Verifying the data
+
+Measured ${today} by \`npm run bench\` on the same machine: \`examples/short-put.yaml\` over the 7-year
+spx-like SPX dataset (${verifyModes[0].partitions} partitions, ${fmt(dataBytes / 2 ** 20)} MiB) through the binary, the engine's own
+\`wall_seconds\` (run.json), median of ${VRUNS} runs per mode; the pages are in the page cache. Goal: a
+repeated run costs nothing over \`--no-verify\`; the first run pays one hash of the partitions it reads.
+
+| mode | engine time | vs \`--no-verify\` |
+|---|---|---|
+${verifyModes.map((m) => `| ${m.label} | ${fmt(m.seconds * 1e3, 1)} ms | ${fmt(m.seconds / base, 2)}× |`).join("\n")}`;
+
+writeSection("verify", verifySection);
 writeSection("data", section.replace("<!-- bench:data:start -->\n", "").replace("\n<!-- bench:data:end -->", ""));
 writeSection("engine", engineSection.replace("<!-- bench:engine:start -->\n", "").replace("\n<!-- bench:engine:end -->", ""));
 rmSync(work, { recursive: true, force: true });
