@@ -384,28 +384,40 @@ export interface BacktestResult {
   files: { summaryJson: string; equityArrow: Uint8Array; tradesArrow: Uint8Array };
 }
 
+/** What a run and a sweep are both given, checked: the native request's shared fields, the signal and the progress callback. */
+interface RunCommon<P> {
+  request: Pick<native.BacktestRequest, "scenarioText" | "scenarioSource" | "dataRoot" | "out" | "dataPath" | "verify" | "markSuccess">;
+  signal: AbortSignal | undefined;
+  onProgress: ((p: P) => void) | undefined;
+}
+
+function runCommon<P>(scenario: ScenarioInput, o: Partial<RunBacktestOptions | RunSweepOptions>, where: string): RunCommon<P> {
+  const text = scenarioText(scenario, where);
+  checkString(o.data, `${where}: data (the data root)`);
+  checkString(o.out, `${where}: out`, true);
+  checkString(o.source, `${where}: source`, true);
+  checkBoolean(o.markSuccess, `${where}: markSuccess`);
+  return {
+    request: {
+      scenarioText: text,
+      scenarioSource: o.source ?? undefined,
+      dataRoot: o.data as string,
+      out: o.out ?? undefined,
+      dataPath: "local",
+      verify: checkVerify(o.verify, where),
+      markSuccess: o.markSuccess ?? undefined,
+    },
+    signal: checkSignal(o.signal, where),
+    onProgress: checkCallback<(p: P) => void>(o.onProgress, `${where}: onProgress`),
+  };
+}
+
 /**
  * Runs a backtest in-process, on the libuv thread pool (never on the event loop). Cancel with
  * `options.signal`: the run stops at the next trading day and rejects with {@link AbortError}.
  */
 export async function runBacktest(scenario: ScenarioInput, options: RunBacktestOptions): Promise<BacktestResult> {
-  const text = scenarioText(scenario, "runBacktest");
-  const o = optionsObject(options, "runBacktest");
-  checkString(o.data, "runBacktest: data (the data root)");
-  checkString(o.out, "runBacktest: out", true);
-  checkString(o.source, "runBacktest: source", true);
-  checkBoolean(o.markSuccess, "runBacktest: markSuccess");
-  const signal = checkSignal(o.signal, "runBacktest");
-  const onProgress = checkCallback<(p: native.BacktestProgress) => void>(o.onProgress, "runBacktest: onProgress");
-  const request: native.BacktestRequest = {
-    scenarioText: text,
-    scenarioSource: o.source ?? undefined,
-    dataRoot: o.data as string,
-    out: o.out ?? undefined,
-    dataPath: "local",
-    verify: checkVerify(o.verify, "runBacktest"),
-    markSuccess: o.markSuccess ?? undefined,
-  };
+  const { request, signal, onProgress } = runCommon<native.BacktestProgress>(scenario, optionsObject(options, "runBacktest"), "runBacktest");
   const out = await cancellable(signal, onProgress, (token, progress) => native.runBacktest(request, token, progress, signal));
   return {
     summary: JSON.parse(out.summaryJson) as Summary,
@@ -579,28 +591,17 @@ function sweepResult(out: native.SweepOutput): SweepResult {
  * on all cores over data loaded once, off the event loop. Cancel with `options.signal`.
  */
 export async function runSweep(scenario: ScenarioInput, options: RunSweepOptions): Promise<SweepResult> {
-  const text = scenarioText(scenario, "runSweep");
   const o = optionsObject(options, "runSweep");
-  checkString(o.data, "runSweep: data (the data root)");
-  checkString(o.out, "runSweep: out", true);
-  checkString(o.source, "runSweep: source", true);
+  const common = runCommon<native.SweepProgress>(scenario, o, "runSweep");
+  const { signal, onProgress } = common;
   checkBoolean(o.points, "runSweep: points");
-  checkBoolean(o.markSuccess, "runSweep: markSuccess");
   const shard = checkShard(o.shard);
-  const signal = checkSignal(o.signal, "runSweep");
-  const onProgress = checkCallback<(p: native.SweepProgress) => void>(o.onProgress, "runSweep: onProgress");
   const request: native.SweepRequest = {
-    scenarioText: text,
-    scenarioSource: o.source ?? undefined,
-    dataRoot: o.data as string,
-    out: o.out ?? undefined,
-    dataPath: "local",
+    ...common.request,
     shardIndex: shard?.index,
     shardCount: shard?.count,
     points: o.points ?? undefined,
     threads: checkThreads(o.threads),
-    verify: checkVerify(o.verify, "runSweep"),
-    markSuccess: o.markSuccess ?? undefined,
   };
   const out = await cancellable(signal, onProgress, (token, progress) => native.runSweep(request, token, progress, signal));
   return sweepResult(out);
