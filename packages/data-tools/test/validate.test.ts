@@ -128,7 +128,7 @@ describe("validate", () => {
       const dir = copy();
       const file = join(dir, PART);
       const bytes = readFileSync(file);
-      bytes[at] ^= 0xff;
+      bytes[at] = (bytes[at] ?? 0) ^ 0xff;
       writeFileSync(file, bytes);
       const r = spawnSync(process.execPath, [CLI, "validate", dir], { encoding: "utf8" });
       expect(r.signal, `byte ${at}: ${r.stderr}`).toBeNull();
