@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { datasetInfo, verifyDataset, type DatasetInfo, type VerifyReport } from "@aegis-bt/engine";
+import { EVENTS_FILE } from "./events.js";
 import { MANIFEST_FILE, readManifest } from "./manifest.js";
 
 export type { DatasetInfo, VerifyReport };
@@ -34,6 +35,8 @@ export function prepareOutputDir(dir: string, overwrite: boolean): void {
   const manifest = readManifest(dir);
   rmSync(join(dir, MANIFEST_FILE));
   for (const p of manifest.partitions) rmSync(join(dir, p.path), { force: true });
+  // events.arrow, listed or left unlisted by an interrupted import-events, and its temporary file.
+  for (const f of [EVENTS_FILE, `${EVENTS_FILE}.partial`]) rmSync(join(dir, f), { force: true });
   for (const t of manifest.tickers) {
     const sub = join(dir, t);
     if (existsSync(sub) && readdirSync(sub).length === 0) rmSync(sub, { recursive: true });

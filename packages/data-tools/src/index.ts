@@ -6,6 +6,17 @@ export type { ExportOptions, ExportProgress, ExportResult, ImportOptions, Import
 export { info, validate, prepareOutputDir } from "./datasets.js";
 export type { DatasetInfo, VerifyReport } from "./datasets.js";
 export { MANIFEST_FILE, readManifest, sha256File, type DatasetSource, type Manifest } from "./manifest.js";
+export {
+  EVENT_COLUMNS,
+  EVENT_KINDS,
+  EVENTS_FILE,
+  countByKind,
+  readEvents,
+  type DatasetEvent,
+  type EventKind,
+  type EventSession,
+  type EventsInfo,
+} from "./events.js";
 export type { PartitionInfo } from "./partition-writer.js";
 export { COLUMN_NAMES, SCHEMA_VERSION } from "./schema.js";
 export { progressBar, type Progress } from "./progress.js";

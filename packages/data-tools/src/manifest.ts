@@ -1,8 +1,9 @@
 // manifest.json: what a dataset holds and how to check it (docs/data-format.md). Written last by
 // every producer, so a directory without one is an unfinished dataset.
 import { createHash } from "node:crypto";
-import { createReadStream, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { createReadStream, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { EventsInfo } from "./events.js";
 import type { PartitionInfo } from "./partition-writer.js";
 import { SCHEMA_VERSION } from "./schema.js";
 
@@ -19,19 +20,56 @@ export interface Manifest {
   source: DatasetSource;
   tickers: string[];
   partitions: PartitionInfo[];
+  /** events.arrow, when the dataset has events (absent otherwise: the file does not exist). */
+  events?: EventsInfo;
 }
 
-/** Partitions sorted by ticker then year, so the same data always gives the same manifest bytes. */
-export function buildManifest(name: string, createdBy: string, source: DatasetSource, partitions: PartitionInfo[]): Manifest {
+/**
+ * Partitions sorted by ticker then year, so the same data always gives the same manifest bytes;
+ * `events` (after the partitions) only when given.
+ */
+export function buildManifest(name: string, createdBy: string, source: DatasetSource, partitions: PartitionInfo[], events?: EventsInfo): Manifest {
   const sorted = [...partitions].sort((a, b) => (a.ticker === b.ticker ? a.year - b.year : a.ticker < b.ticker ? -1 : 1));
   const tickers = [...new Set(sorted.map((p) => p.ticker))];
-  return { schemaVersion: SCHEMA_VERSION, name, createdBy, source, tickers, partitions: sorted };
+  const manifest: Manifest = { schemaVersion: SCHEMA_VERSION, name, createdBy, source, tickers, partitions: sorted };
+  return events ? withEvents(manifest, events) : manifest;
+}
+
+/**
+ * `manifest` with its `events` entry set to `events`: every other field as it was and where it was,
+ * `events` right after `partitions` (or last, in a manifest without partitions).
+ */
+export function withEvents(manifest: Manifest, events: EventsInfo): Manifest {
+  const out: Record<string, unknown> = {};
+  let placed = false;
+  for (const [key, value] of Object.entries(manifest)) {
+    if (key === "events") continue;
+    out[key] = value;
+    if (key === "partitions") {
+      out.events = events;
+      placed = true;
+    }
+  }
+  if (!placed) out.events = events;
+  return out as unknown as Manifest;
 }
 
 export function writeManifest(dir: string, manifest: Manifest): void {
-  const path = join(dir, MANIFEST_FILE);
-  writeFileSync(`${path}.partial`, `${JSON.stringify(manifest, null, 2)}\n`);
-  renameSync(`${path}.partial`, path);
+  writeManifestPartial(dir, manifest);
+  commitManifest(dir);
+}
+
+/** Writes `manifest.json.partial`; `commitManifest` renames it into place. */
+export function writeManifestPartial(dir: string, manifest: Manifest): void {
+  writeFileSync(join(dir, `${MANIFEST_FILE}.partial`), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+export function commitManifest(dir: string): void {
+  renameSync(join(dir, `${MANIFEST_FILE}.partial`), join(dir, MANIFEST_FILE));
+}
+
+export function removeManifestPartial(dir: string): void {
+  rmSync(join(dir, `${MANIFEST_FILE}.partial`), { force: true });
 }
 
 export function readManifest(dir: string): Manifest {

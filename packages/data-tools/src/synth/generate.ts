@@ -6,16 +6,21 @@
 // BATCH_DAYS whole trading days (a batch never crosses a year). Nothing time- or host-dependent
 // goes into a file, so the same options always give the same bytes. On any failure the open
 // partition is aborted and the partitions already finished by this call are removed, so a failed
-// run leaves no dataset-looking files behind; the manifest is written last.
+// run leaves no dataset-looking files behind. Equity-like tickers' ex-dividend dates (dividends.ts)
+// are gathered while their paths are stepped and written, sorted, to events.arrow once every
+// partition is done (spx-like datasets have no events and no events.arrow); the manifest is
+// written last.
 import { existsSync, readdirSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { ChainBatch } from "../chain-batch.js";
+import { EVENTS_FILE, compareEvents, removeEventsPartial, writeEventsFile, type DatasetEvent, type EventsInfo } from "../events.js";
 import { isoFromDays, parseIsoDate, yearOfDays } from "../dates.js";
 import { buildManifest, writeManifest, type Manifest } from "../manifest.js";
 import { PartitionWriter, type PartitionInfo } from "../partition-writer.js";
 import { tradingDays } from "./calendar.js";
 import { ChainBuilder } from "./chain.js";
+import { exDividendIndices, quarterlyDividend } from "./dividends.js";
 import { ExpirationSchedule } from "./expirations.js";
 import { PROFILES, tickerModel, type Profile } from "./profiles.js";
 import { Rng } from "./rng.js";
@@ -140,6 +145,7 @@ export async function generateDataset(opts: GenerateOptions): Promise<GenerateRe
   const dayRates = Float64Array.from(days, (d) => rates.at(d));
   const daysTotal = days.length * o.tickers.length;
   const partitions: PartitionInfo[] = [];
+  const events: DatasetEvent[] = [];
   let writer: PartitionWriter | undefined;
   const started: string[] = [];
   let rows = 0;
@@ -151,6 +157,7 @@ export async function generateDataset(opts: GenerateOptions): Promise<GenerateRe
       const path = new UnderlyingPath(model.path, Rng.stream(o.seed, "path", ticker));
       const schedule = new ExpirationSchedule(model.expirations, days[0]!, days[days.length - 1]!);
       const chain = new ChainBuilder(model, schedule, Rng.stream(o.seed, "activity", ticker));
+      const exDays = new Set(model.dividends ? exDividendIndices(model.dividends, days) : []);
       const batch = new ChainBatch(1 << 16);
       let batchDays = 0;
       const flush = async () => {
@@ -173,6 +180,11 @@ export async function generateDataset(opts: GenerateOptions): Promise<GenerateRe
           writer = undefined;
         }
         writer ??= new PartitionWriter(o.out, ticker, year);
+        if (exDays.has(i)) {
+          // Before the step, the path's close is the previous trading day's.
+          const amount = quarterlyDividend(model.path.divYield, path.close);
+          if (amount > 0) events.push({ ticker, date: isoFromDays(day), kind: "ex_dividend", amount, session: null });
+        }
         if (i > 0) path.step(dayRates[i - 1]!);
         chain.addDay(batch, day, path.close, path.variance, dayRates[i]!);
         if (++batchDays === BATCH_DAYS) await flush();
@@ -181,17 +193,24 @@ export async function generateDataset(opts: GenerateOptions): Promise<GenerateRe
       partitions.push(await writer!.close());
       writer = undefined;
     }
+    let eventsInfo: EventsInfo | undefined;
+    if (events.length > 0) eventsInfo = writeEventsFile(o.out, events.sort(compareEvents));
     const manifest = buildManifest(
       o.name,
       createdBy,
       { kind: "synthetic", generator: GENERATOR_VERSION, profile: o.profile, seed: o.seed, start: o.start, end: o.end },
       partitions,
+      eventsInfo,
     );
     writeManifest(o.out, manifest);
     return { manifest, rows, seconds: (performance.now() - began) / 1000 };
   } catch (err) {
     if (writer) await writer.abort().catch(() => undefined);
     removeOutput(o.out, partitions, started);
+    if (events.length > 0) {
+      removeEventsPartial(o.out);
+      rmSync(join(o.out, EVENTS_FILE), { force: true });
+    }
     if (createdOut) {
       try {
         rmdirSync(o.out);

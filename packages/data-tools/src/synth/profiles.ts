@@ -8,8 +8,11 @@
 // more frequent (earnings-like) jumps, a mild skew with a smile, strike steps by price level
 // ($0.50 to $10 near the money), weeklies to 5 weeks and monthlies to 8 months, $0.01 ticks.
 // Per-ticker draws come from the ticker's own "params" stream, so they depend neither on the other
-// tickers nor on the dates.
+// tickers nor on the dates. Equity-like tickers pay quarterly dividends (dividends.ts); their
+// ex-date offset is the stream's last draw, made after all the others, so adding it changed no
+// other parameter. The spx-like index pays its yield continuously (no ex-dates).
 import type { ActivityParams } from "./activity.js";
+import { quarterDayOffset, type DividendParams } from "./dividends.js";
 import type { ExpirationRules } from "./expirations.js";
 import type { QuoteParams } from "./quotes.js";
 import type { Rng } from "./rng.js";
@@ -27,6 +30,8 @@ export interface TickerModel {
   expirations: ExpirationRules;
   quotes: QuoteParams;
   activity: ActivityParams;
+  /** Quarterly ex-dividend dates (equity-like only). */
+  dividends?: DividendParams;
 }
 
 function clamp(x: number, lo: number, hi: number): number {
@@ -116,6 +121,13 @@ const EQUITY_TIERS: readonly StrikeTier[] = [
 ];
 
 function equityLike(rng: Rng): TickerModel {
+  const model = equityModel(rng);
+  // Drawn last: every draw above comes out as before dividends existed.
+  model.dividends = { quarterDayOffset: quarterDayOffset(rng.uniform()) };
+  return model;
+}
+
+function equityModel(rng: Rng): TickerModel {
   const s0 = Math.round(clamp(100 * Math.exp(0.5 * rng.normal()), 12, 800) * 100) / 100;
   const vol = clamp(0.35 * Math.exp(0.22 * rng.normal()), 0.22, 0.6);
   const theta = vol * vol;

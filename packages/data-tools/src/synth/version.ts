@@ -1,8 +1,10 @@
 // Version strings recorded in manifests. GENERATOR_VERSION changes whenever the same options would
 // give different bytes (a model change), so a manifest says which model made its data.
+//   aegis-synth/1  partitions and manifest
+//   aegis-synth/2  the same partitions, plus events.arrow (equity-like quarterly ex-dividends)
 import { readFileSync } from "node:fs";
 
-export const GENERATOR_VERSION = "aegis-synth/1";
+export const GENERATOR_VERSION = "aegis-synth/2";
 
 /** This package's version, read from package.json (two levels up from src/synth and dist/synth). */
 export function packageVersion(): string {
