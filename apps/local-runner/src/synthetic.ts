@@ -4,12 +4,15 @@
 //   synthetic-<spx|equity>-<N>y[-seed<S>]  → profile spx-like|equity-like, N years ending
 //   2023-12-29 (fixed, so a name always means the same data), seed S (default 1), and the
 //   scenario's tickers.
+// A cached synthetic dataset is regenerated (with its tickers and the scenario's) when it lacks one of
+// the scenario's tickers, or when another generator version made it (`source.generator` in its
+// manifest is not GENERATOR_VERSION: an aegis-synth/1 dataset has no events, for instance).
 // A dataset is generated into a hidden directory beside its final place and renamed into place
 // once its manifest is written, so an interrupted or concurrent generation never leaves a
 // half-written dataset under the dataset's name.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
-import { generateDataset, type GenerateProgress, type Profile } from "@aegis-bt/data-tools";
+import { GENERATOR_VERSION, generateDataset, type GenerateProgress, type Profile } from "@aegis-bt/data-tools";
 import { MANIFEST_FILE, checkDirectory, datasetNotFound, locateDataset, notFoundMessage, readManifestFields } from "./data-location.js";
 
 export const SYNTHETIC_END = "2023-12-29";
@@ -47,6 +50,8 @@ export interface GenerateNotice {
   tickers: string[];
   /** The cached dataset lacked these tickers (empty when the dataset was missing altogether). */
   missingTickers: string[];
+  /** The generator that made the cached dataset, when it is not this one (GENERATOR_VERSION). */
+  outdatedGenerator?: string;
   /** One line for a person. */
   message: string;
 }
@@ -71,14 +76,18 @@ export async function ensureDataset(cache: string, name: string, tickers: string
   const spec = syntheticSpec(name);
   const dir = join(cache, name);
   let have: string[] = [];
+  let outdatedGenerator: string | undefined;
   if (at.kind === "itself") return { dir: at.dir, generated: false };
   if (at.kind === "other") throw datasetNotFound(notFoundMessage(name, cache, at));
   if (at.kind === "nested") {
     const m = readManifestFields(dir);
     have = m?.tickers ?? [];
     const missing = tickers.filter((t) => !have.includes(t));
+    const generator = (m?.source as { generator?: unknown } | undefined)?.generator;
+    const outdated = generator !== GENERATOR_VERSION;
     // Only a synthetic dataset the cache made is ever replaced; the engine reports anything else.
-    if (missing.length === 0 || !spec || m?.source?.kind !== "synthetic") return { dir, generated: false };
+    if ((missing.length === 0 && !outdated) || !spec || m?.source?.kind !== "synthetic") return { dir, generated: false };
+    if (outdated) outdatedGenerator = typeof generator === "string" ? generator : "an unknown generator";
   } else if (!spec) {
     throw datasetNotFound(
       `${notFoundMessage(name, cache, at)}; import it with \`aegis-data import-orats\`, point --data at the directory that holds it, or use a synthetic name such as synthetic-spx-7y`,
@@ -89,11 +98,17 @@ export async function ensureDataset(cache: string, name: string, tickers: string
   // Tickers draw independent random streams, so regenerating with more tickers keeps the old ones' bytes.
   const all = [...new Set([...have, ...tickers])].sort();
   const missingTickers = have.length === 0 ? [] : tickers.filter((t) => !have.includes(t));
+  const reasons = [
+    ...(missingTickers.length > 0 ? [`has no ${missingTickers.join(", ")}`] : []),
+    ...(outdatedGenerator !== undefined ? [`was made by ${outdatedGenerator}, not ${GENERATOR_VERSION}`] : []),
+  ];
   const message =
-    missingTickers.length > 0
-      ? `dataset ${name} in ${dir} has no ${missingTickers.join(", ")}; regenerating it with ${all.join(", ")}`
+    reasons.length > 0
+      ? `dataset ${name} in ${dir} ${reasons.join(" and ")}; regenerating it with ${all.join(", ")}`
       : `dataset ${name} not found under ${cache}; generating it into ${dir}`;
-  opts.onGenerateStart?.({ name, lookedIn: cache, into: dir, tickers: all, missingTickers, message });
+  const notice: GenerateNotice = { name, lookedIn: cache, into: dir, tickers: all, missingTickers, message };
+  if (outdatedGenerator !== undefined) notice.outdatedGenerator = outdatedGenerator;
+  opts.onGenerateStart?.(notice);
   return { dir, generated: true, ...(await generateInto(cache, spec, all, opts)) };
 }
 

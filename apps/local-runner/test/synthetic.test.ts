@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { GENERATOR_VERSION } from "@aegis-bt/data-tools";
 import { describe, expect, it } from "vitest";
 import { ensureDataset, syntheticSpec, type GenerateNotice } from "../src/synthetic.js";
 import { tempDirs } from "./temp-dirs.js";
@@ -56,6 +57,48 @@ describe("the cache", () => {
     expect(manifestOf(join(c, NAME)).tickers).toEqual(["QQQ", "SPX"]);
     expect(readFileSync(join(c, NAME, "SPX", "2023.arrow")).equals(spx)).toBe(true);
     expect(readdirSync(c)).toEqual([NAME]);
+  });
+
+  it("regenerates a cached synthetic dataset made by another generator version, saying so", async () => {
+    const c = cache();
+    const name = "synthetic-equity-1y";
+    await ensureDataset(c, name, ["AAA"]);
+    const dir = join(c, name);
+    const partition = readFileSync(join(dir, "AAA", "2023.arrow"));
+    // What aegis-synth/1 left: the same partitions, no events.arrow, no events in the manifest.
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+    manifest.source.generator = "aegis-synth/1";
+    delete manifest.events;
+    writeFileSync(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+    rmSync(join(dir, "events.arrow"));
+
+    const notices: GenerateNotice[] = [];
+    expect(await ensureDataset(c, name, ["AAA"], { onGenerateStart: (n) => notices.push(n) })).toMatchObject({ dir, generated: true });
+    expect(notices).toEqual([
+      {
+        name,
+        lookedIn: c,
+        into: dir,
+        tickers: ["AAA"],
+        missingTickers: [],
+        outdatedGenerator: "aegis-synth/1",
+        message: `dataset ${name} in ${dir} was made by aegis-synth/1, not ${GENERATOR_VERSION}; regenerating it with AAA`,
+      },
+    ]);
+    const now = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+    expect(now.source.generator).toBe(GENERATOR_VERSION);
+    expect(now.events).toMatchObject({ path: "events.arrow" });
+    expect(existsSync(join(dir, "events.arrow"))).toBe(true);
+    expect(readFileSync(join(dir, "AAA", "2023.arrow")).equals(partition)).toBe(true);
+    expect(readdirSync(c)).toEqual([name]);
+
+    // Current now: reused as it is. A missing ticker and an old generator are both named.
+    expect(await ensureDataset(c, name, ["AAA"], { onGenerateStart: (n) => notices.push(n) })).toEqual({ dir, generated: false });
+    expect(notices).toHaveLength(1);
+    now.source.generator = "aegis-synth/0";
+    writeFileSync(join(dir, "manifest.json"), JSON.stringify(now));
+    await ensureDataset(c, name, ["BBB"], { onGenerateStart: (n) => notices.push(n) });
+    expect(notices[1]!.message).toBe(`dataset ${name} in ${dir} has no BBB and was made by aegis-synth/0, not ${GENERATOR_VERSION}; regenerating it with AAA, BBB`);
   });
 
   it("never replaces a dataset it did not generate, nor one in the cache's own manifest", async () => {
