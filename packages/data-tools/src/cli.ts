@@ -2,6 +2,9 @@
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { info, prepareOutputDir, validate } from "./datasets.js";
+import { EVENT_KINDS, countByKind, readEvents } from "./events.js";
+import { DIVIDENDS_CSV_HEADER, EVENTS_CSV_HEADER, importEvents } from "./events-import.js";
+import { readManifest } from "./manifest.js";
 import { importOrats } from "./orats/index.js";
 import { progressBar } from "./progress.js";
 import { PROFILES, generateDataset, type Profile } from "./synth/index.js";
@@ -32,6 +35,13 @@ export function startForYears(end: string, years: number): string {
 }
 
 const fmt = (n: number) => n.toLocaleString("en-US");
+
+/** `ex_dividend 28, earnings 4`: the kinds present, in the file's kind order. */
+function kindList(byKind: Record<string, number>): string {
+  return EVENT_KINDS.filter((k) => (byKind[k] ?? 0) > 0)
+    .map((k) => `${k} ${fmt(byKind[k]!)}`)
+    .join(", ");
+}
 
 export function buildProgram(): Command {
   const program = new Command("aegis-data")
@@ -130,6 +140,25 @@ export function buildProgram(): Command {
     });
 
   program
+    .command("import-events")
+    .description("Add ex-dividend dates, earnings dates and splits from a CSV file to a dataset's events.arrow")
+    .argument("<csv>", `CSV file with the header ${EVENTS_CSV_HEADER} (kind and session optional) or ${DIVIDENDS_CSV_HEADER}`)
+    .requiredOption("--dataset <dir>", "dataset directory (its manifest is rewritten)")
+    .addHelpText(
+      "after",
+      "\nRows: kind is ex_dividend (the default; amount = dividend per share in dollars, on the ex-date),\n" +
+        "earnings (no amount; session bmo or amc) or split (amount = the ratio, e.g. 4 for 4-for-1).\n" +
+        "Rows already in the dataset are counted and skipped; nothing is written when any line is bad.\n" +
+        "\nExample:\n  printf 'ticker,date,kind,amount,session\\nAAPL,2023-02-10,ex_dividend,0.23,\\nAAPL,2023-02-02,earnings,,amc\\n' > events.csv\n" +
+        "  aegis-data import-events events.csv --dataset data/eq",
+    )
+    .action(async (csv: string, o) => {
+      const r = await importEvents(resolve(o.dataset), csv);
+      console.log(`${fmt(r.read)} events read, ${fmt(r.added)} added, ${fmt(r.present)} already present`);
+      if (r.added > 0) console.log(`events.arrow: ${fmt(r.total)} events (${kindList(r.byKind)}), ${r.firstDate} to ${r.lastDate}`);
+    });
+
+  program
     .command("validate")
     .description("Check a dataset: schema, sort order, duplicate keys, quotes, dates, checksums, row counts")
     .argument("<dir>", "dataset directory")
@@ -155,8 +184,15 @@ export function buildProgram(): Command {
     .option("--json", "print JSON", false)
     .action(async (dir: string, o) => {
       const i = await info(resolve(dir));
+      // The engine's summary knows partitions; the events are read here.
+      const manifest = readManifest(resolve(dir));
+      let events: { rows: number; firstDate: string; lastDate: string; byKind: Record<string, number> } | undefined;
+      if (manifest.events) {
+        const e = manifest.events;
+        events = { rows: e.rows, firstDate: e.firstDate, lastDate: e.lastDate, byKind: countByKind(readEvents(resolve(dir), manifest)) };
+      }
       if (o.json) {
-        console.log(JSON.stringify(i, null, 2));
+        console.log(JSON.stringify(events ? { ...i, events } : i, null, 2));
         return;
       }
       console.log(`dataset     ${i.name}`);
@@ -167,6 +203,7 @@ export function buildProgram(): Command {
       for (const t of i.perTicker) {
         console.log(`  ${t.ticker.padEnd(8)} ${t.firstTradeDate} to ${t.lastTradeDate}  ${t.partitions} partition(s)  ${fmt(t.rows)} rows`);
       }
+      console.log(events ? `events      ${fmt(events.rows)} (${kindList(events.byKind)})   ${events.firstDate} to ${events.lastDate}` : "events      none");
     });
 
   return program;

@@ -17,6 +17,7 @@ export {
   type EventSession,
   type EventsInfo,
 } from "./events.js";
+export { DIVIDENDS_CSV_HEADER, EVENTS_CSV_HEADER, importEvents, type ImportEventsSummary } from "./events-import.js";
 export type { PartitionInfo } from "./partition-writer.js";
 export { COLUMN_NAMES, SCHEMA_VERSION } from "./schema.js";
 export { progressBar, type Progress } from "./progress.js";
