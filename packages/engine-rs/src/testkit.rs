@@ -175,6 +175,7 @@ pub fn write_dataset(dir: &Path, name: &str, data: &[(&str, Vec<Vec<Row>>)]) -> 
         source: serde_json::json!({ "kind": "test" }),
         tickers: data.iter().map(|(t, _)| (*t).to_string()).collect(),
         partitions,
+        events: None,
     };
     write_manifest(dir, &manifest);
     manifest
@@ -183,4 +184,44 @@ pub fn write_dataset(dir: &Path, name: &str, data: &[(&str, Vec<Vec<Row>>)]) -> 
 pub fn write_manifest(dir: &Path, manifest: &Manifest) {
     let text = serde_json::to_string_pretty(manifest).expect("manifest serializes");
     std::fs::write(dir.join(crate::data::manifest::MANIFEST_FILE), text).expect("write manifest");
+}
+
+/// One row of a test `events.arrow`: (ticker, date, kind, amount, session).
+pub type EventRow<'a> = (&'a str, &'a str, &'a str, Option<f64>, Option<&'a str>);
+
+/// Writes `<dir>/events.arrow` from `rows` (in the order given, so tests can write bad files) and
+/// lists it in the manifest.
+pub fn write_events(dir: &Path, manifest: &mut Manifest, rows: &[EventRow<'_>]) {
+    use arrow_array::StringArray;
+    let dict = || DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("ticker", dict(), false),
+        Field::new("date", DataType::Date32, false),
+        Field::new("kind", dict(), false),
+        Field::new("amount", DataType::Float64, true),
+        Field::new("session", DataType::Utf8, true),
+    ]));
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(rows.iter().map(|r| r.0).collect::<DictionaryArray<Int32Type>>()),
+        Arc::new(Date32Array::from(rows.iter().map(|r| d(r.1)).collect::<Vec<_>>())),
+        Arc::new(rows.iter().map(|r| r.2).collect::<DictionaryArray<Int32Type>>()),
+        Arc::new(Float64Array::from(rows.iter().map(|r| r.3).collect::<Vec<_>>())),
+        Arc::new(StringArray::from(rows.iter().map(|r| r.4).collect::<Vec<_>>())),
+    ];
+    let batch = RecordBatch::try_new(schema.clone(), columns).expect("events batch");
+    let path = dir.join(crate::data::events::EVENTS_FILE);
+    let file = std::fs::File::create(&path).expect("create events");
+    let mut w = FileWriter::try_new(file, &schema).expect("writer");
+    w.write(&batch).expect("write events");
+    w.finish().expect("finish");
+    let dates: Vec<i32> = rows.iter().map(|r| d(r.1)).collect();
+    manifest.events = Some(crate::data::events::EventsEntry {
+        path: crate::data::events::EVENTS_FILE.into(),
+        rows: rows.len() as u64,
+        bytes: std::fs::metadata(&path).expect("stat").len(),
+        sha256: sha256_file(&path).expect("hash"),
+        first_date: iso(dates.iter().copied().min().unwrap_or_default()),
+        last_date: iso(dates.iter().copied().max().unwrap_or_default()),
+    });
+    write_manifest(dir, manifest);
 }

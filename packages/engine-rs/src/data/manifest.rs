@@ -24,6 +24,9 @@ pub struct Manifest {
     pub source: serde_json::Value,
     pub tickers: Vec<String>,
     pub partitions: Vec<PartitionEntry>,
+    /// `events.arrow`, when the dataset has events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<super::events::EventsEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,6 +74,19 @@ impl Manifest {
             }
             if p.sha256.len() != 64 || !p.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(bad(format!("partitions[{i}].sha256 is not 64 hex digits")));
+            }
+        }
+        if let Some(e) = &manifest.events {
+            if e.path != super::events::EVENTS_FILE {
+                return Err(bad(format!("events.path is \"{}\", expected \"{}\"", e.path, super::events::EVENTS_FILE)));
+            }
+            for (field, value) in [("firstDate", &e.first_date), ("lastDate", &e.last_date)] {
+                if crate::dates::parse_iso(value).is_none() {
+                    return Err(bad(format!("events.{field} \"{value}\" is not a YYYY-MM-DD date")));
+                }
+            }
+            if e.sha256.len() != 64 || !e.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(bad("events.sha256 is not 64 hex digits".into()));
             }
         }
         Ok(manifest)

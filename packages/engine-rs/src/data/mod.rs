@@ -13,6 +13,9 @@
 
 pub mod chain;
 pub mod dataset;
+pub mod events;
+#[cfg(test)]
+mod events_tests;
 pub mod integrity;
 pub(crate) mod ipc;
 pub mod manifest;

@@ -95,7 +95,36 @@ pub fn verify(dir: &Path, opts: VerifyOptions) -> VerifyReport {
         report.bytes_checked += bytes;
         report.problems.extend(problems);
     }
+    if let Some(entry) = &manifest.events {
+        report.problems.extend(verify_events(dir, &manifest, entry, &opts));
+    }
     report
+}
+
+/// events.arrow: present, its size and (with checksums) its sha256 as listed, and its rows by
+/// the format's rules (known tickers, dates inside their data, kinds, amounts, order).
+fn verify_events(
+    dir: &Path,
+    manifest: &Manifest,
+    entry: &super::events::EventsEntry,
+    opts: &VerifyOptions,
+) -> Vec<Problem> {
+    let file = entry.path.as_str();
+    if !dir.join(file).is_file() {
+        return vec![problem(file, "missing", "listed in the manifest but not on disk".into(), 1)];
+    }
+    let mode = if opts.checksums { super::integrity::VerifyMode::Always } else { super::integrity::VerifyMode::Never };
+    let policy = super::integrity::VerifyPolicy::new(mode, opts.stamps.clone());
+    match super::events::Events::load(dir, manifest, &policy) {
+        Ok(_) => Vec::new(),
+        Err(e) => {
+            let kind = match &e {
+                crate::error::DataError::Mismatch { .. } => "mismatch",
+                _ => "events",
+            };
+            vec![problem(file, kind, e.reason(), 1)]
+        }
+    }
 }
 
 /// Files under the dataset that look like partitions: `<TICKER>/<name>.arrow[.partial]`.

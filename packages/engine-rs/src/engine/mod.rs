@@ -14,6 +14,10 @@ pub mod ivrank;
 pub mod portfolio;
 pub mod risk;
 pub mod select;
+pub mod settle;
+pub mod stock;
+#[cfg(test)]
+mod stock_tests;
 #[cfg(test)]
 mod tests;
 
@@ -23,12 +27,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 
 use crate::analytics::{self, MetricInput};
+use crate::data::events::{EventKind, Events};
 use crate::data::integrity::PartitionCheck;
 use crate::data::{Dataset, DayChain, Partition, Right, Selection, Verification, VerifyPolicy};
 use crate::dates::{date_from_days, iso};
 use crate::error::DataError;
 use crate::results::{Diagnostics, EquityRow, Fill, Reason, Summary};
-use crate::scenario::{LegSpec, MAX_UNITS, Scenario, SizingBasis, Weekday};
+use crate::scenario::settlement::{SharesPolicy, Style};
+use crate::scenario::{LegSpec, MAX_UNITS, Scenario, SizingBasis, Structure, Weekday};
 use ivrank::IvHistory;
 use portfolio::{FillContext, Greeks, Portfolio, fill_price, greeks_of};
 use risk::MULTIPLIER;
@@ -99,6 +105,8 @@ struct TickerData {
     days: Vec<(i32, usize, usize)>,
     /// Per entry of `days`: contract sides whose quote breaks the data contract.
     invalid: Vec<u64>,
+    /// (ex-date, dividend per share) from the dataset's events, in date order.
+    dividends: Vec<(i32, f64)>,
 }
 
 impl TickerData {
@@ -115,6 +123,8 @@ impl TickerData {
 struct TickerState {
     /// Next index into `TickerData::days`.
     cursor: usize,
+    /// Next index into `TickerData::dividends`.
+    dividend: usize,
     /// Trading days of this ticker seen inside [start, end].
     day_counter: u64,
     iv: IvHistory,
@@ -169,7 +179,17 @@ impl LoadedData {
         let Some(scenario) = first else {
             return Err(EngineError::Span("no scenario to load data for".into()));
         };
-        let (tickers, partitions) = load(scenario, dataset, warmup, policy)?;
+        let (mut tickers, mut partitions) = load(scenario, dataset, warmup, policy)?;
+        let (events, check) = Events::load(&dataset.dir, &dataset.manifest, policy)?;
+        partitions.extend(check);
+        for t in &mut tickers {
+            t.dividends = events
+                .of(&t.name)
+                .iter()
+                .filter(|e| e.kind == EventKind::ExDividend)
+                .filter_map(|e| e.amount.map(|a| (e.date, a)))
+                .collect();
+        }
         Ok(LoadedData { tickers, warmup, verification: Verification { mode: policy.mode, partitions } })
     }
 
@@ -228,7 +248,7 @@ fn load(
             .par_iter()
             .map(|&(date, pi, _)| parts[pi].day(date).map_or(0, |chain| chain.invalid_quotes()))
             .collect();
-        out.push(TickerData { name, parts, days, invalid });
+        out.push(TickerData { name, parts, days, invalid, dividends: Vec::new() });
     }
     Ok((out, checks))
 }
@@ -247,7 +267,10 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
     // Days before this scenario's own warm-up were loaded for another scenario: skip them, so
     // the IV history is exactly what a run of this scenario alone would see.
     let first_day = scenario.data.start.0 - warmup_days(scenario);
-    let legs = scenario.strategy.resolved_legs();
+    let structure = scenario.strategy.structure();
+    let legs = structure.legs.clone();
+    let styles: Vec<Style> = data.iter().map(|td| scenario.settlement.style_of(&td.name)).collect();
+    let policy = scenario.shares_policy();
     let (start, end) = (scenario.data.start.0, scenario.data.end.0);
     let dates = loaded.trading_days(start);
     let total = dates.len() as u64;
@@ -315,16 +338,47 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
                 st.iv.push(iv, r.lookback.0 as usize);
             }
             let settle_at = Some(underlyings[t]).filter(|s| s.is_finite());
+            // Ex-dates up to today not yet paid (one that fell on a day without data is paid on
+            // the next day the ticker has), to the shares held at the previous close.
+            while st.dividend < td.dividends.len() && td.dividends[st.dividend].0 <= date {
+                let (ex, amount) = td.dividends[st.dividend];
+                st.dividend += 1;
+                if ex >= start {
+                    pay_dividend(&mut book, t, amount, &mut diag);
+                }
+            }
             let ctx = FillContext {
                 ticker: &td.name,
                 date,
                 underlying: settle_at.unwrap_or(f64::NAN),
                 commission: scenario.costs.commission_per_contract.0,
             };
-            mark(&mut book, t, &chain, &mut diag);
+            mark(&mut book, t, &chain, settle_at, &mut diag);
+            if styles[t] == Style::Physical
+                && let Some(s) = settle_at
+            {
+                let day = settle::SettleDay {
+                    ticker: t,
+                    underlying: s,
+                    // An ex-date on the ticker's next trading day (ex-dates between trading
+                    // days count for the next one).
+                    next_dividend: td.days.get(st.cursor).and_then(|&(next, _, _)| {
+                        td.dividends[st.dividend..].iter().take_while(|d| d.0 <= next).map(|d| d.1).reduce(|a, b| a + b)
+                    }),
+                    rules: &scenario.settlement,
+                    policy,
+                    costs: &scenario.costs.stock,
+                };
+                settle::settle(&mut book, &ctx, &day, &mut diag);
+            }
             exits(scenario, &mut book, t, &chain, settle_at, &ctx, st.day_counter, last_day, &mut diag);
             if !last_day {
-                enter(scenario, &legs, &mut book, t, &chain, &ctx, st, &mut diag, &mut misses);
+                if policy == SharesPolicy::Keep
+                    && let Some(cover) = &structure.cover
+                {
+                    write_covers(scenario, cover, legs.len(), &mut book, t, &chain, &ctx, &mut diag);
+                }
+                enter(scenario, &structure, &mut book, t, &chain, &ctx, st, &mut diag, &mut misses);
             }
         }
         let row = equity_row(&book, date, &underlyings, equity.last(), &mut peak, scenario.capital.0);
@@ -352,9 +406,26 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
     })
 }
 
-/// Marks held legs of ticker `t` at today's mids and refreshes their greeks.
-fn mark(book: &mut Portfolio, t: usize, chain: &DayChain<'_>, diag: &mut Diagnostics) {
+/// The events phase: each position of ticker `t` holding shares receives (long) or pays (short)
+/// `amount` per share.
+fn pay_dividend(book: &mut Portfolio, t: usize, amount: f64, diag: &mut Diagnostics) {
+    for p in book.positions.iter_mut().filter(|p| p.ticker == t && p.shares != 0) {
+        let cash = p.shares as f64 * amount;
+        p.dividends += cash;
+        book.cash += cash;
+        diag.dividends += 1;
+    }
+}
+
+/// Marks held legs of ticker `t` at today's mids and refreshes their greeks; shares at the
+/// underlying price.
+fn mark(book: &mut Portfolio, t: usize, chain: &DayChain<'_>, underlying: Option<f64>, diag: &mut Diagnostics) {
     for p in book.positions.iter_mut().filter(|p| p.ticker == t) {
+        if p.shares != 0
+            && let Some(s) = underlying
+        {
+            p.share_mark = s;
+        }
         for l in &mut p.legs {
             if l.expiry < chain.trade_date {
                 continue;
@@ -452,15 +523,24 @@ fn exits(
             continue;
         };
         let (prices, settled) = closing_prices(p, chain, underlying, f);
-        if prices.iter().all(Option::is_some) {
+        // Shares close at the day's underlying price (their last mark on a last day without one).
+        let shares = (p.shares != 0).then(|| {
+            let s = underlying.or(last_day.then_some(p.share_mark));
+            s.map(|s| {
+                let n = -p.shares;
+                (stock::fill_price(s, n, &scenario.costs.stock), stock::commission(n, &scenario.costs.stock))
+            })
+        });
+        let shares_ready = shares.is_none_or(|s| s.is_some());
+        if prices.iter().all(Option::is_some) && shares_ready {
             let prices: Vec<f64> = prices.into_iter().flatten().collect();
-            book.close(ctx, i, &prices, &settled, reason);
+            book.close(ctx, i, &prices, &settled, reason, shares.flatten());
         } else if last_day {
             // No quote on the last day: the unquoted legs close at their last marks rather than
             // leave the position open.
             let prices: Vec<f64> = prices.iter().zip(&p.legs).map(|(q, l)| q.unwrap_or(l.mark)).collect();
             diag.closed_at_last_mark += 1;
-            book.close(ctx, i, &prices, &settled, reason);
+            book.close(ctx, i, &prices, &settled, reason, shares.flatten());
         } else {
             diag.exits_deferred += 1;
             i += 1;
@@ -481,10 +561,49 @@ fn weekday_of(date: i32) -> Option<Weekday> {
     }
 }
 
+/// The adjust phase's cover: each position of ticker `t` holding shares and no option leg writes
+/// the strategy's `cover` leg against them (numbered `leg_index`, after the strategy's legs).
+#[allow(clippy::too_many_arguments)]
+fn write_covers(
+    scenario: &Scenario,
+    cover: &LegSpec,
+    leg_index: usize,
+    book: &mut Portfolio,
+    t: usize,
+    chain: &DayChain<'_>,
+    ctx: &FillContext<'_>,
+    diag: &mut Diagnostics,
+) {
+    let f = scenario.costs.slippage.spread_fraction.0;
+    for i in 0..book.positions.len() {
+        let p = &book.positions[i];
+        if p.ticker != t || p.shares == 0 || !p.legs.is_empty() || p.close_shares {
+            continue;
+        }
+        let Ok(chosen) = choose_legs(chain, std::slice::from_ref(cover)) else {
+            diag.covers_skipped += 1;
+            continue;
+        };
+        let opening: Vec<(select::ChosenLeg, f64, Greeks)> = chosen
+            .iter()
+            .map(|l| {
+                let price = fill_price(l.quote.bid, l.quote.ask, l.side == crate::scenario::Side::Long, f);
+                let greeks = chain.find(l.expiry, l.strike).and_then(|row| finite(greeks_of(chain, row, l.right)));
+                if greeks.is_none() {
+                    diag.greeks_unusable += 1;
+                }
+                (select::ChosenLeg { leg: leg_index, ..*l }, price, greeks.unwrap_or_default())
+            })
+            .collect();
+        book.add_legs(ctx, i, &opening, Reason::Cover);
+        book.positions[i].covers += 1;
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn enter(
     scenario: &Scenario,
-    legs: &[LegSpec],
+    structure: &Structure,
     book: &mut Portfolio,
     t: usize,
     chain: &DayChain<'_>,
@@ -493,6 +612,7 @@ fn enter(
     diag: &mut Diagnostics,
     misses: &mut [[u64; 2]],
 ) {
+    let legs = &structure.legs;
     let entry = &scenario.strategy.entry;
     let scheduled = match (&entry.weekdays, entry.every_trading_days) {
         (Some(days), _) => weekday_of(chain.trade_date).is_some_and(|w| days.contains(&w)),
@@ -540,12 +660,20 @@ fn enter(
         return;
     }
     let sizing = &scenario.strategy.sizing;
+    // Shares per unit (signed) and their entry price, for a strategy with a stock leg.
+    let stock_leg = structure.stock.map(|st| {
+        let n = (st.side.sign() * f64::from(st.shares.0)) as i64;
+        (n, stock::fill_price(ctx.underlying, n, &scenario.costs.stock))
+    });
     let units = match (sizing.contracts, sizing.equity_fraction) {
         (Some(n), _) => n.0,
         (None, Some(frac)) => {
-            let risk = match sizing.against.unwrap_or(SizingBasis::MaxLoss) {
-                SizingBasis::MaxLoss => risk::max_loss(&chosen, &fills),
-                SizingBasis::Margin => risk::margin(&chosen, &fills, chain.underlying(), &sizing.margin),
+            let stock_risk = stock_leg.map(|(n, price)| (n as f64 / MULTIPLIER, price));
+            let risk = match (sizing.against.unwrap_or(SizingBasis::MaxLoss), stock_risk) {
+                (SizingBasis::MaxLoss, _) | (SizingBasis::Margin, Some(_)) => {
+                    risk::max_loss(&chosen, &fills, stock_risk)
+                }
+                (SizingBasis::Margin, None) => risk::margin(&chosen, &fills, chain.underlying(), &sizing.margin),
             };
             match risk {
                 Some(r) if r > 0.0 => ((frac.0 * book.equity()) / r).floor().max(0.0) as u32,
@@ -556,9 +684,24 @@ fn enter(
     };
     let units = sizing.max_contracts.map_or(units, |m| units.min(m.0));
     // The hard limit keeps every quantity inside trades.arrow's Int32 column; it is reported.
-    let units = if units > MAX_UNITS {
-        diag.sizes_capped += 1;
+    // A strategy that can hold shares counts its share fills too: a stock leg's shares, and the
+    // 100 shares per contract exercise or assignment delivers.
+    let limit = if structure.stock.is_some() || scenario.settlement.style_of(ctx.ticker) == Style::Physical {
+        let per_unit = legs
+            .iter()
+            .chain(structure.cover.iter())
+            .map(|l| u64::from(l.qty.0) * 100)
+            .chain(structure.stock.map(|st| u64::from(st.shares.0)))
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        MAX_UNITS.min((i32::MAX as u64 / per_unit) as u32)
+    } else {
         MAX_UNITS
+    };
+    let units = if units > limit {
+        diag.sizes_capped += 1;
+        limit
     } else {
         units
     };
@@ -579,6 +722,11 @@ fn enter(
         })
         .collect();
     book.open(ctx, t, st.day_counter, &opening, units);
+    if let Some((n, price)) = stock_leg {
+        let shares = n * i64::from(units);
+        let index = book.positions.len() - 1;
+        book.trade_shares(ctx, index, shares, price, stock::commission(shares, &scenario.costs.stock), Reason::Entry);
+    }
     diag.positions_opened += 1;
 }
 
@@ -597,6 +745,10 @@ fn equity_row(
     let (mut delta, mut gamma, mut theta, mut vega) = (0.0, 0.0, 0.0, 0.0);
     for p in &book.positions {
         let s = underlyings.get(p.ticker).copied().filter(|s| s.is_finite()).unwrap_or(0.0);
+        // A share has delta 1 and no other greek.
+        if p.shares != 0 {
+            delta += p.shares as f64 * s;
+        }
         for l in &p.legs {
             let n = l.contracts(p.units) * MULTIPLIER;
             delta += n * l.greeks.delta * s;
@@ -614,16 +766,24 @@ fn equity_row(
         drawdown: if *peak > 0.0 { equity / *peak - 1.0 } else { 0.0 },
         open_positions: book.positions.len() as i32,
         realized_pnl: book.closed.iter().map(|t| t.net_pnl).sum(),
-        unrealized_pnl: book
-            .positions
-            .iter()
-            .flat_map(|p| p.legs.iter().map(move |l| l.contracts(p.units) * (l.mark - l.open_price) * MULTIPLIER))
-            .sum(),
+        unrealized_pnl: unrealized(book),
         delta_dollars: delta,
         gamma_dollars: gamma,
         theta_dollars: theta,
         vega_dollars: vega,
     }
+}
+
+/// Open legs' marked value less their cost, then the shares' (summed in the order v1 summed legs,
+/// so an options-only run keeps its bytes).
+fn unrealized(book: &Portfolio) -> f64 {
+    let legs: f64 = book
+        .positions
+        .iter()
+        .flat_map(|p| p.legs.iter().map(move |l| l.contracts(p.units) * (l.mark - l.open_price) * MULTIPLIER))
+        .sum();
+    let with_shares = book.positions.iter().filter(|p| p.shares != 0);
+    legs + with_shares.map(|p| p.shares as f64 * (p.share_mark - p.share_price)).sum::<f64>()
 }
 
 fn worst_miss(misses: &[[u64; 2]]) -> Option<(usize, usize)> {

@@ -4,7 +4,8 @@
 //! Conventions: a leg's signed contracts are `side × qty × units` (long +, short −); prices are per
 //! share and one contract is 100 shares. Opening pays `contracts × price × 100` (a sale receives);
 //! closing receives it back at the closing price; every fill pays the commission per contract,
-//! except cash settlement at expiry.
+//! except settlement at expiry and assignment. A position may also hold shares of its underlying
+//! (signed, + long); they are bought and sold at a price per share and marked at `stkPx`.
 
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +13,7 @@ use crate::analytics::ClosedTrade;
 use crate::data::{DayChain, Right};
 use crate::engine::risk::MULTIPLIER;
 use crate::engine::select::ChosenLeg;
-use crate::results::{Action, Fill, Reason};
+use crate::results::{Action, Fill, Instrument, Reason};
 use crate::scenario::Side;
 
 /// Per-share greeks of one contract, as of its last quote.
@@ -53,7 +54,26 @@ pub struct Position {
     /// Net premium per unit per share at the entry fills: + credit received, − debit paid.
     pub premium: f64,
     pub fees: f64,
+    /// Gross P&L of everything closed so far (legs, shares), in dollars.
     pub gross_pnl: f64,
+    /// Shares held: + long, − short.
+    #[serde(default)]
+    pub shares: i64,
+    /// Average price per share of the shares held.
+    #[serde(default)]
+    pub share_price: f64,
+    /// Last underlying price (`stkPx`) the shares were marked at.
+    #[serde(default)]
+    pub share_mark: f64,
+    /// Dividends received (+) or paid on short shares (−), in dollars.
+    #[serde(default)]
+    pub dividends: f64,
+    /// Shares delivered by exercise or assignment, to be closed at the next close.
+    #[serde(default)]
+    pub close_shares: bool,
+    /// Option legs this position has written against its shares (`cover`) so far.
+    #[serde(default)]
+    pub covers: u32,
 }
 
 impl HeldLeg {
@@ -65,12 +85,17 @@ impl HeldLeg {
 impl Position {
     /// Marked value of the position in dollars (long positive).
     pub fn value(&self) -> f64 {
-        self.legs.iter().map(|l| l.contracts(self.units) * l.mark * MULTIPLIER).sum()
+        let options: f64 = self.legs.iter().map(|l| l.contracts(self.units) * l.mark * MULTIPLIER).sum();
+        if self.shares == 0 { options } else { options + self.shares as f64 * self.share_mark }
     }
 
-    /// P&L per unit per share at the current marks, before costs.
+    /// P&L per unit per share at the current marks, before costs: the open legs, and (when there
+    /// are any) what is already closed, the shares and their dividends, per unit of 100 shares.
     pub fn pnl_per_share(&self) -> f64 {
-        self.legs.iter().map(|l| l.side.sign() * f64::from(l.qty) * (l.mark - l.open_price)).sum()
+        let legs: f64 = self.legs.iter().map(|l| l.side.sign() * f64::from(l.qty) * (l.mark - l.open_price)).sum();
+        let rest = self.gross_pnl + self.dividends + self.shares as f64 * (self.share_mark - self.share_price);
+        // Adding an exact zero keeps the options-only sum bit for bit.
+        if rest == 0.0 { legs } else { legs + rest / (f64::from(self.units) * MULTIPLIER) }
     }
 
     /// The nearest expiry among the legs.
@@ -147,7 +172,7 @@ impl Portfolio {
     ) {
         let id = self.next_id;
         self.next_id += 1;
-        let mut position = Position {
+        let position = Position {
             id,
             ticker,
             opened: ctx.date,
@@ -157,7 +182,21 @@ impl Portfolio {
             premium: 0.0,
             fees: 0.0,
             gross_pnl: 0.0,
+            shares: 0,
+            share_price: 0.0,
+            share_mark: ctx.underlying,
+            dividends: 0.0,
+            close_shares: false,
+            covers: 0,
         };
+        self.positions.push(position);
+        let index = self.positions.len() - 1;
+        self.add_legs(ctx, index, legs, Reason::Entry);
+    }
+
+    /// Opens option legs in position `index` (at entry, or a cover written against its shares).
+    pub fn add_legs(&mut self, ctx: &FillContext<'_>, index: usize, legs: &[(ChosenLeg, f64, Greeks)], reason: Reason) {
+        let position = &mut self.positions[index];
         for &(l, price, g) in legs {
             let held = HeldLeg {
                 leg: l.leg,
@@ -170,20 +209,123 @@ impl Portfolio {
                 mark: l.quote.mid(),
                 greeks: g,
             };
-            let n = held.contracts(units);
+            let n = held.contracts(position.units);
             let fees = ctx.commission * n.abs();
             self.cash -= n * price * MULTIPLIER + fees;
             position.fees += fees;
             position.premium -= l.side.sign() * f64::from(l.qty) * price;
-            self.fills.push(fill(ctx, id, &held, n, price, fees, Action::Open, Reason::Entry, 0.0));
+            self.fills.push(fill(ctx, position.id, &held, n, price, fees, Action::Open, reason, 0.0));
             position.legs.push(held);
         }
-        self.positions.push(position);
+    }
+
+    /// Trades `shares` (signed: + buy, − sell) of position `index`'s underlying at `price` per
+    /// share, paying `fees`. Shares that reduce the holding realize their P&L against its average
+    /// price; shares that add to it (or open it) move the average.
+    pub fn trade_shares(
+        &mut self,
+        ctx: &FillContext<'_>,
+        index: usize,
+        shares: i64,
+        price: f64,
+        fees: f64,
+        reason: Reason,
+    ) {
+        if shares == 0 {
+            return;
+        }
+        let p = &mut self.positions[index];
+        let held = p.shares;
+        let mut pnl = 0.0;
+        if held != 0 && held.signum() != shares.signum() {
+            // Closing part (or all) of the holding, maybe reversing it.
+            let closing = shares.abs().min(held.abs());
+            pnl = (price - p.share_price) * (closing * held.signum()) as f64;
+            let left = held + shares;
+            if left.signum() != held.signum() && left != 0 {
+                p.share_price = price;
+            }
+            p.shares = left;
+        } else {
+            let total = held + shares;
+            p.share_price = (p.share_price * held as f64 + price * shares as f64) / total as f64;
+            p.shares = total;
+        }
+        if p.shares == 0 {
+            p.share_price = 0.0;
+        }
+        p.share_mark = if price.is_finite() && ctx.underlying.is_finite() { ctx.underlying } else { p.share_mark };
+        p.gross_pnl += pnl;
+        p.fees += fees;
+        self.cash -= shares as f64 * price + fees;
+        let action = if reason == Reason::Entry || (held == 0 || held.signum() == shares.signum()) {
+            Action::Open
+        } else {
+            Action::Close
+        };
+        self.fills.push(Fill {
+            position_id: p.id as i32,
+            leg: -1,
+            ticker: ctx.ticker.to_string(),
+            action,
+            date: ctx.date,
+            expiry: None,
+            strike: None,
+            instrument: Instrument::Stock,
+            quantity: shares as i32,
+            price,
+            fees,
+            reason,
+            underlying_price: ctx.underlying,
+            pnl,
+        });
+    }
+
+    /// Closes option leg `leg` of position `index` at `price` per share, paying `fees`; the leg
+    /// leaves the position.
+    pub fn close_leg(
+        &mut self,
+        ctx: &FillContext<'_>,
+        index: usize,
+        leg: usize,
+        price: f64,
+        fees: f64,
+        reason: Reason,
+    ) {
+        let p = &mut self.positions[index];
+        let l = p.legs.remove(leg);
+        let n = l.contracts(p.units);
+        let pnl = (price - l.open_price) * n * MULTIPLIER;
+        self.cash += n * price * MULTIPLIER - fees;
+        p.fees += fees;
+        p.gross_pnl += pnl;
+        self.fills.push(fill(ctx, p.id, &l, -n, price, fees, Action::Close, reason, pnl));
+    }
+
+    /// Ends position `index` once it holds nothing (no legs, no shares).
+    pub fn finish(&mut self, date: i32, index: usize) {
+        let p = self.positions.remove(index);
+        debug_assert!(p.legs.is_empty() && p.shares == 0, "a position ends only once it holds nothing");
+        self.closed
+            .push(ClosedTrade { net_pnl: p.gross_pnl + p.dividends - p.fees, days_held: i64::from(date - p.opened) });
     }
 
     /// Closes position `index` at the given per-share prices; `settled[i]` marks cash settlement at
-    /// expiry (no commission).
-    pub fn close(&mut self, ctx: &FillContext<'_>, index: usize, prices: &[f64], settled: &[bool], reason: Reason) {
+    /// expiry (no commission). Shares it holds close at `shares` (price per share, fees).
+    pub fn close(
+        &mut self,
+        ctx: &FillContext<'_>,
+        index: usize,
+        prices: &[f64],
+        settled: &[bool],
+        reason: Reason,
+        shares: Option<(f64, f64)>,
+    ) {
+        if self.positions[index].shares != 0 {
+            let n = -self.positions[index].shares;
+            let (price, fees) = shares.unwrap_or((self.positions[index].share_mark, 0.0));
+            self.trade_shares(ctx, index, n, price, fees, reason);
+        }
         let mut p = self.positions.remove(index);
         for ((l, &price), &settle) in p.legs.iter().zip(prices).zip(settled) {
             let n = l.contracts(p.units);
@@ -196,7 +338,10 @@ impl Portfolio {
             // Closing trades the other way: a long leg is sold (−), a short one bought back (+).
             self.fills.push(fill(ctx, p.id, l, -n, price, fees, Action::Close, reason, pnl));
         }
-        self.closed.push(ClosedTrade { net_pnl: p.gross_pnl - p.fees, days_held: i64::from(ctx.date - p.opened) });
+        self.closed.push(ClosedTrade {
+            net_pnl: p.gross_pnl + p.dividends - p.fees,
+            days_held: i64::from(ctx.date - p.opened),
+        });
     }
 }
 
@@ -218,9 +363,9 @@ fn fill(
         ticker: ctx.ticker.to_string(),
         action,
         date: ctx.date,
-        expiry: l.expiry,
-        strike: l.strike,
-        right: l.right,
+        expiry: Some(l.expiry),
+        strike: Some(l.strike),
+        instrument: Instrument::of(l.right),
         quantity: n as i32,
         price,
         fees,

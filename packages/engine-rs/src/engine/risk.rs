@@ -22,21 +22,31 @@ fn intrinsic(right: Right, strike: f64, s: f64) -> f64 {
 }
 
 /// Dollars per unit lost in the worst case, or `None` when the loss is unbounded.
-/// `fills` are the per-share entry prices of `legs`, in order.
-pub fn max_loss(legs: &[ChosenLeg], fills: &[f64]) -> Option<f64> {
+/// `fills` are the per-share entry prices of `legs`, in order; `stock` is the shares per unit in
+/// contracts (signed, 1 = 100 shares long) and their entry price, for a strategy with a stock leg.
+pub fn max_loss(legs: &[ChosenLeg], fills: &[f64], stock: Option<(f64, f64)>) -> Option<f64> {
     let credit: f64 = legs.iter().zip(fills).map(|(l, f)| -l.side.sign() * f64::from(l.qty) * f).sum();
     let same_expiry = legs.windows(2).all(|w| w[0].expiry == w[1].expiry);
+    let (shares, price) = stock.unwrap_or((0.0, 0.0));
     if !same_expiry {
-        return (credit < 0.0).then_some(-credit * MULTIPLIER);
+        if shares < 0.0 {
+            return None;
+        }
+        let debit = -credit + shares * price;
+        return (debit > 0.0).then_some(debit * MULTIPLIER);
     }
-    // Beyond the highest strike the payoff moves with the net call quantity; short calls → unbounded.
+    // Beyond the highest strike the payoff moves with the net call quantity (and the shares);
+    // net short → unbounded.
     let net_calls: f64 = legs.iter().filter(|l| l.right == Right::Call).map(|l| l.side.sign() * f64::from(l.qty)).sum();
-    if net_calls < 0.0 {
+    if net_calls + shares < 0.0 {
         return None;
     }
     // The payoff is piecewise linear with kinks at the strikes: its minimum is at 0 or a strike.
     let payoff = |s: f64| -> f64 {
-        legs.iter().map(|l| l.side.sign() * f64::from(l.qty) * intrinsic(l.right, l.strike, s)).sum::<f64>() + credit
+        let options =
+            legs.iter().map(|l| l.side.sign() * f64::from(l.qty) * intrinsic(l.right, l.strike, s)).sum::<f64>()
+                + credit;
+        if stock.is_some() { options + shares * (s - price) } else { options }
     };
     let worst = std::iter::once(0.0).chain(legs.iter().map(|l| l.strike)).map(payoff).fold(f64::INFINITY, f64::min);
     Some((-worst).max(0.0) * MULTIPLIER)
@@ -62,7 +72,7 @@ pub fn covered(legs: &[ChosenLeg]) -> bool {
 /// requirement plus the other side's premium.
 pub fn margin(legs: &[ChosenLeg], fills: &[f64], underlying: f64, m: &Margin) -> Option<f64> {
     if covered(legs) {
-        return max_loss(legs, fills);
+        return max_loss(legs, fills, None);
     }
     let naked = |l: &ChosenLeg, premium: f64| -> f64 {
         let (otm, floor) = match l.right {
@@ -103,7 +113,7 @@ mod tests {
     fn put_credit_spread_loses_width_minus_credit() {
         // Short 100 put @ 3, long 95 put @ 1: credit 2; worst at S ≤ 95: −5 + 2 = −3 → $300.
         let legs = [leg(Right::Put, Side::Short, 100.0, 10), leg(Right::Put, Side::Long, 95.0, 10)];
-        assert_eq!(max_loss(&legs, &[3.0, 1.0]), Some(300.0));
+        assert_eq!(max_loss(&legs, &[3.0, 1.0], None), Some(300.0));
     }
 
     #[test]
@@ -115,21 +125,21 @@ mod tests {
             leg(Right::Call, Side::Short, 105.0, 10),
             leg(Right::Call, Side::Long, 110.0, 10),
         ];
-        let loss = max_loss(&legs, &[1.5, 0.5, 1.0, 0.4]).unwrap();
+        let loss = max_loss(&legs, &[1.5, 0.5, 1.0, 0.4], None).unwrap();
         assert!((loss - 340.0).abs() < 1e-9, "{loss}");
     }
 
     #[test]
     fn naked_short_call_is_unbounded_and_short_put_loses_strike_minus_credit() {
-        assert_eq!(max_loss(&[leg(Right::Call, Side::Short, 105.0, 10)], &[2.0]), None);
+        assert_eq!(max_loss(&[leg(Right::Call, Side::Short, 105.0, 10)], &[2.0], None), None);
         // Short 100 put @ 2: worst at S = 0: −100 + 2 = −98 → $9,800.
-        assert_eq!(max_loss(&[leg(Right::Put, Side::Short, 100.0, 10)], &[2.0]), Some(9800.0));
+        assert_eq!(max_loss(&[leg(Right::Put, Side::Short, 100.0, 10)], &[2.0], None), Some(9800.0));
     }
 
     #[test]
     fn calendar_risk_is_the_debit() {
         let legs = [leg(Right::Call, Side::Short, 100.0, 10), leg(Right::Call, Side::Long, 100.0, 40)];
-        assert_eq!(max_loss(&legs, &[2.0, 3.5]), Some(150.0));
+        assert_eq!(max_loss(&legs, &[2.0, 3.5], None), Some(150.0));
     }
 
     #[test]

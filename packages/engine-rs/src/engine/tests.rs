@@ -37,7 +37,8 @@ fn scenario(exit: &str, slippage: f64) -> Scenario {
          \x20   - {{ right: put, side: short, dte: {{ target: 3, min: 1, max: 10 }}, delta: {{ target: 0.30, min: 0.2, max: 0.4 }} }}\n\
          \x20 entry: {{ every_trading_days: 100, max_open: 1 }}\n\
          \x20 exit: {exit}\n\
-         costs: {{ commission_per_contract: 0.65, slippage: {{ spread_fraction: {slippage} }} }}\n"
+         costs: {{ commission_per_contract: 0.65, slippage: {{ spread_fraction: {slippage} }} }}\n\
+         settlement: {{ style: {{ TST: cash }} }}\n"
     );
     parse(&text, "golden.yaml").unwrap()
 }

@@ -78,39 +78,38 @@ pub fn sync_dataset(
         Manifest::parse(&manifest_bytes, Path::new(&manifest_key)).map_err(|e| SyncError::Data(e.to_string()))?;
     let dir = into.join(dataset);
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-    let wanted: Vec<_> = Dataset { dir: dir.clone(), manifest }
+    let events = manifest.events.as_ref().map(|e| (e.path.clone(), e.sha256.clone()));
+    // (path, sha256) of every file the run reads: its partitions, and the dataset's events.
+    let wanted: Vec<(String, String)> = Dataset { dir: dir.clone(), manifest }
         .prune(selection)
         .map_err(|e| SyncError::Data(e.to_string()))?
         .into_iter()
-        .cloned()
+        .map(|p| (p.path.clone(), p.sha256.clone()))
+        .chain(events)
         .collect();
 
     let mut stats = SyncStats { partitions: wanted.len(), parallelism, ..Default::default() };
     let mut missing = Vec::new();
-    for p in &wanted {
-        let local = dir.join(&p.path);
-        if local.is_file() && (stamps.contains(&local, &p.sha256) || sha256_file(&local).is_ok_and(|s| s == p.sha256)) {
-            stamps.record(&local, &p.sha256);
+    for (path, sha256) in &wanted {
+        let local = dir.join(path);
+        if local.is_file() && (stamps.contains(&local, sha256) || sha256_file(&local).is_ok_and(|s| s == *sha256)) {
+            stamps.record(&local, sha256);
             stats.reused += 1;
         } else {
-            missing.push(p.clone());
+            missing.push((path.clone(), sha256.clone()));
         }
     }
     let keys: Vec<String> =
-        missing.iter().map(|p| format!("{}/{}", prefix_key.trim_end_matches('/'), p.path)).collect();
-    for ((p, key), got) in missing.iter().zip(&keys).zip(s3.get_many(&bucket, &keys, parallelism)) {
+        missing.iter().map(|(path, _)| format!("{}/{}", prefix_key.trim_end_matches('/'), path)).collect();
+    for (((path, sha256), key), got) in missing.iter().zip(&keys).zip(s3.get_many(&bucket, &keys, parallelism)) {
         let bytes = got?;
         let actual = sha256_bytes(&bytes);
-        if actual != p.sha256 {
-            return Err(SyncError::Checksum {
-                uri: format!("s3://{bucket}/{key}"),
-                expected: p.sha256.clone(),
-                actual,
-            });
+        if actual != *sha256 {
+            return Err(SyncError::Checksum { uri: format!("s3://{bucket}/{key}"), expected: sha256.clone(), actual });
         }
-        write_atomic(&dir.join(&p.path), &bytes)?;
+        write_atomic(&dir.join(path), &bytes)?;
         // Hashed on the way in: the run need not hash it again.
-        stamps.record(&dir.join(&p.path), &p.sha256);
+        stamps.record(&dir.join(path), sha256);
         stats.downloaded += 1;
         stats.bytes += bytes.len() as u64;
     }

@@ -7,7 +7,6 @@ use arrow_ipc::writer::FileWriter;
 use arrow_schema::{ArrowError, Field, Schema};
 
 use super::{Action, EquityRow, Fill};
-use crate::data::Right;
 
 fn ipc(columns: Vec<(&str, ArrayRef)>) -> Result<Vec<u8>, ArrowError> {
     ipc_file(columns.into_iter().map(|(n, a)| (n.to_string(), a, false)).collect())
@@ -62,20 +61,22 @@ pub fn equity_ipc(rows: &[EquityRow]) -> Result<Vec<u8>, ArrowError> {
 }
 
 pub fn trades_ipc(fills: &[Fill]) -> Result<Vec<u8>, ArrowError> {
-    ipc(vec![
-        ("position_id", i32s(fills, |f| f.position_id)),
-        ("leg", i32s(fills, |f| f.leg)),
-        ("ticker", strs(fills, |f| f.ticker.as_str())),
-        ("action", strs(fills, |f| if f.action == Action::Open { "open" } else { "close" })),
-        ("date", dates(fills, |f| f.date)),
-        ("expiry", dates(fills, |f| f.expiry)),
-        ("strike", f64s(fills, |f| f.strike)),
-        ("right", strs(fills, |f| if f.right == Right::Call { "call" } else { "put" })),
-        ("quantity", i32s(fills, |f| f.quantity)),
-        ("price", f64s(fills, |f| f.price)),
-        ("fees", f64s(fills, |f| f.fees)),
-        ("reason", strs(fills, |f| f.reason.as_str())),
-        ("underlying_price", f64s(fills, |f| f.underlying_price)),
-        ("pnl", f64s(fills, |f| f.pnl)),
-    ])
+    // Share fills have no expiry or strike: those two columns are nullable.
+    let columns: Vec<(&str, ArrayRef, bool)> = vec![
+        ("position_id", i32s(fills, |f| f.position_id), false),
+        ("leg", i32s(fills, |f| f.leg), false),
+        ("ticker", strs(fills, |f| f.ticker.as_str()), false),
+        ("action", strs(fills, |f| if f.action == Action::Open { "open" } else { "close" }), false),
+        ("date", dates(fills, |f| f.date), false),
+        ("expiry", Arc::new(Date32Array::from(fills.iter().map(|f| f.expiry).collect::<Vec<_>>())), true),
+        ("strike", Arc::new(Float64Array::from(fills.iter().map(|f| f.strike).collect::<Vec<_>>())), true),
+        ("right", strs(fills, |f| f.instrument.as_str()), false),
+        ("quantity", i32s(fills, |f| f.quantity), false),
+        ("price", f64s(fills, |f| f.price), false),
+        ("fees", f64s(fills, |f| f.fees), false),
+        ("reason", strs(fills, |f| f.reason.as_str()), false),
+        ("underlying_price", f64s(fills, |f| f.underlying_price), false),
+        ("pnl", f64s(fills, |f| f.pnl), false),
+    ];
+    ipc_file(columns.into_iter().map(|(n, a, null)| (n.to_string(), a, null)).collect())
 }

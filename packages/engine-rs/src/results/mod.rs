@@ -40,6 +40,33 @@ pub enum Action {
     Close,
 }
 
+/// What a fill traded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Instrument {
+    Call,
+    Put,
+    /// Shares of the underlying.
+    Stock,
+}
+
+impl Instrument {
+    pub fn of(right: Right) -> Instrument {
+        match right {
+            Right::Call => Instrument::Call,
+            Right::Put => Instrument::Put,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Instrument::Call => "call",
+            Instrument::Put => "put",
+            Instrument::Stock => "stock",
+        }
+    }
+}
+
 /// Why a fill happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -51,6 +78,14 @@ pub enum Reason {
     MaxHold,
     Expiry,
     EndOfData,
+    /// A long option turned into shares at its strike.
+    Exercise,
+    /// A short option turned into shares at its strike (at expiry or early).
+    Assignment,
+    /// Shares delivered by exercise or assignment, closed at the next close.
+    DeliveredShares,
+    /// An option written against shares the position holds.
+    Cover,
 }
 
 impl Reason {
@@ -63,6 +98,10 @@ impl Reason {
             Reason::MaxHold => "max_hold",
             Reason::Expiry => "expiry",
             Reason::EndOfData => "end_of_data",
+            Reason::Exercise => "exercise",
+            Reason::Assignment => "assignment",
+            Reason::DeliveredShares => "delivered_shares",
+            Reason::Cover => "cover",
         }
     }
 }
@@ -71,14 +110,17 @@ impl Reason {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fill {
     pub position_id: i32,
+    /// The option leg's index in the strategy (the cover leg follows the legs); −1 for shares.
     pub leg: i32,
     pub ticker: String,
     pub action: Action,
     pub date: i32,
-    pub expiry: i32,
-    pub strike: f64,
-    pub right: Right,
-    /// Signed contracts: + bought, − sold.
+    /// `None` for shares.
+    pub expiry: Option<i32>,
+    /// `None` for shares.
+    pub strike: Option<f64>,
+    pub instrument: Instrument,
+    /// Signed contracts (shares for a stock fill): + bought, − sold.
     pub quantity: i32,
     /// Per share; at expiry, the intrinsic value.
     pub price: f64,
@@ -120,8 +162,18 @@ pub struct Diagnostics {
     pub underlying_unusable_days: u64,
     /// Leg-days a held contract's greeks were not finite numbers and kept their last values.
     pub greeks_unusable: u64,
-    /// Positions whose `equity_fraction` size was cut to the 100,000-unit limit.
+    /// Positions whose `equity_fraction` size was cut to the 100,000-unit limit (or, for a
+    /// strategy that can hold shares, to what keeps every share count inside Int32).
     pub sizes_capped: u64,
+    /// Option legs exercised (long) or assigned (short) into shares at expiry.
+    pub exercised: u64,
+    pub assigned: u64,
+    /// Short legs assigned before expiry (the early-assignment model).
+    pub early_assignments: u64,
+    /// Ex-dividend dates on which a position held shares (received or paid).
+    pub dividends: u64,
+    /// Days a position holding shares could not write its cover leg (no expiry or strike fit).
+    pub covers_skipped: u64,
 }
 
 /// `summary.json`.

@@ -5,6 +5,7 @@
 
 pub mod guard;
 mod parse;
+pub mod settlement;
 pub mod sweep;
 pub mod templates;
 pub mod values;
@@ -33,6 +34,9 @@ pub struct Scenario {
     pub strategy: Strategy,
     #[serde(default)]
     pub costs: Costs,
+    /// How options settle (cash or shares), what happens to delivered shares, early assignment.
+    #[serde(default)]
+    pub settlement: settlement::Settlement,
     /// Where a remote run executes (used by `aegis-launch`; ignored locally).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<Resources>,
@@ -43,6 +47,19 @@ pub struct Scenario {
     /// The overfitting analysis run after a sweep.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cscv: Option<CscvSpec>,
+}
+
+impl Scenario {
+    /// What positions do with shares once their option legs are gone: the scenario's
+    /// `settlement.assigned_shares`, else `keep` when the strategy has a cover leg, else `close`.
+    pub fn shares_policy(&self) -> settlement::SharesPolicy {
+        use settlement::SharesPolicy;
+        self.settlement.assigned_shares.unwrap_or(if self.strategy.structure().cover.is_some() {
+            SharesPolicy::Keep
+        } else {
+            SharesPolicy::Close
+        })
+    }
 }
 
 /// Combinatorially symmetric cross-validation of a sweep's daily returns (docs/scenario.md).
@@ -201,6 +218,13 @@ pub struct Strategy {
     /// Hand-written legs (give this or `template`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub legs: Vec<LegSpec>,
+    /// Shares bought (or sold short) with each position, beside its legs (with hand-written legs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stock: Option<settlement::StockSpec>,
+    /// The option written against shares a position holds once its legs are gone (the wheel's
+    /// call), chosen by its own rules each time (with hand-written legs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cover: Option<LegSpec>,
     #[serde(default)]
     pub entry: Entry,
     #[serde(default)]
@@ -218,6 +242,10 @@ struct RawStrategy {
     #[serde(default)]
     legs: Vec<LegSpec>,
     #[serde(default)]
+    stock: Option<settlement::StockSpec>,
+    #[serde(default)]
+    cover: Option<LegSpec>,
+    #[serde(default)]
     entry: Entry,
     #[serde(default)]
     exit: Exit,
@@ -233,19 +261,58 @@ impl TryFrom<RawStrategy> for Strategy {
             (None, true) => return Err("give a `template` or at least one leg in `legs`".into()),
             _ => {}
         }
-        let s = Strategy { template: r.template, legs: r.legs, entry: r.entry, exit: r.exit, sizing: r.sizing };
-        let legs = s.resolved_legs();
-        check_legs(&legs)?;
+        if r.template.is_some() && (r.stock.is_some() || r.cover.is_some()) {
+            let field = if r.stock.is_some() { "stock" } else { "cover" };
+            return Err(format!("{field}: goes with hand-written `legs`; a template brings its own"));
+        }
+        if let Some(st) = &r.stock
+            && st.shares.0 > settlement::MAX_STOCK_SHARES
+        {
+            return Err(format!(
+                "stock: shares: at most {} per unit, got {}",
+                settlement::MAX_STOCK_SHARES,
+                st.shares.0
+            ));
+        }
+        let s = Strategy {
+            template: r.template,
+            legs: r.legs,
+            stock: r.stock,
+            cover: r.cover,
+            entry: r.entry,
+            exit: r.exit,
+            sizing: r.sizing,
+        };
+        let structure = s.structure();
+        check_legs(&structure.legs)?;
+        if let Some(cover) = &structure.cover {
+            check_legs(std::slice::from_ref(cover))
+                .map_err(|m| format!("cover: {}", m.trim_start_matches("legs[0]: ")))?;
+        }
         Ok(s)
     }
 }
 
+/// What a strategy trades, templates expanded: the option legs a position opens with, the shares
+/// beside them, and the leg written against held shares.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Structure {
+    pub legs: Vec<LegSpec>,
+    pub stock: Option<settlement::StockSpec>,
+    pub cover: Option<LegSpec>,
+}
+
 impl Strategy {
-    /// The legs to trade: the template's expansion or the hand-written legs.
+    /// The option legs to trade: the template's expansion or the hand-written legs.
     pub fn resolved_legs(&self) -> Vec<LegSpec> {
+        self.structure().legs
+    }
+
+    /// Legs, shares and cover, templates expanded.
+    pub fn structure(&self) -> Structure {
         match &self.template {
-            Some(t) => t.expand(),
-            None => self.legs.clone(),
+            Some(t) => t.structure(),
+            None => Structure { legs: self.legs.clone(), stock: self.stock, cover: self.cover.clone() },
         }
     }
 }
@@ -567,6 +634,9 @@ pub struct Costs {
     pub commission_per_contract: NonNegative,
     #[serde(default)]
     pub slippage: Slippage,
+    /// Costs of share fills.
+    #[serde(default)]
+    pub stock: settlement::StockCosts,
 }
 
 fn commission() -> NonNegative {
@@ -575,7 +645,7 @@ fn commission() -> NonNegative {
 
 impl Default for Costs {
     fn default() -> Self {
-        Costs { commission_per_contract: commission(), slippage: Slippage::default() }
+        Costs { commission_per_contract: commission(), slippage: Slippage::default(), stock: Default::default() }
     }
 }
 

@@ -46,7 +46,18 @@ impl ScenarioError {
 pub fn parse(text: &str, source_name: &str) -> Result<Scenario, ScenarioError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     super::guard::check(text, source_name)?;
-    parse_yaml(text, source_name).map_err(|e| refine(e, text))
+    let scenario = parse_yaml(text, source_name).map_err(|e| refine(e, text))?;
+    super::settlement::check(&scenario).map_err(|message| {
+        let e = ScenarioError {
+            source_name: source_name.to_string(),
+            path: String::new(),
+            message,
+            line: None,
+            column: None,
+        };
+        refine(e, text)
+    })?;
+    Ok(scenario)
 }
 
 /// Rules that span several fields are checked once their mapping is read, so the deserializer

@@ -4,8 +4,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::settlement::StockSpec;
 use super::values::{AtLeastOne, Finite, Moneyness, Positive, UnitOpen};
-use super::{DteWindow, LegSpec, Offset, Right, Side, Window};
+use super::{DteWindow, LegSpec, Offset, Right, Side, Structure, Window};
 
 /// A strategy template, written as `template: { <name>: { …parameters… } }`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -41,6 +42,24 @@ pub enum Template {
     IronButterfly { dte: DteWindow, width: Positive },
     /// Sell the front expiry at `delta`, buy the back expiry at the same strike.
     Calendar { right: Right, front_dte: DteWindow, back_dte: DteWindow, delta: Window<UnitOpen> },
+    /// Buy 100 shares and sell a call by delta; when the call expires out of the money a new one is
+    /// written against the shares, when it is assigned the shares go and the position ends.
+    CoveredCall { dte: DteWindow, delta: Window<UnitOpen> },
+    /// Buy 100 shares and a put by delta below them.
+    ProtectivePut { dte: DteWindow, delta: Window<UnitOpen> },
+    /// Buy 100 shares, buy a put and sell a call, each by delta, same expiry.
+    Collar { dte: DteWindow, put_delta: Window<UnitOpen>, call_delta: Window<UnitOpen> },
+    /// Sell a put; when assigned, hold the 100 shares and sell calls against them until they are
+    /// called away; then start again with a put.
+    Wheel { put: ByDelta, call: ByDelta },
+}
+
+/// A leg chosen by expiry and delta.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ByDelta {
+    pub dte: DteWindow,
+    pub delta: Window<UnitOpen>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -75,8 +94,25 @@ fn offset(right: Right, side: Side, leg: usize, width: f64, dte: Option<DteWindo
     }
 }
 
+fn long_shares() -> Option<StockSpec> {
+    Some(StockSpec { side: Side::Long, shares: AtLeastOne(100) })
+}
+
 impl Template {
-    /// The legs this template stands for, in order (offsets refer to earlier legs).
+    /// The legs, shares and cover this template stands for.
+    pub fn structure(&self) -> Structure {
+        use Right::Call;
+        use Side::Short;
+        let (stock, cover) = match *self {
+            Template::CoveredCall { dte, delta } => (long_shares(), Some(by_delta(Call, Short, dte, delta))),
+            Template::ProtectivePut { .. } | Template::Collar { .. } => (long_shares(), None),
+            Template::Wheel { call, .. } => (None, Some(by_delta(Call, Short, call.dte, call.delta))),
+            _ => (None, None),
+        };
+        Structure { legs: self.expand(), stock, cover }
+    }
+
+    /// The option legs this template stands for, in order (offsets refer to earlier legs).
     pub fn expand(&self) -> Vec<LegSpec> {
         use Right::{Call, Put};
         use Side::{Long, Short};
@@ -110,6 +146,12 @@ impl Template {
             Template::Calendar { right, front_dte, back_dte, delta } => {
                 vec![by_delta(right, Short, front_dte, delta), offset(right, Long, 0, 0.0, Some(back_dte))]
             }
+            Template::CoveredCall { dte, delta } => vec![by_delta(Call, Short, dte, delta)],
+            Template::ProtectivePut { dte, delta } => vec![by_delta(Put, Long, dte, delta)],
+            Template::Collar { dte, put_delta, call_delta } => {
+                vec![by_delta(Put, Long, dte, put_delta), by_delta(Call, Short, dte, call_delta)]
+            }
+            Template::Wheel { put, .. } => vec![by_delta(Put, Short, put.dte, put.delta)],
         }
     }
 }

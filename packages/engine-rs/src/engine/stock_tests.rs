@@ -1,0 +1,237 @@
+//! Golden tests of shares, physical settlement, early assignment and dividends: a tiny hand-made
+//! chain, every fill and the final P&L worked out by hand.
+//!
+//! Ticker XYZ (physically settled by default). Expiries E1 = 2023-01-06 and E2 = 2023-01-13 (and
+//! 2023-02-17, which keeps the chain listed). Quotes: the E1 95 put 1.00/1.20 (call delta 0.70,
+//! so |put delta| 0.30); the E2 100 call 0.50/0.70 (delta 0.30) unless a day says otherwise.
+//! Option fills: slippage ½ (sell 1.00/1.20 at 1.05), commission 0.65. Shares: 0 bps, $0.01 each.
+
+use super::*;
+use crate::data::VerifyPolicy;
+use crate::results::{Action, Instrument, Reason};
+use crate::scenario::parse;
+use crate::testkit::{EventRow, Row, d, write_dataset, write_events};
+
+const E1: &str = "2023-01-06";
+const E2: &str = "2023-01-13";
+const DAYS: [&str; 9] = [
+    "2023-01-03",
+    "2023-01-04",
+    "2023-01-05",
+    "2023-01-06",
+    "2023-01-09",
+    "2023-01-10",
+    "2023-01-11",
+    "2023-01-12",
+    "2023-01-13",
+];
+
+/// A day's chain at `spot`, the E2 100 call quoted at `call`.
+fn day(date: &str, spot: f64, call: (f64, f64)) -> Vec<Row> {
+    let mut rows = vec![
+        Row::new(date, E1, 95.0).delta(0.70).put(1.0, 1.2).spot(spot),
+        Row::new(date, E2, 100.0).delta(0.30).call(call.0, call.1).spot(spot),
+        Row::new(date, "2023-02-17", 100.0).delta(0.50).spot(spot),
+    ];
+    rows.retain(|r| r.expir_date > r.trade_date);
+    rows
+}
+
+fn days(spots: [f64; 9], calls: [(f64, f64); 9]) -> Vec<Vec<Row>> {
+    DAYS.iter().zip(spots).zip(calls).map(|((date, s), c)| day(date, s, c)).collect()
+}
+
+const PUT: &str = "{ dte: { target: 3, min: 1, max: 10 }, delta: { target: 0.30, min: 0.2, max: 0.4 } }";
+const CALL: &str = "{ dte: { target: 7, min: 1, max: 10 }, delta: { target: 0.30, min: 0.2, max: 0.4 } }";
+
+fn scenario(strategy: &str, end: &str, extra: &str) -> Scenario {
+    let text = format!(
+        "name: stock\n\
+         data: {{ dataset: stock, tickers: [XYZ], start: 2023-01-03, end: {end} }}\n\
+         capital: 100000\n\
+         strategy:\n{strategy}\
+         \x20 entry: {{ every_trading_days: 100, max_open: 1 }}\n\
+         costs: {{ commission_per_contract: 0.65, slippage: {{ spread_fraction: 0.5 }}, stock: {{ commission_per_share: 0.01, slippage_bps: 0 }} }}\n\
+         {extra}"
+    );
+    parse(&text, "stock.yaml").unwrap()
+}
+
+fn run_with(scenario: &Scenario, data: Vec<Vec<Row>>, events: &[EventRow<'_>]) -> Outcome {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut manifest = write_dataset(tmp.path(), "stock", &[("XYZ", data)]);
+    if !events.is_empty() {
+        write_events(tmp.path(), &mut manifest, events);
+    }
+    let ds = Dataset::open(tmp.path()).unwrap();
+    let opts = RunOptions { verify: VerifyPolicy::metadata_only(), ..RunOptions::default() };
+    run(scenario, &ds, &opts).unwrap()
+}
+
+fn close(a: f64, b: f64) {
+    assert!((a - b).abs() < 1e-9, "{a} != {b}");
+}
+
+/// (instrument, action, date, quantity, price, fees, reason, pnl) of each fill.
+type F = (Instrument, Action, i32, i32, f64, f64, Reason, f64);
+fn fills(o: &Outcome) -> Vec<F> {
+    o.trades.iter().map(|f| (f.instrument, f.action, f.date, f.quantity, f.price, f.fees, f.reason, f.pnl)).collect()
+}
+
+fn assert_fill(f: &F, want: (Instrument, Action, &str, i32, f64, f64, Reason, f64)) {
+    assert_eq!((f.0, f.1, f.2, f.3, f.6), (want.0, want.1, d(want.2), want.3, want.6), "{f:?}");
+    close(f.4, want.4);
+    close(f.5, want.5);
+    close(f.7, want.7);
+}
+
+fn equity_on(o: &Outcome, date: &str) -> f64 {
+    o.equity.iter().find(|r| r.date == d(date)).unwrap().equity
+}
+
+/// The wheel's full cycle: the put is assigned at E1 (spot 90) into 100 shares at 95; a call is
+/// written against them the same day; a dividend of 0.50 goes ex on 01-10 while they are held; the
+/// call is assigned at E2 (spot 105) and the shares go at 100.
+#[test]
+fn the_wheel_puts_assigned_then_calls_away_with_a_dividend_between() {
+    let wheel = format!("\x20 template: {{ wheel: {{ put: {PUT}, call: {CALL} }} }}\n");
+    let s = scenario(&wheel, E2, "");
+    let spots = [100.0, 100.0, 100.0, 90.0, 98.0, 98.0, 98.0, 98.0, 105.0];
+    let o = run_with(&s, days(spots, [(0.5, 0.7); 9]), &[("XYZ", "2023-01-10", "ex_dividend", Some(0.5), None)]);
+    let f = fills(&o);
+    use Instrument::{Call, Put, Stock};
+    assert_eq!(f.len(), 6, "{f:#?}");
+    // Sell the put at 1.05, commission 0.65: cash 100 000 + 105 − 0.65 = 100 104.35.
+    assert_fill(&f[0], (Put, Action::Open, DAYS[0], -1, 1.05, 0.65, Reason::Entry, 0.0));
+    // E1, spot 90: the 95 put is assigned: it leaves at 0 (kept credit 105) and 100 shares come
+    // in at 95 (cash − 9 500 = 90 604.35), free.
+    assert_fill(&f[1], (Put, Action::Close, E1, 1, 0.0, 0.0, Reason::Assignment, 105.0));
+    assert_fill(&f[2], (Stock, Action::Open, E1, 100, 95.0, 0.0, Reason::Assignment, 0.0));
+    // The same day the cover is written: the E2 100 call sold at 0.55 (cash + 55 − 0.65).
+    assert_fill(&f[3], (Call, Action::Open, E1, -1, 0.55, 0.65, Reason::Cover, 0.0));
+    assert_eq!(o.trades[3].leg, 1, "the cover leg is numbered after the strategy's one leg");
+    // Equity at E1's close: cash 90 658.70 + shares 100 × 90 − the call marked at 0.60 × 100.
+    close(equity_on(&o, E1), 90_658.70 + 9_000.0 - 60.0);
+    // E2, spot 105: the call is assigned: it leaves at 0 (kept 55), the shares go at 100
+    // (realizing (100 − 95) × 100 = 500).
+    assert_fill(&f[4], (Call, Action::Close, E2, 1, 0.0, 0.0, Reason::Assignment, 55.0));
+    assert_fill(&f[5], (Stock, Action::Close, E2, -100, 100.0, 0.0, Reason::Assignment, 500.0));
+    // Dividend 100 × 0.50 on 01-10. Net: 105 + 55 + 500 + 50 − 0.65 − 0.65 = 708.70.
+    close(o.summary.final_equity, 100_708.70);
+    let diag = &o.summary.diagnostics;
+    assert_eq!((diag.assigned, diag.dividends, diag.early_assignments, diag.positions_closed), (2, 1, 0, 1));
+}
+
+/// The call is in the money (spot 103, strike 100) the day before a 0.50 ex-date, and its time
+/// value (mid 3.10 − intrinsic 3 = 0.10) is below the dividend: assigned that day, so the shares
+/// are gone before the ex-date and no dividend is received.
+#[test]
+fn a_short_call_is_assigned_the_day_before_an_ex_date_when_its_time_value_is_below_the_dividend() {
+    let wheel = format!("\x20 template: {{ wheel: {{ put: {PUT}, call: {CALL} }} }}\n");
+    let s = scenario(&wheel, E2, "");
+    let spots = [100.0, 100.0, 100.0, 90.0, 103.0, 98.0, 98.0, 98.0, 98.0];
+    let mut calls = [(0.5, 0.7); 9];
+    calls[4] = (3.0, 3.2);
+    let o = run_with(&s, days(spots, calls), &[("XYZ", "2023-01-10", "ex_dividend", Some(0.5), None)]);
+    let early: Vec<_> = o.trades.iter().filter(|t| t.date == d(DAYS[4])).collect();
+    assert_eq!(early.len(), 2, "{:#?}", o.trades);
+    assert_eq!((early[0].instrument, early[0].reason, early[0].price), (Instrument::Call, Reason::Assignment, 0.0));
+    assert_eq!((early[1].instrument, early[1].quantity, early[1].price), (Instrument::Stock, -100, 100.0));
+    let diag = &o.summary.diagnostics;
+    assert_eq!((diag.early_assignments, diag.dividends), (1, 0));
+    // 105 + 55 + (100 − 95) × 100 − 0.65 × 2, and no new position (one entry only).
+    close(o.summary.final_equity, 100_658.70);
+
+    // Without the model the call stays, and the dividend is received on 01-10.
+    let off = scenario(&wheel, E2, "settlement: { early_assignment: { before_ex_dividend: false } }\n");
+    let o = run_with(&off, days(spots, calls), &[("XYZ", "2023-01-10", "ex_dividend", Some(0.5), None)]);
+    assert_eq!((o.summary.diagnostics.early_assignments, o.summary.diagnostics.dividends), (0, 1));
+}
+
+/// Short shares pay the dividend: 100 shares sold short with a long call bought; a 0.50 ex-date
+/// on 01-04; everything closes on the last day, 01-05, at unchanged prices.
+#[test]
+fn short_shares_pay_the_dividend() {
+    let legs = format!(
+        "\x20 legs:\n\x20   - {{ right: call, side: long, dte: {{ target: 9, min: 1, max: 12 }}, delta: {{ target: 0.30 }} }}\n\
+         \x20 stock: {{ side: short, shares: 100 }}\n{}",
+        ""
+    );
+    let s = scenario(&legs, "2023-01-05", "");
+    let spots = [100.0; 9];
+    let data: Vec<Vec<Row>> = days(spots, [(0.5, 0.7); 9]).into_iter().take(3).collect();
+    let o = run_with(&s, data, &[("XYZ", "2023-01-04", "ex_dividend", Some(0.5), None)]);
+    let f = fills(&o);
+    use Instrument::{Call, Stock};
+    assert_eq!(f.len(), 4, "{f:#?}");
+    // Buy the call at 0.65 (+0.65 commission); sell 100 shares at 100 ($1 commission).
+    assert_fill(&f[0], (Call, Action::Open, DAYS[0], 1, 0.65, 0.65, Reason::Entry, 0.0));
+    assert_fill(&f[1], (Stock, Action::Open, DAYS[0], -100, 100.0, 1.0, Reason::Entry, 0.0));
+    // Last day: the call sold at 0.55 (pnl −10), the shares bought back at 100 ($1).
+    assert_fill(&f[2], (Stock, Action::Close, "2023-01-05", 100, 100.0, 1.0, Reason::EndOfData, 0.0));
+    assert_fill(&f[3], (Call, Action::Close, "2023-01-05", -1, 0.55, 0.65, Reason::EndOfData, -10.0));
+    // −10 − 50 (the dividend paid) − 3.30 fees.
+    close(o.summary.final_equity, 100_000.0 - 63.30);
+    assert_eq!(o.summary.diagnostics.dividends, 1);
+    // The equity on the ex-date already shows the dividend paid (the call marked at mid 0.60).
+    close(equity_on(&o, "2023-01-04"), 100_000.0 - 0.65 - 1.0 - 5.0 - 50.0);
+}
+
+/// A short put (no cover): assigned at E1 into 100 shares at 95, closed at the next close (spot 91)
+/// with the share commission.
+#[test]
+fn delivered_shares_close_at_the_next_close_without_a_cover() {
+    let legs = format!("\x20 legs:\n\x20   - {{ right: put, side: short, {} }}\n", &PUT[2..PUT.len() - 2]);
+    let s = scenario(&legs, "2023-01-10", "");
+    let spots = [100.0, 100.0, 100.0, 90.0, 91.0, 91.0, 91.0, 91.0, 91.0];
+    let data: Vec<Vec<Row>> = days(spots, [(0.5, 0.7); 9]).into_iter().take(6).collect();
+    let o = run_with(&s, data, &[]);
+    let f = fills(&o);
+    use Instrument::{Put, Stock};
+    assert_eq!(f.len(), 4, "{f:#?}");
+    assert_fill(&f[1], (Put, Action::Close, E1, 1, 0.0, 0.0, Reason::Assignment, 105.0));
+    assert_fill(&f[2], (Stock, Action::Open, E1, 100, 95.0, 0.0, Reason::Assignment, 0.0));
+    assert_fill(&f[3], (Stock, Action::Close, DAYS[4], -100, 91.0, 1.0, Reason::DeliveredShares, -400.0));
+    close(o.summary.final_equity, 100_000.0 + 105.0 - 400.0 - 0.65 - 1.0);
+    assert_eq!(o.summary.diagnostics.positions_closed, 1);
+}
+
+/// Out of the money at expiry on a physical ticker: the put expires worthless, no shares.
+#[test]
+fn an_out_of_the_money_leg_expires_without_shares() {
+    let legs = format!("\x20 legs:\n\x20   - {{ right: put, side: short, {} }}\n", &PUT[2..PUT.len() - 2]);
+    let s = scenario(&legs, "2023-01-09", "");
+    let data: Vec<Vec<Row>> = days([100.0; 9], [(0.5, 0.7); 9]).into_iter().take(5).collect();
+    let o = run_with(&s, data, &[]);
+    let f = fills(&o);
+    assert_eq!(f.len(), 2, "{f:#?}");
+    assert_fill(&f[1], (Instrument::Put, Action::Close, E1, 1, 0.0, 0.0, Reason::Expiry, 105.0));
+    close(o.summary.final_equity, 100_000.0 + 105.0 - 0.65);
+}
+
+#[test]
+fn stock_rules_are_refused_with_the_field() {
+    let bad = |strategy: &str, extra: &str, ticker: &str| {
+        let text = format!(
+            "name: x\ndata: {{ dataset: d, tickers: [{ticker}], start: 2023-01-03, end: 2023-01-13 }}\nstrategy:\n{strategy}{extra}"
+        );
+        parse(&text, "x.yaml").unwrap_err().to_string()
+    };
+    let wheel = format!("  template: {{ wheel: {{ put: {PUT}, call: {CALL} }} }}\n");
+    let e = bad(&wheel, "", "SPX");
+    assert!(e.contains("strategy: ") && e.contains("SPX settles in cash"), "{e}");
+    let e = bad(&format!("  template: {{ wheel: {{ put: {PUT} }} }}\n"), "", "XYZ");
+    assert!(e.contains("call"), "{e}");
+    let e = bad(&wheel, "settlement: { style: { ABC: cash } }\n", "XYZ");
+    assert!(e.contains("settlement.style") && e.contains("ABC is not one of data.tickers"), "{e}");
+    let legs = format!("  legs:\n    - {{ right: put, side: short, {} }}\n", &PUT[2..PUT.len() - 2]);
+    let e = bad(&legs, "settlement: { assigned_shares: keep }\n", "XYZ");
+    assert!(e.contains("settlement.assigned_shares") && e.contains("line 6"), "{e}");
+    let e = bad(&format!("{legs}  stock: {{ side: long, shares: 200000 }}\n"), "", "XYZ");
+    assert!(e.contains("stock") && e.contains("at most 100000"), "{e}");
+    // A stock leg on an index with an explicit physical override is fine.
+    let ok = format!(
+        "name: x\ndata: {{ dataset: d, tickers: [SPX], start: 2023-01-03, end: 2023-01-13 }}\nstrategy:\n{wheel}settlement: {{ style: {{ SPX: physical }} }}\n"
+    );
+    parse(&ok, "x.yaml").unwrap();
+}
