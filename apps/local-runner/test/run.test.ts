@@ -21,7 +21,9 @@ let data: string;
 beforeAll(async () => {
   data = mkdtempSync(join(tmpdir(), "aegis-local-data-"));
   await ensureDataset(data, "synthetic-spx-7y", ["SPX"]);
-}, 300_000);
+  // The stock examples (wheel, covered call, collar) trade a single stock with dividends.
+  await ensureDataset(data, "synthetic-equity-7y", ["ACME"]);
+}, 600_000);
 
 const tmp = (label: string) => mkdtempSync(join(tmpdir(), `aegis-${label}-`));
 const bytes = (dir: string, file: string) => readFileSync(join(dir, file));
@@ -29,6 +31,16 @@ const bytes = (dir: string, file: string) => readFileSync(join(dir, file));
 describe("examples", () => {
   it("include the four the README promises", () => {
     expect(examples).toEqual(expect.arrayContaining(["short-put.yaml", "strangle.yaml", "iron-condor.yaml", "put-spread.yaml"]));
+  });
+
+  it("include the stock strategies, which hold shares, are assigned and receive dividends", async () => {
+    expect(examples).toEqual(expect.arrayContaining(["wheel.yaml", "covered-call.yaml", "collar.yaml"]));
+    const r = await runScenarioFile(join(EXAMPLES, "wheel.yaml"), { data, out: tmp("wheel"), report: false });
+    const d = r.result.summary.diagnostics;
+    expect(d.assigned).toBeGreaterThan(0);
+    expect(d.dividends).toBeGreaterThan(0);
+    const c = await runScenarioFile(join(EXAMPLES, "collar.yaml"), { data, out: tmp("collar"), report: false });
+    expect(c.result.summary.diagnostics.exercised + c.result.summary.diagnostics.assigned).toBeGreaterThan(0);
   });
 
   it.each(examples)("%s: the addon and the binary write byte-identical results", async (file) => {
