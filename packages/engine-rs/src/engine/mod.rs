@@ -10,6 +10,7 @@
 //! then the day's equity row. On the last day every open position closes (`end_of_data`).
 //! Time comes only from the data; nothing iterates a hash map.
 
+pub mod hedge;
 pub mod ivrank;
 pub mod portfolio;
 pub mod risk;
@@ -378,6 +379,14 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
                 {
                     write_covers(scenario, cover, legs.len(), &mut book, t, &chain, &ctx, &mut diag);
                 }
+                if let Some(rules) = &scenario.strategy.hedge {
+                    for i in 0..book.positions.len() {
+                        if book.positions[i].ticker == t {
+                            let days = st.day_counter - book.positions[i].opened_day;
+                            hedge::hedge_position(&mut book, &ctx, i, rules, &scenario.costs.stock, days, false);
+                        }
+                    }
+                }
                 enter(scenario, &structure, &mut book, t, &chain, &ctx, st, &mut diag, &mut misses);
             }
         }
@@ -409,8 +418,8 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
 /// The events phase: each position of ticker `t` holding shares receives (long) or pays (short)
 /// `amount` per share.
 fn pay_dividend(book: &mut Portfolio, t: usize, amount: f64, diag: &mut Diagnostics) {
-    for p in book.positions.iter_mut().filter(|p| p.ticker == t && p.shares != 0) {
-        let cash = p.shares as f64 * amount;
+    for p in book.positions.iter_mut().filter(|p| p.ticker == t && p.all_shares() != 0) {
+        let cash = p.all_shares() as f64 * amount;
         p.dividends += cash;
         book.cash += cash;
         diag.dividends += 1;
@@ -421,7 +430,7 @@ fn pay_dividend(book: &mut Portfolio, t: usize, amount: f64, diag: &mut Diagnost
 /// underlying price.
 fn mark(book: &mut Portfolio, t: usize, chain: &DayChain<'_>, underlying: Option<f64>, diag: &mut Diagnostics) {
     for p in book.positions.iter_mut().filter(|p| p.ticker == t) {
-        if p.shares != 0
+        if p.all_shares() != 0
             && let Some(s) = underlying
         {
             p.share_mark = s;
@@ -524,23 +533,18 @@ fn exits(
         };
         let (prices, settled) = closing_prices(p, chain, underlying, f);
         // Shares close at the day's underlying price (their last mark on a last day without one).
-        let shares = (p.shares != 0).then(|| {
-            let s = underlying.or(last_day.then_some(p.share_mark));
-            s.map(|s| {
-                let n = -p.shares;
-                (stock::fill_price(s, n, &scenario.costs.stock), stock::commission(n, &scenario.costs.stock))
-            })
-        });
-        let shares_ready = shares.is_none_or(|s| s.is_some());
-        if prices.iter().all(Option::is_some) && shares_ready {
+        let shares_at =
+            if p.all_shares() == 0 { Some(f64::NAN) } else { underlying.or(last_day.then_some(p.share_mark)) };
+        let stock_costs = &scenario.costs.stock;
+        if let (true, Some(at)) = (prices.iter().all(Option::is_some), shares_at) {
             let prices: Vec<f64> = prices.into_iter().flatten().collect();
-            book.close(ctx, i, &prices, &settled, reason, shares.flatten());
+            book.close(ctx, i, &prices, &settled, reason, at, stock_costs);
         } else if last_day {
             // No quote on the last day: the unquoted legs close at their last marks rather than
             // leave the position open.
             let prices: Vec<f64> = prices.iter().zip(&p.legs).map(|(q, l)| q.unwrap_or(l.mark)).collect();
             diag.closed_at_last_mark += 1;
-            book.close(ctx, i, &prices, &settled, reason, shares.flatten());
+            book.close(ctx, i, &prices, &settled, reason, shares_at.unwrap_or(p.share_mark), stock_costs);
         } else {
             diag.exits_deferred += 1;
             i += 1;
@@ -727,6 +731,10 @@ fn enter(
         let index = book.positions.len() - 1;
         book.trade_shares(ctx, index, shares, price, stock::commission(shares, &scenario.costs.stock), Reason::Entry);
     }
+    if let Some(rules) = &scenario.strategy.hedge {
+        // A new position is hedged at once, not on its next day.
+        hedge::hedge_position(book, ctx, book.positions.len() - 1, rules, &scenario.costs.stock, 0, true);
+    }
     diag.positions_opened += 1;
 }
 
@@ -746,8 +754,8 @@ fn equity_row(
     for p in &book.positions {
         let s = underlyings.get(p.ticker).copied().filter(|s| s.is_finite()).unwrap_or(0.0);
         // A share has delta 1 and no other greek.
-        if p.shares != 0 {
-            delta += p.shares as f64 * s;
+        if p.all_shares() != 0 {
+            delta += p.all_shares() as f64 * s;
         }
         for l in &p.legs {
             let n = l.contracts(p.units) * MULTIPLIER;
@@ -782,8 +790,8 @@ fn unrealized(book: &Portfolio) -> f64 {
         .iter()
         .flat_map(|p| p.legs.iter().map(move |l| l.contracts(p.units) * (l.mark - l.open_price) * MULTIPLIER))
         .sum();
-    let with_shares = book.positions.iter().filter(|p| p.shares != 0);
-    legs + with_shares.map(|p| p.shares as f64 * (p.share_mark - p.share_price)).sum::<f64>()
+    let with_shares = book.positions.iter().filter(|p| p.all_shares() != 0);
+    legs + with_shares.map(portfolio::Position::shares_unrealized).sum::<f64>()
 }
 
 fn worst_miss(misses: &[[u64; 2]]) -> Option<(usize, usize)> {
@@ -851,5 +859,6 @@ fn summarize(scenario: &Scenario, book: &Portfolio, equity: &[EquityRow], mut di
         final_equity: eq.last().copied().unwrap_or(scenario.capital.0),
         metrics,
         diagnostics: diag,
+        hedge: book.hedge,
     }
 }

@@ -13,8 +13,10 @@ use crate::analytics::ClosedTrade;
 use crate::data::{DayChain, Right};
 use crate::engine::risk::MULTIPLIER;
 use crate::engine::select::ChosenLeg;
-use crate::results::{Action, Fill, Instrument, Reason};
+use crate::engine::stock;
+use crate::results::{Action, Fill, HedgeTotals, Instrument, Reason};
 use crate::scenario::Side;
+use crate::scenario::settlement::StockCosts;
 
 /// Per-share greeks of one contract, as of its last quote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -74,6 +76,21 @@ pub struct Position {
     /// Option legs this position has written against its shares (`cover`) so far.
     #[serde(default)]
     pub covers: u32,
+    /// Shares held to hedge the position's delta (apart from `shares`): + long, − short.
+    #[serde(default)]
+    pub hedge_shares: i64,
+    /// Average price per share of the hedge shares.
+    #[serde(default)]
+    pub hedge_price: f64,
+}
+
+/// Which holding of shares a trade moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holding {
+    /// Shares of a stock leg, or delivered by exercise and assignment.
+    Stock,
+    /// Shares of the delta hedge.
+    Hedge,
 }
 
 impl HeldLeg {
@@ -86,14 +103,32 @@ impl Position {
     /// Marked value of the position in dollars (long positive).
     pub fn value(&self) -> f64 {
         let options: f64 = self.legs.iter().map(|l| l.contracts(self.units) * l.mark * MULTIPLIER).sum();
-        if self.shares == 0 { options } else { options + self.shares as f64 * self.share_mark }
+        let shares = self.all_shares();
+        if shares == 0 { options } else { options + shares as f64 * self.share_mark }
+    }
+
+    /// Every share held: the stock holding and the hedge.
+    pub fn all_shares(&self) -> i64 {
+        self.shares + self.hedge_shares
+    }
+
+    /// Marked value of all shares less their cost.
+    pub fn shares_unrealized(&self) -> f64 {
+        self.shares as f64 * (self.share_mark - self.share_price)
+            + self.hedge_shares as f64 * (self.share_mark - self.hedge_price)
+    }
+
+    /// Net delta in shares: Σ legs' contracts × 100 × delta, plus every share held.
+    pub fn delta_shares(&self) -> f64 {
+        let options: f64 = self.legs.iter().map(|l| l.contracts(self.units) * MULTIPLIER * l.greeks.delta).sum();
+        options + self.all_shares() as f64
     }
 
     /// P&L per unit per share at the current marks, before costs: the open legs, and (when there
     /// are any) what is already closed, the shares and their dividends, per unit of 100 shares.
     pub fn pnl_per_share(&self) -> f64 {
         let legs: f64 = self.legs.iter().map(|l| l.side.sign() * f64::from(l.qty) * (l.mark - l.open_price)).sum();
-        let rest = self.gross_pnl + self.dividends + self.shares as f64 * (self.share_mark - self.share_price);
+        let rest = self.gross_pnl + self.dividends + self.shares_unrealized();
         // Adding an exact zero keeps the options-only sum bit for bit.
         if rest == 0.0 { legs } else { legs + rest / (f64::from(self.units) * MULTIPLIER) }
     }
@@ -133,6 +168,8 @@ pub struct Portfolio {
     pub next_id: u32,
     pub fills: Vec<Fill>,
     pub closed: Vec<ClosedTrade>,
+    #[serde(default)]
+    pub hedge: HedgeTotals,
 }
 
 /// What the engine needs to know about the day a fill happens.
@@ -188,6 +225,8 @@ impl Portfolio {
             dividends: 0.0,
             close_shares: false,
             covers: 0,
+            hedge_shares: 0,
+            hedge_price: 0.0,
         };
         self.positions.push(position);
         let index = self.positions.len() - 1;
@@ -231,28 +270,65 @@ impl Portfolio {
         fees: f64,
         reason: Reason,
     ) {
+        self.trade(ctx, index, Holding::Stock, shares, price, fees, reason);
+    }
+
+    /// Trades `shares` of the hedge holding of position `index` (see [`Portfolio::trade_shares`]).
+    pub fn trade_hedge(
+        &mut self,
+        ctx: &FillContext<'_>,
+        index: usize,
+        shares: i64,
+        price: f64,
+        fees: f64,
+        reason: Reason,
+    ) {
+        self.trade(ctx, index, Holding::Hedge, shares, price, fees, reason);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn trade(
+        &mut self,
+        ctx: &FillContext<'_>,
+        index: usize,
+        holding: Holding,
+        shares: i64,
+        price: f64,
+        fees: f64,
+        reason: Reason,
+    ) {
         if shares == 0 {
             return;
         }
         let p = &mut self.positions[index];
-        let held = p.shares;
+        let (count, average) = match holding {
+            Holding::Stock => (&mut p.shares, &mut p.share_price),
+            Holding::Hedge => (&mut p.hedge_shares, &mut p.hedge_price),
+        };
+        let held = *count;
         let mut pnl = 0.0;
         if held != 0 && held.signum() != shares.signum() {
             // Closing part (or all) of the holding, maybe reversing it.
             let closing = shares.abs().min(held.abs());
-            pnl = (price - p.share_price) * (closing * held.signum()) as f64;
+            pnl = (price - *average) * (closing * held.signum()) as f64;
             let left = held + shares;
             if left.signum() != held.signum() && left != 0 {
-                p.share_price = price;
+                *average = price;
             }
-            p.shares = left;
+            *count = left;
         } else {
             let total = held + shares;
-            p.share_price = (p.share_price * held as f64 + price * shares as f64) / total as f64;
-            p.shares = total;
+            *average = (*average * held as f64 + price * shares as f64) / total as f64;
+            *count = total;
         }
-        if p.shares == 0 {
-            p.share_price = 0.0;
+        if *count == 0 {
+            *average = 0.0;
+        }
+        if holding == Holding::Hedge {
+            self.hedge.fills += 1;
+            self.hedge.shares_traded += shares.unsigned_abs();
+            self.hedge.pnl += pnl;
+            self.hedge.fees += fees;
         }
         p.share_mark = if price.is_finite() && ctx.underlying.is_finite() { ctx.underlying } else { p.share_mark };
         p.gross_pnl += pnl;
@@ -305,13 +381,15 @@ impl Portfolio {
     /// Ends position `index` once it holds nothing (no legs, no shares).
     pub fn finish(&mut self, date: i32, index: usize) {
         let p = self.positions.remove(index);
-        debug_assert!(p.legs.is_empty() && p.shares == 0, "a position ends only once it holds nothing");
+        debug_assert!(p.legs.is_empty() && p.all_shares() == 0, "a position ends only once it holds nothing");
         self.closed
             .push(ClosedTrade { net_pnl: p.gross_pnl + p.dividends - p.fees, days_held: i64::from(date - p.opened) });
     }
 
     /// Closes position `index` at the given per-share prices; `settled[i]` marks cash settlement at
-    /// expiry (no commission). Shares it holds close at `shares` (price per share, fees).
+    /// expiry (no commission). Shares it holds (stock and hedge) close at the market from the
+    /// underlying price `shares_at`, with the stock costs.
+    #[allow(clippy::too_many_arguments)]
     pub fn close(
         &mut self,
         ctx: &FillContext<'_>,
@@ -319,12 +397,16 @@ impl Portfolio {
         prices: &[f64],
         settled: &[bool],
         reason: Reason,
-        shares: Option<(f64, f64)>,
+        shares_at: f64,
+        costs: &StockCosts,
     ) {
-        if self.positions[index].shares != 0 {
-            let n = -self.positions[index].shares;
-            let (price, fees) = shares.unwrap_or((self.positions[index].share_mark, 0.0));
-            self.trade_shares(ctx, index, n, price, fees, reason);
+        for holding in [Holding::Stock, Holding::Hedge] {
+            let p = &self.positions[index];
+            let n = -(if holding == Holding::Stock { p.shares } else { p.hedge_shares });
+            if n != 0 {
+                let price = stock::fill_price(shares_at, n, costs);
+                self.trade(ctx, index, holding, n, price, stock::commission(n, costs), reason);
+            }
         }
         let mut p = self.positions.remove(index);
         for ((l, &price), &settle) in p.legs.iter().zip(prices).zip(settled) {

@@ -56,6 +56,12 @@ pub fn settle(book: &mut Portfolio, ctx: &FillContext<'_>, day: &SettleDay<'_>, 
         }
         early_assignments(book, ctx, i, day, diag);
         expiries(book, ctx, i, day, diag);
+        // A hedge with no option left to hedge is closed.
+        let hedge = book.positions[i].hedge_shares;
+        if book.positions[i].legs.is_empty() && hedge != 0 {
+            let price = stock::fill_price(day.underlying, -hedge, day.costs);
+            book.trade_hedge(ctx, i, -hedge, price, stock::commission(-hedge, day.costs), Reason::Hedge);
+        }
         let p = &mut book.positions[i];
         if p.legs.is_empty() && p.shares == 0 {
             book.finish(ctx.date, i);

@@ -235,3 +235,75 @@ fn stock_rules_are_refused_with_the_field() {
     );
     parse(&ok, "x.yaml").unwrap();
 }
+
+/// Four days of the E2 100 call at 0.50/0.70 with the given call deltas and spots.
+fn hedge_days(deltas: [f64; 4], spots: [f64; 4]) -> Vec<Vec<Row>> {
+    DAYS[..4]
+        .iter()
+        .zip(deltas.iter().zip(spots))
+        .map(|(date, (&delta, spot))| {
+            vec![
+                Row::new(date, E2, 100.0).delta(delta).call(0.5, 0.7).spot(spot),
+                Row::new(date, "2023-02-17", 100.0).delta(0.5).spot(spot),
+            ]
+        })
+        .collect()
+}
+
+const SHORT_CALL: &str = "\x20 legs:\n\x20   - { right: call, side: short, dte: { target: 10, min: 1, max: 12 }, delta: { target: 0.30, min: 0.2, max: 0.4 } }\n";
+
+/// Short one call (delta 0.30 → −30 shares), hedged at once, then whenever the net delta is more
+/// than 10 shares from 0. Deltas 0.30, 0.45, 0.38, 0.50; spots 100, 103, 102, 104.
+#[test]
+fn a_hedge_on_a_band_trades_only_when_the_delta_leaves_it() {
+    let s = scenario(&format!("{SHORT_CALL}\x20 hedge: {{ band: {{ shares: 10 }} }}\n"), DAYS[3], "");
+    let o = run_with(&s, hedge_days([0.30, 0.45, 0.38, 0.50], [100.0, 103.0, 102.0, 104.0]), &[]);
+    let f = fills(&o);
+    use Instrument::{Call, Stock};
+    assert_eq!(f.len(), 5, "{f:#?}");
+    assert_fill(&f[0], (Call, Action::Open, DAYS[0], -1, 0.55, 0.65, Reason::Entry, 0.0));
+    // At entry: buy 30 at 100 ($0.30).
+    assert_fill(&f[1], (Stock, Action::Open, DAYS[0], 30, 100.0, 0.30, Reason::Hedge, 0.0));
+    // 01-04: −45 + 30 = −15, outside the band: buy 15 at 103 (average 101).
+    assert_fill(&f[2], (Stock, Action::Open, DAYS[1], 15, 103.0, 0.15, Reason::Hedge, 0.0));
+    // 01-05: −38 + 45 = 7, inside. 01-06, the last day: all closes; 45 shares sold at 104,
+    // (104 − 101) × 45 = 135; the call bought back at 0.65, (0.65 − 0.55) × −100 = −10.
+    assert_fill(&f[3], (Stock, Action::Close, DAYS[3], -45, 104.0, 0.45, Reason::EndOfData, 135.0));
+    assert_fill(&f[4], (Call, Action::Close, DAYS[3], 1, 0.65, 0.65, Reason::EndOfData, -10.0));
+    let h = o.summary.hedge;
+    assert_eq!((h.fills, h.shares_traded), (3, 90));
+    close(h.pnl, 135.0);
+    close(h.fees, 0.90);
+    close(o.summary.final_equity, 100_000.0 - 10.0 - 1.30 + 135.0 - 0.90);
+}
+
+/// The same position hedged every 2 trading days instead: at entry, then on 01-05 (−38 + 30 = −8:
+/// buy 8 at 102).
+#[test]
+fn a_hedge_on_a_schedule_trades_every_n_days_whatever_the_delta() {
+    let s = scenario(&format!("{SHORT_CALL}\x20 hedge: {{ every_trading_days: 2 }}\n"), DAYS[3], "");
+    let o = run_with(&s, hedge_days([0.30, 0.45, 0.38, 0.50], [100.0, 103.0, 102.0, 104.0]), &[]);
+    let hedges: Vec<(i32, i32, f64)> =
+        o.trades.iter().filter(|t| t.instrument == Instrument::Stock).map(|t| (t.date, t.quantity, t.price)).collect();
+    assert_eq!(hedges, vec![(d(DAYS[0]), 30, 100.0), (d(DAYS[2]), 8, 102.0), (d(DAYS[3]), -38, 104.0)]);
+    let h = o.summary.hedge;
+    // Average (3 000 + 816) / 38; sold at 104: 3 952 − 3 816 = 136.
+    close(h.pnl, 136.0);
+    close(h.fees, 0.76);
+}
+
+#[test]
+fn a_hedge_without_schedule_or_band_or_with_a_negative_band_is_refused() {
+    let bad = |hedge: &str| {
+        let text = format!(
+            "name: x\ndata: {{ dataset: d, tickers: [XYZ], start: 2023-01-03, end: 2023-01-13 }}\nstrategy:\n{SHORT_CALL}  hedge: {hedge}\n"
+        );
+        parse(&text, "x.yaml").unwrap_err().to_string()
+    };
+    let e = bad("{ target: 0 }");
+    assert!(e.contains("strategy.hedge") && e.contains("a schedule or a band"), "{e}");
+    let e = bad("{ band: { shares: -5 } }");
+    assert!(e.contains("expected a number in [0, ∞), got -5") && e.contains("line 6"), "{e}");
+    let e = bad("{ band: { lots: 5 } }");
+    assert!(e.contains("unknown variant `lots`"), "{e}");
+}

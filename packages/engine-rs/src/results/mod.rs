@@ -86,6 +86,8 @@ pub enum Reason {
     DeliveredShares,
     /// An option written against shares the position holds.
     Cover,
+    /// Shares traded to hedge the position's delta.
+    Hedge,
 }
 
 impl Reason {
@@ -102,6 +104,7 @@ impl Reason {
             Reason::Assignment => "assignment",
             Reason::DeliveredShares => "delivered_shares",
             Reason::Cover => "cover",
+            Reason::Hedge => "hedge",
         }
     }
 }
@@ -176,6 +179,19 @@ pub struct Diagnostics {
     pub covers_skipped: u64,
 }
 
+/// Totals of the hedge's share fills over the run (summary.json `hedge`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct HedgeTotals {
+    /// Share fills of the hedge.
+    pub fills: u64,
+    /// Shares bought and sold, in absolute value.
+    pub shares_traded: u64,
+    /// Gross P&L of the hedge shares (realized; every hedge is closed by the end of the run).
+    pub pnl: f64,
+    /// Commissions of the hedge fills.
+    pub fees: f64,
+}
+
 /// `summary.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Summary {
@@ -187,6 +203,8 @@ pub struct Summary {
     pub final_equity: f64,
     pub metrics: Metrics,
     pub diagnostics: Diagnostics,
+    /// The delta hedge's share fills, apart from the options' (all zero without `strategy.hedge`).
+    pub hedge: HedgeTotals,
 }
 
 impl Summary {

@@ -4,6 +4,7 @@
 //! each naming the field path and its line and column. docs/scenario.md documents every field.
 
 pub mod guard;
+pub mod hedge;
 mod parse;
 pub mod settlement;
 pub mod sweep;
@@ -231,6 +232,9 @@ pub struct Strategy {
     pub exit: Exit,
     #[serde(default)]
     pub sizing: Sizing,
+    /// Hedge each position's delta with shares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hedge: Option<hedge::Hedge>,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -251,6 +255,8 @@ struct RawStrategy {
     exit: Exit,
     #[serde(default)]
     sizing: Sizing,
+    #[serde(default)]
+    hedge: Option<hedge::Hedge>,
 }
 
 impl TryFrom<RawStrategy> for Strategy {
@@ -282,6 +288,7 @@ impl TryFrom<RawStrategy> for Strategy {
             entry: r.entry,
             exit: r.exit,
             sizing: r.sizing,
+            hedge: r.hedge,
         };
         let structure = s.structure();
         check_legs(&structure.legs)?;

@@ -1,0 +1,137 @@
+//! The hedge phase (docs/scenario.md, "strategy.hedge"): each position of the ticker with option
+//! legs whose hedge is due trades shares of its hedge holding so that its net delta (legs at their
+//! latest greeks, plus every share it holds) is the target, to the nearest whole share. A position
+//! just opened is hedged at once.
+
+use crate::results::Reason;
+use crate::scenario::hedge::Hedge;
+use crate::scenario::settlement::StockCosts;
+
+use super::portfolio::{FillContext, Portfolio};
+use super::risk::MULTIPLIER;
+use super::stock;
+
+/// Hedges position `index` if `force` or its hedge is due `days` trading days after it opened.
+pub fn hedge_position(
+    book: &mut Portfolio,
+    ctx: &FillContext<'_>,
+    index: usize,
+    rules: &Hedge,
+    costs: &StockCosts,
+    days: u64,
+    force: bool,
+) {
+    let p = &book.positions[index];
+    if p.legs.is_empty() || !ctx.underlying.is_finite() {
+        return;
+    }
+    let delta = p.delta_shares();
+    let notional: f64 = p.legs.iter().map(|l| l.contracts(p.units).abs() * MULTIPLIER).sum();
+    if !(force || rules.due(delta, notional, days)) || !delta.is_finite() {
+        return;
+    }
+    let trade = (rules.target.0 - delta).round();
+    // Beyond what a fill's Int32 quantity holds is no hedge at all: leave it (never happens with
+    // the unit caps, which bound every leg's shares).
+    if trade == 0.0 || trade.abs() > f64::from(i32::MAX) {
+        return;
+    }
+    let n = trade as i64;
+    let price = stock::fill_price(ctx.underlying, n, costs);
+    book.trade_hedge(ctx, index, n, price, stock::commission(n, costs), Reason::Hedge);
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::data::Right;
+    use crate::engine::portfolio::{Greeks, HeldLeg, Position};
+    use crate::scenario::Side;
+    use crate::scenario::hedge::Band;
+    use crate::scenario::values::{Finite, NonNegative};
+
+    fn position(legs: &[(Side, u32, f64)], units: u32) -> Position {
+        Position {
+            id: 1,
+            ticker: 0,
+            opened: 0,
+            opened_day: 0,
+            units,
+            legs: legs
+                .iter()
+                .enumerate()
+                .map(|(i, &(side, qty, delta))| HeldLeg {
+                    leg: i,
+                    right: Right::Call,
+                    side,
+                    qty,
+                    expiry: 100,
+                    strike: 100.0,
+                    open_price: 1.0,
+                    mark: 1.0,
+                    greeks: Greeks { delta, ..Greeks::default() },
+                })
+                .collect(),
+            premium: 0.0,
+            fees: 0.0,
+            gross_pnl: 0.0,
+            shares: 0,
+            share_price: 0.0,
+            share_mark: 100.0,
+            dividends: 0.0,
+            close_shares: false,
+            covers: 0,
+            hedge_shares: 0,
+            hedge_price: 0.0,
+        }
+    }
+
+    proptest! {
+        /// With a band of 0 every day, along any path of deltas, the position's net delta after
+        /// each hedge is within half a share of 0.
+        #[test]
+        fn a_zero_band_leaves_no_delta(
+            legs in prop::collection::vec((any::<bool>(), 1u32..5, -1.0f64..1.0), 1..4),
+            units in 1u32..50,
+            path in prop::collection::vec((50.0f64..150.0, prop::collection::vec(-1.0f64..1.0, 4)), 1..30),
+        ) {
+            let legs: Vec<(Side, u32, f64)> =
+                legs.into_iter().map(|(long, q, d)| (if long { Side::Long } else { Side::Short }, q, d)).collect();
+            let mut book = Portfolio::new(1e6);
+            book.positions.push(position(&legs, units));
+            let rules = Hedge { every_trading_days: None, band: Some(Band::Shares(NonNegative(0.0))), target: Finite(0.0) };
+            let costs = StockCosts::default();
+            for (day, (s, deltas)) in path.into_iter().enumerate() {
+                for (l, d) in book.positions[0].legs.iter_mut().zip(&deltas) {
+                    l.greeks.delta = *d;
+                }
+                book.positions[0].share_mark = s;
+                let ctx = FillContext { ticker: "XYZ", date: day as i32, underlying: s, commission: 0.65 };
+                hedge_position(&mut book, &ctx, 0, &rules, &costs, day as u64, false);
+                let after = book.positions[0].delta_shares();
+                prop_assert!(after.abs() <= 0.5 + 1e-9, "delta {after} after the hedge on day {day}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_band_in_shares_or_as_a_fraction_waits_until_the_delta_leaves_it() {
+        // Short 2 calls at delta 0.3: −60 shares of delta, notional 200.
+        let rules = |band| Hedge { every_trading_days: None, band: Some(band), target: Finite(0.0) };
+        let p = position(&[(Side::Short, 2, 0.3)], 1);
+        let d = p.delta_shares();
+        assert!((d + 60.0).abs() < 1e-9);
+        assert!(!rules(Band::Shares(NonNegative(60.0))).due(d, 200.0, 1));
+        assert!(rules(Band::Shares(NonNegative(59.0))).due(d, 200.0, 1));
+        assert!(!rules(Band::Fraction(NonNegative(0.3))).due(d, 200.0, 1));
+        assert!(rules(Band::Fraction(NonNegative(0.29))).due(d, 200.0, 1));
+        let every3 =
+            Hedge { every_trading_days: Some(crate::scenario::values::AtLeastOne(3)), band: None, target: Finite(0.0) };
+        assert_eq!(
+            (0..7).map(|k| every3.due(d, 200.0, k)).collect::<Vec<_>>(),
+            [true, false, false, true, false, false, true]
+        );
+    }
+}
