@@ -53,7 +53,7 @@ describe("examples", () => {
     const viaBinary = tmp("binary");
     const b = spawnSync(BINARY, ["run", "--scenario", scenario, "--data", data, "--out", viaBinary, "--quiet"], { encoding: "utf8" });
     expect(b.status, b.stderr).toBe(0);
-    for (const f of ["summary.json", "equity.arrow", "trades.arrow", "_SUCCESS"]) {
+    for (const f of ["summary.json", "equity.arrow", "trades.arrow", "positions.arrow", "_SUCCESS"]) {
       expect(bytes(viaBinary, f).equals(bytes(viaAddon, f)), `${file}: ${f} differs`).toBe(true);
     }
     const runA = JSON.parse(readFileSync(join(viaAddon, "run.json"), "utf8"));

@@ -92,6 +92,8 @@ pub struct BacktestOutput {
     pub equity_arrow: Buffer,
     /// trades.arrow, Arrow IPC file bytes.
     pub trades_arrow: Buffer,
+    /// positions.arrow, Arrow IPC file bytes.
+    pub positions_arrow: Buffer,
     pub run_json: String,
 }
 
@@ -117,6 +119,7 @@ impl Task for BacktestTask {
             summary_json: String::from_utf8_lossy(&a.summary_json).into_owned(),
             equity_arrow: a.equity_arrow.into(),
             trades_arrow: a.trades_arrow.into(),
+            positions_arrow: a.positions_arrow.into(),
             run_json: serde_json::to_string_pretty(&a.run).unwrap_or_default(),
         })
     }

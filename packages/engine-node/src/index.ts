@@ -351,7 +351,7 @@ export function scenarioJsonSchema(): Record<string, unknown> {
 export interface RunBacktestOptions extends CallOptions {
   /** Data root: a directory holding `<dataset>/manifest.json`, or the dataset directory itself. */
   data: string;
-  /** Also write the results directory (summary.json, equity.arrow, trades.arrow, run.json, _SUCCESS). */
+  /** Also write the results directory (summary.json, equity.arrow, trades.arrow, positions.arrow, run.json, _SUCCESS). */
   out?: string;
   /** Names the scenario in error messages (its file path). */
   source?: string;
@@ -379,9 +379,11 @@ export interface BacktestResult {
   equity: Table;
   /** One row per leg fill (docs/results.md). */
   trades: Table;
+  /** One row per position, written when it ends: its P&L by greek, fees, dividends (docs/results.md). */
+  positions: Table;
   run: RunInfo;
   /** The exact bytes of the result files, identical to what the `aegis-bt` binary writes. */
-  files: { summaryJson: string; equityArrow: Uint8Array; tradesArrow: Uint8Array };
+  files: { summaryJson: string; equityArrow: Uint8Array; tradesArrow: Uint8Array; positionsArrow: Uint8Array };
 }
 
 /** What a run and a sweep are both given, checked: the native request's shared fields, the signal and the progress callback. */
@@ -423,8 +425,9 @@ export async function runBacktest(scenario: ScenarioInput, options: RunBacktestO
     summary: JSON.parse(out.summaryJson) as Summary,
     equity: tableFromIPC(out.equityArrow),
     trades: tableFromIPC(out.tradesArrow),
+    positions: tableFromIPC(out.positionsArrow),
     run: JSON.parse(out.runJson) as RunInfo,
-    files: { summaryJson: out.summaryJson, equityArrow: out.equityArrow, tradesArrow: out.tradesArrow },
+    files: { summaryJson: out.summaryJson, equityArrow: out.equityArrow, tradesArrow: out.tradesArrow, positionsArrow: out.positionsArrow },
   };
 }
 

@@ -108,6 +108,8 @@ fn every_byte_flip_of_a_results_table_is_an_error_or_a_table_never_a_panic() {
             gamma_dollars: 0.0,
             theta_dollars: 0.0,
             vega_dollars: 0.0,
+            pnl: crate::results::Attribution::default(),
+            pnl_other: 0.0,
         })
         .collect();
     let good = crate::results::equity_ipc(&rows).expect("encode");

@@ -72,6 +72,8 @@ mod tests {
                     open_price: 1.0,
                     mark: 1.0,
                     greeks: Greeks { delta, ..Greeks::default() },
+                    iv: 0.2,
+                    marked_on: 0,
                 })
                 .collect(),
             premium: 0.0,
@@ -85,6 +87,9 @@ mod tests {
             covers: 0,
             hedge_shares: 0,
             hedge_price: 0.0,
+            attribution: Default::default(),
+            legs_opened: legs.len() as u32,
+            rolls: 0,
         }
     }
 

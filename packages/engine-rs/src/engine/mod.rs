@@ -33,7 +33,7 @@ use crate::data::integrity::PartitionCheck;
 use crate::data::{Dataset, DayChain, Partition, Right, Selection, Verification, VerifyPolicy};
 use crate::dates::{date_from_days, iso};
 use crate::error::DataError;
-use crate::results::{Diagnostics, EquityRow, Fill, Reason, Summary};
+use crate::results::{Attribution, Diagnostics, EquityRow, Fill, PositionRecord, Reason, Summary};
 use crate::scenario::settlement::{SharesPolicy, Style};
 use crate::scenario::{LegSpec, MAX_UNITS, Scenario, SizingBasis, Structure, Weekday};
 use ivrank::IvHistory;
@@ -93,6 +93,8 @@ pub struct Outcome {
     pub summary: Summary,
     pub equity: Vec<EquityRow>,
     pub trades: Vec<Fill>,
+    /// Every position, in the order they ended.
+    pub positions: Vec<PositionRecord>,
     /// Rows of the day chains the run visited.
     pub rows_scanned: u64,
     pub partitions: usize,
@@ -312,6 +314,7 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
         if opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
             return Err(EngineError::Cancelled);
         }
+        let mut attribution = Attribution::default();
         for (t, td) in data.iter().enumerate() {
             let st = &mut states[t];
             if st.cursor >= td.days.len() || td.days[st.cursor].0 != date {
@@ -332,6 +335,7 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
                     continue;
                 }
             }
+            let previous_s = underlyings[t];
             underlyings[t] = underlying.unwrap_or(underlyings[t]);
             if let Some(r) = &scenario.strategy.entry.iv_rank
                 && let Some(iv) = ivrank::atm_iv(&chain)
@@ -354,7 +358,8 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
                 underlying: settle_at.unwrap_or(f64::NAN),
                 commission: scenario.costs.commission_per_contract.0,
             };
-            mark(&mut book, t, &chain, settle_at, &mut diag);
+            let moved = Move { date, from: previous_s, to: underlying };
+            mark(&mut book, t, &chain, moved, &mut attribution, &mut diag);
             if styles[t] == Style::Physical
                 && let Some(s) = settle_at
             {
@@ -390,7 +395,7 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
                 enter(scenario, &structure, &mut book, t, &chain, &ctx, st, &mut diag, &mut misses);
             }
         }
-        let row = equity_row(&book, date, &underlyings, equity.last(), &mut peak, scenario.capital.0);
+        let row = equity_row(&book, date, &underlyings, equity.last(), &mut peak, scenario.capital.0, attribution);
         equity.push(row);
         if let Some(progress) = opts.progress
             && ((k as u64 + 1).is_multiple_of(step) || k as u64 + 1 == total)
@@ -410,6 +415,7 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
         summary,
         equity,
         trades: book.fills,
+        positions: book.records,
         rows_scanned,
         partitions: data.iter().map(|t| t.parts.len()).sum(),
     })
@@ -426,13 +432,29 @@ fn pay_dividend(book: &mut Portfolio, t: usize, amount: f64, diag: &mut Diagnost
     }
 }
 
+/// The ticker's underlying price on the previous day it had one (`from`) and today (`to`).
+#[derive(Debug, Clone, Copy)]
+struct Move {
+    date: i32,
+    from: f64,
+    to: Option<f64>,
+}
+
 /// Marks held legs of ticker `t` at today's mids and refreshes their greeks; shares at the
-/// underlying price.
-fn mark(book: &mut Portfolio, t: usize, chain: &DayChain<'_>, underlying: Option<f64>, diag: &mut Diagnostics) {
+/// underlying price. Each change in mark is attributed (into `day` and its position): a leg's to
+/// Δ·ΔS + ½Γ·ΔS² + Θ·Δt + ν·Δσ with the greeks and IV of its previous mark, the residual closing
+/// the sum exactly; shares' to delta (stock) or hedge.
+fn mark(book: &mut Portfolio, t: usize, chain: &DayChain<'_>, m: Move, day: &mut Attribution, diag: &mut Diagnostics) {
+    let ds = m.to.map(|s| s - m.from).filter(|d| d.is_finite());
     for p in book.positions.iter_mut().filter(|p| p.ticker == t) {
+        let mut a = Attribution::default();
         if p.all_shares() != 0
-            && let Some(s) = underlying
+            && let Some(s) = m.to
         {
+            if p.share_mark.is_finite() {
+                a.delta += p.shares as f64 * (s - p.share_mark);
+                a.hedge += p.hedge_shares as f64 * (s - p.share_mark);
+            }
             p.share_mark = s;
         }
         for l in &mut p.legs {
@@ -441,7 +463,25 @@ fn mark(book: &mut Portfolio, t: usize, chain: &DayChain<'_>, underlying: Option
             }
             match chain.find(l.expiry, l.strike) {
                 Some(row) if usable(&chain.quote(row, l.right)) => {
-                    l.mark = chain.quote(row, l.right).mid();
+                    let q = chain.quote(row, l.right);
+                    let mid = q.mid();
+                    if let Some(ds) = ds
+                        && l.marked_on < m.date
+                    {
+                        let n = l.contracts(p.units) * MULTIPLIER;
+                        let g = l.greeks;
+                        let dt = f64::from(m.date - l.marked_on);
+                        let dv = if q.mid_iv.is_finite() && l.iv.is_finite() { (q.mid_iv - l.iv) * 100.0 } else { 0.0 };
+                        let parts = [g.delta * ds * n, 0.5 * g.gamma * ds * ds * n, g.theta * dt * n, g.vega * dv * n];
+                        a.delta += parts[0];
+                        a.gamma += parts[1];
+                        a.theta += parts[2];
+                        a.vega += parts[3];
+                        a.residual += (mid - l.mark) * n - parts.iter().sum::<f64>();
+                    }
+                    l.mark = mid;
+                    l.iv = q.mid_iv;
+                    l.marked_on = m.date;
                     match finite(greeks_of(chain, row, l.right)) {
                         Some(g) => l.greeks = g,
                         None => diag.greeks_unusable += 1,
@@ -452,6 +492,8 @@ fn mark(book: &mut Portfolio, t: usize, chain: &DayChain<'_>, underlying: Option
                 _ => diag.quotes_missing += 1,
             }
         }
+        p.attribution.add(&a);
+        day.add(&a);
     }
 }
 
@@ -745,6 +787,7 @@ fn equity_row(
     previous: Option<&EquityRow>,
     peak: &mut f64,
     capital: f64,
+    pnl: Attribution,
 ) -> EquityRow {
     let positions_value = book.positions_value();
     let equity = book.cash + positions_value;
@@ -779,6 +822,8 @@ fn equity_row(
         gamma_dollars: gamma,
         theta_dollars: theta,
         vega_dollars: vega,
+        pnl,
+        pnl_other: equity - previous.map_or(capital, |prev| prev.equity) - pnl.total(),
     }
 }
 

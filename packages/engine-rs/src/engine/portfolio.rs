@@ -14,7 +14,7 @@ use crate::data::{DayChain, Right};
 use crate::engine::risk::MULTIPLIER;
 use crate::engine::select::ChosenLeg;
 use crate::engine::stock;
-use crate::results::{Action, Fill, HedgeTotals, Instrument, Reason};
+use crate::results::{Action, Attribution, Fill, HedgeTotals, Instrument, PositionRecord, Reason};
 use crate::scenario::Side;
 use crate::scenario::settlement::StockCosts;
 
@@ -41,6 +41,12 @@ pub struct HeldLeg {
     /// Last mid (per share); the last known one when today has no quote.
     pub mark: f64,
     pub greeks: Greeks,
+    /// Implied volatility of the last mark (the side's mid IV).
+    #[serde(default)]
+    pub iv: f64,
+    /// The date of the last mark.
+    #[serde(default)]
+    pub marked_on: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -82,6 +88,15 @@ pub struct Position {
     /// Average price per share of the hedge shares.
     #[serde(default)]
     pub hedge_price: f64,
+    /// Its marked P&L by source so far.
+    #[serde(default)]
+    pub attribution: Attribution,
+    /// Option legs opened so far (entry, covers, rolls).
+    #[serde(default)]
+    pub legs_opened: u32,
+    /// Rolls so far.
+    #[serde(default)]
+    pub rolls: u32,
 }
 
 /// Which holding of shares a trade moves.
@@ -170,6 +185,9 @@ pub struct Portfolio {
     pub closed: Vec<ClosedTrade>,
     #[serde(default)]
     pub hedge: HedgeTotals,
+    /// Every position that ended, in the order they ended (positions.arrow).
+    #[serde(default)]
+    pub records: Vec<PositionRecord>,
 }
 
 /// What the engine needs to know about the day a fill happens.
@@ -227,6 +245,9 @@ impl Portfolio {
             covers: 0,
             hedge_shares: 0,
             hedge_price: 0.0,
+            attribution: Attribution::default(),
+            legs_opened: 0,
+            rolls: 0,
         };
         self.positions.push(position);
         let index = self.positions.len() - 1;
@@ -247,7 +268,10 @@ impl Portfolio {
                 open_price: price,
                 mark: l.quote.mid(),
                 greeks: g,
+                iv: l.quote.mid_iv,
+                marked_on: ctx.date,
             };
+            position.legs_opened += 1;
             let n = held.contracts(position.units);
             let fees = ctx.commission * n.abs();
             self.cash -= n * price * MULTIPLIER + fees;
@@ -382,8 +406,29 @@ impl Portfolio {
     pub fn finish(&mut self, date: i32, index: usize) {
         let p = self.positions.remove(index);
         debug_assert!(p.legs.is_empty() && p.all_shares() == 0, "a position ends only once it holds nothing");
-        self.closed
-            .push(ClosedTrade { net_pnl: p.gross_pnl + p.dividends - p.fees, days_held: i64::from(date - p.opened) });
+        let reason = self.fills.last().map_or(Reason::Expiry, |f| f.reason);
+        self.end(ticker_of(&self.fills, p.id), p, date, reason);
+    }
+
+    /// Records position `p`, which ended on `date` for `reason`.
+    fn end(&mut self, ticker: String, p: Position, date: i32, reason: Reason) {
+        let net = p.gross_pnl + p.dividends - p.fees;
+        self.closed.push(ClosedTrade { net_pnl: net, days_held: i64::from(date - p.opened) });
+        self.records.push(PositionRecord {
+            id: p.id as i32,
+            ticker,
+            opened: p.opened,
+            closed: date,
+            legs: p.legs_opened as i32,
+            rolls: p.rolls as i32,
+            premium: p.premium,
+            units: p.units as i32,
+            pnl: net,
+            fees: p.fees,
+            dividends: p.dividends,
+            attribution: p.attribution,
+            reason,
+        });
     }
 
     /// Closes position `index` at the given per-share prices; `settled[i]` marks cash settlement at
@@ -420,11 +465,13 @@ impl Portfolio {
             // Closing trades the other way: a long leg is sold (−), a short one bought back (+).
             self.fills.push(fill(ctx, p.id, l, -n, price, fees, Action::Close, reason, pnl));
         }
-        self.closed.push(ClosedTrade {
-            net_pnl: p.gross_pnl + p.dividends - p.fees,
-            days_held: i64::from(ctx.date - p.opened),
-        });
+        self.end(ctx.ticker.to_string(), p, ctx.date, reason);
     }
+}
+
+/// The ticker of position `id`, from its fills.
+fn ticker_of(fills: &[Fill], id: u32) -> String {
+    fills.iter().rev().find(|f| f.position_id == id as i32).map(|f| f.ticker.clone()).unwrap_or_default()
 }
 
 #[allow(clippy::too_many_arguments)]

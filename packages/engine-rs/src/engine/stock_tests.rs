@@ -307,3 +307,65 @@ fn a_hedge_without_schedule_or_band_or_with_a_negative_band_is_refused() {
     let e = bad("{ band: { lots: 5 } }");
     assert!(e.contains("unknown variant `lots`"), "{e}");
 }
+
+/// Attribution on a linear move: the call has delta 0.5 and no gamma, theta or vega (the test
+/// chain carries none), and its mid moves by exactly 0.5 × ΔS. Long 1 call, mid 5.00 (4.90/5.10)
+/// → 6.00 (S 100 → 102) → 5.50 (S 101). Every change is delta; the residual is 0.
+#[test]
+fn attribution_of_a_linear_move_is_all_delta_and_its_parts_sum_to_the_day() {
+    let rows = |date: &str, s: f64, mid: f64| {
+        vec![
+            Row::new(date, E2, 100.0).delta(0.5).call(mid - 0.1, mid + 0.1).spot(s),
+            Row::new(date, "2023-02-17", 100.0).delta(0.5).spot(s),
+        ]
+    };
+    let data = vec![rows(DAYS[0], 100.0, 5.0), rows(DAYS[1], 102.0, 6.0), rows(DAYS[2], 101.0, 5.5)];
+    let legs = "\x20 legs:\n\x20   - { right: call, side: long, dte: { target: 10, min: 1, max: 12 }, delta: { target: 0.5 } }\n";
+    let s = scenario(legs, DAYS[2], "");
+    let o = run_with(&s, data, &[]);
+    let e = &o.equity;
+    // Day 1: bought at 5.05 and marked at 5.00, commission 0.65: all of it "other".
+    close(e[0].pnl.total(), 0.0);
+    close(e[0].pnl_other, -5.0 - 0.65);
+    // Day 2: 0.5 × 2 × 100 = 100, all delta.
+    close(e[1].pnl.delta, 100.0);
+    assert_eq!((e[1].pnl.gamma, e[1].pnl.theta, e[1].pnl.vega), (0.0, 0.0, 0.0));
+    close(e[1].pnl.residual, 0.0);
+    close(e[1].pnl_other, 0.0);
+    // Day 3: −50 delta; then sold at 5.45 against the 5.50 mark, commission 0.65.
+    close(e[2].pnl.delta, -50.0);
+    close(e[2].pnl.residual, 0.0);
+    close(e[2].pnl_other, -5.0 - 0.65);
+    // Every day's parts and "other" sum to the day's change in equity.
+    let mut previous = 100_000.0;
+    for r in e {
+        close(r.pnl.total() + r.pnl_other, r.equity - previous);
+        previous = r.equity;
+    }
+    // positions.arrow: one position, its attribution and its net P&L (5.45 − 5.05) × 100 − 1.30.
+    assert_eq!(o.positions.len(), 1);
+    let p = &o.positions[0];
+    close(p.attribution.delta, 50.0);
+    close(p.attribution.residual, 0.0);
+    close(p.pnl, 38.70);
+    assert_eq!((p.reason, p.legs, p.rolls, p.opened, p.closed), (Reason::EndOfData, 1, 0, d(DAYS[0]), d(DAYS[2])));
+}
+
+/// A move that is not linear: what the greeks do not explain is the residual, exactly.
+#[test]
+fn the_residual_closes_each_leg_change_exactly() {
+    let rows = |date: &str, s: f64, mid: f64, delta: f64| {
+        vec![
+            Row::new(date, E2, 100.0).delta(delta).call(mid - 0.1, mid + 0.1).spot(s),
+            Row::new(date, "2023-02-17", 100.0).delta(0.5).spot(s),
+        ]
+    };
+    let data = vec![rows(DAYS[0], 100.0, 5.0, 0.5), rows(DAYS[1], 104.0, 7.3, 0.6), rows(DAYS[2], 104.0, 7.3, 0.6)];
+    let legs = "\x20 legs:\n\x20   - { right: call, side: short, dte: { target: 10, min: 1, max: 12 }, delta: { target: 0.5 } }\n";
+    let o = run_with(&scenario(legs, DAYS[2], ""), data, &[]);
+    let r = &o.equity[1];
+    // Short 1: mark change (7.3 − 5.0) × −100 = −230; delta part 0.5 × 4 × −100 = −200.
+    close(r.pnl.delta, -200.0);
+    close(r.pnl.residual, -30.0);
+    close(r.pnl.total() + r.pnl_other, r.equity - o.equity[0].equity);
+}

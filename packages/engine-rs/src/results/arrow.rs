@@ -6,7 +6,7 @@ use arrow_array::{ArrayRef, Date32Array, Float64Array, Int32Array, RecordBatch, 
 use arrow_ipc::writer::FileWriter;
 use arrow_schema::{ArrowError, Field, Schema};
 
-use super::{Action, EquityRow, Fill};
+use super::{Action, EquityRow, Fill, PositionRecord};
 
 fn ipc(columns: Vec<(&str, ArrayRef)>) -> Result<Vec<u8>, ArrowError> {
     ipc_file(columns.into_iter().map(|(n, a)| (n.to_string(), a, false)).collect())
@@ -57,6 +57,36 @@ pub fn equity_ipc(rows: &[EquityRow]) -> Result<Vec<u8>, ArrowError> {
         ("gamma_dollars", f64s(rows, |r| r.gamma_dollars)),
         ("theta_dollars", f64s(rows, |r| r.theta_dollars)),
         ("vega_dollars", f64s(rows, |r| r.vega_dollars)),
+        ("pnl_delta", f64s(rows, |r| r.pnl.delta)),
+        ("pnl_gamma", f64s(rows, |r| r.pnl.gamma)),
+        ("pnl_theta", f64s(rows, |r| r.pnl.theta)),
+        ("pnl_vega", f64s(rows, |r| r.pnl.vega)),
+        ("pnl_residual", f64s(rows, |r| r.pnl.residual)),
+        ("pnl_hedge", f64s(rows, |r| r.pnl.hedge)),
+        ("pnl_other", f64s(rows, |r| r.pnl_other)),
+    ])
+}
+
+pub fn positions_ipc(rows: &[PositionRecord]) -> Result<Vec<u8>, ArrowError> {
+    ipc(vec![
+        ("position_id", i32s(rows, |r| r.id)),
+        ("ticker", strs(rows, |r| r.ticker.as_str())),
+        ("opened", dates(rows, |r| r.opened)),
+        ("closed", dates(rows, |r| r.closed)),
+        ("legs", i32s(rows, |r| r.legs)),
+        ("rolls", i32s(rows, |r| r.rolls)),
+        ("units", i32s(rows, |r| r.units)),
+        ("premium", f64s(rows, |r| r.premium)),
+        ("pnl", f64s(rows, |r| r.pnl)),
+        ("fees", f64s(rows, |r| r.fees)),
+        ("dividends", f64s(rows, |r| r.dividends)),
+        ("pnl_delta", f64s(rows, |r| r.attribution.delta)),
+        ("pnl_gamma", f64s(rows, |r| r.attribution.gamma)),
+        ("pnl_theta", f64s(rows, |r| r.attribution.theta)),
+        ("pnl_vega", f64s(rows, |r| r.attribution.vega)),
+        ("pnl_residual", f64s(rows, |r| r.attribution.residual)),
+        ("pnl_hedge", f64s(rows, |r| r.attribution.hedge)),
+        ("reason", strs(rows, |r| r.reason.as_str())),
     ])
 }
 

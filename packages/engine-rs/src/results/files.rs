@@ -50,20 +50,28 @@ pub(crate) fn prepare_dir(dir: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Writes `summary.json`, `equity.arrow`, `trades.arrow`, `run.json`, then (with `mark_success`)
-/// `_SUCCESS`.
+/// The Arrow tables of a run's results, as IPC file bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Tables<'a> {
+    pub equity: &'a [u8],
+    pub trades: &'a [u8],
+    pub positions: &'a [u8],
+}
+
+/// Writes `summary.json`, `equity.arrow`, `trades.arrow`, `positions.arrow`, `run.json`, then
+/// (with `mark_success`) `_SUCCESS`.
 pub fn write_results(
     dir: &Path,
     summary_json: &[u8],
-    equity_arrow: &[u8],
-    trades_arrow: &[u8],
+    tables: Tables<'_>,
     run: &RunInfo,
     mark_success: bool,
 ) -> std::io::Result<()> {
     prepare_dir(dir)?;
     write_atomic(dir, "summary.json", summary_json)?;
-    write_atomic(dir, "equity.arrow", equity_arrow)?;
-    write_atomic(dir, "trades.arrow", trades_arrow)?;
+    write_atomic(dir, "equity.arrow", tables.equity)?;
+    write_atomic(dir, "trades.arrow", tables.trades)?;
+    write_atomic(dir, "positions.arrow", tables.positions)?;
     let mut run_json = serde_json::to_vec_pretty(run).map_err(std::io::Error::other)?;
     run_json.push(b'\n');
     write_atomic(dir, "run.json", &run_json)?;

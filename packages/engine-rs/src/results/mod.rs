@@ -7,8 +7,8 @@ pub(crate) mod files;
 
 use serde::{Deserialize, Serialize};
 
-pub use arrow::{equity_ipc, trades_ipc};
-pub use files::{RunInfo, SUCCESS_FILE, write_results, write_success};
+pub use arrow::{equity_ipc, positions_ipc, trades_ipc};
+pub use files::{RunInfo, SUCCESS_FILE, Tables, write_results, write_success};
 
 use crate::analytics::Metrics;
 use crate::data::Right;
@@ -31,6 +31,61 @@ pub struct EquityRow {
     pub gamma_dollars: f64,
     pub theta_dollars: f64,
     pub vega_dollars: f64,
+    /// The day's P&L by source (docs/results.md, "Attribution").
+    pub pnl: Attribution,
+    /// The day's change in equity that is none of the above: fills away from the marks, fees,
+    /// dividends, settlement.
+    pub pnl_other: f64,
+}
+
+/// P&L split by source: options by greek (Δ·ΔS, ½Γ·ΔS², Θ·Δt, ν·Δσ, and the residual that closes
+/// each leg's change in mark exactly), shares of stock in `delta`, the hedge's shares apart.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Attribution {
+    pub delta: f64,
+    pub gamma: f64,
+    pub theta: f64,
+    pub vega: f64,
+    pub residual: f64,
+    pub hedge: f64,
+}
+
+impl Attribution {
+    pub fn add(&mut self, o: &Attribution) {
+        self.delta += o.delta;
+        self.gamma += o.gamma;
+        self.theta += o.theta;
+        self.vega += o.vega;
+        self.residual += o.residual;
+        self.hedge += o.hedge;
+    }
+
+    pub fn total(&self) -> f64 {
+        self.delta + self.gamma + self.theta + self.vega + self.residual + self.hedge
+    }
+}
+
+/// One position of `positions.arrow`, written when it ends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PositionRecord {
+    pub id: i32,
+    pub ticker: String,
+    pub opened: i32,
+    pub closed: i32,
+    /// Option legs opened over its life (entry, covers, rolls).
+    pub legs: i32,
+    pub rolls: i32,
+    /// Net premium per unit per share of every option opened (+ credit).
+    pub premium: f64,
+    pub units: i32,
+    /// Net P&L: gross of every fill + dividends − fees.
+    pub pnl: f64,
+    pub fees: f64,
+    pub dividends: f64,
+    /// Its marked P&L by source, over the days it was held.
+    pub attribution: Attribution,
+    /// The reason of its last fill.
+    pub reason: Reason,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,6 +141,8 @@ pub enum Reason {
     DeliveredShares,
     /// An option written against shares the position holds.
     Cover,
+    /// A leg closed and reopened by a roll rule.
+    Roll,
     /// Shares traded to hedge the position's delta.
     Hedge,
 }
@@ -104,6 +161,7 @@ impl Reason {
             Reason::Assignment => "assignment",
             Reason::DeliveredShares => "delivered_shares",
             Reason::Cover => "cover",
+            Reason::Roll => "roll",
             Reason::Hedge => "hedge",
         }
     }
