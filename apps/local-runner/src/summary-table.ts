@@ -1,12 +1,12 @@
 // The run's headline numbers as a terminal table.
-import type { Summary } from "@aegis-bt/engine";
+import type { RunSummary } from "./report/summary.js";
 
 export const pct = (v: number | null | undefined) => (v == null ? "—" : `${(v * 100).toFixed(2)}%`);
 export const num = (v: number | null | undefined, d = 2) => (v == null ? "—" : v.toFixed(d));
 const usd = (v: number | null | undefined) =>
   v == null ? "—" : `${v < 0 ? "-" : ""}$${Math.abs(v).toLocaleString("en-US", { maximumFractionDigits: 2, minimumFractionDigits: 2 })}`;
 
-export function summaryTable(s: Summary): string {
+export function summaryTable(s: RunSummary): string {
   const m = s.metrics;
   const rows: [string, string][] = [
     ["span", `${s.start} → ${s.end} (${s.trading_days} trading days)`],

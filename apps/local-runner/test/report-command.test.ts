@@ -40,6 +40,30 @@ describe("aegis-local report", () => {
     expect(existsSync(join(dir, "_SUCCESS"))).toBe(true);
   });
 
+  it("renders a finished directory from before positions.arrow and the P&L attribution, with notes in their place", async () => {
+    const { dir } = await writeFixture({ tradingDays: 60, positions: 3, legacy: true });
+    writeFileSync(join(dir, "_SUCCESS"), "");
+    expect(existsSync(join(dir, "positions.arrow"))).toBe(false);
+    const r = report(dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe("");
+    const html = readFileSync(join(dir, "report.html"), "utf8");
+    expect(html).toContain('<section id="attribution-missing" class="notice">');
+    expect(html).toContain('<section id="positions-missing" class="notice positions">');
+    expect(html).toContain('<figure id="chart-equity">');
+    expect(html).not.toContain('id="chart-attribution"');
+  });
+
+  it("renders the attribution chart and the positions section of a directory that has them", async () => {
+    const { dir } = await writeFixture({ tradingDays: 60, positions: 3 });
+    writeFileSync(join(dir, "_SUCCESS"), "");
+    const r = report(dir);
+    expect(r.status, r.stderr).toBe(0);
+    const html = readFileSync(join(dir, "report.html"), "utf8");
+    expect(html).toContain('<figure id="chart-attribution">');
+    expect(html).toContain('<section id="positions" class="positions">');
+  });
+
   it("treats a sweep's directory the same way", async () => {
     const fx = await writeSweepFixture();
     await expect(rewriteReport(fx.dir)).resolves.toBe(join(fx.dir, "report.html"));

@@ -1,10 +1,12 @@
 // Builds a small results directory exactly as docs/results.md describes it (Arrow IPC file format,
-// Date32/Int32/Float64/Utf8 columns), with deterministic made-up numbers, for the report tests.
+// Date32/Int32/Float64/Utf8 columns), with deterministic made-up numbers, for the report tests; or,
+// with `legacy`, as a run before the P&L attribution wrote it: no positions.arrow, no pnl_* columns
+// in equity.arrow, no `hedge` and none of the stock counters in summary.json.
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DateDay, Float64, Int32, makeData, makeVector, Table, tableToIPC, Utf8, vectorFromArray, type Vector } from "apache-arrow";
-import type { Summary } from "../src/report/index.js";
+import type { HedgeTotals, RunSummary, Summary } from "../src/report/index.js";
 
 const DAY_MS = 86_400_000;
 
@@ -15,12 +17,19 @@ export interface FixtureOptions {
   positions?: number;
   /** Applied to the summary.json written (metrics merged key by key). */
   summary?: Partial<Omit<Summary, "metrics">> & { metrics?: Partial<Summary["metrics"]> };
+  /** summary.json `hedge` (default: all zero, no hedge). */
+  hedge?: HedgeTotals;
+  /** Write the directory as a run before the P&L attribution did. */
+  legacy?: boolean;
 }
 
 export interface Fixture {
   dir: string;
-  summary: Summary;
+  summary: RunSummary;
 }
+
+/** The pnl_* columns' names, in docs/results.md's order. */
+export const PNL_SOURCES = ["delta", "gamma", "theta", "vega", "residual", "hedge", "other"] as const;
 
 /** A seeded generator of numbers in [0, 1) (xorshift32), so fixtures are the same on every run. */
 export function random(seed: number): () => number {
@@ -75,6 +84,14 @@ export async function writeFixture(opts: FixtureOptions = {}): Promise<Fixture> 
     drawdown.push(value / peak - 1);
   }
   const positionsValue = equity.map((_, i) => (i % 7 === 0 ? 0 : -1_000 - 500 * next()));
+  // Each day's change in equity split into the seven sources; `other` closes it exactly.
+  const attribution = Object.fromEntries(PNL_SOURCES.map((s) => [`pnl_${s}`, [] as number[]])) as Record<`pnl_${(typeof PNL_SOURCES)[number]}`, number[]>;
+  equity.forEach((e, i) => {
+    const change = e - (i === 0 ? capital : (equity[i - 1] as number));
+    const parts = { delta: change * (next() - 0.2), gamma: -40 * next(), theta: 45 * next(), vega: 60 * (next() - 0.5), residual: 4 * (next() - 0.5), hedge: -change * 0.3 * next() };
+    for (const [source, value] of Object.entries(parts)) attribution[`pnl_${source as keyof typeof parts}`].push(value);
+    attribution.pnl_other.push(change - Object.values(parts).reduce((a, b) => a + b, 0));
+  });
   const equityTable = new Table({
     date: date32(days),
     equity: float64(equity),
@@ -89,6 +106,7 @@ export async function writeFixture(opts: FixtureOptions = {}): Promise<Fixture> 
     gamma_dollars: float64(days.map(() => -300 * next())),
     theta_dollars: float64(days.map(() => 40 * next())),
     vega_dollars: float64(days.map(() => -500 * next())),
+    ...(opts.legacy ? {} : Object.fromEntries(Object.entries(attribution).map(([name, values]) => [name, float64(values)]))),
   });
 
   const trades = tradeRows(days, opts.positions ?? 40, next);
@@ -110,7 +128,7 @@ export async function writeFixture(opts: FixtureOptions = {}): Promise<Fixture> 
   });
 
   const last = equity[equity.length - 1] as number;
-  const summary: Summary = {
+  const summary: RunSummary = {
     scenario: "spx-short-put-30d",
     start: isoDay(days[0] as number),
     end: isoDay(days[days.length - 1] as number),
@@ -128,13 +146,62 @@ export async function writeFixture(opts: FixtureOptions = {}): Promise<Fixture> 
     diagnostics: opts.summary?.diagnostics ?? {
       quotes_missing: 0, exits_deferred: 3, closed_at_last_mark: 0, quotes_invalid: 0, underlying_unusable_days: 0, greeks_unusable: 0, sizes_capped: 0, positions_opened: opts.positions ?? 40, positions_closed: opts.positions ?? 40,
       entries_skipped: { max_open: 10, no_expiry: 0, no_strike: 2, min_credit: 0, iv_rank: 0, size_zero: 0 },
+      exercised: 0, assigned: 0, early_assignments: 0, dividends: 0, covers_skipped: 0,
     },
+    hedge: opts.hedge ?? { fills: 0, shares_traded: 0, pnl: 0, fees: 0 },
   };
+  if (opts.legacy) {
+    // What an older engine wrote: none of the stock counters, no hedge.
+    delete summary.hedge;
+    for (const key of ["exercised", "assigned", "early_assignments", "dividends", "covers_skipped"]) delete (summary.diagnostics as unknown as Record<string, unknown>)[key];
+  }
 
   await writeFile(join(dir, "summary.json"), JSON.stringify(summary, null, 2));
   await writeFile(join(dir, "equity.arrow"), tableToIPC(equityTable, "file"));
   await writeFile(join(dir, "trades.arrow"), tableToIPC(tradesTable, "file"));
+  if (!opts.legacy) await writeFile(join(dir, "positions.arrow"), tableToIPC(positionsTable(trades, next), "file"));
   return { dir, summary };
+}
+
+/** positions.arrow for the fills of `trades`: net P&L = Σ pnl − Σ fees + dividends; every fifth position receives a dividend. */
+function positionsTable(trades: readonly TradeRow[], next: () => number): Table {
+  const ids = [...new Set(trades.map((t) => t.positionId))];
+  const rows = ids.map((id) => {
+    const fills = trades.filter((t) => t.positionId === id);
+    const gross = fills.reduce((sum, t) => sum + t.pnl, 0);
+    const fees = fills.reduce((sum, t) => sum + t.fees, 0);
+    const dividends = id % 5 === 0 ? 44 : 0;
+    const opens = fills.filter((t) => t.action === "open");
+    const premium = -opens.reduce((sum, t) => sum + t.price * Math.sign(t.quantity), 0);
+    const share = [0.5 * next(), -0.3 * next(), 0.6 * next(), 0.2 * (next() - 0.5), 0.02 * (next() - 0.5), 0];
+    return {
+      id, gross, fees, dividends, premium, share,
+      opened: Math.min(...fills.map((t) => t.day)),
+      closed: Math.max(...fills.map((t) => t.day)),
+      reason: (fills[fills.length - 1] as TradeRow).reason,
+    };
+  });
+  const marked = (k: number) => float64(rows.map((r) => (r.share[k] as number) * Math.abs(r.gross)));
+  return new Table({
+    position_id: int32(rows.map((r) => r.id)),
+    ticker: utf8(rows.map(() => "SPX")),
+    opened: date32(rows.map((r) => r.opened)),
+    closed: date32(rows.map((r) => r.closed)),
+    legs: int32(rows.map(() => 2)),
+    rolls: int32(rows.map(() => 0)),
+    units: int32(rows.map(() => 2)),
+    premium: float64(rows.map((r) => r.premium)),
+    pnl: float64(rows.map((r) => r.gross - r.fees + r.dividends)),
+    fees: float64(rows.map((r) => r.fees)),
+    dividends: float64(rows.map((r) => r.dividends)),
+    pnl_delta: marked(0),
+    pnl_gamma: marked(1),
+    pnl_theta: marked(2),
+    pnl_vega: marked(3),
+    pnl_residual: marked(4),
+    pnl_hedge: marked(5),
+    reason: utf8(rows.map((r) => r.reason)),
+  });
 }
 
 interface TradeRow {

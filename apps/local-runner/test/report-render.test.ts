@@ -1,11 +1,13 @@
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Table, tableToIPC } from "apache-arrow";
+import { Table, tableToIPC, type Vector } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadResults, METRIC_NAMES, renderReport, ResultsFileError, writeReport } from "../src/report/index.js";
-import { float64, writeFixture, type Fixture } from "./report-fixture.js";
+import { formatValue } from "../src/report/format.js";
+import { float64, int32, writeFixture, type Fixture } from "./report-fixture.js";
 
-const FIGURES = ["chart-equity", "chart-drawdown", "chart-monthly", "chart-pnl"];
+const FIGURES = ["chart-equity", "chart-drawdown", "chart-attribution", "chart-monthly", "chart-pnl"];
+const SOURCE_LABELS = ["Delta", "Gamma", "Theta", "Vega", "Residual", "Hedge", "Other"];
 const SCENARIO_TEXT = 'name: spx-short-put-30d\nnote: "<script>alert(1)</script>" & more\n';
 
 const dirs: string[] = [];
@@ -46,7 +48,7 @@ describe("renderReport", () => {
     expect(header).toMatch(/\$100,000\.00 → \$[\d,]+\.\d\d/);
   });
 
-  it("has the four charts as inline SVG, each in a captioned figure", () => {
+  it("has the five charts as inline SVG, each in a captioned figure", () => {
     for (const id of FIGURES) {
       const figure = figureHtml(html, id);
       expect(figure, id).toMatch(/<figcaption>[\s\S]+<\/figcaption>/);
@@ -110,6 +112,103 @@ describe("renderReport", () => {
   });
 });
 
+describe("the P&L attribution, positions and hedge", () => {
+  let html = "";
+  let fx: Fixture;
+  const hedge = { fills: 57, shares_traded: 12_340, pnl: -812.5, fees: 61.7 };
+  beforeAll(async () => {
+    fx = await fixture({ hedge, summary: { diagnostics: { ...(await fixture()).summary.diagnostics, assigned: 4, dividends: 6, covers_skipped: 2 } } });
+    html = renderReport(await loadResults(fx.dir));
+  });
+  const table = (id: string) => new RegExp(`<table id="${id}"[\\s\\S]*?</table>`).exec(html)?.[0] ?? "";
+
+  it("stacks the cumulative P&L of the seven sources by month, with a legend and a caption saying they sum to the equity change", () => {
+    const figure = figureHtml(html, "chart-attribution");
+    for (const label of [...SOURCE_LABELS, "Equity change"]) expect(figure, label).toContain(`>${label}<`);
+    expect(figure).toContain("the parts sum to the change in equity");
+    // 340 trading days from November 2022: 16 months, so bars of 7 sources, some of them 0 or hidden.
+    expect(figure.match(/<path /g)?.length ?? 0).toBeGreaterThan(16 * 3);
+  });
+
+  it("totals the run's P&L by source, summing to the change in equity", () => {
+    const t = table("attribution");
+    for (const source of ["delta", "gamma", "theta", "vega", "residual", "hedge", "other"]) expect(t).toContain(`<tr data-source="${source}">`);
+    expect(t).toContain(`<th scope="row">Equity change</th><td class="${fx.summary.final_equity > fx.summary.capital ? "pos" : "neg"}">${formatValue(fx.summary.final_equity - fx.summary.capital, "dollars")}</td>`);
+  });
+
+  it("shows the delta hedge when it traded, and nothing of it when it did not", async () => {
+    const t = table("hedge");
+    expect(t).toContain("<caption>Delta hedge</caption>");
+    expect(t).toContain('<th scope="row">Fills</th><td>57</td>');
+    expect(t).toContain('<th scope="row">Shares traded</th><td>12,340</td>');
+    expect(t).toContain('<th scope="row">Gross P&amp;L</th><td class="neg">-$812.50</td>');
+    expect(t).toContain('<th scope="row">Net P&amp;L</th><td class="neg">-$874.20</td>');
+    const unhedged = renderReport(await loadResults((await fixture()).dir));
+    expect(unhedged).not.toContain('id="hedge"');
+  });
+
+  it("shows the stock counters among the diagnostics, flagging only the covers that could not be written", () => {
+    const t = table("diagnostics");
+    expect(t).toContain('<tr><th scope="row">Assigned</th><td>4</td></tr>');
+    expect(t).toContain('<tr><th scope="row">Dividends</th><td>6</td></tr>');
+    expect(t).toContain('<tr><th scope="row">Early assignments</th><td>0</td></tr>');
+    expect(t).toContain('<tr class="flag"><th scope="row">Covers skipped</th><td>2</td></tr>');
+  });
+
+  it("lists the positions of positions.arrow by how they ended, and the best and worst by source", () => {
+    const section = /<section id="positions"[\s\S]*?<\/section>/.exec(html)?.[0] ?? "";
+    expect(section).toContain("<h2>Positions</h2>");
+    expect(section).toMatch(/40 positions on SPX, \d+ with a gain; net P&amp;L/);
+    expect(section).toContain('<tr data-reason="profit_target"><td>Profit target</td>');
+    expect(section).toContain('<tr data-reason="stop_loss"><td>Stop loss</td>');
+    const extremes = /<table id="positions-extremes"[\s\S]*?<\/table>/.exec(section)?.[0] ?? "";
+    for (const label of SOURCE_LABELS) expect(extremes).toContain(`<th scope="col">${label}</th>`);
+    expect(extremes.match(/<tr data-position="\d+">/g)).toHaveLength(10);
+    expect(extremes).toContain('<tr data-position="all"><th scope="row" colspan="7">All 40 positions</th>');
+    // Every fifth position received $44 of dividends: 8 × 44.
+    expect(section).toContain('dividends <span class="pos">$352.00</span>');
+  });
+
+  it("draws the P&L distribution from positions.arrow, dividends included", () => {
+    expect(figureHtml(html, "chart-pnl")).toContain("Net P&amp;L per position (after fees, with dividends), 40 positions.");
+  });
+
+  it("renders a run without positions", async () => {
+    const page = renderReport(await loadResults((await fixture({ positions: 0 })).dir));
+    expect(page).toContain('<section id="positions" class="positions"><h2>Positions</h2><p class="empty">No positions.</p></section>');
+  });
+});
+
+describe("results written before the P&L attribution", () => {
+  let html = "";
+  let dir = "";
+  beforeAll(async () => {
+    dir = (await fixture({ legacy: true })).dir;
+    html = renderReport(await loadResults(dir));
+  });
+
+  it("load without positions.arrow, the pnl_* columns, the hedge or the stock counters", async () => {
+    const results = await loadResults(dir);
+    expect(results.positions).toBeUndefined();
+    expect(results.equity.schema.fields.map((f) => f.name).filter((n) => n.startsWith("pnl_"))).toEqual([]);
+    expect(results.summary.hedge).toBeUndefined();
+  });
+
+  it("render with a plain note in place of the attribution chart and of the positions section", () => {
+    expect(html).not.toContain('id="chart-attribution"');
+    expect(html).toContain('<section id="attribution-missing" class="notice"><strong>P&amp;L attribution</strong>');
+    expect(html).toContain('<section id="positions-missing" class="notice positions"><strong>Positions</strong>');
+    expect(html).not.toContain('id="positions"');
+    expect(html).not.toContain('id="attribution"');
+    expect(html).not.toContain('id="hedge"');
+  });
+
+  it("still draw the other charts, the P&L distribution from trades.arrow", () => {
+    for (const id of FIGURES.filter((f) => f !== "chart-attribution")) expect(figureHtml(html, id)).toContain("<svg");
+    expect(figureHtml(html, "chart-pnl")).toContain("Net P&amp;L per closed position (after fees), 40 positions.");
+  });
+});
+
 describe("loadResults", () => {
   it("reads the summary and both tables", async () => {
     const f = await fixture();
@@ -141,6 +240,19 @@ describe("loadResults", () => {
     await expect(loadResults(f.dir)).rejects.toThrow(`${equity}: malformed: column \`date\` should be Date32, found Float64`);
     await writeFile(equity, new Uint8Array(0));
     await expect(loadResults(f.dir)).rejects.toThrow(`${equity}: malformed: missing column \`date\` (Date32)`);
+  });
+
+  it("names a positions.arrow with a missing column, and an equity.arrow with only some pnl_* columns", async () => {
+    const f = await fixture();
+    const positions = join(f.dir, "positions.arrow");
+    await writeFile(positions, tableToIPC(new Table({ position_id: int32([1]) }), "file"));
+    await expect(loadResults(f.dir)).rejects.toThrow(`${positions}: malformed: missing column \`ticker\` (Utf8)`);
+    await rm(positions);
+    const equity = join(f.dir, "equity.arrow");
+    const table = (await loadResults(f.dir)).equity;
+    const partial = new Table(Object.fromEntries(table.schema.fields.filter((c) => c.name !== "pnl_vega").map((c) => [c.name, table.getChild(c.name) as Vector])));
+    await writeFile(equity, tableToIPC(partial, "file"));
+    await expect(loadResults(f.dir)).rejects.toThrow(`${equity}: malformed: missing column \`pnl_vega\` (Float64)`);
   });
 
   it("names a summary.json that is not JSON or misses a field", async () => {

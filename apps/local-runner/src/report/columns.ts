@@ -1,6 +1,6 @@
-// The column contracts of equity.arrow and trades.arrow (docs/results.md) and of sweep.arrow
-// (docs/sweeps.md), their check, and typed readers that turn an Arrow column into plain JS arrays
-// for the report.
+// The column contracts of equity.arrow, trades.arrow and positions.arrow (docs/results.md) and of
+// sweep.arrow (docs/sweeps.md), their check, and typed readers that turn an Arrow column into plain
+// JS arrays for the report.
 import { DataType, DateUnit, Precision, type Table } from "apache-arrow";
 import { toEpochMs } from "./dates.js";
 
@@ -22,6 +22,25 @@ export const EQUITY_COLUMNS = {
   vega_dollars: "float64",
 } as const satisfies Record<string, ColumnKind>;
 
+/** The sources of the daily P&L attribution (docs/results.md, "Attribution"), in the report's order. */
+export const ATTRIBUTION_SOURCES = ["delta", "gamma", "theta", "vega", "residual", "hedge", "other"] as const;
+
+export type AttributionSource = (typeof ATTRIBUTION_SOURCES)[number];
+
+/**
+ * equity.arrow's P&L attribution, one column per source, summing to the day's change in equity.
+ * Optional as a group: results written before the attribution have none of them.
+ */
+export const EQUITY_ATTRIBUTION_COLUMNS = {
+  pnl_delta: "float64",
+  pnl_gamma: "float64",
+  pnl_theta: "float64",
+  pnl_vega: "float64",
+  pnl_residual: "float64",
+  pnl_hedge: "float64",
+  pnl_other: "float64",
+} as const satisfies Record<`pnl_${AttributionSource}`, ColumnKind>;
+
 export const TRADE_COLUMNS = {
   position_id: "int32",
   leg: "int32",
@@ -37,6 +56,28 @@ export const TRADE_COLUMNS = {
   reason: "utf8",
   underlying_price: "float64",
   pnl: "float64",
+} as const satisfies Record<string, ColumnKind>;
+
+/** positions.arrow: one row per position as it ends. The file is absent from results written before it. */
+export const POSITION_COLUMNS = {
+  position_id: "int32",
+  ticker: "utf8",
+  opened: "date32",
+  closed: "date32",
+  legs: "int32",
+  rolls: "int32",
+  units: "int32",
+  premium: "float64",
+  pnl: "float64",
+  fees: "float64",
+  dividends: "float64",
+  pnl_delta: "float64",
+  pnl_gamma: "float64",
+  pnl_theta: "float64",
+  pnl_vega: "float64",
+  pnl_residual: "float64",
+  pnl_hedge: "float64",
+  reason: "utf8",
 } as const satisfies Record<string, ColumnKind>;
 
 /** The fixed columns of sweep.arrow and the metrics the sweep report reads; the swept paths' columns vary by sweep. */
@@ -61,6 +102,18 @@ export function checkColumns(table: Table, spec: Readonly<Record<string, ColumnK
     if (!field) throw new Error(`missing column \`${name}\` (${KIND_NAMES[kind]})`);
     if (!isKind(field.type, kind)) throw new Error(`column \`${name}\` should be ${KIND_NAMES[kind]}, found ${String(field.type)}`);
   }
+}
+
+/**
+ * Checks a group of columns that is optional as a whole: false when `table` has none of them, true
+ * when it has all of them with their types; throws describing the first problem otherwise (some of
+ * them only, or one mistyped).
+ */
+export function checkOptionalColumns(table: Table, spec: Readonly<Record<string, ColumnKind>>): boolean {
+  const names = Object.keys(spec);
+  if (!names.some((name) => table.schema.fields.some((f) => f.name === name))) return false;
+  checkColumns(table, spec);
+  return true;
 }
 
 /** Whether `table` has a column `name` of `kind`. */

@@ -3,22 +3,24 @@
 
 export const MISSING = "—";
 
-export type FormatKind = "percent" | "dollars" | "ratio" | "count" | "days" | "tradingDays" | "number";
+export type FormatKind = "percent" | "dollars" | "wholeDollars" | "ratio" | "count" | "days" | "tradingDays" | "number";
 
 // signDisplay "negative": a value that rounds to zero reads "0.00", never "-0.00".
 const percent = new Intl.NumberFormat("en-US", { style: "percent", minimumFractionDigits: 2, maximumFractionDigits: 2, signDisplay: "negative" });
 const dollars = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 2, signDisplay: "negative" });
+const wholeDollars = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 0, maximumFractionDigits: 0, signDisplay: "negative" });
 const ratio = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2, signDisplay: "negative" });
 const count = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 const oneDecimal = new Intl.NumberFormat("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const general = new Intl.NumberFormat("en-US", { maximumFractionDigits: 4 });
 
-/** Formats `value` as `kind`: 0.3123 → "31.23%", -1090 → "-$1,090.00", 0.52 → "0.52", 1760 → "1,760". */
+/** Formats `value` as `kind`: 0.3123 → "31.23%", -1090 → "-$1,090.00" (whole: "-$1,090"), 0.52 → "0.52", 1760 → "1,760". */
 export function formatValue(value: number | null | undefined, kind: FormatKind): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return MISSING;
   switch (kind) {
     case "percent": return percent.format(value);
     case "dollars": return dollars.format(value);
+    case "wholeDollars": return wholeDollars.format(value);
     case "ratio": return ratio.format(value);
     case "count": return count.format(value);
     case "days": return `${oneDecimal.format(value)} days`;

@@ -1,11 +1,20 @@
 // The HTML reports: the tearsheet of a backtest run and the report of a sweep. Load a directory,
 // render it, write report.html.
-export { loadResults, ResultsFileError, SUMMARY_FILE, EQUITY_FILE, TRADES_FILE, type RunResults } from "./load.js";
+export { loadResults, ResultsFileError, SUMMARY_FILE, EQUITY_FILE, TRADES_FILE, POSITIONS_FILE, type RunResults } from "./load.js";
 export { renderReport, type ReportOptions } from "./render.js";
 export { writeReport, writeSweepReport, REPORT_FILE } from "./write.js";
-export { parseSummary, METRIC_NAMES, type Summary, type Metrics, type MetricName, type Diagnostics, type EntriesSkipped } from "./summary.js";
-export { EQUITY_COLUMNS, TRADE_COLUMNS, SWEEP_COLUMNS, checkColumns, dateColumn, numberColumn, stringColumn, type ColumnKind } from "./columns.js";
-export { positionPnl, readFills, type Fill, type PositionPnl } from "./positions.js";
+export {
+  parseSummary, METRIC_NAMES, type Summary, type RunSummary, type HedgeTotals, type Metrics, type MetricName, type Diagnostics, type EntriesSkipped,
+} from "./summary.js";
+export {
+  EQUITY_COLUMNS, EQUITY_ATTRIBUTION_COLUMNS, TRADE_COLUMNS, POSITION_COLUMNS, SWEEP_COLUMNS, ATTRIBUTION_SOURCES, checkColumns, checkOptionalColumns,
+  dateColumn, numberColumn, stringColumn, type ColumnKind, type AttributionSource,
+} from "./columns.js";
+export {
+  hasAttribution, readAttribution, attributionTotals, totalAttribution, monthlyAttribution, sourceSum,
+  type DailyAttribution, type AttributionMonth, type SourceValues,
+} from "./attribution.js";
+export { positionPnl, readFills, readPositions, positionsByReason, bestAndWorst, type Fill, type PositionPnl, type PositionRow, type ReasonGroup } from "./positions.js";
 export { monthlyReturns, type MonthlyReturn } from "./monthly-returns.js";
 export { histogram, niceStep, type HistogramBin } from "./histogram.js";
 export { toEpochMs, isoDay } from "./dates.js";

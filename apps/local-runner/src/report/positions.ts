@@ -1,6 +1,100 @@
-// Per-position net P&L from the leg fills of trades.arrow.
+// Per-position P&L: read from positions.arrow (net of fees, with dividends, split by source), or,
+// for results written before it, derived from the leg fills of trades.arrow (without dividends).
 import type { Table } from "apache-arrow";
-import { numberColumn, stringColumn } from "./columns.js";
+import type { SourceValues } from "./attribution.js";
+import { ATTRIBUTION_SOURCES, dateColumn, numberColumn, stringColumn } from "./columns.js";
+
+/** A row of positions.arrow. */
+export interface PositionRow {
+  positionId: number;
+  ticker: string;
+  /** Epoch ms of its first and last fill. */
+  opened: number;
+  closed: number;
+  legs: number;
+  rolls: number;
+  units: number;
+  premium: number;
+  /** Net P&L: gross + dividends − fees, dollars. */
+  pnl: number;
+  fees: number;
+  dividends: number;
+  /**
+   * Its P&L by source: the six of positions.arrow, and `other` = `pnl` less those six (fills away
+   * from the marks, fees, dividends, settlement), so that they sum to `pnl`.
+   */
+  bySource: SourceValues;
+  reason: string;
+}
+
+/** The sources positions.arrow has a column for: all but `other`. */
+const MARKED_SOURCES = ATTRIBUTION_SOURCES.filter((s) => s !== "other");
+
+/** The positions of a positions.arrow table, in its order (the order they ended). */
+export function readPositions(table: Table): PositionRow[] {
+  const num = (name: string) => numberColumn(table, name);
+  const c = {
+    id: num("position_id"), legs: num("legs"), rolls: num("rolls"), units: num("units"), premium: num("premium"),
+    pnl: num("pnl"), fees: num("fees"), dividends: num("dividends"),
+    opened: dateColumn(table, "opened"), closed: dateColumn(table, "closed"),
+    ticker: stringColumn(table, "ticker"), reason: stringColumn(table, "reason"),
+  };
+  const marked = MARKED_SOURCES.map((s) => [s, num(`pnl_${s}`)] as const);
+  return c.id.map((positionId, i) => {
+    const at = (values: readonly number[]) => values[i] as number;
+    const bySource = { other: at(c.pnl) } as SourceValues;
+    for (const [s, values] of marked) {
+      bySource[s] = at(values);
+      bySource.other -= at(values);
+    }
+    return {
+      positionId,
+      ticker: c.ticker[i] as string,
+      opened: at(c.opened),
+      closed: at(c.closed),
+      legs: at(c.legs),
+      rolls: at(c.rolls),
+      units: at(c.units),
+      premium: at(c.premium),
+      pnl: at(c.pnl),
+      fees: at(c.fees),
+      dividends: at(c.dividends),
+      bySource,
+      reason: c.reason[i] as string,
+    };
+  });
+}
+
+/** Positions that ended for one reason. */
+export interface ReasonGroup {
+  reason: string;
+  count: number;
+  /** Σ net P&L. */
+  pnl: number;
+  /** Positions with a net P&L above 0. */
+  wins: number;
+}
+
+/** The positions grouped by the reason they ended, most frequent first (ties by name). */
+export function positionsByReason(rows: readonly PositionRow[]): ReasonGroup[] {
+  const groups = new Map<string, ReasonGroup>();
+  for (const row of rows) {
+    const group = groups.get(row.reason) ?? { reason: row.reason, count: 0, pnl: 0, wins: 0 };
+    group.count += 1;
+    group.pnl += row.pnl;
+    if (row.pnl > 0) group.wins += 1;
+    groups.set(row.reason, group);
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
+}
+
+/** The `n` best positions by net P&L (best first) and the `n` worst (worst first), disjoint; ties by id. */
+export function bestAndWorst(rows: readonly PositionRow[], n: number): { best: PositionRow[]; worst: PositionRow[] } {
+  const sorted = [...rows].sort((a, b) => b.pnl - a.pnl || a.positionId - b.positionId);
+  const best = sorted.slice(0, Math.min(n, sorted.length));
+  const worst = sorted.slice(Math.max(best.length, sorted.length - n)).reverse();
+  return { best, worst };
+}
 
 /** The fields of a trades.arrow row that the P&L needs. */
 export interface Fill {

@@ -1,5 +1,9 @@
-// Assembles the self-contained tearsheet page: header, headline figures, four static SVG charts,
-// the metrics and diagnostics tables and, optionally, the scenario text.
+// Assembles the self-contained tearsheet page: header, headline figures, static SVG charts (equity,
+// drawdown, P&L attribution, monthly returns, P&L distribution), the metrics, P&L by source, delta
+// hedge and diagnostics tables, the positions section and, optionally, the scenario text. Results
+// written before the attribution and positions.arrow get a plain note in their place.
+import { readAttribution, totalAttribution } from "./attribution.js";
+import { attributionFigure, attributionTable, hedgeTable } from "./attribution-html.js";
 import { drawdownChart } from "./charts/drawdown.js";
 import { equityChart } from "./charts/equity.js";
 import { monthlyChart } from "./charts/monthly.js";
@@ -11,8 +15,9 @@ import { escapeHtml } from "./html.js";
 import type { RunResults } from "./load.js";
 import { monthlyReturns } from "./monthly-returns.js";
 import { figure, kpiList, renderPage, scenarioBlock, tone } from "./page.js";
-import { positionPnl, readFills } from "./positions.js";
-import type { Summary } from "./summary.js";
+import { positionPnl, readFills, readPositions } from "./positions.js";
+import { positionsSection } from "./positions-html.js";
+import type { RunSummary } from "./summary.js";
 import { diagnosticsTable, metricsTable } from "./tables.js";
 
 export interface ReportOptions {
@@ -30,18 +35,25 @@ export function renderReport(results: RunResults, opts: ReportOptions = {}): str
   const equity = numberColumn(results.equity, "equity");
   const drawdown = numberColumn(results.equity, "drawdown");
   const months = monthlyReturns(dates, equity);
-  const closed = positionPnl(readFills(results.trades)).filter((p) => p.closed);
-  const bins = histogram(closed.map((p) => p.netPnl));
+  const positions = results.positions && readPositions(results.positions);
+  // positions.arrow's net P&L has the dividends; trades.arrow alone cannot give them.
+  const pnls = positions ? positions.map((p) => p.pnl) : positionPnl(readFills(results.trades)).filter((p) => p.closed).map((p) => p.netPnl);
+  const bins = histogram(pnls);
   const nonEmpty = dates.length > 0;
+  const daily = readAttribution(results.equity);
+  const totals = daily && totalAttribution(daily);
 
   const figures = [
     figure("chart-equity", "Equity", "Account equity at each close; dashed line: starting capital.", nonEmpty ? equityChart({ dates, equity, capital: summary.capital }) : ""),
     figure("chart-drawdown", "Drawdown", "Equity below its running peak.", nonEmpty ? drawdownChart({ dates, drawdown }) : ""),
+    attributionFigure(daily, summary.capital),
     figure("chart-monthly", "Monthly returns", "Calendar-month returns compounded from daily equity.", months.length > 0 ? monthlyChart(months) : ""),
     figure(
       "chart-pnl",
       "Trade P&amp;L distribution",
-      `Net P&amp;L per closed position (after fees), ${formatValue(closed.length, "count")} positions.`,
+      positions
+        ? `Net P&amp;L per position (after fees, with dividends), ${formatValue(pnls.length, "count")} positions.`
+        : `Net P&amp;L per closed position (after fees), ${formatValue(pnls.length, "count")} positions.`,
       bins.length > 0 ? pnlChart(bins) : "",
     ),
   ];
@@ -54,14 +66,17 @@ ${figures.join("\n")}
 </div>
 <aside>
 ${metricsTable(summary.metrics)}
+${totals ? attributionTable(totals) : ""}
+${hedgeTable(summary.hedge)}
 ${diagnosticsTable(summary.diagnostics)}
 </aside>
 </div>
+${positionsSection(positions)}
 ${scenarioBlock(opts.scenarioText)}`;
   return renderPage({ title, kind: "backtest report", body });
 }
 
-function header(summary: Summary, title: string): string {
+function header(summary: RunSummary, title: string): string {
   const change = summary.capital === 0 ? "" : ` <span class="${tone(summary.final_equity - summary.capital)}">(${signedPercent(summary.final_equity / summary.capital - 1, 2)})</span>`;
   return `<header>
 <p class="eyebrow">Backtest report</p>
@@ -74,7 +89,7 @@ function header(summary: Summary, title: string): string {
 </header>`;
 }
 
-function headline(summary: Summary): string {
+function headline(summary: RunSummary): string {
   const m = summary.metrics;
   return kpiList([
     { label: "Total return", value: formatValue(m.total_return, "percent"), sign: m.total_return },

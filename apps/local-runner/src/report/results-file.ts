@@ -40,7 +40,22 @@ export async function readJsonFile<T>(path: string, whatDir: string, parse: (val
 
 /** The file as an Arrow table, checked against `spec` when given. */
 export async function readArrowFile(path: string, whatDir: string, spec?: Readonly<Record<string, ColumnKind>>): Promise<Table> {
-  const bytes = await readResultsFile(path, whatDir);
+  return parseArrowFile(path, await readResultsFile(path, whatDir), spec);
+}
+
+/** As readArrowFile, for a file that older directories lack: undefined when it does not exist. */
+export async function readOptionalArrowFile(path: string, whatDir: string, spec?: Readonly<Record<string, ColumnKind>>): Promise<Table | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await readResultsFile(path, whatDir);
+  } catch (error) {
+    if (error instanceof ResultsFileError && (error.cause as NodeJS.ErrnoException | undefined)?.code === "ENOENT") return undefined;
+    throw error;
+  }
+  return parseArrowFile(path, bytes, spec);
+}
+
+function parseArrowFile(path: string, bytes: Buffer, spec: Readonly<Record<string, ColumnKind>> | undefined): Table {
   let table: Table;
   try {
     table = tableFromIPC(bytes);

@@ -46,11 +46,22 @@ table.points thead th{background:#f8fafc;color:${INK_MUTED};font-weight:600;font
 table.points th.key{color:${INK}}
 table.points td:nth-child(2),table.points th:nth-child(2){text-align:left}
 .table-scroll{overflow-x:auto;margin-top:20px}
+table.points tr.group th{background:#f8fafc;color:${INK};text-align:left;font-weight:650;font-size:12px;text-transform:uppercase;letter-spacing:.05em}
+table.points tfoot th,table.points tfoot td{border-top:2px solid ${GRID_LINE};font-weight:650}
+table.points tfoot th{text-align:left}
+table.points.compact th,table.points.compact td{padding:5px 7px;font-size:12px}
+table.points .key{font-weight:650}
+#positions-by-reason{width:auto;min-width:60%}
+#positions-by-reason td:first-child,#positions-by-reason th:first-child{text-align:left}
+#positions-by-reason td:nth-child(2),#positions-by-reason th:nth-child(2),#positions-extremes td:nth-child(2),#positions-extremes thead th:nth-child(2){text-align:right}
+.positions{margin-top:24px}
+.positions h2{margin:0 0 4px;font-size:18px;font-weight:650}
+.positions .lede{margin:0;color:${INK_MUTED}}
 details ul{margin:10px 0 0;padding-left:20px}
 details{margin-top:20px;background:#fff;border:1px solid ${GRID_LINE};border-radius:8px;padding:12px 16px}
 details summary{cursor:pointer;font-weight:650}
 details pre{margin:12px 0 0;overflow:auto;font:12.5px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:pre}
 footer{margin-top:24px;color:${INK_MUTED};font-size:12px}
 @media (max-width:1200px){.layout{grid-template-columns:minmax(0,1fr)}.kpis{grid-template-columns:repeat(3,minmax(0,1fr))}}
-@media print{body{background:#fff}.report{padding:0}figure,table.kv,table.points,.kpis li{break-inside:avoid}}
+@media print{body{background:#fff}.report{padding:0}figure,table.kv,table.points,.kpis li,.notice{break-inside:avoid}}
 `;

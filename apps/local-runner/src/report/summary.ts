@@ -10,6 +10,20 @@ export type { Diagnostics, EntriesSkipped, Metrics, Summary };
 
 export type MetricName = keyof Metrics;
 
+/** summary.json `hedge`: the delta hedge's share fills over the run (all zero without a hedge). */
+export interface HedgeTotals {
+  fills: number;
+  shares_traded: number;
+  /** Gross P&L of the hedge shares, dollars. */
+  pnl: number;
+  fees: number;
+}
+
+/** summary.json as read from disk: `hedge` is absent from results written before the delta hedge. */
+export type RunSummary = Omit<Summary, "hedge"> & { hedge?: HedgeTotals };
+
+const HEDGE_FIELDS = ["fills", "shares_traded", "pnl", "fees"] as const;
+
 /** Every metric of the contract, in the contract's order. */
 export const METRIC_NAMES: readonly MetricName[] = [
   "total_return", "cagr", "annual_volatility", "sharpe", "sortino", "max_drawdown", "max_drawdown_days",
@@ -24,7 +38,7 @@ export const ENTRY_SKIP_REASONS: readonly (keyof EntriesSkipped)[] = [
 ];
 
 /** Checks that `value` (parsed JSON) has the contract's shape; throws describing the first problem. */
-export function parseSummary(value: unknown): Summary {
+export function parseSummary(value: unknown): RunSummary {
   const root = object(value, "the document");
   string(root, "scenario");
   string(root, "start");
@@ -41,5 +55,9 @@ export function parseSummary(value: unknown): Summary {
   for (const key of ["quotes_missing", "exits_deferred", "positions_opened", "positions_closed"]) number(diagnostics, key, "diagnostics.");
   const skipped = object(diagnostics["entries_skipped"], "`diagnostics.entries_skipped`");
   for (const reason of ENTRY_SKIP_REASONS) number(skipped, reason, "diagnostics.entries_skipped.");
-  return root as unknown as Summary;
+  if (root["hedge"] !== undefined) {
+    const hedge = object(root["hedge"], "`hedge`");
+    for (const key of HEDGE_FIELDS) number(hedge, key, "hedge.");
+  }
+  return root as unknown as RunSummary;
 }

@@ -27,14 +27,15 @@ export function diagnosticsTable(diagnostics: Diagnostics): string {
   return `<table id="diagnostics" class="kv"><caption>Diagnostics</caption><tbody>${html.join("")}</tbody></table>`;
 }
 
-/** [label, formatted value, worth a look] rows; "worth a look" marks non-zero problem counters. */
+/** [label, formatted value, worth a look] rows; "worth a look" marks non-zero problem counters, not counts of events. */
 function diagnosticRows(node: Record<string, unknown>, prefix: string): [string, string, boolean][] {
   return Object.entries(node).flatMap(([key, value]): [string, string, boolean][] => {
     const label = prefix ? `${prefix}: ${key.replace(/_/g, " ")}` : humanize(key);
     if (typeof value === "object" && value !== null && !Array.isArray(value)) return diagnosticRows(value as Record<string, unknown>, label);
-    if (typeof value === "number") return [[label, formatValue(value, "count"), value !== 0 && !POSITION_COUNTS.has(key)]];
+    if (typeof value === "number") return [[label, formatValue(value, "count"), value !== 0 && !EVENT_COUNTS.has(key)]];
     return [[label, JSON.stringify(value) ?? "—", false]];
   });
 }
 
-const POSITION_COUNTS: ReadonlySet<string> = new Set(["positions_opened", "positions_closed"]);
+/** Counters of what a strategy does (positions, exercise and assignment, dividends): not problems. */
+const EVENT_COUNTS: ReadonlySet<string> = new Set(["positions_opened", "positions_closed", "exercised", "assigned", "early_assignments", "dividends"]);
