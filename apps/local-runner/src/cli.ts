@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from "commander";
 import { expandSweep, type VerifyMode } from "@aegis-bt/engine";
 import { progressBar } from "@aegis-bt/data-tools";
+import { attributionTotals } from "./report/attribution.js";
 import { rewriteReport } from "./report-command.js";
 import { runScenarioFile } from "./run.js";
 import { defaultDataRoot, readScenarioFile } from "./scenario-file.js";
@@ -99,7 +100,7 @@ export function buildProgram(): Command {
           console.log(r.result.files.summaryJson.trimEnd());
           return;
         }
-        console.log(summaryTable(r.result.summary));
+        console.log(summaryTable(r.result.summary, attributionTotals(r.result.equity)));
         console.log(`\n  results  ${r.out}`);
         if (r.report) console.log(`  report   ${r.report}`);
         console.log(`  ran in ${r.result.run.wall_seconds.toFixed(2)} s over ${r.result.run.rows_scanned.toLocaleString("en-US")} option rows`);

@@ -1,4 +1,6 @@
 // The run's headline numbers as a terminal table.
+import type { SourceValues } from "./report/attribution.js";
+import { ATTRIBUTION_SOURCES } from "./report/columns.js";
 import type { RunSummary } from "./report/summary.js";
 
 export const pct = (v: number | null | undefined) => (v == null ? "—" : `${(v * 100).toFixed(2)}%`);
@@ -6,7 +8,11 @@ export const num = (v: number | null | undefined, d = 2) => (v == null ? "—" :
 const usd = (v: number | null | undefined) =>
   v == null ? "—" : `${v < 0 ? "-" : ""}$${Math.abs(v).toLocaleString("en-US", { maximumFractionDigits: 2, minimumFractionDigits: 2 })}`;
 
-export function summaryTable(s: RunSummary): string {
+/**
+ * The table; `attribution` (the run's P&L by source, equity.arrow's pnl_* columns summed) adds
+ * their line, and a hedge that traded adds its own.
+ */
+export function summaryTable(s: RunSummary, attribution?: SourceValues): string {
   const m = s.metrics;
   const rows: [string, string][] = [
     ["span", `${s.start} → ${s.end} (${s.trading_days} trading days)`],
@@ -24,12 +30,28 @@ export function summaryTable(s: RunSummary): string {
     ["time in market", pct(m.time_in_market)],
     ["VaR / CVaR 95%", `${pct(m.var_95)} / ${pct(m.cvar_95)}`],
   ];
+  if (attribution) rows.push(["P&L by source", ATTRIBUTION_SOURCES.map((k) => `${k} ${usd(attribution[k])}`).join(", ")]);
+  const hedge = s.hedge;
+  if (hedge && hedge.fills > 0) {
+    const shares = hedge.shares_traded.toLocaleString("en-US");
+    rows.push(["hedge", `${hedge.fills} fills, ${shares} shares traded, P&L ${usd(hedge.pnl)}, fees ${usd(hedge.fees)}, net ${usd(hedge.pnl - hedge.fees)}`]);
+  }
   const d = s.diagnostics;
   const skipped = Object.entries(d.entries_skipped)
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${k} ${n}`)
     .join(", ");
-  rows.push(["diagnostics", `quotes missing ${d.quotes_missing}, exits deferred ${d.exits_deferred}${skipped ? `, skipped: ${skipped}` : ""}`]);
+  const covers = (d.covers_skipped ?? 0) > 0 ? `, covers skipped ${d.covers_skipped}` : "";
+  rows.push(["diagnostics", `quotes missing ${d.quotes_missing}, exits deferred ${d.exits_deferred}${covers}${skipped ? `, skipped: ${skipped}` : ""}`]);
+  // What the stock side did (older summaries lack these counters).
+  const events = [
+    [d.exercised, "long legs exercised at expiry"],
+    [d.assigned, "short legs assigned at expiry"],
+    [d.early_assignments, "assigned early"],
+    [d.dividends, "ex-dividend dates with shares"],
+  ] as const;
+  const happened = events.filter(([n]) => (n ?? 0) > 0).map(([n, what]) => `${n} ${what}`);
+  if (happened.length > 0) rows.push(["stock events", happened.join(", ")]);
   // Data the engine refused to use: shown whenever there was any, so it is never silent.
   const refused = [
     [d.quotes_invalid, "invalid quotes"],
