@@ -1,6 +1,7 @@
 // End to end on this machine: every example runs through aegis-local (the addon) and through the
 // aegis-bt binary with byte-identical results; bad input fails clearly from every entry point; the
-// tearsheet of a real run renders in Chromium.
+// tearsheet of a real run renders in Chromium; a delta-hedged run's P&L attribution sums to its
+// equity and shows in the report and the terminal.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { loadResults, monthlyAttribution, readAttribution, readPositions, sourceSum, totalAttribution } from "../src/report/index.js";
 import { runScenarioFile } from "../src/run.js";
 import { ensureDataset } from "../src/synthetic.js";
 
@@ -115,6 +117,70 @@ describe("aegis-local run", () => {
       expect(await page.locator("text=Sharpe ratio").count()).toBeGreaterThan(0);
       expect(errors).toEqual([]);
       await page.screenshot({ path: join(tmpdir(), "aegis-short-put-report.png"), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
+describe("the P&L attribution of a delta-hedged run", () => {
+  const scenario = join(EXAMPLES, "delta-hedged-straddle.yaml");
+
+  it("sums, day by day, month by month and position by position, to the change in equity", async () => {
+    const out = tmp("attribution");
+    const r = await runScenarioFile(scenario, { data, out, report: false });
+    expect(r.result.summary.hedge.fills).toBeGreaterThan(0);
+    const results = await loadResults(out);
+    const { capital, final_equity } = results.summary;
+    const daily = readAttribution(results.equity);
+    if (!daily) throw new Error("equity.arrow has no pnl_* columns");
+    daily.dates.forEach((_, i) => {
+      const change = (daily.equity[i] as number) - (i === 0 ? capital : (daily.equity[i - 1] as number));
+      const parts = Object.values(daily.parts).reduce((sum, values) => sum + (values[i] as number), 0);
+      expect(Math.abs(parts - change), `day ${i}`).toBeLessThan(1e-6);
+    });
+    // What the stacked chart draws: at each month end the stacked parts reach the equity change.
+    const months = monthlyAttribution(daily, capital);
+    expect(months.length).toBe(84);
+    for (const m of months) expect(Math.abs(sourceSum(m.cumulative) - m.change), `${m.year}-${m.month}`).toBeLessThan(1e-6);
+    expect(months[months.length - 1]?.change).toBeCloseTo(final_equity - capital, 6);
+    const totals = totalAttribution(daily);
+    expect(totals.hedge).not.toBe(0);
+    expect(Math.abs(sourceSum(totals) - (final_equity - capital))).toBeLessThan(1e-6);
+    // positions.arrow: every position ended by the last day, so their net P&L is the whole change.
+    const positions = readPositions(results.positions ?? expect.fail("no positions.arrow"));
+    expect(positions.length).toBe(results.summary.diagnostics.positions_closed);
+    expect(Math.abs(positions.reduce((sum, p) => sum + p.pnl, 0) - (final_equity - capital))).toBeLessThan(1e-6);
+  });
+
+  it("prints the P&L by source and the hedge, and writes a report with the chart and the positions that renders in Chromium", async () => {
+    const out = tmp("attribution-cli");
+    const r = spawnSync(process.execPath, [CLI, "run", scenario, "--data", data, "--out", out], { encoding: "utf8", env: { ...process.env, CI: "1" } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/P&L by source\s+delta -?\$[\d,.]+, gamma -?\$[\d,.]+, theta -?\$[\d,.]+, vega -?\$[\d,.]+, residual -?\$[\d,.]+, hedge -?\$[\d,.]+, other -?\$[\d,.]+\n/);
+    expect(r.stdout).toMatch(/\n {2}hedge\s+[\d,]+ fills, [\d,]+ shares traded, P&L -?\$[\d,.]+, fees \$[\d,.]+, net -?\$[\d,.]+\n/);
+    for (const f of ["positions.arrow", "report.html", "_SUCCESS"]) expect(existsSync(join(out, f)), f).toBe(true);
+
+    const browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const errors: string[] = [];
+      page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+      page.on("pageerror", (e) => errors.push(e.message));
+      await page.goto(pathToFileURL(join(out, "report.html")).href);
+      const chart = await page.locator("#chart-attribution svg").first().boundingBox();
+      expect(chart?.width ?? 0).toBeGreaterThan(300);
+      expect(await page.locator("#chart-attribution svg path").count()).toBeGreaterThan(84);
+      expect(await page.locator("#attribution tr[data-source]").count()).toBe(8);
+      expect(await page.locator("#hedge").isVisible()).toBe(true);
+      expect(await page.locator("#positions-extremes tbody tr[data-position]").count()).toBe(10);
+      expect(await page.locator("#positions-by-reason tbody tr").count()).toBeGreaterThan(0);
+      expect(await page.locator("#attribution-missing, #positions-missing").count()).toBe(0);
+      expect(errors).toEqual([]);
+      await page.screenshot({ path: join(tmpdir(), "aegis-delta-hedged-straddle-report.png"), fullPage: true });
     } finally {
       await browser.close();
     }
