@@ -14,6 +14,7 @@ pub mod hedge;
 pub mod ivrank;
 pub mod portfolio;
 pub mod risk;
+pub mod roll;
 pub mod select;
 pub mod settle;
 pub mod stock;
@@ -272,6 +273,8 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
     let first_day = scenario.data.start.0 - warmup_days(scenario);
     let structure = scenario.strategy.structure();
     let legs = structure.legs.clone();
+    // Every leg a held leg's index can name: the strategy's, then its cover.
+    let specs: Vec<LegSpec> = legs.iter().chain(structure.cover.iter()).cloned().collect();
     let styles: Vec<Style> = data.iter().map(|td| scenario.settlement.style_of(&td.name)).collect();
     let policy = scenario.shares_policy();
     let (start, end) = (scenario.data.start.0, scenario.data.end.0);
@@ -383,6 +386,10 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
                     && let Some(cover) = &structure.cover
                 {
                     write_covers(scenario, cover, legs.len(), &mut book, t, &chain, &ctx, &mut diag);
+                }
+                if let Some(rule) = &scenario.strategy.roll {
+                    let f = scenario.costs.slippage.spread_fraction.0;
+                    roll::roll_positions(rule, &specs, legs.len(), f, &mut book, t, &chain, &ctx, &mut diag);
                 }
                 if let Some(rules) = &scenario.strategy.hedge {
                     for i in 0..book.positions.len() {

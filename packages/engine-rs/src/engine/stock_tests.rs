@@ -369,3 +369,91 @@ fn the_residual_closes_each_leg_change_exactly() {
     close(r.pnl.residual, -30.0);
     close(r.pnl.total() + r.pnl_other, r.equity - o.equity[0].equity);
 }
+
+/// Roll days: the E1 95 put 1.00/1.20 and the E2 95 put 1.60/1.80 (both |delta| 0.30); the E2 100
+/// call 0.50/0.70 (delta 0.30) and the 02-17 100 call 1.00/1.20.
+fn roll_days(spots: [f64; 5]) -> Vec<Vec<Row>> {
+    DAYS[..5]
+        .iter()
+        .zip(spots)
+        .map(|(date, s)| {
+            let mut rows = vec![
+                Row::new(date, E1, 95.0).delta(0.70).put(1.0, 1.2).spot(s),
+                Row::new(date, E2, 95.0).delta(0.70).put(1.6, 1.8).spot(s),
+                Row::new(date, E2, 100.0).delta(0.30).call(0.5, 0.7).spot(s),
+                Row::new(date, "2023-02-17", 100.0).delta(0.30).call(1.0, 1.2).spot(s),
+            ];
+            rows.retain(|r| r.expir_date > r.trade_date);
+            rows
+        })
+        .collect()
+}
+
+/// A short E1 put rolled when its DTE falls to 2 (01-04) to the same strike in the next expiry:
+/// bought back at 1.15, the E2 95 put sold at 1.65; closed on the last day (01-09) at 1.75.
+#[test]
+fn a_roll_on_dte_moves_the_leg_to_the_next_expiry_and_keeps_the_premium_whole() {
+    let legs = format!(
+        "\x20 legs:\n\x20   - {{ right: put, side: short, {} }}\n\x20 roll: {{ when: {{ dte: 2 }}, to: next_expiry }}\n",
+        &PUT[2..PUT.len() - 2]
+    );
+    let s = scenario(&legs, DAYS[4], "settlement: { style: { XYZ: cash } }\n");
+    let o = run_with(&s, roll_days([100.0; 5]), &[]);
+    let f: Vec<(i32, i32, f64, Reason, f64)> =
+        o.trades.iter().map(|t| (t.date, t.quantity, t.price, t.reason, t.pnl)).collect();
+    assert_eq!(f.len(), 4, "{f:#?}");
+    assert_eq!((f[1].0, f[1].1, f[1].3), (d(DAYS[1]), 1, Reason::Roll));
+    close(f[1].2, 1.15);
+    close(f[1].4, -10.0);
+    assert_eq!((f[2].0, f[2].1, f[2].3), (d(DAYS[1]), -1, Reason::Roll));
+    close(f[2].2, 1.65);
+    assert_eq!(o.trades[2].expiry, Some(d(E2)));
+    close(f[3].2, 1.75);
+    assert_eq!(f[3].3, Reason::EndOfData);
+    // One roll allowed (the default): none on the later days though the DTE stays low? E2 is 9
+    // days out on 01-04, so nothing fires again anyway.
+    assert_eq!((o.summary.diagnostics.rolls, o.summary.diagnostics.rolls_skipped), (1, 0));
+    let p = &o.positions[0];
+    assert_eq!((p.rolls, p.legs), (1, 2));
+    // Premium: 1.05 − 1.15 + 1.65.
+    close(p.premium, 1.55);
+    close(o.summary.final_equity, 100_000.0 - 10.0 - 10.0 - 4.0 * 0.65);
+}
+
+/// A short call rolled when the underlying touches its strike (99 → 101 on 01-04): bought back at
+/// 0.65, the 02-17 100 call sold at 1.05.
+#[test]
+fn a_roll_on_a_touched_strike_fires_when_the_underlying_reaches_it() {
+    let legs = "\x20 legs:\n\x20   - { right: call, side: short, dte: { target: 10, min: 1, max: 12 }, delta: { target: 0.30 } }\n\
+                \x20 roll: { when: { touch: true }, to: next_expiry, max_rolls: 2 }\n";
+    let s = scenario(legs, DAYS[4], "");
+    let o = run_with(&s, roll_days([99.0, 101.0, 99.0, 99.0, 99.0]), &[]);
+    let rolls: Vec<(i32, i32, f64, Option<i32>)> =
+        o.trades.iter().filter(|t| t.reason == Reason::Roll).map(|t| (t.date, t.quantity, t.price, t.expiry)).collect();
+    assert_eq!(rolls.len(), 2, "{:#?}", o.trades);
+    assert_eq!((rolls[0].0, rolls[0].1, rolls[0].3), (d(DAYS[1]), 1, Some(d(E2))));
+    close(rolls[0].2, 0.65);
+    assert_eq!((rolls[1].0, rolls[1].1, rolls[1].3), (d(DAYS[1]), -1, Some(d("2023-02-17"))));
+    close(rolls[1].2, 1.05);
+    assert_eq!(o.summary.diagnostics.rolls, 1);
+}
+
+#[test]
+fn roll_rules_that_can_never_fire_are_refused() {
+    let bad = |legs: &str, roll: &str| {
+        let text = format!(
+            "name: x\ndata: {{ dataset: d, tickers: [XYZ], start: 2023-01-03, end: 2023-01-13 }}\nstrategy:\n  legs:\n{legs}  roll: {roll}\n"
+        );
+        parse(&text, "x.yaml").unwrap_err().to_string()
+    };
+    let short = format!("    - {{ right: put, side: short, {} }}\n", &PUT[2..PUT.len() - 2]);
+    let long = format!("    - {{ right: put, side: long, {} }}\n", &PUT[2..PUT.len() - 2]);
+    let e = bad(&short, "{ when: {} }");
+    assert!(e.contains("strategy.roll") && e.contains("can never fire"), "{e}");
+    let e = bad(&short, "{ when: { dte: 0 } }");
+    assert!(e.contains("dte: 0 can never fire"), "{e}");
+    let e = bad(&long, "{ when: { touch: true } }");
+    assert!(e.contains("strategy.roll") && e.contains("has none"), "{e}");
+    let e = bad(&short, "{ when: { dte: 3 }, max_rolls: 0 }");
+    assert!(e.contains("max_rolls"), "{e}");
+}

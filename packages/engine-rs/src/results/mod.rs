@@ -235,6 +235,11 @@ pub struct Diagnostics {
     pub dividends: u64,
     /// Days a position holding shares could not write its cover leg (no expiry or strike fit).
     pub covers_skipped: u64,
+    /// Rolls done (a roll of several legs counts once).
+    pub rolls: u64,
+    /// Days a roll rule fired but the roll waited: a leg in scope had no quote to close at, or no
+    /// replacement was found.
+    pub rolls_skipped: u64,
 }
 
 /// Totals of the hedge's share fills over the run (summary.json `hedge`).

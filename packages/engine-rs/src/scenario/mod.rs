@@ -6,6 +6,7 @@
 pub mod guard;
 pub mod hedge;
 mod parse;
+pub mod roll;
 pub mod settlement;
 pub mod sweep;
 pub mod templates;
@@ -235,6 +236,9 @@ pub struct Strategy {
     /// Hedge each position's delta with shares.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hedge: Option<hedge::Hedge>,
+    /// Roll legs of an open position further out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roll: Option<roll::Roll>,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -257,6 +261,8 @@ struct RawStrategy {
     sizing: Sizing,
     #[serde(default)]
     hedge: Option<hedge::Hedge>,
+    #[serde(default)]
+    roll: Option<roll::Roll>,
 }
 
 impl TryFrom<RawStrategy> for Strategy {
@@ -289,9 +295,19 @@ impl TryFrom<RawStrategy> for Strategy {
             exit: r.exit,
             sizing: r.sizing,
             hedge: r.hedge,
+            roll: r.roll,
         };
         let structure = s.structure();
         check_legs(&structure.legs)?;
+        if let Some(rule) = &s.roll {
+            let shorts = structure.legs.iter().chain(structure.cover.iter()).any(|l| l.side == Side::Short);
+            let watched_short = rule.legs == roll::WatchedLegs::Short;
+            if !shorts && (watched_short || (rule.when.touch && rule.when.dte.is_none() && rule.when.delta.is_none())) {
+                return Err(
+                    "roll: it watches short legs (`legs: short` or `touch`) and the strategy has none, so it can never fire".into(),
+                );
+            }
+        }
         if let Some(cover) = &structure.cover {
             check_legs(std::slice::from_ref(cover))
                 .map_err(|m| format!("cover: {}", m.trim_start_matches("legs[0]: ")))?;
