@@ -52,6 +52,9 @@ export function summaryTable(s: RunSummary, attribution?: SourceValues): string 
   ] as const;
   const happened = events.filter(([n]) => (n ?? 0) > 0).map(([n, what]) => `${n} ${what}`);
   if (happened.length > 0) rows.push(["stock events", happened.join(", ")]);
+  if ((d.rolls ?? 0) > 0 || (d.rolls_skipped ?? 0) > 0) {
+    rows.push(["rolls", `${d.rolls ?? 0} done${(d.rolls_skipped ?? 0) > 0 ? `, ${d.rolls_skipped} waited (no quote or replacement)` : ""}`]);
+  }
   // Data the engine refused to use: shown whenever there was any, so it is never silent.
   const refused = [
     [d.quotes_invalid, "invalid quotes"],

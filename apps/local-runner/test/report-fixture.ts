@@ -146,14 +146,14 @@ export async function writeFixture(opts: FixtureOptions = {}): Promise<Fixture> 
     diagnostics: opts.summary?.diagnostics ?? {
       quotes_missing: 0, exits_deferred: 3, closed_at_last_mark: 0, quotes_invalid: 0, underlying_unusable_days: 0, greeks_unusable: 0, sizes_capped: 0, positions_opened: opts.positions ?? 40, positions_closed: opts.positions ?? 40,
       entries_skipped: { max_open: 10, no_expiry: 0, no_strike: 2, min_credit: 0, iv_rank: 0, size_zero: 0 },
-      exercised: 0, assigned: 0, early_assignments: 0, dividends: 0, covers_skipped: 0,
+      exercised: 0, assigned: 0, early_assignments: 0, dividends: 0, covers_skipped: 0, rolls: 0, rolls_skipped: 0,
     },
     hedge: opts.hedge ?? { fills: 0, shares_traded: 0, pnl: 0, fees: 0 },
   };
   if (opts.legacy) {
     // What an older engine wrote: none of the stock counters, no hedge.
     delete summary.hedge;
-    for (const key of ["exercised", "assigned", "early_assignments", "dividends", "covers_skipped"]) delete (summary.diagnostics as unknown as Record<string, unknown>)[key];
+    for (const key of ["exercised", "assigned", "early_assignments", "dividends", "covers_skipped", "rolls", "rolls_skipped"]) delete (summary.diagnostics as unknown as Record<string, unknown>)[key];
   }
 
   await writeFile(join(dir, "summary.json"), JSON.stringify(summary, null, 2));

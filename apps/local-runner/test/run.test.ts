@@ -199,6 +199,9 @@ describe("bad input", () => {
     ["an unknown dataset", base.replace(/dataset: \S+/, "dataset: my-orats"), /dataset my-orats not found/],
     ["dates outside the data", base.replace(/start: \S+/, "start: 2010-01-04"), /2010-01-04 .*outside dataset synthetic-spx-7y/],
     ["a leg that can never be filled", base.replace(/dte: \{[^}]*\}/, "dte: { target: 900, min: 800, max: 1000 }"), /strategy\.legs\[0\] could never be filled/],
+    ["a stock leg on a cash-settled ticker", base.replace(/ {2}legs:/, "  stock: { side: long, shares: 100 }\n  legs:"), /strategy: a stock leg needs physically settled options, and SPX settles in cash.*\(line \d+/],
+    ["a hedge with neither schedule nor band", base.replace(/ {2}entry:/, "  hedge: { target: 0 }\n  entry:"), /strategy\.hedge: give `every_trading_days`, `band` or both.*\(line \d+/],
+    ["a roll rule that can never fire", base.replace(/ {2}entry:/, "  roll: { when: { dte: 0 } }\n  entry:"), /strategy\.roll\.when\.dte: 0 can never fire.*\(line \d+/],
   ];
 
   it.each(cases)("%s fails with a clear message from aegis-local and aegis-bt", (_, text, message) => {
