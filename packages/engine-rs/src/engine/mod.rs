@@ -1,17 +1,32 @@
 //! The backtest: one pass over the trading days, the same code in the binary and the addon.
 //!
-//! Each day, for each ticker with data that day (tickers in scenario order):
-//! 1. mark every held leg at its mid (a leg without a quote keeps its last mark, counted);
-//! 2. exits, first trigger wins: expiry → stop_loss → profit_target → dte_exit → max_hold_days
+//! Each day, for each ticker with data that day (tickers in scenario order), the phases run in
+//! order, one module each (docs/scenario.md, "How a day runs"):
+//! 1. [`events`]: ex-dividend cash to the shares held at the previous close;
+//! 2. [`mark`]: every held leg at its mid (a leg without a quote keeps its last mark, counted),
+//!    shares at the underlying, and the day's changes attributed to the greeks;
+//! 3. [`settle`] (physically settled tickers): delivered shares closed, early assignment, expiry
+//!    into shares;
+//! 4. [`exits`]: first trigger wins: expiry → stop_loss → profit_target → dte_exit → max_hold_days
 //!    (an exit that needs a quote the day lacks waits for the next day, counted);
-//! 3. an entry, when the schedule, `max_open`, the IV-rank filter, the legs, `min_credit` and the
-//!    sizing all allow it;
+//! 5. [`adjust`] (covers written against shares) and [`roll`];
+//! 6. [`hedge`]: each position's delta to its target with shares;
+//! 7. [`enter`]: an entry, when the schedule, `max_open`, the IV-rank filter, the legs,
+//!    `min_credit` and the sizing all allow it;
 //!
-//! then the day's equity row. On the last day every open position closes (`end_of_data`).
-//! Time comes only from the data; nothing iterates a hash map.
+//! then [`account`]: the day's equity row. A phase the scenario does not use is skipped. On the
+//! last day every open position closes (`end_of_data`). Fills, slippage and commissions of options
+//! and of shares are priced by [`portfolio::fill_price`] and [`stock`]. Time comes only from the
+//! data; nothing iterates a hash map.
 
+mod account;
+mod adjust;
+mod enter;
+mod events;
+mod exits;
 pub mod hedge;
 pub mod ivrank;
+mod mark;
 pub mod portfolio;
 pub mod risk;
 pub mod roll;
@@ -37,7 +52,13 @@ use crate::error::DataError;
 use crate::results::{Attribution, Diagnostics, EquityRow, Fill, PositionRecord, Reason, Summary};
 use crate::scenario::settlement::{SharesPolicy, Style};
 use crate::scenario::{LegSpec, MAX_UNITS, Scenario, SizingBasis, Structure, Weekday};
+use account::equity_row;
+use adjust::write_covers;
+use enter::enter;
+use events::pay_dividend;
+use exits::exits;
 use ivrank::IvHistory;
+use mark::{Move, finite, mark};
 use portfolio::{FillContext, Greeks, Portfolio, fill_price, greeks_of};
 use risk::MULTIPLIER;
 use select::{Miss, choose_legs, usable};
@@ -426,424 +447,6 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
         rows_scanned,
         partitions: data.iter().map(|t| t.parts.len()).sum(),
     })
-}
-
-/// The events phase: each position of ticker `t` holding shares receives (long) or pays (short)
-/// `amount` per share.
-fn pay_dividend(book: &mut Portfolio, t: usize, amount: f64, diag: &mut Diagnostics) {
-    for p in book.positions.iter_mut().filter(|p| p.ticker == t && p.all_shares() != 0) {
-        let cash = p.all_shares() as f64 * amount;
-        p.dividends += cash;
-        book.cash += cash;
-        diag.dividends += 1;
-    }
-}
-
-/// The ticker's underlying price on the previous day it had one (`from`) and today (`to`).
-#[derive(Debug, Clone, Copy)]
-struct Move {
-    date: i32,
-    from: f64,
-    to: Option<f64>,
-}
-
-/// Marks held legs of ticker `t` at today's mids and refreshes their greeks; shares at the
-/// underlying price. Each change in mark is attributed (into `day` and its position): a leg's to
-/// Δ·ΔS + ½Γ·ΔS² + Θ·Δt + ν·Δσ with the greeks and IV of its previous mark, the residual closing
-/// the sum exactly; shares' to delta (stock) or hedge.
-fn mark(book: &mut Portfolio, t: usize, chain: &DayChain<'_>, m: Move, day: &mut Attribution, diag: &mut Diagnostics) {
-    let ds = m.to.map(|s| s - m.from).filter(|d| d.is_finite());
-    for p in book.positions.iter_mut().filter(|p| p.ticker == t) {
-        let mut a = Attribution::default();
-        if p.all_shares() != 0
-            && let Some(s) = m.to
-        {
-            if p.share_mark.is_finite() {
-                a.delta += p.shares as f64 * (s - p.share_mark);
-                a.hedge += p.hedge_shares as f64 * (s - p.share_mark);
-            }
-            p.share_mark = s;
-        }
-        for l in &mut p.legs {
-            if l.expiry < chain.trade_date {
-                continue;
-            }
-            match chain.find(l.expiry, l.strike) {
-                Some(row) if usable(&chain.quote(row, l.right)) => {
-                    let q = chain.quote(row, l.right);
-                    let mid = q.mid();
-                    if let Some(ds) = ds
-                        && l.marked_on < m.date
-                    {
-                        let n = l.contracts(p.units) * MULTIPLIER;
-                        let g = l.greeks;
-                        let dt = f64::from(m.date - l.marked_on);
-                        let dv = if q.mid_iv.is_finite() && l.iv.is_finite() { (q.mid_iv - l.iv) * 100.0 } else { 0.0 };
-                        let parts = [g.delta * ds * n, 0.5 * g.gamma * ds * ds * n, g.theta * dt * n, g.vega * dv * n];
-                        a.delta += parts[0];
-                        a.gamma += parts[1];
-                        a.theta += parts[2];
-                        a.vega += parts[3];
-                        a.residual += (mid - l.mark) * n - parts.iter().sum::<f64>();
-                    }
-                    l.mark = mid;
-                    l.iv = q.mid_iv;
-                    l.marked_on = m.date;
-                    match finite(greeks_of(chain, row, l.right)) {
-                        Some(g) => l.greeks = g,
-                        None => diag.greeks_unusable += 1,
-                    }
-                }
-                // Expiring today with no listing: settlement below needs no quote.
-                _ if l.expiry == chain.trade_date => {}
-                _ => diag.quotes_missing += 1,
-            }
-        }
-        p.attribution.add(&a);
-        day.add(&a);
-    }
-}
-
-/// Greeks that are all finite numbers, or nothing.
-fn finite(g: Greeks) -> Option<Greeks> {
-    [g.delta, g.gamma, g.theta, g.vega].iter().all(|v| v.is_finite()).then_some(g)
-}
-
-fn intrinsic(right: Right, strike: f64, s: f64) -> f64 {
-    match right {
-        Right::Call => (s - strike).max(0.0),
-        Right::Put => (strike - s).max(0.0),
-    }
-}
-
-/// Today's closing prices of a position's legs: intrinsic at the underlying price `s` for legs at
-/// or past expiry (cash settlement, `true` in the second vector), the slippage-adjusted quote
-/// otherwise; `None` for a leg without a usable quote (or underlying price) today.
-fn closing_prices(
-    p: &portfolio::Position,
-    chain: &DayChain<'_>,
-    s: Option<f64>,
-    f: f64,
-) -> (Vec<Option<f64>>, Vec<bool>) {
-    p.legs
-        .iter()
-        .map(|l| {
-            if l.expiry <= chain.trade_date {
-                return (s.map(|s| intrinsic(l.right, l.strike, s)), true);
-            }
-            let q = chain.find(l.expiry, l.strike).map(|row| chain.quote(row, l.right)).filter(usable);
-            // Closing a long sells, closing a short buys.
-            (q.map(|q| fill_price(q.bid, q.ask, l.side == crate::scenario::Side::Short, f)), false)
-        })
-        .unzip()
-}
-
-#[allow(clippy::too_many_arguments)]
-fn exits(
-    scenario: &Scenario,
-    book: &mut Portfolio,
-    t: usize,
-    chain: &DayChain<'_>,
-    underlying: Option<f64>,
-    ctx: &FillContext<'_>,
-    day_counter: u64,
-    last_day: bool,
-    diag: &mut Diagnostics,
-) {
-    let rules = &scenario.strategy.exit;
-    let f = scenario.costs.slippage.spread_fraction.0;
-    let mut i = 0;
-    while i < book.positions.len() {
-        let p = &book.positions[i];
-        if p.ticker != t {
-            i += 1;
-            continue;
-        }
-        let basis = p.premium.abs();
-        let pnl = p.pnl_per_share();
-        let reason = if p.first_expiry() <= chain.trade_date {
-            Some(Reason::Expiry)
-        } else if rules.stop_loss.is_some_and(|sl| basis > 0.0 && pnl <= -sl.0 * basis) {
-            Some(Reason::StopLoss)
-        } else if rules.profit_target.is_some_and(|pt| basis > 0.0 && pnl >= pt.0 * basis) {
-            Some(Reason::ProfitTarget)
-        } else if rules.dte_exit.is_some_and(|d| p.first_expiry() - chain.trade_date <= d as i32) {
-            Some(Reason::DteExit)
-        } else if rules.max_hold_days.is_some_and(|m| day_counter - p.opened_day >= u64::from(m.0)) {
-            Some(Reason::MaxHold)
-        } else if last_day {
-            Some(Reason::EndOfData)
-        } else {
-            None
-        };
-        let Some(reason) = reason else {
-            i += 1;
-            continue;
-        };
-        let (prices, settled) = closing_prices(p, chain, underlying, f);
-        // Shares close at the day's underlying price (their last mark on a last day without one).
-        let shares_at =
-            if p.all_shares() == 0 { Some(f64::NAN) } else { underlying.or(last_day.then_some(p.share_mark)) };
-        let stock_costs = &scenario.costs.stock;
-        if let (true, Some(at)) = (prices.iter().all(Option::is_some), shares_at) {
-            let prices: Vec<f64> = prices.into_iter().flatten().collect();
-            book.close(ctx, i, &prices, &settled, reason, at, stock_costs);
-        } else if last_day {
-            // No quote on the last day: the unquoted legs close at their last marks rather than
-            // leave the position open.
-            let prices: Vec<f64> = prices.iter().zip(&p.legs).map(|(q, l)| q.unwrap_or(l.mark)).collect();
-            diag.closed_at_last_mark += 1;
-            book.close(ctx, i, &prices, &settled, reason, shares_at.unwrap_or(p.share_mark), stock_costs);
-        } else {
-            diag.exits_deferred += 1;
-            i += 1;
-        }
-        diag.positions_closed = book.closed.len() as u64;
-    }
-}
-
-fn weekday_of(date: i32) -> Option<Weekday> {
-    use chrono::Datelike;
-    match date_from_days(date).weekday() {
-        chrono::Weekday::Mon => Some(Weekday::Mon),
-        chrono::Weekday::Tue => Some(Weekday::Tue),
-        chrono::Weekday::Wed => Some(Weekday::Wed),
-        chrono::Weekday::Thu => Some(Weekday::Thu),
-        chrono::Weekday::Fri => Some(Weekday::Fri),
-        _ => None,
-    }
-}
-
-/// The adjust phase's cover: each position of ticker `t` holding shares and no option leg writes
-/// the strategy's `cover` leg against them (numbered `leg_index`, after the strategy's legs).
-#[allow(clippy::too_many_arguments)]
-fn write_covers(
-    scenario: &Scenario,
-    cover: &LegSpec,
-    leg_index: usize,
-    book: &mut Portfolio,
-    t: usize,
-    chain: &DayChain<'_>,
-    ctx: &FillContext<'_>,
-    diag: &mut Diagnostics,
-) {
-    let f = scenario.costs.slippage.spread_fraction.0;
-    for i in 0..book.positions.len() {
-        let p = &book.positions[i];
-        if p.ticker != t || p.shares == 0 || !p.legs.is_empty() || p.close_shares {
-            continue;
-        }
-        let Ok(chosen) = choose_legs(chain, std::slice::from_ref(cover)) else {
-            diag.covers_skipped += 1;
-            continue;
-        };
-        let opening: Vec<(select::ChosenLeg, f64, Greeks)> = chosen
-            .iter()
-            .map(|l| {
-                let price = fill_price(l.quote.bid, l.quote.ask, l.side == crate::scenario::Side::Long, f);
-                let greeks = chain.find(l.expiry, l.strike).and_then(|row| finite(greeks_of(chain, row, l.right)));
-                if greeks.is_none() {
-                    diag.greeks_unusable += 1;
-                }
-                (select::ChosenLeg { leg: leg_index, ..*l }, price, greeks.unwrap_or_default())
-            })
-            .collect();
-        book.add_legs(ctx, i, &opening, Reason::Cover);
-        book.positions[i].covers += 1;
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn enter(
-    scenario: &Scenario,
-    structure: &Structure,
-    book: &mut Portfolio,
-    t: usize,
-    chain: &DayChain<'_>,
-    ctx: &FillContext<'_>,
-    st: &TickerState,
-    diag: &mut Diagnostics,
-    misses: &mut [[u64; 2]],
-) {
-    let legs = &structure.legs;
-    let entry = &scenario.strategy.entry;
-    let scheduled = match (&entry.weekdays, entry.every_trading_days) {
-        (Some(days), _) => weekday_of(chain.trade_date).is_some_and(|w| days.contains(&w)),
-        (None, Some(n)) => (st.day_counter - 1).is_multiple_of(u64::from(n.0)),
-        (None, None) => true,
-    };
-    if !scheduled {
-        return;
-    }
-    let skipped = &mut diag.entries_skipped;
-    if book.open_count(t) >= entry.max_open.0 as usize {
-        skipped.max_open += 1;
-        return;
-    }
-    if let Some(r) = &entry.iv_rank {
-        let ok = st.iv.rank(r.lookback.0 as usize).is_some_and(|rank| rank >= r.min.0 && rank <= r.max.0);
-        if !ok {
-            skipped.iv_rank += 1;
-            return;
-        }
-    }
-    let chosen = match choose_legs(chain, legs) {
-        Ok(c) => c,
-        Err(miss) => {
-            let kind = match miss {
-                Miss::NoExpiry { .. } => {
-                    skipped.no_expiry += 1;
-                    0
-                }
-                Miss::NoStrike { .. } => {
-                    skipped.no_strike += 1;
-                    1
-                }
-            };
-            misses[miss.leg()][kind] += 1;
-            return;
-        }
-    };
-    let f = scenario.costs.slippage.spread_fraction.0;
-    let fills: Vec<f64> =
-        chosen.iter().map(|l| fill_price(l.quote.bid, l.quote.ask, l.side == crate::scenario::Side::Long, f)).collect();
-    let credit: f64 = chosen.iter().zip(&fills).map(|(l, p)| -l.side.sign() * f64::from(l.qty) * p).sum();
-    if entry.min_credit.is_some_and(|m| credit < m.0) {
-        skipped.min_credit += 1;
-        return;
-    }
-    let sizing = &scenario.strategy.sizing;
-    // Shares per unit (signed) and their entry price, for a strategy with a stock leg.
-    let stock_leg = structure.stock.map(|st| {
-        let n = (st.side.sign() * f64::from(st.shares.0)) as i64;
-        (n, stock::fill_price(ctx.underlying, n, &scenario.costs.stock))
-    });
-    let units = match (sizing.contracts, sizing.equity_fraction) {
-        (Some(n), _) => n.0,
-        (None, Some(frac)) => {
-            let stock_risk = stock_leg.map(|(n, price)| (n as f64 / MULTIPLIER, price));
-            let risk = match (sizing.against.unwrap_or(SizingBasis::MaxLoss), stock_risk) {
-                (SizingBasis::MaxLoss, _) | (SizingBasis::Margin, Some(_)) => {
-                    risk::max_loss(&chosen, &fills, stock_risk)
-                }
-                (SizingBasis::Margin, None) => risk::margin(&chosen, &fills, chain.underlying(), &sizing.margin),
-            };
-            match risk {
-                Some(r) if r > 0.0 => ((frac.0 * book.equity()) / r).floor().max(0.0) as u32,
-                _ => 0,
-            }
-        }
-        (None, None) => 1,
-    };
-    let units = sizing.max_contracts.map_or(units, |m| units.min(m.0));
-    // The hard limit keeps every quantity inside trades.arrow's Int32 column; it is reported.
-    // A strategy that can hold shares counts its share fills too: a stock leg's shares, and the
-    // 100 shares per contract exercise or assignment delivers.
-    let limit = if structure.stock.is_some() || scenario.settlement.style_of(ctx.ticker) == Style::Physical {
-        let per_unit = legs
-            .iter()
-            .chain(structure.cover.iter())
-            .map(|l| u64::from(l.qty.0) * 100)
-            .chain(structure.stock.map(|st| u64::from(st.shares.0)))
-            .max()
-            .unwrap_or(1)
-            .max(1);
-        MAX_UNITS.min((i32::MAX as u64 / per_unit) as u32)
-    } else {
-        MAX_UNITS
-    };
-    let units = if units > limit {
-        diag.sizes_capped += 1;
-        limit
-    } else {
-        units
-    };
-    if units == 0 {
-        skipped.size_zero += 1;
-        return;
-    }
-    let opening: Vec<(select::ChosenLeg, f64, Greeks)> = chosen
-        .iter()
-        .zip(&fills)
-        .map(|(l, &price)| {
-            let greeks = chain.find(l.expiry, l.strike).and_then(|row| finite(greeks_of(chain, row, l.right)));
-            if greeks.is_none() {
-                diag.greeks_unusable += 1;
-            }
-            let greeks = greeks.unwrap_or_default();
-            (*l, price, greeks)
-        })
-        .collect();
-    book.open(ctx, t, st.day_counter, &opening, units);
-    if let Some((n, price)) = stock_leg {
-        let shares = n * i64::from(units);
-        let index = book.positions.len() - 1;
-        book.trade_shares(ctx, index, shares, price, stock::commission(shares, &scenario.costs.stock), Reason::Entry);
-    }
-    if let Some(rules) = &scenario.strategy.hedge {
-        // A new position is hedged at once, not on its next day.
-        hedge::hedge_position(book, ctx, book.positions.len() - 1, rules, &scenario.costs.stock, 0, true);
-    }
-    diag.positions_opened += 1;
-}
-
-fn equity_row(
-    book: &Portfolio,
-    date: i32,
-    underlyings: &[f64],
-    previous: Option<&EquityRow>,
-    peak: &mut f64,
-    capital: f64,
-    pnl: Attribution,
-) -> EquityRow {
-    let positions_value = book.positions_value();
-    let equity = book.cash + positions_value;
-    // The running peak starts at the starting capital, so first-day costs show as drawdown.
-    *peak = peak.max(capital).max(equity);
-    let (mut delta, mut gamma, mut theta, mut vega) = (0.0, 0.0, 0.0, 0.0);
-    for p in &book.positions {
-        let s = underlyings.get(p.ticker).copied().filter(|s| s.is_finite()).unwrap_or(0.0);
-        // A share has delta 1 and no other greek.
-        if p.all_shares() != 0 {
-            delta += p.all_shares() as f64 * s;
-        }
-        for l in &p.legs {
-            let n = l.contracts(p.units) * MULTIPLIER;
-            delta += n * l.greeks.delta * s;
-            gamma += n * l.greeks.gamma * s * s / 100.0;
-            theta += n * l.greeks.theta;
-            vega += n * l.greeks.vega;
-        }
-    }
-    EquityRow {
-        date,
-        equity,
-        cash: book.cash,
-        positions_value,
-        daily_return: previous.map_or(0.0, |prev| if prev.equity != 0.0 { equity / prev.equity - 1.0 } else { 0.0 }),
-        drawdown: if *peak > 0.0 { equity / *peak - 1.0 } else { 0.0 },
-        open_positions: book.positions.len() as i32,
-        realized_pnl: book.closed.iter().map(|t| t.net_pnl).sum(),
-        unrealized_pnl: unrealized(book),
-        delta_dollars: delta,
-        gamma_dollars: gamma,
-        theta_dollars: theta,
-        vega_dollars: vega,
-        pnl,
-        pnl_other: equity - previous.map_or(capital, |prev| prev.equity) - pnl.total(),
-    }
-}
-
-/// Open legs' marked value less their cost, then the shares' (summed in the order v1 summed legs,
-/// so an options-only run keeps its bytes).
-fn unrealized(book: &Portfolio) -> f64 {
-    let legs: f64 = book
-        .positions
-        .iter()
-        .flat_map(|p| p.legs.iter().map(move |l| l.contracts(p.units) * (l.mark - l.open_price) * MULTIPLIER))
-        .sum();
-    let with_shares = book.positions.iter().filter(|p| p.all_shares() != 0);
-    legs + with_shares.map(portfolio::Position::shares_unrealized).sum::<f64>()
 }
 
 fn worst_miss(misses: &[[u64; 2]]) -> Option<(usize, usize)> {

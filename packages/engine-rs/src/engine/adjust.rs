@@ -1,0 +1,43 @@
+//! The adjust phase's covers: a leg written against the shares a position holds once its legs are
+//! gone (the wheel's call). Rolls are the other half of the phase ([`super::roll`]).
+
+use super::*;
+
+/// The adjust phase's cover: each position of ticker `t` holding shares and no option leg writes
+/// the strategy's `cover` leg against them (numbered `leg_index`, after the strategy's legs).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn write_covers(
+    scenario: &Scenario,
+    cover: &LegSpec,
+    leg_index: usize,
+    book: &mut Portfolio,
+    t: usize,
+    chain: &DayChain<'_>,
+    ctx: &FillContext<'_>,
+    diag: &mut Diagnostics,
+) {
+    let f = scenario.costs.slippage.spread_fraction.0;
+    for i in 0..book.positions.len() {
+        let p = &book.positions[i];
+        if p.ticker != t || p.shares == 0 || !p.legs.is_empty() || p.close_shares {
+            continue;
+        }
+        let Ok(chosen) = choose_legs(chain, std::slice::from_ref(cover)) else {
+            diag.covers_skipped += 1;
+            continue;
+        };
+        let opening: Vec<(select::ChosenLeg, f64, Greeks)> = chosen
+            .iter()
+            .map(|l| {
+                let price = fill_price(l.quote.bid, l.quote.ask, l.side == crate::scenario::Side::Long, f);
+                let greeks = chain.find(l.expiry, l.strike).and_then(|row| finite(greeks_of(chain, row, l.right)));
+                if greeks.is_none() {
+                    diag.greeks_unusable += 1;
+                }
+                (select::ChosenLeg { leg: leg_index, ..*l }, price, greeks.unwrap_or_default())
+            })
+            .collect();
+        book.add_legs(ctx, i, &opening, Reason::Cover);
+        book.positions[i].covers += 1;
+    }
+}

@@ -1,0 +1,150 @@
+//! The entry phase: schedule, `max_open`, IV rank, leg selection, `min_credit`, sizing, and the
+//! opening fills (options, a stock leg, the first hedge).
+
+use super::*;
+
+pub(super) fn weekday_of(date: i32) -> Option<Weekday> {
+    use chrono::Datelike;
+    match date_from_days(date).weekday() {
+        chrono::Weekday::Mon => Some(Weekday::Mon),
+        chrono::Weekday::Tue => Some(Weekday::Tue),
+        chrono::Weekday::Wed => Some(Weekday::Wed),
+        chrono::Weekday::Thu => Some(Weekday::Thu),
+        chrono::Weekday::Fri => Some(Weekday::Fri),
+        _ => None,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn enter(
+    scenario: &Scenario,
+    structure: &Structure,
+    book: &mut Portfolio,
+    t: usize,
+    chain: &DayChain<'_>,
+    ctx: &FillContext<'_>,
+    st: &TickerState,
+    diag: &mut Diagnostics,
+    misses: &mut [[u64; 2]],
+) {
+    let legs = &structure.legs;
+    let entry = &scenario.strategy.entry;
+    let scheduled = match (&entry.weekdays, entry.every_trading_days) {
+        (Some(days), _) => weekday_of(chain.trade_date).is_some_and(|w| days.contains(&w)),
+        (None, Some(n)) => (st.day_counter - 1).is_multiple_of(u64::from(n.0)),
+        (None, None) => true,
+    };
+    if !scheduled {
+        return;
+    }
+    let skipped = &mut diag.entries_skipped;
+    if book.open_count(t) >= entry.max_open.0 as usize {
+        skipped.max_open += 1;
+        return;
+    }
+    if let Some(r) = &entry.iv_rank {
+        let ok = st.iv.rank(r.lookback.0 as usize).is_some_and(|rank| rank >= r.min.0 && rank <= r.max.0);
+        if !ok {
+            skipped.iv_rank += 1;
+            return;
+        }
+    }
+    let chosen = match choose_legs(chain, legs) {
+        Ok(c) => c,
+        Err(miss) => {
+            let kind = match miss {
+                Miss::NoExpiry { .. } => {
+                    skipped.no_expiry += 1;
+                    0
+                }
+                Miss::NoStrike { .. } => {
+                    skipped.no_strike += 1;
+                    1
+                }
+            };
+            misses[miss.leg()][kind] += 1;
+            return;
+        }
+    };
+    let f = scenario.costs.slippage.spread_fraction.0;
+    let fills: Vec<f64> =
+        chosen.iter().map(|l| fill_price(l.quote.bid, l.quote.ask, l.side == crate::scenario::Side::Long, f)).collect();
+    let credit: f64 = chosen.iter().zip(&fills).map(|(l, p)| -l.side.sign() * f64::from(l.qty) * p).sum();
+    if entry.min_credit.is_some_and(|m| credit < m.0) {
+        skipped.min_credit += 1;
+        return;
+    }
+    let sizing = &scenario.strategy.sizing;
+    // Shares per unit (signed) and their entry price, for a strategy with a stock leg.
+    let stock_leg = structure.stock.map(|st| {
+        let n = (st.side.sign() * f64::from(st.shares.0)) as i64;
+        (n, stock::fill_price(ctx.underlying, n, &scenario.costs.stock))
+    });
+    let units = match (sizing.contracts, sizing.equity_fraction) {
+        (Some(n), _) => n.0,
+        (None, Some(frac)) => {
+            let stock_risk = stock_leg.map(|(n, price)| (n as f64 / MULTIPLIER, price));
+            let risk = match (sizing.against.unwrap_or(SizingBasis::MaxLoss), stock_risk) {
+                (SizingBasis::MaxLoss, _) | (SizingBasis::Margin, Some(_)) => {
+                    risk::max_loss(&chosen, &fills, stock_risk)
+                }
+                (SizingBasis::Margin, None) => risk::margin(&chosen, &fills, chain.underlying(), &sizing.margin),
+            };
+            match risk {
+                Some(r) if r > 0.0 => ((frac.0 * book.equity()) / r).floor().max(0.0) as u32,
+                _ => 0,
+            }
+        }
+        (None, None) => 1,
+    };
+    let units = sizing.max_contracts.map_or(units, |m| units.min(m.0));
+    // The hard limit keeps every quantity inside trades.arrow's Int32 column; it is reported.
+    // A strategy that can hold shares counts its share fills too: a stock leg's shares, and the
+    // 100 shares per contract exercise or assignment delivers.
+    let limit = if structure.stock.is_some() || scenario.settlement.style_of(ctx.ticker) == Style::Physical {
+        let per_unit = legs
+            .iter()
+            .chain(structure.cover.iter())
+            .map(|l| u64::from(l.qty.0) * 100)
+            .chain(structure.stock.map(|st| u64::from(st.shares.0)))
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        MAX_UNITS.min((i32::MAX as u64 / per_unit) as u32)
+    } else {
+        MAX_UNITS
+    };
+    let units = if units > limit {
+        diag.sizes_capped += 1;
+        limit
+    } else {
+        units
+    };
+    if units == 0 {
+        skipped.size_zero += 1;
+        return;
+    }
+    let opening: Vec<(select::ChosenLeg, f64, Greeks)> = chosen
+        .iter()
+        .zip(&fills)
+        .map(|(l, &price)| {
+            let greeks = chain.find(l.expiry, l.strike).and_then(|row| finite(greeks_of(chain, row, l.right)));
+            if greeks.is_none() {
+                diag.greeks_unusable += 1;
+            }
+            let greeks = greeks.unwrap_or_default();
+            (*l, price, greeks)
+        })
+        .collect();
+    book.open(ctx, t, st.day_counter, &opening, units);
+    if let Some((n, price)) = stock_leg {
+        let shares = n * i64::from(units);
+        let index = book.positions.len() - 1;
+        book.trade_shares(ctx, index, shares, price, stock::commission(shares, &scenario.costs.stock), Reason::Entry);
+    }
+    if let Some(rules) = &scenario.strategy.hedge {
+        // A new position is hedged at once, not on its next day.
+        hedge::hedge_position(book, ctx, book.positions.len() - 1, rules, &scenario.costs.stock, 0, true);
+    }
+    diag.positions_opened += 1;
+}

@@ -1,0 +1,97 @@
+//! The exits phase: first trigger wins (docs/scenario.md, "strategy.exit"); cash settlement at
+//! expiry for cash-settled tickers.
+
+use super::*;
+
+pub(super) fn intrinsic(right: Right, strike: f64, s: f64) -> f64 {
+    match right {
+        Right::Call => (s - strike).max(0.0),
+        Right::Put => (strike - s).max(0.0),
+    }
+}
+
+/// Today's closing prices of a position's legs: intrinsic at the underlying price `s` for legs at
+/// or past expiry (cash settlement, `true` in the second vector), the slippage-adjusted quote
+/// otherwise; `None` for a leg without a usable quote (or underlying price) today.
+pub(super) fn closing_prices(
+    p: &portfolio::Position,
+    chain: &DayChain<'_>,
+    s: Option<f64>,
+    f: f64,
+) -> (Vec<Option<f64>>, Vec<bool>) {
+    p.legs
+        .iter()
+        .map(|l| {
+            if l.expiry <= chain.trade_date {
+                return (s.map(|s| intrinsic(l.right, l.strike, s)), true);
+            }
+            let q = chain.find(l.expiry, l.strike).map(|row| chain.quote(row, l.right)).filter(usable);
+            // Closing a long sells, closing a short buys.
+            (q.map(|q| fill_price(q.bid, q.ask, l.side == crate::scenario::Side::Short, f)), false)
+        })
+        .unzip()
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn exits(
+    scenario: &Scenario,
+    book: &mut Portfolio,
+    t: usize,
+    chain: &DayChain<'_>,
+    underlying: Option<f64>,
+    ctx: &FillContext<'_>,
+    day_counter: u64,
+    last_day: bool,
+    diag: &mut Diagnostics,
+) {
+    let rules = &scenario.strategy.exit;
+    let f = scenario.costs.slippage.spread_fraction.0;
+    let mut i = 0;
+    while i < book.positions.len() {
+        let p = &book.positions[i];
+        if p.ticker != t {
+            i += 1;
+            continue;
+        }
+        let basis = p.premium.abs();
+        let pnl = p.pnl_per_share();
+        let reason = if p.first_expiry() <= chain.trade_date {
+            Some(Reason::Expiry)
+        } else if rules.stop_loss.is_some_and(|sl| basis > 0.0 && pnl <= -sl.0 * basis) {
+            Some(Reason::StopLoss)
+        } else if rules.profit_target.is_some_and(|pt| basis > 0.0 && pnl >= pt.0 * basis) {
+            Some(Reason::ProfitTarget)
+        } else if rules.dte_exit.is_some_and(|d| p.first_expiry() - chain.trade_date <= d as i32) {
+            Some(Reason::DteExit)
+        } else if rules.max_hold_days.is_some_and(|m| day_counter - p.opened_day >= u64::from(m.0)) {
+            Some(Reason::MaxHold)
+        } else if last_day {
+            Some(Reason::EndOfData)
+        } else {
+            None
+        };
+        let Some(reason) = reason else {
+            i += 1;
+            continue;
+        };
+        let (prices, settled) = closing_prices(p, chain, underlying, f);
+        // Shares close at the day's underlying price (their last mark on a last day without one).
+        let shares_at =
+            if p.all_shares() == 0 { Some(f64::NAN) } else { underlying.or(last_day.then_some(p.share_mark)) };
+        let stock_costs = &scenario.costs.stock;
+        if let (true, Some(at)) = (prices.iter().all(Option::is_some), shares_at) {
+            let prices: Vec<f64> = prices.into_iter().flatten().collect();
+            book.close(ctx, i, &prices, &settled, reason, at, stock_costs);
+        } else if last_day {
+            // No quote on the last day: the unquoted legs close at their last marks rather than
+            // leave the position open.
+            let prices: Vec<f64> = prices.iter().zip(&p.legs).map(|(q, l)| q.unwrap_or(l.mark)).collect();
+            diag.closed_at_last_mark += 1;
+            book.close(ctx, i, &prices, &settled, reason, shares_at.unwrap_or(p.share_mark), stock_costs);
+        } else {
+            diag.exits_deferred += 1;
+            i += 1;
+        }
+        diag.positions_closed = book.closed.len() as u64;
+    }
+}
