@@ -19,12 +19,14 @@ const CLI = join(ROOT, "apps/local-runner/bin/aegis-local.js");
 const EXAMPLES = join(ROOT, "examples");
 const examples = readdirSync(EXAMPLES).filter((f) => f.endsWith(".yaml")).sort();
 let data: string;
+const FIVE = ["T01", "T02", "T03", "T04", "T05"];
 
 beforeAll(async () => {
   data = mkdtempSync(join(tmpdir(), "aegis-local-data-"));
   await ensureDataset(data, "synthetic-spx-7y", ["SPX"]);
-  // The stock examples (wheel, covered call, collar) trade a single stock with dividends.
-  await ensureDataset(data, "synthetic-equity-7y", ["ACME"]);
+  // The stock examples (wheel, covered call, collar) trade a single stock with dividends; five more
+  // tickers show the early-assignment model at work on synthetic data.
+  await ensureDataset(data, "synthetic-equity-7y", ["ACME", ...FIVE]);
 }, 600_000);
 
 const tmp = (label: string) => mkdtempSync(join(tmpdir(), `aegis-${label}-`));
@@ -43,6 +45,19 @@ describe("examples", () => {
     expect(d.dividends).toBeGreaterThan(0);
     const c = await runScenarioFile(join(EXAMPLES, "collar.yaml"), { data, out: tmp("collar"), report: false });
     expect(c.result.summary.diagnostics.exercised + c.result.summary.diagnostics.assigned).toBeGreaterThan(0);
+  });
+
+  it("see short calls assigned early before ex-dividend dates now and then on synthetic equity data", async () => {
+    // The covered call over five synthetic stocks for seven years: the dividends are small (about
+    // 0.5% a year), so only deep in-the-money calls near expiry have less time value than one.
+    const text = readFileSync(join(EXAMPLES, "covered-call.yaml"), "utf8").replace("tickers: [ACME]", `tickers: [${FIVE.join(", ")}]`);
+    const f = join(tmp("cc5"), "covered-call-5.yaml");
+    writeFileSync(f, text);
+    const r = await runScenarioFile(f, { data, out: tmp("cc5-out"), report: false });
+    const d = r.result.summary.diagnostics;
+    expect(d.early_assignments).toBeGreaterThan(0);
+    expect(d.early_assignments).toBeLessThan(d.assigned);
+    expect(d.dividends).toBeGreaterThan(0);
   });
 
   it.each(examples)("%s: the addon and the binary write byte-identical results", async (file) => {
