@@ -26,17 +26,10 @@ pub(super) fn write_covers(
             diag.covers_skipped += 1;
             continue;
         };
-        let opening: Vec<(select::ChosenLeg, f64, Greeks)> = chosen
-            .iter()
-            .map(|l| {
-                let price = fill_price(l.quote.bid, l.quote.ask, l.side == crate::scenario::Side::Long, f);
-                let greeks = chain.find(l.expiry, l.strike).and_then(|row| finite(greeks_of(chain, row, l.right)));
-                if greeks.is_none() {
-                    diag.greeks_unusable += 1;
-                }
-                (select::ChosenLeg { leg: leg_index, ..*l }, price, greeks.unwrap_or_default())
-            })
-            .collect();
+        // The cover is numbered after the strategy's legs.
+        let chosen: Vec<select::ChosenLeg> =
+            chosen.iter().map(|l| select::ChosenLeg { leg: leg_index, ..*l }).collect();
+        let opening = opening_legs(chain, &chosen, &opening_prices(&chosen, f), diag);
         book.add_legs(ctx, i, &opening, Reason::Cover);
         book.positions[i].covers += 1;
     }

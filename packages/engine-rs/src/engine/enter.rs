@@ -67,8 +67,7 @@ pub(super) fn enter(
         }
     };
     let f = scenario.costs.slippage.spread_fraction.0;
-    let fills: Vec<f64> =
-        chosen.iter().map(|l| fill_price(l.quote.bid, l.quote.ask, l.side == crate::scenario::Side::Long, f)).collect();
+    let fills = opening_prices(&chosen, f);
     let credit: f64 = chosen.iter().zip(&fills).map(|(l, p)| -l.side.sign() * f64::from(l.qty) * p).sum();
     if entry.min_credit.is_some_and(|m| credit < m.0) {
         skipped.min_credit += 1;
@@ -124,18 +123,7 @@ pub(super) fn enter(
         skipped.size_zero += 1;
         return;
     }
-    let opening: Vec<(select::ChosenLeg, f64, Greeks)> = chosen
-        .iter()
-        .zip(&fills)
-        .map(|(l, &price)| {
-            let greeks = chain.find(l.expiry, l.strike).and_then(|row| finite(greeks_of(chain, row, l.right)));
-            if greeks.is_none() {
-                diag.greeks_unusable += 1;
-            }
-            let greeks = greeks.unwrap_or_default();
-            (*l, price, greeks)
-        })
-        .collect();
+    let opening = opening_legs(chain, &chosen, &fills, diag);
     book.open(ctx, t, st.day_counter, &opening, units);
     if let Some((n, price)) = stock_leg {
         let shares = n * i64::from(units);
@@ -147,4 +135,31 @@ pub(super) fn enter(
         hedge::hedge_position(book, ctx, book.positions.len() - 1, rules, &scenario.costs.stock, 0, true);
     }
     diag.positions_opened += 1;
+}
+
+/// What opening each chosen leg costs per share: buy at mid + f·(ask − mid), sell at
+/// mid − f·(mid − bid). Entries, covers and rolls all open through here.
+pub(super) fn opening_prices(chosen: &[select::ChosenLeg], f: f64) -> Vec<f64> {
+    chosen.iter().map(|l| fill_price(l.quote.bid, l.quote.ask, l.side == crate::scenario::Side::Long, f)).collect()
+}
+
+/// Each chosen leg with its opening price and the greeks of its row; greeks that are not all
+/// finite open as zeros and are counted in `greeks_unusable`.
+pub(super) fn opening_legs(
+    chain: &DayChain<'_>,
+    chosen: &[select::ChosenLeg],
+    prices: &[f64],
+    diag: &mut Diagnostics,
+) -> Vec<(select::ChosenLeg, f64, Greeks)> {
+    chosen
+        .iter()
+        .zip(prices)
+        .map(|(l, &price)| {
+            let greeks = chain.find(l.expiry, l.strike).and_then(|row| finite(greeks_of(chain, row, l.right)));
+            if greeks.is_none() {
+                diag.greeks_unusable += 1;
+            }
+            (*l, price, greeks.unwrap_or_default())
+        })
+        .collect()
 }

@@ -54,7 +54,7 @@ use crate::scenario::settlement::{SharesPolicy, Style};
 use crate::scenario::{LegSpec, MAX_UNITS, Scenario, SizingBasis, Structure, Weekday};
 use account::equity_row;
 use adjust::write_covers;
-use enter::enter;
+use enter::{enter, opening_legs, opening_prices};
 use events::pay_dividend;
 use exits::exits;
 use ivrank::IvHistory;

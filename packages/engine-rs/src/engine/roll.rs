@@ -9,7 +9,8 @@ use crate::results::{Diagnostics, Reason};
 use crate::scenario::roll::{Roll, RollScope, RollTo, WatchedLegs};
 use crate::scenario::{LegSpec, Side};
 
-use super::portfolio::{FillContext, Greeks, HeldLeg, Portfolio, fill_price, greeks_of};
+use super::enter::{opening_legs, opening_prices};
+use super::portfolio::{FillContext, HeldLeg, Portfolio, fill_price};
 use super::select::{ChosenLeg, choose_legs, usable};
 
 /// Whether held leg `l` triggers `rule` today at underlying `s`.
@@ -121,20 +122,7 @@ pub fn roll_positions(
             book.positions[i].premium += l.side.sign() * f64::from(l.qty) * price;
             book.close_leg(ctx, i, k, price, fees, Reason::Roll);
         }
-        let opening: Vec<(ChosenLeg, f64, Greeks)> = new
-            .iter()
-            .map(|c| {
-                let price = fill_price(c.quote.bid, c.quote.ask, c.side == Side::Long, spread_fraction);
-                let greeks = chain
-                    .find(c.expiry, c.strike)
-                    .map(|row| greeks_of(chain, row, c.right))
-                    .filter(|g| [g.delta, g.gamma, g.theta, g.vega].iter().all(|v| v.is_finite()));
-                if greeks.is_none() {
-                    diag.greeks_unusable += 1;
-                }
-                (*c, price, greeks.unwrap_or_default())
-            })
-            .collect();
+        let opening = opening_legs(chain, &new, &opening_prices(&new, spread_fraction), diag);
         book.add_legs(ctx, i, &opening, Reason::Roll);
         book.positions[i].rolls += 1;
         diag.rolls += 1;
