@@ -5,16 +5,15 @@
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { METRIC_NAMES, writeReport } from "../src/report/index.js";
+import { CHROMIUM, launchChromium } from "./browser.js";
 import { writeFixture, type Fixture } from "./report-fixture.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = "/tmp/report.png";
 const SCREENSHOT_LEGACY = "/tmp/report-legacy.png";
 const FIGURES = ["chart-equity", "chart-drawdown", "chart-attribution", "chart-monthly", "chart-pnl"];
-const LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 const MISSING_CHROMIUM = `${CHROMIUM} not found: the report's browser test needs Debian's chromium package (apt-get install chromium); it fails rather than skips`;
 
@@ -34,7 +33,7 @@ describe("report.html in Chromium", () => {
     if (!existsSync(CHROMIUM)) throw new Error(MISSING_CHROMIUM);
     fx = await writeFixture({ hedge: { fills: 57, shares_traded: 12_340, pnl: -812.5, fees: 61.7 } });
     const path = await writeReport(fx.dir, { title: "SPX short put spread, 30 DTE", scenarioText: "name: spx-short-put-30d\n" });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on("console", (msg) => {
       if (msg.type() === "error") consoleErrors.push(msg.text());
@@ -104,7 +103,7 @@ describe("report.html of a results directory from before the P&L attribution, in
     if (!existsSync(CHROMIUM)) throw new Error(MISSING_CHROMIUM);
     dir = (await writeFixture({ legacy: true })).dir;
     const path = await writeReport(dir);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on("console", (msg) => {
       if (msg.type() === "error") consoleErrors.push(msg.text());

@@ -6,8 +6,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
+import { fileURLToPath } from "node:url";
+import { launchChromium, openFile } from "./browser.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadResults, monthlyAttribution, readAttribution, readPositions, sourceSum, totalAttribution } from "../src/report/index.js";
 import { runScenarioFile } from "../src/run.js";
@@ -115,16 +115,9 @@ describe("aegis-local run", () => {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
 
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    const browser = await launchChromium();
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const errors: string[] = [];
-      page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-      page.on("pageerror", (e) => errors.push(e.message));
-      await page.goto(pathToFileURL(join(out, "report.html")).href);
+      const { page, errors } = await openFile(browser, join(out, "report.html"));
       for (const id of ["chart-equity", "chart-drawdown", "chart-monthly", "chart-pnl"]) {
         const box = await page.locator(`#${id} svg`).first().boundingBox();
         expect(box?.width ?? 0, id).toBeGreaterThan(300);
@@ -176,16 +169,9 @@ describe("the P&L attribution of a delta-hedged run", () => {
     expect(r.stdout).toMatch(/\n {2}hedge\s+[\d,]+ fills, [\d,]+ shares traded, P&L -?\$[\d,.]+, fees \$[\d,.]+, net -?\$[\d,.]+\n/);
     for (const f of ["positions.arrow", "report.html", "_SUCCESS"]) expect(existsSync(join(out, f)), f).toBe(true);
 
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    const browser = await launchChromium();
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const errors: string[] = [];
-      page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-      page.on("pageerror", (e) => errors.push(e.message));
-      await page.goto(pathToFileURL(join(out, "report.html")).href);
+      const { page, errors } = await openFile(browser, join(out, "report.html"));
       const chart = await page.locator("#chart-attribution svg").first().boundingBox();
       expect(chart?.width ?? 0).toBeGreaterThan(300);
       expect(await page.locator("#chart-attribution svg path").count()).toBeGreaterThan(84);

@@ -4,12 +4,12 @@
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeSweepReport } from "../src/report/index.js";
+import { CHROMIUM, launchChromium } from "./browser.js";
 import { DEFAULT_GRID, writeSweepFixture, type SweepFixture } from "./sweep-fixture.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const FIGURES = ["chart-metric", "chart-logits", "chart-degradation"];
 
 const MISSING_CHROMIUM = `${CHROMIUM} not found: the report's browser test needs Debian's chromium package (apt-get install chromium); it fails rather than skips`;
@@ -19,10 +19,7 @@ const fixtures: SweepFixture[] = [];
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(MISSING_CHROMIUM);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -6,10 +6,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { AbortError, expandSweep, runBacktest } from "@aegis-bt/engine";
 import { tableFromIPC } from "apache-arrow";
-import { chromium } from "playwright-core";
+import { launchChromium, openFile } from "./browser.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sweepScenarioFile } from "../src/sweep.js";
 import { ensureDataset } from "../src/synthetic.js";
@@ -86,16 +86,9 @@ describe("aegis-local sweep", () => {
       expect(readFileSync(join(viaBinary, f)).equals(readFileSync(join(out, f))), `${f} differs from aegis-bt sweep's`).toBe(true);
     }
 
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    const browser = await launchChromium();
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const errors: string[] = [];
-      page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-      page.on("pageerror", (e) => errors.push(e.message));
-      await page.goto(pathToFileURL(join(out, "report.html")).href);
+      const { page, errors } = await openFile(browser, join(out, "report.html"));
       for (const id of ["chart-metric", "chart-logits", "chart-degradation"]) {
         const box = await page.locator(`#${id} svg`).first().boundingBox();
         expect(box?.width ?? 0, id).toBeGreaterThan(300);
