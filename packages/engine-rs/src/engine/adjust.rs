@@ -7,7 +7,6 @@ use super::*;
 /// the strategy's `cover` leg against them (numbered `leg_index`, after the strategy's legs).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn write_covers(
-    scenario: &Scenario,
     cover: &LegSpec,
     leg_index: usize,
     book: &mut Portfolio,
@@ -16,7 +15,6 @@ pub(super) fn write_covers(
     ctx: &FillContext<'_>,
     diag: &mut Diagnostics,
 ) {
-    let f = scenario.costs.slippage.spread_fraction.0;
     for i in 0..book.positions.len() {
         let p = &book.positions[i];
         if p.ticker != t || p.shares == 0 || !p.legs.is_empty() || p.close_shares {
@@ -29,7 +27,7 @@ pub(super) fn write_covers(
         // The cover is numbered after the strategy's legs.
         let chosen: Vec<select::ChosenLeg> =
             chosen.iter().map(|l| select::ChosenLeg { leg: leg_index, ..*l }).collect();
-        let opening = opening_legs(chain, &chosen, &opening_prices(&chosen, f), diag);
+        let opening = opening_legs(chain, &chosen, &opening_prices(&chosen, ctx.models, 1), diag);
         book.add_legs(ctx, i, &opening, Reason::Cover);
         book.positions[i].covers += 1;
     }

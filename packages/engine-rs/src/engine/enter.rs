@@ -66,8 +66,7 @@ pub(super) fn enter(
             return;
         }
     };
-    let f = scenario.costs.slippage.spread_fraction.0;
-    let fills = opening_prices(&chosen, f);
+    let fills = opening_prices(&chosen, ctx.models, chosen.len());
     let credit: f64 = chosen.iter().zip(&fills).map(|(l, p)| -l.side.sign() * f64::from(l.qty) * p).sum();
     if entry.min_credit.is_some_and(|m| credit < m.0) {
         skipped.min_credit += 1;
@@ -77,17 +76,15 @@ pub(super) fn enter(
     // Shares per unit (signed) and their entry price, for a strategy with a stock leg.
     let stock_leg = structure.stock.map(|st| {
         let n = (st.side.sign() * f64::from(st.shares.0)) as i64;
-        (n, stock::fill_price(ctx.underlying, n, &scenario.costs.stock))
+        (n, ctx.models.slippage.share_price(ctx.underlying, n))
     });
     let units = match (sizing.contracts, sizing.equity_fraction) {
         (Some(n), _) => n.0,
         (None, Some(frac)) => {
             let stock_risk = stock_leg.map(|(n, price)| (n as f64 / MULTIPLIER, price));
-            let risk = match (sizing.against.unwrap_or(SizingBasis::MaxLoss), stock_risk) {
-                (SizingBasis::MaxLoss, _) | (SizingBasis::Margin, Some(_)) => {
-                    risk::max_loss(&chosen, &fills, stock_risk)
-                }
-                (SizingBasis::Margin, None) => risk::margin(&chosen, &fills, chain.underlying(), &sizing.margin),
+            let risk = match sizing.against.unwrap_or(SizingBasis::MaxLoss) {
+                SizingBasis::MaxLoss => risk::max_loss(&chosen, &fills, stock_risk),
+                SizingBasis::Margin => ctx.models.margin.requirement(&chosen, &fills, chain.underlying(), stock_risk),
             };
             match risk {
                 Some(r) if r > 0.0 => ((frac.0 * book.equity()) / r).floor().max(0.0) as u32,
@@ -128,19 +125,23 @@ pub(super) fn enter(
     if let Some((n, price)) = stock_leg {
         let shares = n * i64::from(units);
         let index = book.positions.len() - 1;
-        book.trade_shares(ctx, index, shares, price, stock::commission(shares, &scenario.costs.stock), Reason::Entry);
+        book.trade_shares(ctx, index, shares, price, ctx.models.commission.share_fee(shares), Reason::Entry);
     }
     if let Some(rules) = &scenario.strategy.hedge {
-        // A new position is hedged at once, not on its next day.
-        hedge::hedge_position(book, ctx, book.positions.len() - 1, rules, &scenario.costs.stock, 0, true);
+        // A new position is hedged at once, not on its next day (with its ticker, by that scope).
+        match rules.scope {
+            HedgeScope::Position => hedge::hedge_position(book, ctx, book.positions.len() - 1, rules, 0, true),
+            HedgeScope::Ticker => hedge::hedge_ticker(book, ctx, t, rules, st.day_counter, true),
+        }
     }
     diag.positions_opened += 1;
 }
 
-/// What opening each chosen leg costs per share: buy at mid + f·(ask − mid), sell at
-/// mid − f·(mid − bid). Entries, covers and rolls all open through here.
-pub(super) fn opening_prices(chosen: &[select::ChosenLeg], f: f64) -> Vec<f64> {
-    chosen.iter().map(|l| fill_price(l.quote.bid, l.quote.ask, l.side == crate::scenario::Side::Long, f)).collect()
+/// What opening each chosen leg costs per share, by the fill model, in an order of `order` option
+/// legs. Entries, covers and rolls all open through here.
+pub(super) fn opening_prices(chosen: &[select::ChosenLeg], models: &Models, order: usize) -> Vec<f64> {
+    let buying = |l: &select::ChosenLeg| l.side == crate::scenario::Side::Long;
+    chosen.iter().map(|l| models.fill.option_price(l.quote.bid, l.quote.ask, buying(l), order)).collect()
 }
 
 /// Each chosen leg with its opening price and the greeks of its row; greeks that are not all

@@ -17,8 +17,10 @@ pub(super) fn closing_prices(
     p: &portfolio::Position,
     chain: &DayChain<'_>,
     s: Option<f64>,
-    f: f64,
+    models: &Models,
 ) -> (Vec<Option<f64>>, Vec<bool>) {
+    // The legs still trading close as one order.
+    let order = p.legs.iter().filter(|l| l.expiry > chain.trade_date).count();
     p.legs
         .iter()
         .map(|l| {
@@ -27,7 +29,7 @@ pub(super) fn closing_prices(
             }
             let q = chain.find(l.expiry, l.strike).map(|row| chain.quote(row, l.right)).filter(usable);
             // Closing a long sells, closing a short buys.
-            (q.map(|q| fill_price(q.bid, q.ask, l.side == crate::scenario::Side::Short, f)), false)
+            (q.map(|q| models.fill.option_price(q.bid, q.ask, l.side == crate::scenario::Side::Short, order)), false)
         })
         .unzip()
 }
@@ -45,11 +47,11 @@ pub(super) fn exits(
     diag: &mut Diagnostics,
 ) {
     let rules = &scenario.strategy.exit;
-    let f = scenario.costs.slippage.spread_fraction.0;
     let mut i = 0;
     while i < book.positions.len() {
         let p = &book.positions[i];
-        if p.ticker != t {
+        // A hedge book has no exit rules: it closes on the last day, or in the hedge phase.
+        if p.ticker != t || (p.hedge_book && !last_day) {
             i += 1;
             continue;
         }
@@ -74,20 +76,19 @@ pub(super) fn exits(
             i += 1;
             continue;
         };
-        let (prices, settled) = closing_prices(p, chain, underlying, f);
+        let (prices, settled) = closing_prices(p, chain, underlying, ctx.models);
         // Shares close at the day's underlying price (their last mark on a last day without one).
         let shares_at =
             if p.all_shares() == 0 { Some(f64::NAN) } else { underlying.or(last_day.then_some(p.share_mark)) };
-        let stock_costs = &scenario.costs.stock;
         if let (true, Some(at)) = (prices.iter().all(Option::is_some), shares_at) {
             let prices: Vec<f64> = prices.into_iter().flatten().collect();
-            book.close(ctx, i, &prices, &settled, reason, at, stock_costs);
+            book.close(ctx, i, &prices, &settled, reason, at);
         } else if last_day {
             // No quote on the last day: the unquoted legs close at their last marks rather than
             // leave the position open.
             let prices: Vec<f64> = prices.iter().zip(&p.legs).map(|(q, l)| q.unwrap_or(l.mark)).collect();
             diag.closed_at_last_mark += 1;
-            book.close(ctx, i, &prices, &settled, reason, shares_at.unwrap_or(p.share_mark), stock_costs);
+            book.close(ctx, i, &prices, &settled, reason, shares_at.unwrap_or(p.share_mark));
         } else {
             diag.exits_deferred += 1;
             i += 1;

@@ -2,14 +2,16 @@
 //! legs whose hedge is due trades shares of its hedge holding so that its net delta (legs at their
 //! latest greeks, plus every share it holds) is the target, to the nearest whole share. A position
 //! just opened is hedged at once.
+//!
+//! With `scope: ticker` the ticker's positions are hedged together instead ([`hedge_ticker`]):
+//! their summed net delta is brought to the target by one holding of shares, the ticker's hedge
+//! book, so deltas that offset across positions trade nothing.
 
 use crate::results::Reason;
 use crate::scenario::hedge::Hedge;
-use crate::scenario::settlement::StockCosts;
 
 use super::portfolio::{FillContext, Portfolio};
 use super::risk::MULTIPLIER;
-use super::stock;
 
 /// Hedges position `index` if `force` or its hedge is due `days` trading days after it opened.
 pub fn hedge_position(
@@ -17,7 +19,6 @@ pub fn hedge_position(
     ctx: &FillContext<'_>,
     index: usize,
     rules: &Hedge,
-    costs: &StockCosts,
     days: u64,
     force: bool,
 ) {
@@ -37,8 +38,51 @@ pub fn hedge_position(
         return;
     }
     let n = trade as i64;
-    let price = stock::fill_price(ctx.underlying, n, costs);
-    book.trade_hedge(ctx, index, n, price, stock::commission(n, costs), Reason::Hedge);
+    let price = ctx.models.slippage.share_price(ctx.underlying, n);
+    book.trade_hedge(ctx, index, n, price, ctx.models.commission.share_fee(n), Reason::Hedge);
+}
+
+/// Hedges ticker `t` as a whole if `force` or its hedge is due: the net delta of every position of
+/// the ticker (legs, stock, delivered shares and the hedge book's shares) is brought to the target
+/// with shares of the ticker's hedge book. The schedule counts the ticker's trading days since
+/// its hedge book opened (`day_counter` is today's count). With no option leg left on the ticker,
+/// the hedge book is closed instead.
+pub fn hedge_ticker(
+    book: &mut Portfolio,
+    ctx: &FillContext<'_>,
+    t: usize,
+    rules: &Hedge,
+    day_counter: u64,
+    force: bool,
+) {
+    if !ctx.underlying.is_finite() {
+        return;
+    }
+    let existing = book.positions.iter().position(|p| p.ticker == t && p.hedge_book);
+    let mut options = book.positions.iter().filter(|p| p.ticker == t && !p.legs.is_empty()).peekable();
+    if options.peek().is_none() {
+        if let Some(i) = existing {
+            let n = -book.positions[i].hedge_shares;
+            let price = ctx.models.slippage.share_price(ctx.underlying, n);
+            book.trade_hedge(ctx, i, n, price, ctx.models.commission.share_fee(n), Reason::Hedge);
+            book.finish(ctx.date, i);
+        }
+        return;
+    }
+    let notional: f64 = options.flat_map(|p| p.legs.iter().map(|l| l.contracts(p.units).abs() * MULTIPLIER)).sum();
+    let delta: f64 = book.positions.iter().filter(|p| p.ticker == t).map(|p| p.delta_shares()).sum();
+    let days = existing.map_or(0, |i| day_counter - book.positions[i].opened_day);
+    if !(force || rules.due(delta, notional, days)) || !delta.is_finite() {
+        return;
+    }
+    let trade = (rules.target.0 - delta).round();
+    if trade == 0.0 || trade.abs() > f64::from(i32::MAX) {
+        return;
+    }
+    let n = trade as i64;
+    let i = book.hedge_book(ctx, t, day_counter);
+    let price = ctx.models.slippage.share_price(ctx.underlying, n);
+    book.trade_hedge(ctx, i, n, price, ctx.models.commission.share_fee(n), Reason::Hedge);
 }
 
 #[cfg(test)]
@@ -90,6 +134,7 @@ mod tests {
             attribution: Default::default(),
             legs_opened: legs.len() as u32,
             rolls: 0,
+            hedge_book: false,
         }
     }
 
@@ -106,15 +151,20 @@ mod tests {
                 legs.into_iter().map(|(long, q, d)| (if long { Side::Long } else { Side::Short }, q, d)).collect();
             let mut book = Portfolio::new(1e6);
             book.positions.push(position(&legs, units));
-            let rules = Hedge { every_trading_days: None, band: Some(Band::Shares(NonNegative(0.0))), target: Finite(0.0) };
-            let costs = StockCosts::default();
+            let rules = Hedge {
+                every_trading_days: None,
+                band: Some(Band::Shares(NonNegative(0.0))),
+                target: Finite(0.0),
+                scope: Default::default(),
+            };
+            let models = crate::engine::models::Models::defaults();
             for (day, (s, deltas)) in path.into_iter().enumerate() {
                 for (l, d) in book.positions[0].legs.iter_mut().zip(&deltas) {
                     l.greeks.delta = *d;
                 }
                 book.positions[0].share_mark = s;
-                let ctx = FillContext { ticker: "XYZ", date: day as i32, underlying: s, commission: 0.65 };
-                hedge_position(&mut book, &ctx, 0, &rules, &costs, day as u64, false);
+                let ctx = FillContext { ticker: "XYZ", date: day as i32, underlying: s, models: &models };
+                hedge_position(&mut book, &ctx, 0, &rules, day as u64, false);
                 let after = book.positions[0].delta_shares();
                 prop_assert!(after.abs() <= 0.5 + 1e-9, "delta {after} after the hedge on day {day}");
             }
@@ -124,7 +174,8 @@ mod tests {
     #[test]
     fn a_band_in_shares_or_as_a_fraction_waits_until_the_delta_leaves_it() {
         // Short 2 calls at delta 0.3: −60 shares of delta, notional 200.
-        let rules = |band| Hedge { every_trading_days: None, band: Some(band), target: Finite(0.0) };
+        let rules =
+            |band| Hedge { every_trading_days: None, band: Some(band), target: Finite(0.0), scope: Default::default() };
         let p = position(&[(Side::Short, 2, 0.3)], 1);
         let d = p.delta_shares();
         assert!((d + 60.0).abs() < 1e-9);
@@ -132,8 +183,12 @@ mod tests {
         assert!(rules(Band::Shares(NonNegative(59.0))).due(d, 200.0, 1));
         assert!(!rules(Band::Fraction(NonNegative(0.3))).due(d, 200.0, 1));
         assert!(rules(Band::Fraction(NonNegative(0.29))).due(d, 200.0, 1));
-        let every3 =
-            Hedge { every_trading_days: Some(crate::scenario::values::AtLeastOne(3)), band: None, target: Finite(0.0) };
+        let every3 = Hedge {
+            every_trading_days: Some(crate::scenario::values::AtLeastOne(3)),
+            band: None,
+            target: Finite(0.0),
+            scope: Default::default(),
+        };
         assert_eq!(
             (0..7).map(|k| every3.due(d, 200.0, k)).collect::<Vec<_>>(),
             [true, false, false, true, false, false, true]

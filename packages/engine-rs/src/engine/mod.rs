@@ -15,8 +15,8 @@
 //!    `min_credit` and the sizing all allow it;
 //!
 //! then [`account`]: the day's equity row. A phase the scenario does not use is skipped. On the
-//! last day every open position closes (`end_of_data`). Fills, slippage and commissions of options
-//! and of shares are priced by [`portfolio::fill_price`] and [`stock`]. Time comes only from the
+//! last day every open position closes (`end_of_data`). Fills, slippage, commissions, early
+//! assignment and margin are the scenario's [`models`]. Time comes only from the
 //! data; nothing iterates a hash map.
 
 mod account;
@@ -27,12 +27,12 @@ mod exits;
 pub mod hedge;
 pub mod ivrank;
 mod mark;
+pub mod models;
 pub mod portfolio;
 pub mod risk;
 pub mod roll;
 pub mod select;
 pub mod settle;
-pub mod stock;
 #[cfg(test)]
 mod stock_tests;
 #[cfg(test)]
@@ -50,6 +50,7 @@ use crate::data::{Dataset, DayChain, Partition, Right, Selection, Verification, 
 use crate::dates::{date_from_days, iso};
 use crate::error::DataError;
 use crate::results::{Attribution, Diagnostics, EquityRow, Fill, PositionRecord, Reason, Summary};
+use crate::scenario::hedge::HedgeScope;
 use crate::scenario::settlement::{SharesPolicy, Style};
 use crate::scenario::{LegSpec, MAX_UNITS, Scenario, SizingBasis, Structure, Weekday};
 use account::equity_row;
@@ -59,7 +60,8 @@ use events::pay_dividend;
 use exits::exits;
 use ivrank::IvHistory;
 use mark::{Move, finite, mark};
-use portfolio::{FillContext, Greeks, Portfolio, fill_price, greeks_of};
+use models::Models;
+use portfolio::{FillContext, Greeks, Portfolio, greeks_of};
 use risk::MULTIPLIER;
 use select::{Miss, choose_legs, usable};
 
@@ -310,6 +312,7 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
     let mut underlyings = vec![f64::NAN; data.len()];
 
     let mut book = Portfolio::new(scenario.capital.0);
+    let models = Models::of(scenario);
     let mut states: Vec<TickerState> = data
         .iter()
         .map(|td| TickerState { cursor: td.days.partition_point(|d| d.0 < first_day), ..TickerState::default() })
@@ -376,12 +379,8 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
                     pay_dividend(&mut book, t, amount, &mut diag);
                 }
             }
-            let ctx = FillContext {
-                ticker: &td.name,
-                date,
-                underlying: settle_at.unwrap_or(f64::NAN),
-                commission: scenario.costs.commission_per_contract.0,
-            };
+            let ctx =
+                FillContext { ticker: &td.name, date, underlying: settle_at.unwrap_or(f64::NAN), models: &models };
             let moved = Move { date, from: previous_s, to: underlying };
             mark(&mut book, t, &chain, moved, &mut attribution, &mut diag);
             if styles[t] == Style::Physical
@@ -397,7 +396,6 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
                     }),
                     rules: &scenario.settlement,
                     policy,
-                    costs: &scenario.costs.stock,
                 };
                 settle::settle(&mut book, &ctx, &day, &mut diag);
             }
@@ -406,17 +404,20 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
                 if policy == SharesPolicy::Keep
                     && let Some(cover) = &structure.cover
                 {
-                    write_covers(scenario, cover, legs.len(), &mut book, t, &chain, &ctx, &mut diag);
+                    write_covers(cover, legs.len(), &mut book, t, &chain, &ctx, &mut diag);
                 }
                 if let Some(rule) = &scenario.strategy.roll {
-                    let f = scenario.costs.slippage.spread_fraction.0;
-                    roll::roll_positions(rule, &specs, legs.len(), f, &mut book, t, &chain, &ctx, &mut diag);
+                    roll::roll_positions(rule, &specs, legs.len(), &mut book, t, &chain, &ctx, &mut diag);
                 }
-                if let Some(rules) = &scenario.strategy.hedge {
+                if let Some(rules) = &scenario.strategy.hedge
+                    && rules.scope == HedgeScope::Ticker
+                {
+                    hedge::hedge_ticker(&mut book, &ctx, t, rules, st.day_counter, false);
+                } else if let Some(rules) = &scenario.strategy.hedge {
                     for i in 0..book.positions.len() {
                         if book.positions[i].ticker == t {
                             let days = st.day_counter - book.positions[i].opened_day;
-                            hedge::hedge_position(&mut book, &ctx, i, rules, &scenario.costs.stock, days, false);
+                            hedge::hedge_position(&mut book, &ctx, i, rules, days, false);
                         }
                     }
                 }

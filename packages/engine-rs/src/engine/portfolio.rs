@@ -11,12 +11,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::analytics::ClosedTrade;
 use crate::data::{DayChain, Right};
+use crate::engine::models::Models;
 use crate::engine::risk::MULTIPLIER;
 use crate::engine::select::ChosenLeg;
-use crate::engine::stock;
 use crate::results::{Action, Attribution, Fill, HedgeTotals, Instrument, PositionRecord, Reason};
 use crate::scenario::Side;
-use crate::scenario::settlement::StockCosts;
 
 /// Per-share greeks of one contract, as of its last quote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -97,6 +96,10 @@ pub struct Position {
     /// Rolls so far.
     #[serde(default)]
     pub rolls: u32,
+    /// A ticker's hedge book (`hedge.scope: ticker`): hedge shares only, never option legs; not a
+    /// trade of the strategy (no `max_open` slot, no closed trade in the metrics).
+    #[serde(default)]
+    pub hedge_book: bool,
 }
 
 /// Which holding of shares a trade moves.
@@ -170,12 +173,6 @@ pub fn greeks_of(day: &DayChain<'_>, row: usize, right: Right) -> Greeks {
     }
 }
 
-/// Sell at mid − f·(mid − bid); buy at mid + f·(ask − mid).
-pub fn fill_price(bid: f64, ask: f64, buying: bool, f: f64) -> f64 {
-    let mid = 0.5 * (bid + ask);
-    if buying { mid + f * (ask - mid) } else { mid - f * (mid - bid) }
-}
-
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Portfolio {
     pub cash: f64,
@@ -196,7 +193,8 @@ pub struct FillContext<'a> {
     pub ticker: &'a str,
     pub date: i32,
     pub underlying: f64,
-    pub commission: f64,
+    /// How fills are priced and charged.
+    pub models: &'a Models,
 }
 
 impl Portfolio {
@@ -212,8 +210,20 @@ impl Portfolio {
         self.cash + self.positions_value()
     }
 
+    /// The strategy's open positions on `ticker` (not its hedge book).
     pub fn open_count(&self, ticker: usize) -> usize {
-        self.positions.iter().filter(|p| p.ticker == ticker).count()
+        self.positions.iter().filter(|p| p.ticker == ticker && !p.hedge_book).count()
+    }
+
+    /// The index of `ticker`'s hedge book, opened (empty) if it has none.
+    pub fn hedge_book(&mut self, ctx: &FillContext<'_>, ticker: usize, day_counter: u64) -> usize {
+        if let Some(i) = self.positions.iter().position(|p| p.ticker == ticker && p.hedge_book) {
+            return i;
+        }
+        self.open(ctx, ticker, day_counter, &[], 1);
+        let i = self.positions.len() - 1;
+        self.positions[i].hedge_book = true;
+        i
     }
 
     /// Opens a position of `units`; each leg comes with its per-share fill and greeks.
@@ -248,6 +258,7 @@ impl Portfolio {
             attribution: Attribution::default(),
             legs_opened: 0,
             rolls: 0,
+            hedge_book: false,
         };
         self.positions.push(position);
         let index = self.positions.len() - 1;
@@ -273,7 +284,7 @@ impl Portfolio {
             };
             position.legs_opened += 1;
             let n = held.contracts(position.units);
-            let fees = ctx.commission * n.abs();
+            let fees = ctx.models.commission.option_fee(n);
             self.cash -= n * price * MULTIPLIER + fees;
             position.fees += fees;
             position.premium -= l.side.sign() * f64::from(l.qty) * price;
@@ -413,7 +424,9 @@ impl Portfolio {
     /// Records position `p`, which ended on `date` for `reason`.
     fn end(&mut self, ticker: String, p: Position, date: i32, reason: Reason) {
         let net = p.gross_pnl + p.dividends - p.fees;
-        self.closed.push(ClosedTrade { net_pnl: net, days_held: i64::from(date - p.opened) });
+        if !p.hedge_book {
+            self.closed.push(ClosedTrade { net_pnl: net, days_held: i64::from(date - p.opened) });
+        }
         self.records.push(PositionRecord {
             id: p.id as i32,
             ticker,
@@ -433,8 +446,7 @@ impl Portfolio {
 
     /// Closes position `index` at the given per-share prices; `settled[i]` marks cash settlement at
     /// expiry (no commission). Shares it holds (stock and hedge) close at the market from the
-    /// underlying price `shares_at`, with the stock costs.
-    #[allow(clippy::too_many_arguments)]
+    /// underlying price `shares_at`.
     pub fn close(
         &mut self,
         ctx: &FillContext<'_>,
@@ -443,20 +455,19 @@ impl Portfolio {
         settled: &[bool],
         reason: Reason,
         shares_at: f64,
-        costs: &StockCosts,
     ) {
         for holding in [Holding::Stock, Holding::Hedge] {
             let p = &self.positions[index];
             let n = -(if holding == Holding::Stock { p.shares } else { p.hedge_shares });
             if n != 0 {
-                let price = stock::fill_price(shares_at, n, costs);
-                self.trade(ctx, index, holding, n, price, stock::commission(n, costs), reason);
+                let price = ctx.models.slippage.share_price(shares_at, n);
+                self.trade(ctx, index, holding, n, price, ctx.models.commission.share_fee(n), reason);
             }
         }
         let mut p = self.positions.remove(index);
         for ((l, &price), &settle) in p.legs.iter().zip(prices).zip(settled) {
             let n = l.contracts(p.units);
-            let fees = if settle { 0.0 } else { ctx.commission * n.abs() };
+            let fees = if settle { 0.0 } else { ctx.models.commission.option_fee(n) };
             let pnl = (price - l.open_price) * n * MULTIPLIER;
             self.cash += n * price * MULTIPLIER - fees;
             p.fees += fees;

@@ -2,15 +2,13 @@
 //! - maximum loss, for positions whose legs share one expiry: the worst payoff at expiry over
 //!   every underlying price, less the premium received; unbounded when calls are net short;
 //!   for mixed expiries (calendars), the net debit paid;
-//! - Reg-T-style margin: a defined-risk position needs its maximum loss; otherwise each short
-//!   option needs max(base_pct·S − OTM amount, min_pct·S) + its premium, and a short put and a
-//!   short call together need the larger requirement plus the other side's premium.
+//! - whether a position is covered (defined risk); margin models ([`super::models`]) use both.
 //!
 //! All amounts are dollars per unit (one contract per leg ratio), multiplier 100.
 
 use crate::data::Right;
 use crate::engine::select::ChosenLeg;
-use crate::scenario::{Margin, Side};
+use crate::scenario::Side;
 
 pub const MULTIPLIER: f64 = 100.0;
 
@@ -66,39 +64,6 @@ pub fn covered(legs: &[ChosenLeg]) -> bool {
     })
 }
 
-/// Reg-T-style initial margin per unit, in dollars. Covered positions need their maximum loss.
-/// Each naked short needs max(base_pct·S − OTM amount, min_pct·X) + its premium, where X is the
-/// strike for a put and the underlying for a call; a short put with a short call needs the larger
-/// requirement plus the other side's premium.
-pub fn margin(legs: &[ChosenLeg], fills: &[f64], underlying: f64, m: &Margin) -> Option<f64> {
-    if covered(legs) {
-        return max_loss(legs, fills, None);
-    }
-    let naked = |l: &ChosenLeg, premium: f64| -> f64 {
-        let (otm, floor) = match l.right {
-            Right::Call => ((l.strike - underlying).max(0.0), m.min_pct.0 * underlying),
-            Right::Put => ((underlying - l.strike).max(0.0), m.min_pct.0 * l.strike),
-        };
-        let base = (m.base_pct.0 * underlying - otm).max(floor);
-        (base + premium) * f64::from(l.qty) * MULTIPLIER
-    };
-    let shorts: Vec<(&ChosenLeg, f64)> =
-        legs.iter().zip(fills.iter().copied()).filter(|(l, _)| l.side == Side::Short).collect();
-    let puts: Vec<_> = shorts.iter().filter(|(l, _)| l.right == Right::Put).collect();
-    let calls: Vec<_> = shorts.iter().filter(|(l, _)| l.right == Right::Call).collect();
-    if puts.len() == 1 && calls.len() == 1 {
-        let (p, pp) = *puts[0];
-        let (c, cp) = *calls[0];
-        let (rp, rc) = (naked(p, pp), naked(c, cp));
-        return Some(if rp >= rc {
-            rp + cp * f64::from(c.qty) * MULTIPLIER
-        } else {
-            rc + pp * f64::from(p.qty) * MULTIPLIER
-        });
-    }
-    Some(shorts.iter().map(|(l, p)| naked(l, *p)).sum())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,26 +108,9 @@ mod tests {
     }
 
     #[test]
-    fn reg_t_margin_for_a_naked_call_a_naked_put_and_a_strangle() {
-        let m = Margin::default();
-        // Short 110 call @ 1 with S = 100: max(20 − 10, 10% × 100) + 1 = 11 → $1,100.
-        let call = leg(Right::Call, Side::Short, 110.0, 10);
-        assert!((margin(&[call], &[1.0], 100.0, &m).unwrap() - 1100.0).abs() < 1e-9);
-        // Short 80 put @ 0.5: max(20 − 20, 10% × 80) + 0.5 = 8.5 → $850 (not its $7,950 max loss).
-        let deep = leg(Right::Put, Side::Short, 80.0, 10);
-        assert!((margin(&[deep], &[0.5], 100.0, &m).unwrap() - 850.0).abs() < 1e-9);
-        // Strangle: put 90 @ 1.5 needs max(20 − 10, 9) + 1.5 = 11.5 → $1,150; call side $1,100;
-        // the larger plus the other premium: 1150 + 100 = $1,250.
-        let put = leg(Right::Put, Side::Short, 90.0, 10);
-        assert!((margin(&[put, call], &[1.5, 1.0], 100.0, &m).unwrap() - 1250.0).abs() < 1e-9);
-    }
-
-    #[test]
-    fn covered_positions_need_their_maximum_loss() {
-        let m = Margin::default();
+    fn covered_positions_have_every_short_matched_by_a_long() {
         let spread = [leg(Right::Put, Side::Short, 100.0, 10), leg(Right::Put, Side::Long, 95.0, 10)];
         assert!(covered(&spread));
-        assert_eq!(margin(&spread, &[3.0, 1.0], 100.0, &m), Some(300.0));
         let calendar = [leg(Right::Call, Side::Short, 100.0, 10), leg(Right::Call, Side::Long, 100.0, 40)];
         assert!(covered(&calendar));
         let reverse = [leg(Right::Call, Side::Short, 100.0, 40), leg(Right::Call, Side::Long, 100.0, 10)];

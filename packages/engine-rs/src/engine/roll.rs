@@ -10,7 +10,7 @@ use crate::scenario::roll::{Roll, RollScope, RollTo, WatchedLegs};
 use crate::scenario::{LegSpec, Side};
 
 use super::enter::{opening_legs, opening_prices};
-use super::portfolio::{FillContext, HeldLeg, Portfolio, fill_price};
+use super::portfolio::{FillContext, HeldLeg, Portfolio};
 use super::select::{ChosenLeg, choose_legs, usable};
 
 /// Whether held leg `l` triggers `rule` today at underlying `s`.
@@ -57,7 +57,6 @@ pub fn roll_positions(
     rule: &Roll,
     specs: &[LegSpec],
     strategy_legs: usize,
-    spread_fraction: f64,
     book: &mut Portfolio,
     t: usize,
     chain: &DayChain<'_>,
@@ -95,6 +94,8 @@ pub fn roll_positions(
         });
         let new: Option<Vec<ChosenLeg>> =
             scope.iter().map(|&k| replacement(rule, &p.legs[k], chain, reselected.as_deref())).collect();
+        // A roll is one order: the legs it closes and the legs it opens.
+        let legs_in_order = scope.len() + new.as_ref().map_or(0, Vec::len);
         // Closing prices of the legs in scope: a long leg sells, a short one buys back.
         let closes: Option<Vec<f64>> = scope
             .iter()
@@ -103,7 +104,7 @@ pub fn roll_positions(
                 chain
                     .contract(l.expiry, l.strike, l.right)
                     .filter(usable)
-                    .map(|q| fill_price(q.bid, q.ask, l.side == Side::Short, spread_fraction))
+                    .map(|q| ctx.models.fill.option_price(q.bid, q.ask, l.side == Side::Short, legs_in_order))
             })
             .collect();
         let (Some(new), Some(closes)) = (new, closes) else {
@@ -116,13 +117,13 @@ pub fn roll_positions(
         for (k, price) in order {
             let l = &book.positions[i].legs[k];
             let n = l.contracts(book.positions[i].units);
-            let fees = ctx.commission * n.abs();
+            let fees = ctx.models.commission.option_fee(n);
             // What a roll pays to close comes off the position's premium (a short leg bought back
             // reduces the credit).
             book.positions[i].premium += l.side.sign() * f64::from(l.qty) * price;
             book.close_leg(ctx, i, k, price, fees, Reason::Roll);
         }
-        let opening = opening_legs(chain, &new, &opening_prices(&new, spread_fraction), diag);
+        let opening = opening_legs(chain, &new, &opening_prices(&new, ctx.models, legs_in_order), diag);
         book.add_legs(ctx, i, &opening, Reason::Roll);
         book.positions[i].rolls += 1;
         diag.rolls += 1;

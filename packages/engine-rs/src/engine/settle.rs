@@ -2,9 +2,8 @@
 //! settlement"), after the day's marks and before the exits:
 //! 1. shares delivered on an earlier day under `assigned_shares: close` are sold (or bought back)
 //!    at today's close;
-//! 2. early assignment: a short in-the-money leg expiring later is assigned today when the model
-//!    says so (its time value below the dividend of an ex-date on the next trading day, or below
-//!    `time_value_below`);
+//! 2. early assignment: a short in-the-money leg expiring later is assigned today when the
+//!    assignment model says so ([`super::models::AssignmentModel`]);
 //! 3. expiry: every leg expiring today (or earlier, on a day the ticker had no usable price) is
 //!    exercised (long) or assigned (short) into shares at its strike when in the money by at
 //!    least `itm_threshold`, and expires worthless otherwise.
@@ -17,11 +16,10 @@
 use crate::data::Right;
 use crate::results::{Diagnostics, Reason};
 use crate::scenario::Side;
-use crate::scenario::settlement::{Settlement, SharesPolicy, StockCosts};
+use crate::scenario::settlement::{Settlement, SharesPolicy};
 
 use super::portfolio::{FillContext, Portfolio};
 use super::risk::MULTIPLIER;
-use super::stock;
 
 fn intrinsic(right: Right, strike: f64, s: f64) -> f64 {
     match right {
@@ -40,14 +38,14 @@ pub struct SettleDay<'a> {
     pub next_dividend: Option<f64>,
     pub rules: &'a Settlement,
     pub policy: SharesPolicy,
-    pub costs: &'a StockCosts,
 }
 
 /// Runs the phase for one ticker.
 pub fn settle(book: &mut Portfolio, ctx: &FillContext<'_>, day: &SettleDay<'_>, diag: &mut Diagnostics) {
     let mut i = 0;
     while i < book.positions.len() {
-        if book.positions[i].ticker != day.ticker {
+        // A hedge book holds no options and settles nothing (the hedge phase closes it).
+        if book.positions[i].ticker != day.ticker || book.positions[i].hedge_book {
             i += 1;
             continue;
         }
@@ -59,8 +57,8 @@ pub fn settle(book: &mut Portfolio, ctx: &FillContext<'_>, day: &SettleDay<'_>, 
         // A hedge with no option left to hedge is closed.
         let hedge = book.positions[i].hedge_shares;
         if book.positions[i].legs.is_empty() && hedge != 0 {
-            let price = stock::fill_price(day.underlying, -hedge, day.costs);
-            book.trade_hedge(ctx, i, -hedge, price, stock::commission(-hedge, day.costs), Reason::Hedge);
+            let price = ctx.models.slippage.share_price(day.underlying, -hedge);
+            book.trade_hedge(ctx, i, -hedge, price, ctx.models.commission.share_fee(-hedge), Reason::Hedge);
         }
         let p = &mut book.positions[i];
         if p.legs.is_empty() && p.shares == 0 {
@@ -77,8 +75,8 @@ pub fn settle(book: &mut Portfolio, ctx: &FillContext<'_>, day: &SettleDay<'_>, 
 
 fn close_delivered(book: &mut Portfolio, ctx: &FillContext<'_>, i: usize, day: &SettleDay<'_>) {
     let shares = -book.positions[i].shares;
-    let price = stock::fill_price(day.underlying, shares, day.costs);
-    book.trade_shares(ctx, i, shares, price, stock::commission(shares, day.costs), Reason::DeliveredShares);
+    let price = ctx.models.slippage.share_price(day.underlying, shares);
+    book.trade_shares(ctx, i, shares, price, ctx.models.commission.share_fee(shares), Reason::DeliveredShares);
     book.positions[i].close_shares = false;
 }
 
@@ -89,7 +87,6 @@ fn early_assignments(
     day: &SettleDay<'_>,
     diag: &mut Diagnostics,
 ) {
-    let model = &day.rules.early_assignment;
     let threshold = day.rules.itm_threshold.0;
     let mut k = 0;
     while k < book.positions[i].legs.len() {
@@ -97,10 +94,7 @@ fn early_assignments(
         let itm = intrinsic(l.right, l.strike, day.underlying);
         let candidate = l.side == Side::Short && l.expiry > ctx.date && itm > 0.0 && itm >= threshold;
         let time_value = l.mark - itm;
-        let before_dividend =
-            model.before_ex_dividend && l.right == Right::Call && day.next_dividend.is_some_and(|d| time_value < d);
-        let worthless_time = model.time_value_below.is_some_and(|t| time_value < t.0);
-        if candidate && (before_dividend || worthless_time) {
+        if candidate && ctx.models.assignment.assigned_early(l.right, time_value, day.next_dividend) {
             deliver(book, ctx, i, k, Reason::Assignment);
             diag.early_assignments += 1;
         } else {

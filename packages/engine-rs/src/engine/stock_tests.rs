@@ -45,13 +45,18 @@ const PUT: &str = "{ dte: { target: 3, min: 1, max: 10 }, delta: { target: 0.30,
 const CALL: &str = "{ dte: { target: 7, min: 1, max: 10 }, delta: { target: 0.30, min: 0.2, max: 0.4 } }";
 
 fn scenario(strategy: &str, end: &str, extra: &str) -> Scenario {
+    scenario_stock_costs(strategy, end, extra, "commission_per_share: 0.01, slippage_bps: 0")
+}
+
+/// The scenario with the fields of `costs.stock` given.
+fn scenario_stock_costs(strategy: &str, end: &str, extra: &str, stock: &str) -> Scenario {
     let text = format!(
         "name: stock\n\
          data: {{ dataset: stock, tickers: [XYZ], start: 2023-01-03, end: {end} }}\n\
          capital: 100000\n\
          strategy:\n{strategy}\
          \x20 entry: {{ every_trading_days: 100, max_open: 1 }}\n\
-         costs: {{ commission_per_contract: 0.65, slippage: {{ spread_fraction: 0.5 }}, stock: {{ commission_per_share: 0.01, slippage_bps: 0 }} }}\n\
+         costs: {{ commission_per_contract: 0.65, slippage: {{ spread_fraction: 0.5 }}, stock: {{ {stock} }} }}\n\
          {extra}"
     );
     parse(&text, "stock.yaml").unwrap()
@@ -146,6 +151,11 @@ fn a_short_call_is_assigned_the_day_before_an_ex_date_when_its_time_value_is_bel
     let off = scenario(&wheel, E2, "settlement: { early_assignment: { before_ex_dividend: false } }\n");
     let o = run_with(&off, days(spots, calls), &[("XYZ", "2023-01-10", "ex_dividend", Some(0.5), None)]);
     assert_eq!((o.summary.diagnostics.early_assignments, o.summary.diagnostics.dividends), (0, 1));
+
+    // The `european` assignment model never assigns early either.
+    let european = scenario(&wheel, E2, "settlement: { early_assignment: { model: european } }\n");
+    let o = run_with(&european, days(spots, calls), &[("XYZ", "2023-01-10", "ex_dividend", Some(0.5), None)]);
+    assert_eq!((o.summary.diagnostics.early_assignments, o.summary.diagnostics.dividends), (0, 1));
 }
 
 /// Short shares pay the dividend: 100 shares sold short with a long call bought; a 0.50 ex-date
@@ -194,6 +204,13 @@ fn delivered_shares_close_at_the_next_close_without_a_cover() {
     assert_fill(&f[3], (Stock, Action::Close, DAYS[4], -100, 91.0, 1.0, Reason::DeliveredShares, -400.0));
     close(o.summary.final_equity, 100_000.0 + 105.0 - 400.0 - 0.65 - 1.0);
     assert_eq!(o.summary.diagnostics.positions_closed, 1);
+
+    // The `per_share` slippage model sells them $0.05 under the close: 90.95, pnl −405.
+    let stock = "commission_per_share: 0.01, slippage_model: per_share, slippage_per_share: 0.05";
+    let s = scenario_stock_costs(&legs, "2023-01-10", "", stock);
+    let data: Vec<Vec<Row>> = days(spots, [(0.5, 0.7); 9]).into_iter().take(6).collect();
+    let o = run_with(&s, data, &[]);
+    assert_fill(&fills(&o)[3], (Stock, Action::Close, DAYS[4], -100, 90.95, 1.0, Reason::DeliveredShares, -405.0));
 }
 
 /// Out of the money at expiry on a physical ticker: the put expires worthless, no shares.
@@ -292,6 +309,63 @@ fn a_hedge_on_a_schedule_trades_every_n_days_whatever_the_delta() {
     close(h.fees, 0.76);
 }
 
+/// `scope: ticker`: the ticker's positions are hedged together by one hedge book. Entries every
+/// day, two at most: A on 01-03 and B on 01-04 (each short a call, delta 0.30 → −30 shares), each
+/// hedged as it opens (+30, +30). On 01-05 the delta is 0.41: each position alone is 11 shares
+/// off, inside the band of 20, but the ticker is −82 + 60 = −22 off: buy 22. Spot 100 throughout.
+#[test]
+fn a_ticker_hedge_holds_one_book_and_bands_the_summed_delta() {
+    let run_scope = |scope: &str, exit: &str, max_open: u32| {
+        let text = format!(
+            "name: ticker-hedge\n\
+             data: {{ dataset: stock, tickers: [XYZ], start: 2023-01-03, end: {} }}\n\
+             capital: 100000\n\
+             strategy:\n{SHORT_CALL}\
+             \x20 hedge: {{ band: {{ shares: 20 }}, scope: {scope} }}\n\
+             \x20 entry: {{ every_trading_days: 1, max_open: {max_open} }}\n\
+             \x20 exit: {exit}\n\
+             costs: {{ commission_per_contract: 0.65, stock: {{ commission_per_share: 0.01, slippage_bps: 0 }} }}\n",
+            DAYS[3]
+        );
+        let s = parse(&text, "ticker-hedge.yaml").unwrap();
+        run_with(&s, hedge_days([0.30, 0.30, 0.41, 0.41], [100.0; 4]), &[])
+    };
+    let stock = |o: &Outcome| -> Vec<(i32, i32, i32)> {
+        o.trades
+            .iter()
+            .filter(|t| t.instrument == Instrument::Stock)
+            .map(|t| (t.position_id, t.date, t.quantity))
+            .collect()
+    };
+    let o = run_scope("ticker", "{}", 2);
+    // Positions 1 and 2 trade the calls; the hedge book (id 2, opened before B) holds the shares.
+    let book = o.trades.iter().find(|t| t.instrument == Instrument::Stock).unwrap().position_id;
+    let calls: Vec<i32> = o.trades.iter().filter(|t| t.instrument == Instrument::Call).map(|t| t.position_id).collect();
+    assert!(!calls.contains(&book), "{:#?}", o.trades);
+    assert_eq!(
+        stock(&o),
+        vec![(book, d(DAYS[0]), 30), (book, d(DAYS[1]), 30), (book, d(DAYS[2]), 22), (book, d(DAYS[3]), -82)]
+    );
+    assert_eq!(o.summary.diagnostics.positions_opened, 2);
+    assert_eq!(o.summary.diagnostics.positions_closed, 2, "the hedge book is not a trade");
+    let record = o.positions.iter().find(|p| p.id == book).unwrap();
+    assert_eq!((record.legs, record.reason), (0, Reason::EndOfData));
+    assert_eq!(o.equity[2].open_positions, 2);
+    close(o.summary.hedge.fees, (30.0 + 30.0 + 22.0 + 82.0) * 0.01);
+
+    // Position by position, nobody leaves the band on 01-05.
+    let o = run_scope("position", "{}", 2);
+    let days: Vec<(i32, i32)> = stock(&o).iter().map(|&(_, date, n)| (date, n)).collect();
+    assert_eq!(days, vec![(d(DAYS[0]), 30), (d(DAYS[1]), 30), (d(DAYS[3]), -30), (d(DAYS[3]), -30)]);
+
+    // One position held a day: it closes on 01-04, and with no option left the book is sold.
+    let o = run_scope("ticker", "{ max_hold_days: 1 }", 1);
+    let days: Vec<(i32, i32)> = stock(&o).iter().map(|&(_, date, n)| (date, n)).collect();
+    assert_eq!(days[..2], [(d(DAYS[0]), 30), (d(DAYS[1]), -30)]);
+    let book = o.positions.iter().find(|p| p.legs == 0).unwrap();
+    assert_eq!((book.closed, book.reason), (d(DAYS[1]), Reason::Hedge));
+}
+
 #[test]
 fn a_hedge_without_schedule_or_band_or_with_a_negative_band_is_refused() {
     let bad = |hedge: &str| {
@@ -306,6 +380,8 @@ fn a_hedge_without_schedule_or_band_or_with_a_negative_band_is_refused() {
     assert!(e.contains("expected a number in [0, ∞), got -5") && e.contains("line 6"), "{e}");
     let e = bad("{ band: { lots: 5 } }");
     assert!(e.contains("unknown variant `lots`"), "{e}");
+    let e = bad("{ band: { shares: 5 }, scope: portfolio }");
+    assert!(e.contains("strategy.hedge.scope") && e.contains("`position`") && e.contains("`ticker`"), "{e}");
 }
 
 /// Attribution on a linear move: the call has delta 0.5 and no gamma, theta or vega (the test

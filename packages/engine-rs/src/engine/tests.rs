@@ -28,6 +28,12 @@ fn day(date: &str, spot: f64, put95: Option<(f64, f64)>) -> Vec<Row> {
 }
 
 fn scenario(exit: &str, slippage: f64) -> Scenario {
+    let costs = format!("{{ commission_per_contract: 0.65, slippage: {{ spread_fraction: {slippage} }} }}");
+    scenario_with(exit, &costs, "")
+}
+
+/// The golden scenario with its `costs` section and extra strategy lines (`sizing`) given.
+fn scenario_with(exit: &str, costs: &str, strategy_extra: &str) -> Scenario {
     let text = format!(
         "name: golden\n\
          data: {{ dataset: golden, tickers: [TST], start: 2023-01-03, end: 2023-01-06 }}\n\
@@ -37,17 +43,15 @@ fn scenario(exit: &str, slippage: f64) -> Scenario {
          \x20   - {{ right: put, side: short, dte: {{ target: 3, min: 1, max: 10 }}, delta: {{ target: 0.30, min: 0.2, max: 0.4 }} }}\n\
          \x20 entry: {{ every_trading_days: 100, max_open: 1 }}\n\
          \x20 exit: {exit}\n\
-         costs: {{ commission_per_contract: 0.65, slippage: {{ spread_fraction: {slippage} }} }}\n\
+         {strategy_extra}\
+         costs: {costs}\n\
          settlement: {{ style: {{ TST: cash }} }}\n"
     );
     parse(&text, "golden.yaml").unwrap()
 }
 
 fn run_days(days: Vec<Vec<Row>>, exit: &str, slippage: f64) -> Outcome {
-    let tmp = tempfile::tempdir().unwrap();
-    write_dataset(tmp.path(), "golden", &[("TST", days)]);
-    let ds = Dataset::open(tmp.path()).unwrap();
-    run(&scenario(exit, slippage), &ds, &RunOptions::default()).unwrap()
+    run_scenario(&scenario(exit, slippage), days)
 }
 
 fn close(a: f64, b: f64) {
@@ -315,4 +319,87 @@ fn a_day_without_a_usable_underlying_price_is_skipped_and_counted() {
     assert!(o.equity.iter().all(|r| r.equity.is_finite() && r.delta_dollars.is_finite()), "{:?}", o.equity);
     assert_eq!(o.equity.len(), 4, "the skipped day still has its equity row");
     close(o.equity[1].equity, o.equity[0].equity);
+}
+
+/// The `by_legs` fill model with a one-leg share of 0.6: sell the 1.00/1.20 put at
+/// 1.20 − 0.6 × 0.20 = 1.08; the profit target (half of 1.08: mark ≤ 0.54) fires on day 2 at mid
+/// 0.50 and buys back at 0.40 + 0.6 × 0.20 = 0.52; pnl (0.52 − 1.08) × −100 = 56.
+#[test]
+fn the_by_legs_fill_model_crosses_its_share_of_the_spread() {
+    let costs = "{ commission_per_contract: 0.65, slippage: { model: by_legs, by_legs: [0.6] } }";
+    let s = scenario_with("{ profit_target: 0.5 }", costs, "");
+    let o = run_scenario(&s, quiet_days([(0.4, 0.6), (0.3, 0.5), (0.0, 0.05)], 100.0));
+    let f = fills(&o);
+    assert_eq!(f.len(), 2);
+    close(f[0].2, 1.08);
+    assert_eq!((f[1].1, f[1].4), (d(DAYS[1]), Reason::ProfitTarget));
+    close(f[1].2, 0.52);
+    close(f[1].5, 56.0);
+    close(o.summary.final_equity, 100_000.0 + 56.0 - 1.30);
+    // ORATS' table (one leg: 0.75) fills like spread_fraction 0.5: 1.20 − 0.15 = 1.05.
+    let orats = scenario_with("{}", "{ slippage: { model: by_legs } }", "");
+    let o = run_scenario(&orats, quiet_days([(0.8, 1.0), (0.5, 0.7), (0.0, 0.05)], 100.0));
+    close(o.trades[0].price, 1.05);
+}
+
+/// The `capped` commission model with a $1.00 minimum: the one-contract entry pays 1.00, not
+/// 0.65; expiry is free whatever the model.
+#[test]
+fn the_capped_commission_model_charges_the_minimum_ticket() {
+    let costs = "{ commission_per_contract: 0.65, commission: { model: capped, minimum: 1.0 } }";
+    let s = scenario_with("{}", costs, "");
+    let o = run_scenario(&s, quiet_days([(0.8, 1.0), (0.5, 0.7), (0.0, 0.05)], 100.0));
+    let f = fills(&o);
+    close(f[0].3, 1.0);
+    close(f[1].3, 0.0);
+    close(o.summary.final_equity, 100_104.0);
+}
+
+/// Sizing half the equity against margin. Reg-T: max(20% × 100 − 5 OTM, 10% × 95) + 1.05 = 16.05
+/// per share → $1,605 a contract → ⌊50 000 / 1 605⌋ = 31 contracts. Cash-secured: (95 − 1.05) ×
+/// 100 = $9,395 → ⌊50 000 / 9 395⌋ = 5.
+#[test]
+fn the_margin_model_decides_how_many_contracts_half_the_equity_sells() {
+    let days = || quiet_days([(0.8, 1.0), (0.5, 0.7), (0.0, 0.05)], 100.0);
+    let costs = "{ commission_per_contract: 0.65 }";
+    let sizing = |model: &str| {
+        format!("\x20 sizing: {{ equity_fraction: 0.5, against: margin, margin: {{ model: {model} }} }}\n")
+    };
+    let reg_t = run_scenario(&scenario_with("{}", costs, &sizing("reg_t")), days());
+    assert_eq!(reg_t.trades[0].quantity, -31);
+    let cash = run_scenario(&scenario_with("{}", costs, &sizing("cash_secured")), days());
+    assert_eq!(cash.trades[0].quantity, -5);
+}
+
+#[test]
+fn a_model_parameter_without_its_model_is_refused_with_the_field_and_line() {
+    let bad = |rest: &str| {
+        let text = format!(
+            "name: x\ndata: {{ dataset: d, tickers: [TST], start: 2023-01-03, end: 2023-01-06 }}\nstrategy:\n\
+             \x20 legs:\n\x20   - {{ right: put, side: short, dte: {{ target: 30 }}, delta: {{ target: 0.3 }} }}\n{rest}"
+        );
+        parse(&text, "x.yaml").unwrap_err().to_string()
+    };
+    let e = bad("costs:\n  slippage:\n    by_legs: [0.7]\n");
+    assert!(e.contains("costs.slippage.by_legs") && e.contains("line 8") && e.contains("model: by_legs"), "{e}");
+    let e = bad("costs:\n  slippage: { model: by_legs, by_legs: [] }\n");
+    assert!(e.contains("costs.slippage.by_legs") && e.contains("give 1 to 8"), "{e}");
+    let e = bad("costs:\n  slippage: { model: by_legs, by_legs: [1.5] }\n");
+    assert!(e.contains("costs.slippage.by_legs") && e.contains("[0, 1]"), "{e}");
+    let e = bad("costs:\n  commission: { model: capped }\n");
+    assert!(e.contains("costs.commission") && e.contains("needs a minimum, a maximum or both"), "{e}");
+    let e = bad("costs:\n  commission: { minimum: 1 }\n");
+    assert!(e.contains("costs.commission") && e.contains("go with `model: capped`"), "{e}");
+    let e = bad("costs:\n  commission: { model: capped, minimum: 5, maximum: 2 }\n");
+    assert!(e.contains("minimum (5) is above maximum (2)"), "{e}");
+    let e = bad("costs:\n  commission: { model: tiered }\n");
+    assert!(e.contains("costs.commission.model") && e.contains("per_contract") && e.contains("capped"), "{e}");
+    let e = bad("costs:\n  stock: { slippage_model: per_share }\n");
+    assert!(e.contains("costs.stock") && e.contains("needs slippage_per_share"), "{e}");
+    let e = bad("costs:\n  stock: { slippage_per_share: 0.01 }\n");
+    assert!(e.contains("costs.stock.slippage_per_share") && e.contains("slippage_model: per_share"), "{e}");
+    let e = bad("settlement: { early_assignment: { model: european, time_value_below: 0.05 } }\n");
+    assert!(e.contains("settlement.early_assignment.time_value_below") && e.contains("never assigns early"), "{e}");
+    let e = bad("settlement: { early_assignment: { model: bermudan } }\n");
+    assert!(e.contains("settlement.early_assignment.model") && e.contains("american"), "{e}");
 }

@@ -1,5 +1,5 @@
-//! Delta hedging with shares (docs/scenario.md, "strategy.hedge"): each position's net delta is
-//! brought to a target on a schedule, when it leaves a band, or both.
+//! Delta hedging with shares (docs/scenario.md, "strategy.hedge"): each position's (or each
+//! ticker's) net delta is brought to a target on a schedule, when it leaves a band, or both.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -19,6 +19,19 @@ pub struct Hedge {
     /// The net delta to hedge to, in shares (0 = flat).
     #[serde(default = "flat")]
     pub target: Finite,
+    /// Whose delta is hedged: each `position` on its own (default), or each `ticker`'s positions
+    /// together, with one holding of hedge shares per ticker.
+    #[serde(default, skip_serializing_if = "super::models::is_default")]
+    pub scope: HedgeScope,
+}
+
+/// Whose net delta a hedge brings to the target.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HedgeScope {
+    #[default]
+    Position,
+    Ticker,
 }
 
 /// How far the net delta may drift from the target before a hedge: in shares, or as a fraction of
@@ -44,6 +57,8 @@ struct RawHedge {
     band: Option<Band>,
     #[serde(default = "flat")]
     target: Finite,
+    #[serde(default)]
+    scope: HedgeScope,
 }
 
 impl TryFrom<RawHedge> for Hedge {
@@ -52,7 +67,7 @@ impl TryFrom<RawHedge> for Hedge {
         if r.every_trading_days.is_none() && r.band.is_none() {
             return Err("give `every_trading_days`, `band` or both: a hedge needs a schedule or a band".into());
         }
-        Ok(Hedge { every_trading_days: r.every_trading_days, band: r.band, target: r.target })
+        Ok(Hedge { every_trading_days: r.every_trading_days, band: r.band, target: r.target, scope: r.scope })
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod guard;
 pub mod hedge;
+pub mod models;
 mod parse;
 pub mod roll;
 pub mod settlement;
@@ -630,6 +631,9 @@ pub enum SizingBasis {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Margin {
+    /// The margin model (`reg_t` or `cash_secured`; docs/scenario.md, "Reality models").
+    #[serde(default, skip_serializing_if = "models::is_default")]
+    pub model: models::MarginModelName,
     #[serde(default = "base_pct")]
     pub base_pct: UnitOpen,
     #[serde(default = "min_pct")]
@@ -645,7 +649,7 @@ fn min_pct() -> UnitOpen {
 
 impl Default for Margin {
     fn default() -> Self {
-        Margin { base_pct: base_pct(), min_pct: min_pct() }
+        Margin { model: Default::default(), base_pct: base_pct(), min_pct: min_pct() }
     }
 }
 
@@ -655,6 +659,9 @@ pub struct Costs {
     /// Dollars per contract per fill.
     #[serde(default = "commission")]
     pub commission_per_contract: NonNegative,
+    /// The commission model (default `per_contract`).
+    #[serde(default, skip_serializing_if = "models::is_default")]
+    pub commission: CommissionSpec,
     #[serde(default)]
     pub slippage: Slippage,
     /// Costs of share fills.
@@ -668,17 +675,44 @@ fn commission() -> NonNegative {
 
 impl Default for Costs {
     fn default() -> Self {
-        Costs { commission_per_contract: commission(), slippage: Slippage::default(), stock: Default::default() }
+        Costs {
+            commission_per_contract: commission(),
+            commission: CommissionSpec::default(),
+            slippage: Slippage::default(),
+            stock: Default::default(),
+        }
     }
 }
 
-/// Fills: sell at mid − f·(mid − bid), buy at mid + f·(ask − mid); f = 0 fills at mid, 1 at the
-/// natural bid/ask.
+/// Option fills. `spread_fraction` model: sell at mid − f·(mid − bid), buy at mid + f·(ask − mid);
+/// f = 0 fills at mid, 1 at the natural bid/ask. `by_legs` model: cross a share of the spread that
+/// depends on the order's leg count.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Slippage {
+    /// The fill model (default `spread_fraction`).
+    #[serde(default, skip_serializing_if = "models::is_default")]
+    pub model: models::FillModelName,
     #[serde(default = "half")]
     pub spread_fraction: UnitClosed,
+    /// `by_legs` model: share of the full bid–ask spread crossed by orders of 1, 2, … legs (the
+    /// last entry for more legs); default ORATS' 0.75, 0.66, 0.56, 0.53.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_legs: Option<Vec<UnitClosed>>,
+}
+
+/// The commission model and its bounds per option fill.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommissionSpec {
+    #[serde(default)]
+    pub model: models::CommissionModelName,
+    /// `capped`: the least an option fill pays, in dollars.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum: Option<NonNegative>,
+    /// `capped`: the most an option fill pays, in dollars.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum: Option<NonNegative>,
 }
 
 fn half() -> UnitClosed {
@@ -687,7 +721,7 @@ fn half() -> UnitClosed {
 
 impl Default for Slippage {
     fn default() -> Self {
-        Slippage { spread_fraction: half() }
+        Slippage { model: Default::default(), spread_fraction: half(), by_legs: None }
     }
 }
 

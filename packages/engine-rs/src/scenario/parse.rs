@@ -47,7 +47,8 @@ pub fn parse(text: &str, source_name: &str) -> Result<Scenario, ScenarioError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     super::guard::check(text, source_name)?;
     let scenario = parse_yaml(text, source_name).map_err(|e| refine(e, text))?;
-    super::settlement::check(&scenario).map_err(|message| {
+    let cross_field = super::settlement::check(&scenario).and_then(|()| super::models::check(&scenario));
+    cross_field.map_err(|message| {
         let e = ScenarioError {
             source_name: source_name.to_string(),
             path: String::new(),

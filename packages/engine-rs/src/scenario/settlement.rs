@@ -83,6 +83,10 @@ impl Settlement {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EarlyAssignment {
+    /// The assignment model: `american` (default; the two rules below) or `european` (only at
+    /// expiry).
+    #[serde(default, skip_serializing_if = "super::models::is_default")]
+    pub model: super::models::AssignmentModelName,
     /// A short in-the-money call is assigned on the trading day before an ex-dividend date when its
     /// time value (mid − intrinsic) is below the dividend.
     #[serde(default = "yes")]
@@ -98,7 +102,7 @@ fn yes() -> bool {
 
 impl Default for EarlyAssignment {
     fn default() -> Self {
-        EarlyAssignment { before_ex_dividend: true, time_value_below: None }
+        EarlyAssignment { model: Default::default(), before_ex_dividend: true, time_value_below: None }
     }
 }
 
@@ -129,6 +133,12 @@ pub struct StockCosts {
     /// Buy at stkPx × (1 + bps/10,000), sell at stkPx × (1 − bps/10,000).
     #[serde(default = "one_bp")]
     pub slippage_bps: NonNegative,
+    /// The share slippage model: `bps` (default) or `per_share`.
+    #[serde(default, skip_serializing_if = "super::models::is_default")]
+    pub slippage_model: super::models::StockSlippageName,
+    /// `per_share` model: buy at stkPx + this, sell at stkPx − this (dollars).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slippage_per_share: Option<NonNegative>,
 }
 
 fn half_cent() -> NonNegative {
@@ -140,7 +150,12 @@ fn one_bp() -> NonNegative {
 
 impl Default for StockCosts {
     fn default() -> Self {
-        StockCosts { commission_per_share: half_cent(), slippage_bps: one_bp() }
+        StockCosts {
+            commission_per_share: half_cent(),
+            slippage_bps: one_bp(),
+            slippage_model: Default::default(),
+            slippage_per_share: None,
+        }
     }
 }
 
