@@ -28,6 +28,8 @@ pub struct Row {
     pub smv_vol: f64,
     /// Write the put's bid as null (a gap in the file).
     pub null_put_bid: bool,
+    /// Open interest of both sides (volume is 10 everywhere).
+    pub open_interest: i32,
 }
 
 /// Date32 days of an ISO date; panics on a typo (test data only).
@@ -49,7 +51,12 @@ impl Row {
             delta: 0.5,
             smv_vol: 0.2,
             null_put_bid: false,
+            open_interest: 10,
         }
+    }
+    pub fn open_interest(mut self, n: i32) -> Row {
+        self.open_interest = n;
+        self
     }
     pub fn null_put_bid(mut self) -> Row {
         self.null_put_bid = true;
@@ -123,7 +130,10 @@ pub fn batch(ticker: &str, rows: &[Row]) -> RecordBatch {
         Arc::new(Date32Array::from(rows.iter().map(|r| r.expir_date).collect::<Vec<_>>())),
     ];
     columns.extend(FLOAT_COLUMNS.iter().map(|c| float(c)));
-    columns.extend(INT_COLUMNS.iter().map(|_| Arc::new(Int32Array::from(vec![10; n])) as ArrayRef));
+    columns.extend(INT_COLUMNS.iter().map(|c| {
+        let v: Vec<i32> = rows.iter().map(|r| if c.ends_with("Oi") { r.open_interest } else { 10 }).collect();
+        Arc::new(Int32Array::from(v)) as ArrayRef
+    }));
     RecordBatch::try_new(Arc::new(schema()), columns).expect("test batch matches the schema")
 }
 

@@ -113,6 +113,15 @@ impl<'a> DayChain<'a> {
         (i < strikes.len() && strikes[i] == strike).then_some(e.start + i)
     }
 
+    /// Open interest and volume of one side of a batch row (`cOi`/`cVolu` or `pOi`/`pVolu`).
+    pub fn activity(&self, row: usize, right: Right) -> (i32, i32) {
+        let c = self.cols;
+        match right {
+            Right::Call => (c.c_oi[row], c.c_volu[row]),
+            Right::Put => (c.p_oi[row], c.p_volu[row]),
+        }
+    }
+
     /// The quote of one side of a batch row. A row with a null anywhere quotes NaN, which no
     /// rule accepts as a market.
     pub fn quote(&self, row: usize, right: Right) -> Quote {

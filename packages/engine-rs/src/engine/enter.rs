@@ -2,6 +2,7 @@
 //! opening fills (options, a stock leg, the first hedge).
 
 use super::*;
+use crate::scenario::liquidity::Illiquid;
 
 pub(super) fn weekday_of(date: i32) -> Option<Weekday> {
     use chrono::Datelike;
@@ -25,7 +26,7 @@ pub(super) fn enter(
     ctx: &FillContext<'_>,
     st: &TickerState,
     diag: &mut Diagnostics,
-    misses: &mut [[u64; 2]],
+    misses: &mut [[u64; 3]],
 ) {
     let legs = &structure.legs;
     let entry = &scenario.strategy.entry;
@@ -60,6 +61,15 @@ pub(super) fn enter(
                 Miss::NoStrike { .. } => {
                     skipped.no_strike += 1;
                     1
+                }
+                Miss::Illiquid { reason, .. } => {
+                    *match reason {
+                        Illiquid::OpenInterest => &mut skipped.low_open_interest,
+                        Illiquid::Volume => &mut skipped.low_volume,
+                        Illiquid::Bid => &mut skipped.low_bid,
+                        Illiquid::Spread => &mut skipped.wide_spread,
+                    } += 1;
+                    2
                 }
             };
             misses[miss.leg()][kind] += 1;

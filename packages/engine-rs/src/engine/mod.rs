@@ -318,7 +318,7 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
         .map(|td| TickerState { cursor: td.days.partition_point(|d| d.0 < first_day), ..TickerState::default() })
         .collect();
     let mut diag = Diagnostics::default();
-    let mut misses = vec![[0u64; 2]; legs.len()];
+    let mut misses = vec![[0u64; 3]; legs.len()];
     let mut equity: Vec<EquityRow> = Vec::with_capacity(dates.len());
     let mut rows_scanned = 0u64;
     let mut peak = f64::NEG_INFINITY;
@@ -450,7 +450,7 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
     })
 }
 
-fn worst_miss(misses: &[[u64; 2]]) -> Option<(usize, usize)> {
+fn worst_miss(misses: &[[u64; 3]]) -> Option<(usize, usize)> {
     let mut best: Option<(usize, usize, u64)> = None;
     for (leg, counts) in misses.iter().enumerate() {
         for (kind, &n) in counts.iter().enumerate() {
@@ -464,7 +464,9 @@ fn worst_miss(misses: &[[u64; 2]]) -> Option<(usize, usize)> {
 
 fn unfillable_message(legs: &[LegSpec], leg: usize, kind: usize, count: u64, days: u64) -> String {
     let spec = &legs[leg];
-    let what = if kind == 0 {
+    let what = if kind == 2 {
+        "contracts inside its windows, but none that passed its liquidity filter".to_string()
+    } else if kind == 0 {
         match &spec.dte {
             Some(w) => format!(
                 "no expiration with DTE in [{}, {}] near {}",

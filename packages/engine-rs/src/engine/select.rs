@@ -6,9 +6,11 @@
 //!   width's side of the reference (strictly below for a negative width, above for a positive);
 //!   ties → the lower strike.
 //!
-//! Only contracts with a usable quote (finite, `0 ≤ bid ≤ ask`, `ask > 0`) are candidates.
+//! Only contracts with a usable quote (finite, `0 ≤ bid ≤ ask`, `ask > 0`) that pass the leg's
+//! liquidity filter are candidates: a contract that fails it is passed over for the next nearest.
 
 use crate::data::{DayChain, Quote, Right};
+use crate::scenario::liquidity::{Illiquid, Liquidity};
 use crate::scenario::{DteWindow, LegSpec, Side, Window};
 
 /// A leg chosen for entry on a given day.
@@ -26,14 +28,65 @@ pub struct ChosenLeg {
 /// Why a leg could not be chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Miss {
-    NoExpiry { leg: usize },
-    NoStrike { leg: usize },
+    NoExpiry {
+        leg: usize,
+    },
+    NoStrike {
+        leg: usize,
+    },
+    /// Contracts inside the windows, none liquid enough: why the nearest one failed.
+    Illiquid {
+        leg: usize,
+        reason: Illiquid,
+    },
 }
 
 impl Miss {
     pub fn leg(self) -> usize {
         match self {
-            Miss::NoExpiry { leg } | Miss::NoStrike { leg } => leg,
+            Miss::NoExpiry { leg } | Miss::NoStrike { leg } | Miss::Illiquid { leg, .. } => leg,
+        }
+    }
+}
+
+/// The nearest contract so far that passed the leg's filter, and why the nearest one that failed did.
+struct Search<'a> {
+    right: Right,
+    liquidity: Option<&'a Liquidity>,
+    best: Option<(f64, f64, Quote)>, // (distance, strike, quote)
+    rejected: Option<(f64, Illiquid)>,
+}
+
+impl<'a> Search<'a> {
+    fn new(right: Right, liquidity: Option<&'a Liquidity>) -> Search<'a> {
+        Search { right, liquidity, best: None, rejected: None }
+    }
+
+    /// Offers the contract at `row` (strike `k`, quote `q`), `d` from the target. Rows come in
+    /// ascending strike order, so a strict `<` keeps the lower strike on ties.
+    fn offer(&mut self, day: &DayChain<'_>, row: usize, d: f64, k: f64, q: Quote) {
+        if self.best.is_some_and(|(bd, _, _)| d >= bd) {
+            return;
+        }
+        let verdict = self.liquidity.map_or(Ok(()), |l| {
+            let (oi, volume) = day.activity(row, self.right);
+            l.check(q.bid, q.ask, oi, volume)
+        });
+        match verdict {
+            Ok(()) => self.best = Some((d, k, q)),
+            Err(why) => {
+                if self.rejected.is_none_or(|(rd, _)| d < rd) {
+                    self.rejected = Some((d, why));
+                }
+            }
+        }
+    }
+
+    fn result(self, leg: usize) -> Result<(f64, Quote), Miss> {
+        match (self.best, self.rejected) {
+            (Some((_, k, q)), _) => Ok((k, q)),
+            (None, Some((_, reason))) => Err(Miss::Illiquid { leg, reason }),
+            (None, None) => Err(Miss::NoStrike { leg }),
         }
     }
 }
@@ -52,23 +105,24 @@ pub fn choose_legs(day: &DayChain<'_>, legs: &[LegSpec]) -> Result<Vec<ChosenLeg
             (None, Some(r)) => r.expiry,
             (None, None) => return Err(Miss::NoExpiry { leg: i }),
         };
+        let liquidity = spec.liquidity.as_ref();
         let (strike, quote) = match (spec.delta, spec.otm_pct, spec.offset) {
-            (Some(w), _, _) => by_key(day, expiry, spec.right, &unit_window(w), |q, _| q.delta.abs()),
+            (Some(w), _, _) => by_key(day, expiry, spec.right, &unit_window(w), liquidity, |q, _| q.delta.abs()),
             (_, Some(w), _) => {
                 let s = day.underlying();
                 let w = Window { target: w.target.0, min: w.min.map(|m| m.0), max: w.max.map(|m| m.0) };
-                by_key(day, expiry, spec.right, &w, move |_, k| match spec.right {
+                by_key(day, expiry, spec.right, &w, liquidity, move |_, k| match spec.right {
                     Right::Put => (s - k) / s,
                     Right::Call => (k - s) / s,
                 })
             }
             (_, _, Some(o)) => {
                 let r = reference.ok_or(Miss::NoStrike { leg: i })?;
-                by_offset(day, expiry, spec.right, r.strike, o.width.0)
+                by_offset(day, expiry, spec.right, r.strike, o.width.0, liquidity)
             }
-            _ => None,
+            _ => Search::new(spec.right, liquidity),
         }
-        .ok_or(Miss::NoStrike { leg: i })?;
+        .result(i)?;
         chosen.push(ChosenLeg { leg: i, right: spec.right, side: spec.side, qty: spec.qty.0, expiry, strike, quote });
     }
     Ok(chosen)
@@ -93,16 +147,17 @@ pub fn choose_expiry(day: &DayChain<'_>, w: &DteWindow) -> Option<i32> {
 }
 
 /// The strike whose `key` is inside the window and nearest its target; ties → the lower strike.
-fn by_key(
+fn by_key<'a>(
     day: &DayChain<'_>,
     expiry: i32,
     right: Right,
     w: &Window<f64>,
+    liquidity: Option<&'a Liquidity>,
     key: impl Fn(&Quote, f64) -> f64,
-) -> Option<(f64, Quote)> {
-    let e = day.expiry(expiry)?;
+) -> Search<'a> {
+    let mut search = Search::new(right, liquidity);
+    let Some(e) = day.expiry(expiry) else { return search };
     let (lo, hi) = (w.min.unwrap_or(f64::NEG_INFINITY), w.max.unwrap_or(f64::INFINITY));
-    let mut best: Option<(f64, f64, Quote)> = None; // (distance, strike, quote)
     for row in e.start..e.end {
         let q = day.quote(row, right);
         let k = day.cols.strike[row];
@@ -110,20 +165,23 @@ fn by_key(
         if !usable(&q) || !v.is_finite() || v < lo || v > hi {
             continue;
         }
-        let d = (v - w.target).abs();
-        // Rows are in ascending strike order, so a strict `<` keeps the lower strike on ties.
-        if best.is_none_or(|(bd, _, _)| d < bd) {
-            best = Some((d, k, q));
-        }
+        search.offer(day, row, (v - w.target).abs(), k, q);
     }
-    best.map(|(_, k, q)| (k, q))
+    search
 }
 
 /// The listed strike nearest `reference + width`; ties → the lower strike.
-fn by_offset(day: &DayChain<'_>, expiry: i32, right: Right, reference: f64, width: f64) -> Option<(f64, Quote)> {
-    let e = day.expiry(expiry)?;
+fn by_offset<'a>(
+    day: &DayChain<'_>,
+    expiry: i32,
+    right: Right,
+    reference: f64,
+    width: f64,
+    liquidity: Option<&'a Liquidity>,
+) -> Search<'a> {
+    let mut search = Search::new(right, liquidity);
+    let Some(e) = day.expiry(expiry) else { return search };
     let target = reference + width;
-    let mut best: Option<(f64, f64, Quote)> = None;
     for row in e.start..e.end {
         let q = day.quote(row, right);
         let k = day.cols.strike[row];
@@ -132,10 +190,7 @@ fn by_offset(day: &DayChain<'_>, expiry: i32, right: Right, reference: f64, widt
         if !usable(&q) || wrong_side {
             continue;
         }
-        let d = (k - target).abs();
-        if best.is_none_or(|(bd, _, _)| d < bd) {
-            best = Some((d, k, q));
-        }
+        search.offer(day, row, (k - target).abs(), k, q);
     }
-    best.map(|(_, k, q)| (k, q))
+    search
 }

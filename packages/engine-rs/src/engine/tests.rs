@@ -400,6 +400,80 @@ fn a_model_parameter_without_its_model_is_refused_with_the_field_and_line() {
     assert!(e.contains("costs.stock.slippage_per_share") && e.contains("slippage_model: per_share"), "{e}");
     let e = bad("settlement: { early_assignment: { model: european, time_value_below: 0.05 } }\n");
     assert!(e.contains("settlement.early_assignment.time_value_below") && e.contains("never assigns early"), "{e}");
+    let e = bad("costs:\n  slippage: { tick_from_3: 0.1 }\n");
+    assert!(e.contains("costs.slippage.tick_from_3") && e.contains("goes with `tick`"), "{e}");
+    let e = bad("costs:\n  slippage: { tick: 0 }\n");
+    assert!(e.contains("costs.slippage.tick") && e.contains("(0, ∞)"), "{e}");
     let e = bad("settlement: { early_assignment: { model: bermudan } }\n");
     assert!(e.contains("settlement.early_assignment.model") && e.contains("american"), "{e}");
+}
+
+/// A liquidity filter passes over the nearest candidate. Day 1 lists the 95 put (|delta| 0.30, the
+/// target) with open interest 5 and a 96 put (|delta| 0.35) with 500: `min_open_interest: 100`
+/// sells the 96 put at 1.25 (1.20/1.40 at half the spread) instead.
+#[test]
+fn a_liquidity_filter_skips_to_the_next_candidate() {
+    let days = || {
+        let mut days = quiet_days([(0.8, 1.0), (0.5, 0.7), (0.0, 0.05)], 100.0);
+        days[0][0] = days[0][0].clone().open_interest(5);
+        days[0].insert(1, Row::new(DAYS[0], EXPIRY, 96.0).delta(0.65).put(1.2, 1.4).open_interest(500));
+        days
+    };
+    let costs = "{ commission_per_contract: 0.65 }";
+    let plain = run_scenario(&scenario_with("{}", costs, ""), days());
+    assert_eq!(plain.trades[0].strike, Some(95.0));
+    let filtered = scenario_with("{}", costs, "\x20 liquidity: { min_open_interest: 100 }\n");
+    let o = run_scenario(&filtered, days());
+    assert_eq!((o.trades[0].date, o.trades[0].strike), (d(DAYS[0]), Some(96.0)));
+    close(o.trades[0].price, 1.25);
+
+    // With 1,000 asked, nothing passes on any day: every entry day is skipped for open interest and
+    // the run says the leg could never be filled, and why.
+    let strict = scenario_with("{}", costs, "\x20 liquidity: { min_open_interest: 1000 }\n");
+    let tmp = tempfile::tempdir().unwrap();
+    write_dataset(tmp.path(), "golden", &[("TST", days())]);
+    let e = run(&strict, &Dataset::open(tmp.path()).unwrap(), &RunOptions::default()).unwrap_err().to_string();
+    assert!(e.contains("strategy.legs[0] could never be filled") && e.contains("liquidity filter"), "{e}");
+    // A spread filter lets the 95 put (0.20 wide) through on the same days.
+    let spread = scenario_with("{}", costs, "\x20 liquidity: { max_spread: 0.2, min_open_interest: 1 }\n");
+    let o = run_scenario(&spread, days());
+    assert_eq!(o.trades[0].strike, Some(95.0));
+    assert_eq!(o.summary.diagnostics.entries_skipped.low_open_interest, 0);
+}
+
+/// Entry days whose legs find nothing liquid are counted by the test that failed.
+#[test]
+fn illiquid_entry_days_are_counted_by_reason() {
+    let mut days = quiet_days([(0.8, 1.0), (0.5, 0.7), (0.0, 0.05)], 100.0);
+    // Day 1: the only candidate is 0.50 wide; day 2 it is 0.20 wide and fills.
+    days[0][0] = days[0][0].clone().put(0.9, 1.4);
+    let mut s = daily_entries();
+    s.strategy.liquidity = Some(serde_norway::from_str("{ max_spread: 0.3 }").unwrap());
+    let o = run_scenario(&s, days);
+    assert_eq!(o.summary.diagnostics.entries_skipped.wide_spread, 1);
+    assert_eq!(o.trades[0].date, d(DAYS[1]));
+}
+
+#[test]
+fn an_empty_or_negative_liquidity_filter_is_refused_with_the_field_and_line() {
+    let bad = |liquidity: &str| {
+        let text = format!(
+            "name: x\ndata: {{ dataset: d, tickers: [TST], start: 2023-01-03, end: 2023-01-06 }}\nstrategy:\n\
+             \x20 legs:\n\x20   - {{ right: put, side: short, dte: {{ target: 30 }}, delta: {{ target: 0.3 }}, liquidity: {liquidity} }}\n"
+        );
+        parse(&text, "x.yaml").unwrap_err().to_string()
+    };
+    let e = bad("{}");
+    assert!(
+        e.contains("strategy.legs[0].liquidity") && e.contains("give at least one of") && e.contains("line 5"),
+        "{e}"
+    );
+    let e = bad("{ min_bid: -0.05 }");
+    assert!(e.contains("min_bid") && e.contains("[0, ∞)"), "{e}");
+    let e = bad("{ min_open_interest: -1 }");
+    assert!(e.contains("min_open_interest"), "{e}");
+    let e = bad("{ max_spread_pct: 0 }");
+    assert!(e.contains("max_spread_pct") && e.contains("(0, ∞)"), "{e}");
+    let e = bad("{ min_oi: 5 }");
+    assert!(e.contains("unknown field `min_oi`"), "{e}");
 }

@@ -201,6 +201,16 @@ pub struct EntriesSkipped {
     pub min_credit: u64,
     pub iv_rank: u64,
     pub size_zero: u64,
+    /// Entries whose leg had contracts inside its windows but none that passed its liquidity
+    /// filter, by the test the nearest one failed.
+    #[serde(default)]
+    pub low_open_interest: u64,
+    #[serde(default)]
+    pub low_volume: u64,
+    #[serde(default)]
+    pub low_bid: u64,
+    #[serde(default)]
+    pub wide_spread: u64,
 }
 
 /// Counters of what the engine had to work around; never silently dropped (DESIGN).

@@ -5,6 +5,7 @@
 
 pub mod guard;
 pub mod hedge;
+pub mod liquidity;
 pub mod models;
 mod parse;
 pub mod roll;
@@ -240,6 +241,9 @@ pub struct Strategy {
     /// Roll legs of an open position further out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roll: Option<roll::Roll>,
+    /// Contracts every leg may choose (a leg's own `liquidity` overrides it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liquidity: Option<liquidity::Liquidity>,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -264,6 +268,8 @@ struct RawStrategy {
     hedge: Option<hedge::Hedge>,
     #[serde(default)]
     roll: Option<roll::Roll>,
+    #[serde(default)]
+    liquidity: Option<liquidity::Liquidity>,
 }
 
 impl TryFrom<RawStrategy> for Strategy {
@@ -297,6 +303,7 @@ impl TryFrom<RawStrategy> for Strategy {
             sizing: r.sizing,
             hedge: r.hedge,
             roll: r.roll,
+            liquidity: r.liquidity,
         };
         let structure = s.structure();
         check_legs(&structure.legs)?;
@@ -332,12 +339,18 @@ impl Strategy {
         self.structure().legs
     }
 
-    /// Legs, shares and cover, templates expanded.
+    /// Legs, shares and cover, templates expanded, each leg with the liquidity filter it uses.
     pub fn structure(&self) -> Structure {
-        match &self.template {
+        let mut s = match &self.template {
             Some(t) => t.structure(),
             None => Structure { legs: self.legs.clone(), stock: self.stock, cover: self.cover.clone() },
+        };
+        if self.liquidity.is_some() {
+            for leg in s.legs.iter_mut().chain(s.cover.iter_mut()) {
+                leg.liquidity = leg.liquidity.or(self.liquidity);
+            }
         }
+        s
     }
 }
 
@@ -414,6 +427,9 @@ pub struct LegSpec {
     /// Strike as a width offset from an earlier leg's strike.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<Offset>,
+    /// Contracts this leg may choose (overrides `strategy.liquidity` for this leg).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liquidity: Option<liquidity::Liquidity>,
 }
 
 fn one() -> AtLeastOne {
@@ -699,6 +715,14 @@ pub struct Slippage {
     /// last entry for more legs); default ORATS' 0.75, 0.66, 0.56, 0.53.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by_legs: Option<Vec<UnitClosed>>,
+    /// The price grid of option fills, in dollars (a buy rounds up onto it, a sell down), under
+    /// either model; none by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tick: Option<Positive>,
+    /// The grid for prices of $3 and more, when it differs from `tick` (0.05 / 0.10 for most
+    /// classes, 0.01 / 0.05 for penny-pilot ones).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tick_from_3: Option<Positive>,
 }
 
 /// The commission model and its bounds per option fill.
@@ -721,7 +745,7 @@ fn half() -> UnitClosed {
 
 impl Default for Slippage {
     fn default() -> Self {
-        Slippage { model: Default::default(), spread_fraction: half(), by_legs: None }
+        Slippage { model: Default::default(), spread_fraction: half(), by_legs: None, tick: None, tick_from_3: None }
     }
 }
 

@@ -93,6 +93,9 @@ pub fn check(s: &Scenario) -> Result<(), String> {
             ));
         }
     }
+    if slippage.tick_from_3.is_some() && slippage.tick.is_none() {
+        return Err("costs: slippage: tick_from_3: goes with `tick` (the grid below $3)".into());
+    }
     let commission = &s.costs.commission;
     match commission.model {
         CommissionModelName::PerContract => {

@@ -74,12 +74,30 @@ fn short() -> Side {
 }
 
 fn by_delta(right: Right, side: Side, dte: DteWindow, delta: Window<UnitOpen>) -> LegSpec {
-    LegSpec { right, side, qty: AtLeastOne(1), dte: Some(dte), delta: Some(delta), otm_pct: None, offset: None }
+    LegSpec {
+        right,
+        side,
+        qty: AtLeastOne(1),
+        dte: Some(dte),
+        delta: Some(delta),
+        otm_pct: None,
+        offset: None,
+        liquidity: None,
+    }
 }
 
 fn at_the_money(right: Right, side: Side, dte: DteWindow) -> LegSpec {
     let atm = Window { target: Moneyness(0.0), min: None, max: None };
-    LegSpec { right, side, qty: AtLeastOne(1), dte: Some(dte), delta: None, otm_pct: Some(atm), offset: None }
+    LegSpec {
+        right,
+        side,
+        qty: AtLeastOne(1),
+        dte: Some(dte),
+        delta: None,
+        otm_pct: Some(atm),
+        offset: None,
+        liquidity: None,
+    }
 }
 
 fn offset(right: Right, side: Side, leg: usize, width: f64, dte: Option<DteWindow>) -> LegSpec {
@@ -91,6 +109,7 @@ fn offset(right: Right, side: Side, leg: usize, width: f64, dte: Option<DteWindo
         delta: None,
         otm_pct: None,
         offset: Some(Offset { leg, width: Finite(width) }),
+        liquidity: None,
     }
 }
 

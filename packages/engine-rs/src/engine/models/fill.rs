@@ -32,9 +32,46 @@ impl FillModel for ByLegs {
     }
 }
 
+/// Another fill model's price moved onto the exchange's price grid: a buy up to the next tick, a
+/// sell down to the previous one (never better than the model's price), `tick` below $3 and
+/// `tick_from_3` from $3.
+#[derive(Debug)]
+pub struct Ticked {
+    pub inner: Box<dyn FillModel>,
+    pub tick: f64,
+    pub tick_from_3: f64,
+}
+
+impl FillModel for Ticked {
+    fn option_price(&self, bid: f64, ask: f64, buying: bool, legs: usize) -> f64 {
+        let price = self.inner.option_price(bid, ask, buying, legs);
+        let tick = if price >= 3.0 { self.tick_from_3 } else { self.tick };
+        // A price already on the grid, up to rounding noise, stays where it is.
+        let steps = price / tick;
+        let steps = if buying { (steps - 1e-9).ceil() } else { (steps + 1e-9).floor() };
+        ((steps.max(0.0) * tick) * 1e9).round() / 1e9
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ticked_fills_buy_up_and_sell_down_onto_the_grid() {
+        let m = Ticked { inner: Box::new(SpreadFraction { fraction: 0.5 }), tick: 0.05, tick_from_3: 0.10 };
+        // 1.00/1.40 at half the spread: buy 1.30 (on the grid), sell 1.10.
+        assert_eq!(m.option_price(1.0, 1.4, true, 1), 1.3);
+        assert_eq!(m.option_price(1.0, 1.4, false, 1), 1.1);
+        // 1.00/1.12: buy 1.09 → 1.10, sell 1.03 → 1.00.
+        assert_eq!(m.option_price(1.0, 1.12, true, 1), 1.1);
+        assert_eq!(m.option_price(1.0, 1.12, false, 1), 1.0);
+        // From $3 the grid is 0.10: buy 3.03 (3.00/3.04) → 3.10, sell 3.01 → 3.00.
+        assert_eq!(m.option_price(3.0, 3.04, true, 1), 3.1);
+        assert_eq!(m.option_price(3.0, 3.04, false, 1), 3.0);
+        // A sell under one tick gets nothing rather than a negative price.
+        assert_eq!(m.option_price(0.0, 0.04, false, 1), 0.0);
+    }
 
     #[test]
     fn spread_fraction_fills_at_mid_halfway_and_at_the_natural_price() {

@@ -14,7 +14,7 @@ use std::fmt::Debug;
 
 pub use assignment::{American, European};
 pub use commission::{Capped, PerContract};
-pub use fill::{ByLegs, SpreadFraction};
+pub use fill::{ByLegs, SpreadFraction, Ticked};
 pub use margin::{CashSecured, RegT};
 pub use slippage::{Bps, PerShare};
 
@@ -79,6 +79,14 @@ impl Models {
         let fill: Box<dyn FillModel> = match costs.slippage.model {
             FillModelName::SpreadFraction => Box::new(SpreadFraction { fraction: costs.slippage.spread_fraction.0 }),
             FillModelName::ByLegs => Box::new(ByLegs { table: by_legs_table(costs.slippage.by_legs.as_deref()) }),
+        };
+        let fill: Box<dyn FillModel> = match costs.slippage.tick {
+            Some(tick) => Box::new(Ticked {
+                inner: fill,
+                tick: tick.0,
+                tick_from_3: costs.slippage.tick_from_3.map_or(tick.0, |t| t.0),
+            }),
+            None => fill,
         };
         let stock = &costs.stock;
         let slippage: Box<dyn SlippageModel> = match (stock.slippage_model, stock.slippage_per_share) {
