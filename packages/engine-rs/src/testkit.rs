@@ -54,6 +54,11 @@ impl Row {
             open_interest: 10,
         }
     }
+    /// Every implied volatility of the row (`smvVol` and the quotes' IVs).
+    pub fn iv(mut self, v: f64) -> Row {
+        self.smv_vol = v;
+        self
+    }
     pub fn open_interest(mut self, n: i32) -> Row {
         self.open_interest = n;
         self

@@ -50,6 +50,17 @@ pub(super) fn enter(
             return;
         }
     }
+    if !entry.signals.is_empty() {
+        let inputs = signals::Inputs { chain, ivs: &st.iv, closes: &st.closes };
+        if let Err(kinds) = entry.signals.iter().try_for_each(|s| signals::holds(s, &inputs)) {
+            skipped.signals += 1;
+            for kind in kinds {
+                diag.signals_blocked.count(kind);
+            }
+            return;
+        }
+    }
+    let skipped = &mut diag.entries_skipped;
     let chosen = match choose_legs(chain, legs) {
         Ok(c) => c,
         Err(miss) => {

@@ -33,6 +33,9 @@ pub mod risk;
 pub mod roll;
 pub mod select;
 pub mod settle;
+pub mod signals;
+#[cfg(test)]
+mod signals_tests;
 #[cfg(test)]
 mod stock_tests;
 #[cfg(test)]
@@ -155,11 +158,21 @@ struct TickerState {
     /// Trading days of this ticker seen inside [start, end].
     day_counter: u64,
     iv: IvHistory,
+    closes: signals::Closes,
 }
 
-/// Calendar days of IV history to load before `start` for the IV-rank lookback.
+/// Trading days of ATM IV and of closes the entry filters need (today included).
+fn lookbacks(scenario: &Scenario) -> (usize, usize) {
+    let entry = &scenario.strategy.entry;
+    let rank = entry.iv_rank.as_ref().map_or(0, |r| r.lookback.0 as usize);
+    entry.signals.iter().map(|s| s.history()).fold((rank, 0), |(a, b), (c, d)| (a.max(c), b.max(d)))
+}
+
+/// Calendar days of history to load before `start` for the filters' lookbacks.
 fn warmup_days(scenario: &Scenario) -> i32 {
-    scenario.strategy.entry.iv_rank.as_ref().map_or(0, |r| (r.lookback.0 as i32) * 7 / 5 + 14)
+    let (ivs, closes) = lookbacks(scenario);
+    let days = ivs.max(closes) as i32;
+    if days == 0 { 0 } else { days * 7 / 5 + 14 }
 }
 
 /// The part of a dataset a scenario reads: its tickers, from the IV-rank warm-up to `end`
@@ -324,14 +337,13 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
     let mut peak = f64::NEG_INFINITY;
     let step = (total / 100).max(1);
 
-    // Warm-up days (before `start`) only feed the IV history.
-    if let Some(r) = &scenario.strategy.entry.iv_rank {
+    // Warm-up days (before `start`) only feed the filters' history.
+    let (iv_days, close_days) = lookbacks(scenario);
+    if iv_days + close_days > 0 {
         for (t, td) in data.iter().enumerate() {
             while states[t].cursor < td.days.len() && td.days[states[t].cursor].0 < start {
                 let chain = td.chain(states[t].cursor);
-                if let Some(iv) = ivrank::atm_iv(&chain) {
-                    states[t].iv.push(iv, r.lookback.0 as usize);
-                }
+                remember(&mut states[t], &chain, iv_days, close_days);
                 states[t].cursor += 1;
             }
         }
@@ -364,11 +376,7 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
             }
             let previous_s = underlyings[t];
             underlyings[t] = underlying.unwrap_or(underlyings[t]);
-            if let Some(r) = &scenario.strategy.entry.iv_rank
-                && let Some(iv) = ivrank::atm_iv(&chain)
-            {
-                st.iv.push(iv, r.lookback.0 as usize);
-            }
+            remember(st, &chain, iv_days, close_days);
             let settle_at = Some(underlyings[t]).filter(|s| s.is_finite());
             // Ex-dates up to today not yet paid (one that fell on a day without data is paid on
             // the next day the ticker has), to the shares held at the previous close.
@@ -448,6 +456,20 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
         rows_scanned,
         partitions: data.iter().map(|t| t.parts.len()).sum(),
     })
+}
+
+/// Adds a day to the ticker's history, as much of it as the filters read.
+fn remember(st: &mut TickerState, chain: &DayChain<'_>, iv_days: usize, close_days: usize) {
+    if iv_days > 0
+        && let Some(iv) = ivrank::atm_iv(chain)
+    {
+        st.iv.push(iv, iv_days);
+    }
+    if close_days > 0
+        && let Some(s) = chain.usable_underlying()
+    {
+        st.closes.push(s, close_days);
+    }
 }
 
 fn worst_miss(misses: &[[u64; 3]]) -> Option<(usize, usize)> {

@@ -211,6 +211,32 @@ pub struct EntriesSkipped {
     pub low_bid: u64,
     #[serde(default)]
     pub wide_spread: u64,
+    /// Entries `strategy.entry.signals` did not allow.
+    #[serde(default)]
+    pub signals: u64,
+}
+
+/// Entries each kind of signal blocked (`all`: the first that failed; `any`: each, as all failed).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SignalsBlocked {
+    pub iv_percentile: u64,
+    pub term_structure: u64,
+    pub iv_rv: u64,
+    pub sma: u64,
+    pub momentum: u64,
+}
+
+impl SignalsBlocked {
+    pub fn count(&mut self, kind: crate::scenario::signals::Kind) {
+        use crate::scenario::signals::Kind;
+        *match kind {
+            Kind::IvPercentile => &mut self.iv_percentile,
+            Kind::TermStructure => &mut self.term_structure,
+            Kind::IvRv => &mut self.iv_rv,
+            Kind::Sma => &mut self.sma,
+            Kind::Momentum => &mut self.momentum,
+        } += 1;
+    }
 }
 
 /// Counters of what the engine had to work around; never silently dropped (DESIGN).
@@ -225,6 +251,9 @@ pub struct Diagnostics {
     pub positions_opened: u64,
     pub positions_closed: u64,
     pub entries_skipped: EntriesSkipped,
+    /// What blocked the entries counted in `entries_skipped.signals`, by kind.
+    #[serde(default)]
+    pub signals_blocked: SignalsBlocked,
     /// Contract sides in the chains the run read whose quote breaks the data contract (not a
     /// finite 0 ≤ bid ≤ ask, or a null in the row): never traded, never used as a mark.
     pub quotes_invalid: u64,

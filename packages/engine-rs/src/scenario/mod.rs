@@ -10,6 +10,7 @@ pub mod models;
 mod parse;
 pub mod roll;
 pub mod settlement;
+pub mod signals;
 pub mod sweep;
 pub mod templates;
 pub mod values;
@@ -475,6 +476,10 @@ pub struct Entry {
     /// Enter only when the IV rank is inside a window.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iv_rank: Option<IvRank>,
+    /// Enter only when every signal listed holds (`all` / `any` combine them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "serde_norway::with::singleton_map_recursive")]
+    #[schemars(with = "Vec<signals::Signal>")]
+    pub signals: Vec<signals::Signal>,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -490,6 +495,9 @@ struct RawEntry {
     min_credit: Option<Finite>,
     #[serde(default)]
     iv_rank: Option<IvRank>,
+    #[serde(default, with = "serde_norway::with::singleton_map_recursive")]
+    #[schemars(with = "Vec<signals::Signal>")]
+    signals: Vec<signals::Signal>,
 }
 
 impl TryFrom<RawEntry> for Entry {
@@ -506,19 +514,37 @@ impl TryFrom<RawEntry> for Entry {
         {
             return Err(format!("iv_rank: min {} is above max {}", iv.min.0, iv.max.0));
         }
+        for (i, signal) in r.signals.iter().enumerate() {
+            signal.check(&format!("signals[{i}]"))?;
+        }
+        let count: usize = r.signals.iter().map(signals::Signal::count).sum();
+        if count > signals::MAX_SIGNALS {
+            return Err(format!(
+                "signals: at most {} signals, nested ones included, got {count}",
+                signals::MAX_SIGNALS
+            ));
+        }
         Ok(Entry {
             every_trading_days: r.every_trading_days,
             weekdays: r.weekdays,
             max_open: r.max_open,
             min_credit: r.min_credit,
             iv_rank: r.iv_rank,
+            signals: r.signals,
         })
     }
 }
 
 impl Default for Entry {
     fn default() -> Self {
-        Entry { every_trading_days: None, weekdays: None, max_open: one(), min_credit: None, iv_rank: None }
+        Entry {
+            every_trading_days: None,
+            weekdays: None,
+            max_open: one(),
+            min_credit: None,
+            iv_rank: None,
+            signals: Vec::new(),
+        }
     }
 }
 
