@@ -52,6 +52,11 @@ export function summaryTable(s: RunSummary, attribution?: SourceValues): string 
   ] as const;
   const happened = events.filter(([n]) => (n ?? 0) > 0).map(([n, what]) => `${n} ${what}`);
   if (happened.length > 0) rows.push(["stock events", happened.join(", ")]);
+  // Which entry signals kept the strategy out (older summaries lack the counters).
+  const blocked = Object.entries(d.signals_blocked ?? {}).filter(([, n]) => n > 0);
+  if (blocked.length > 0) {
+    rows.push(["signals", `${d.entries_skipped.signals ?? 0} entry days blocked: ${blocked.map(([k, n]) => `${k} ${n}`).join(", ")}`]);
+  }
   if ((d.rolls ?? 0) > 0 || (d.rolls_skipped ?? 0) > 0) {
     rows.push(["rolls", `${d.rolls ?? 0} done${(d.rolls_skipped ?? 0) > 0 ? `, ${d.rolls_skipped} waited (no quote or replacement)` : ""}`]);
   }

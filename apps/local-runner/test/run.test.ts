@@ -203,6 +203,7 @@ describe("bad input", () => {
     ["a stock leg on a cash-settled ticker", base.replace(/ {2}legs:/, "  stock: { side: long, shares: 100 }\n  legs:"), /strategy: a stock leg needs physically settled options, and SPX settles in cash.*\(line \d+/],
     ["a hedge with neither schedule nor band", base.replace(/ {2}entry:/, "  hedge: { target: 0 }\n  entry:"), /strategy\.hedge: give `every_trading_days`, `band` or both.*\(line \d+/],
     ["a roll rule that can never fire", base.replace(/ {2}entry:/, "  roll: { when: { dte: 0 } }\n  entry:"), /strategy\.roll\.when\.dte: 0 can never fire.*\(line \d+/],
+    ["a term-structure signal with its expiries the wrong way round", base.replace(/ {2}entry:\n/, "  entry:\n    signals: [ { term_structure: { front_dte: 90, back_dte: 30, ratio: { max: 1 } } } ]\n"), /strategy\.entry\.signals\[0\]\.term_structure: front_dte \(90\) must be below back_dte \(30\).*\(line \d+/],
     ["a fill model parameter without its model", base.replace(/slippage: \{[^}]*\}/, "slippage: { by_legs: [0.7] }"), /costs\.slippage\.by_legs: goes with `model: by_legs`.*\(line \d+/],
   ];
 

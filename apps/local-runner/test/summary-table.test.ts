@@ -35,4 +35,14 @@ describe("the summary table", () => {
     expect(table).toMatch(/stock events\s+2 long legs exercised at expiry, 5 short legs assigned at expiry, 1 assigned early, 9 ex-dividend dates with shares/);
     expect(table).toMatch(/diagnostics\s+quotes missing 0, exits deferred 3, covers skipped 3, skipped: max_open 10, no_strike 2/);
   });
+
+  it("names the entry signals that blocked entry days, by kind, and the liquidity skips", async () => {
+    const { summary } = await writeFixture();
+    expect(summaryTable(summary)).not.toMatch(/\n {2}signals/);
+    const entries_skipped = { ...summary.diagnostics.entries_skipped, signals: 302, wide_spread: 4 };
+    const signals_blocked = { iv_percentile: 138, term_structure: 164, iv_rv: 0, sma: 0, momentum: 0 };
+    const table = summaryTable({ ...summary, diagnostics: { ...summary.diagnostics, entries_skipped, signals_blocked } });
+    expect(table).toMatch(/\n {2}signals\s+302 entry days blocked: iv_percentile 138, term_structure 164$/m);
+    expect(table).toMatch(/skipped: max_open 10, no_strike 2, signals 302, wide_spread 4/);
+  });
 });
