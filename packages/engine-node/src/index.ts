@@ -53,7 +53,7 @@ export class ScenarioError extends AegisError {
   }
 }
 
-/** A backtest that cannot run as specified: a leg never fillable, dates outside the data (`ERR_UNFILLABLE`, `ERR_DATA_RANGE`, `ERR_DATASET_NOT_FOUND`). */
+/** A backtest that cannot run as specified: a leg never fillable, dates outside the data, a rule the data cannot feed (`ERR_UNFILLABLE`, `ERR_DATA_RANGE`, `ERR_DATASET_NOT_FOUND`, `ERR_DATA_MISSING`). */
 export class BacktestError extends AegisError {}
 
 /** Shards that do not make one sweep, or an analysis that cannot run (`ERR_SHARD`, `ERR_CSCV`). */
@@ -109,7 +109,7 @@ function typed(err: unknown): AegisError {
   if (code === "ERR_SCENARIO") {
     const e = err as { path?: string; line?: number | null; column?: number | null };
     out = new ScenarioError(message, e.path ?? "", e.line ?? undefined, e.column ?? undefined);
-  } else if (code === "ERR_DATA_RANGE" || code === "ERR_UNFILLABLE" || code === "ERR_DATASET_NOT_FOUND") {
+  } else if (code === "ERR_DATA_RANGE" || code === "ERR_UNFILLABLE" || code === "ERR_DATASET_NOT_FOUND" || code === "ERR_DATA_MISSING") {
     out = new BacktestError(message, code);
   } else if (code === "ERR_SHARD" || code === "ERR_CSCV") {
     out = new SweepError(message, code);

@@ -50,6 +50,12 @@ pub(super) fn enter(
             return;
         }
     }
+    if let Some(rules) = &scenario.strategy.earnings
+        && !rules.allows_entry(st.earnings)
+    {
+        skipped.earnings += 1;
+        return;
+    }
     if !entry.signals.is_empty() {
         let inputs = signals::Inputs { chain, ivs: &st.iv, closes: &st.closes };
         if let Err(kinds) = entry.signals.iter().try_for_each(|s| signals::holds(s, &inputs)) {

@@ -42,11 +42,12 @@ pub(super) fn exits(
     chain: &DayChain<'_>,
     underlying: Option<f64>,
     ctx: &FillContext<'_>,
-    day_counter: u64,
+    st: &TickerState,
     last_day: bool,
     diag: &mut Diagnostics,
 ) {
     let rules = &scenario.strategy.exit;
+    let earnings = scenario.strategy.earnings.as_ref();
     let mut i = 0;
     while i < book.positions.len() {
         let p = &book.positions[i];
@@ -65,8 +66,10 @@ pub(super) fn exits(
             Some(Reason::ProfitTarget)
         } else if rules.dte_exit.is_some_and(|d| p.first_expiry() - chain.trade_date <= d as i32) {
             Some(Reason::DteExit)
-        } else if rules.max_hold_days.is_some_and(|m| day_counter - p.opened_day >= u64::from(m.0)) {
+        } else if rules.max_hold_days.is_some_and(|m| st.day_counter - p.opened_day >= u64::from(m.0)) {
             Some(Reason::MaxHold)
+        } else if earnings.is_some_and(|e| e.closes(st.earnings, p.opened, chain.trade_date)) {
+            Some(Reason::Earnings)
         } else if last_day {
             Some(Reason::EndOfData)
         } else {

@@ -21,6 +21,8 @@
 
 mod account;
 mod adjust;
+#[cfg(test)]
+mod earnings_tests;
 mod enter;
 mod events;
 mod exits;
@@ -76,6 +78,9 @@ pub enum EngineError {
     Span(String),
     #[error("{0}")]
     Unfillable(String),
+    /// The scenario needs something the dataset does not have (earnings dates for a rule).
+    #[error("{0}")]
+    Missing(String),
     #[error("the backtest was cancelled")]
     Cancelled,
 }
@@ -86,6 +91,7 @@ impl EngineError {
             EngineError::Data(e) => e.code(),
             EngineError::Span(_) => "ERR_DATA_RANGE",
             EngineError::Unfillable(_) => "ERR_UNFILLABLE",
+            EngineError::Missing(_) => "ERR_DATA_MISSING",
             EngineError::Cancelled => "ABORT_ERR",
         }
     }
@@ -137,6 +143,10 @@ struct TickerData {
     invalid: Vec<u64>,
     /// (ex-date, dividend per share) from the dataset's events, in date order.
     dividends: Vec<(i32, f64)>,
+    /// Indices into `days` of the earnings reaction days (the first close after each report).
+    reactions: Vec<usize>,
+    /// Earnings rows of this ticker in the dataset (whether or not they fall inside its days).
+    has_earnings: bool,
 }
 
 impl TickerData {
@@ -159,6 +169,8 @@ struct TickerState {
     day_counter: u64,
     iv: IvHistory,
     closes: signals::Closes,
+    /// Today against the ticker's earnings reaction days (with `strategy.earnings`).
+    earnings: crate::scenario::earnings::Today,
 }
 
 /// Trading days of ATM IV and of closes the entry filters need (today included).
@@ -212,8 +224,10 @@ impl LoadedData {
     ) -> Result<LoadedData, EngineError> {
         let mut first: Option<&Scenario> = None;
         let mut warmup = 0;
+        let mut needs_earnings = false;
         for s in scenarios {
             warmup = warmup.max(warmup_days(s));
+            needs_earnings |= s.strategy.earnings.is_some();
             first.get_or_insert(s);
         }
         let Some(scenario) = first else {
@@ -229,6 +243,25 @@ impl LoadedData {
                 .filter(|e| e.kind == EventKind::ExDividend)
                 .filter_map(|e| e.amount.map(|a| (e.date, a)))
                 .collect();
+            let earnings: Vec<_> = events.of(&t.name).iter().filter(|e| e.kind == EventKind::Earnings).collect();
+            t.has_earnings = !earnings.is_empty();
+            // Before the open, the report's own close knows it; after the close, the next one.
+            let mut reactions: Vec<usize> = earnings
+                .iter()
+                .map(|e| {
+                    let before_open = e.before_open.unwrap_or(false);
+                    t.days.partition_point(|d| if before_open { d.0 < e.date } else { d.0 <= e.date })
+                })
+                .filter(|&i| i < t.days.len())
+                .collect();
+            reactions.dedup();
+            t.reactions = reactions;
+        }
+        if needs_earnings && let Some(t) = tickers.iter().find(|t| !t.has_earnings) {
+            return Err(EngineError::Missing(format!(
+                "strategy.earnings: the dataset has no earnings dates for {} (events.arrow); add them with                      `aegis-data import-events`, or remove the rule",
+                t.name
+            )));
         }
         Ok(LoadedData { tickers, warmup, verification: Verification { mode: policy.mode, partitions } })
     }
@@ -288,7 +321,15 @@ fn load(
             .par_iter()
             .map(|&(date, pi, _)| parts[pi].day(date).map_or(0, |chain| chain.invalid_quotes()))
             .collect();
-        out.push(TickerData { name, parts, days, invalid, dividends: Vec::new() });
+        out.push(TickerData {
+            name,
+            parts,
+            days,
+            invalid,
+            dividends: Vec::new(),
+            reactions: Vec::new(),
+            has_earnings: false,
+        });
     }
     Ok((out, checks))
 }
@@ -377,6 +418,9 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
             let previous_s = underlyings[t];
             underlyings[t] = underlying.unwrap_or(underlyings[t]);
             remember(st, &chain, iv_days, close_days);
+            if scenario.strategy.earnings.is_some() {
+                st.earnings = crate::scenario::earnings::Today::at(&td.reactions, st.cursor - 1);
+            }
             let settle_at = Some(underlyings[t]).filter(|s| s.is_finite());
             // Ex-dates up to today not yet paid (one that fell on a day without data is paid on
             // the next day the ticker has), to the shares held at the previous close.
@@ -407,7 +451,7 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
                 };
                 settle::settle(&mut book, &ctx, &day, &mut diag);
             }
-            exits(scenario, &mut book, t, &chain, settle_at, &ctx, st.day_counter, last_day, &mut diag);
+            exits(scenario, &mut book, t, &chain, settle_at, &ctx, st, last_day, &mut diag);
             if !last_day {
                 if policy == SharesPolicy::Keep
                     && let Some(cover) = &structure.cover

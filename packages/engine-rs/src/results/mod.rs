@@ -145,6 +145,8 @@ pub enum Reason {
     Roll,
     /// Shares traded to hedge the position's delta.
     Hedge,
+    /// Closed by an earnings rule (`close_before`, `exit_after`).
+    Earnings,
 }
 
 impl Reason {
@@ -163,6 +165,7 @@ impl Reason {
             Reason::Cover => "cover",
             Reason::Roll => "roll",
             Reason::Hedge => "hedge",
+            Reason::Earnings => "earnings",
         }
     }
 }
@@ -214,6 +217,9 @@ pub struct EntriesSkipped {
     /// Entries `strategy.entry.signals` did not allow.
     #[serde(default)]
     pub signals: u64,
+    /// Entries `strategy.earnings` did not allow.
+    #[serde(default)]
+    pub earnings: u64,
 }
 
 /// Entries each kind of signal blocked (`all`: the first that failed; `any`: each, as all failed).

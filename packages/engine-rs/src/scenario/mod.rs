@@ -3,6 +3,7 @@
 //! TypeScript types. Every entry point validates through [`parse`], so all give the same errors,
 //! each naming the field path and its line and column. docs/scenario.md documents every field.
 
+pub mod earnings;
 pub mod guard;
 pub mod hedge;
 pub mod liquidity;
@@ -245,6 +246,9 @@ pub struct Strategy {
     /// Contracts every leg may choose (a leg's own `liquidity` overrides it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub liquidity: Option<liquidity::Liquidity>,
+    /// Rules around earnings dates (the dataset's `events.arrow`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earnings: Option<earnings::Earnings>,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -271,6 +275,8 @@ struct RawStrategy {
     roll: Option<roll::Roll>,
     #[serde(default)]
     liquidity: Option<liquidity::Liquidity>,
+    #[serde(default)]
+    earnings: Option<earnings::Earnings>,
 }
 
 impl TryFrom<RawStrategy> for Strategy {
@@ -305,6 +311,7 @@ impl TryFrom<RawStrategy> for Strategy {
             hedge: r.hedge,
             roll: r.roll,
             liquidity: r.liquidity,
+            earnings: r.earnings,
         };
         let structure = s.structure();
         check_legs(&structure.legs)?;
