@@ -40,8 +40,8 @@ function snapshot(dir: string): Record<string, string> {
   return out;
 }
 
-// One generated dataset (AAA, BBB: equity-like, with their ex-dividends; SPX: spx-like, none), and
-// a fresh copy for each test (partitions hard-linked: import-events never writes them).
+// One generated dataset (AAA, BBB: equity-like, with their ex-dividends and earnings; SPX: spx-like,
+// none), and a fresh copy for each test (partitions hard-linked: import-events never writes them).
 let equity: string;
 let index: string;
 let generated: DatasetEvent[];
@@ -78,11 +78,15 @@ function csv(text: string | Buffer, name = "events.csv"): string {
 
 describe("import-events: what it reads and writes", () => {
   it("sees the generated dataset as expected", () => {
-    expect(generated.map((e) => `${e.ticker} ${e.date} ${e.amount}`)).toEqual([
-      "AAA 2023-02-13 0.22",
-      "AAA 2023-05-12 0.23",
-      "BBB 2023-01-30 0.22",
-      "BBB 2023-04-28 0.25",
+    expect(generated.map((e) => `${e.ticker} ${e.date} ${e.kind} ${e.amount ?? e.session}`)).toEqual([
+      "AAA 2023-02-08 earnings amc",
+      "AAA 2023-02-13 ex_dividend 0.22",
+      "AAA 2023-05-09 earnings amc",
+      "AAA 2023-05-12 ex_dividend 0.22",
+      "BBB 2023-01-23 earnings amc",
+      "BBB 2023-01-30 ex_dividend 0.23",
+      "BBB 2023-04-24 earnings amc",
+      "BBB 2023-04-28 ex_dividend 0.26",
     ]);
   });
 
@@ -102,22 +106,26 @@ describe("import-events: what it reads and writes", () => {
     const r = run("import-events", file, "--dataset", ds);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toBe("");
-    expect(r.stdout).toBe("6 events read, 4 added, 2 already present\nevents.arrow: 8 events (earnings 2, ex_dividend 5, split 1), 2023-01-26 to 2023-06-30\n");
+    expect(r.stdout).toBe("6 events read, 4 added, 2 already present\nevents.arrow: 12 events (earnings 6, ex_dividend 5, split 1), 2023-01-23 to 2023-06-30\n");
 
     const events = readEvents(ds);
     expect(events).toEqual([
       { ticker: "AAA", date: "2023-01-26", kind: "earnings", amount: null, session: "amc" },
+      { ticker: "AAA", date: "2023-02-08", kind: "earnings", amount: null, session: "amc" },
       { ticker: "AAA", date: "2023-02-13", kind: "ex_dividend", amount: 0.22, session: null },
       { ticker: "AAA", date: "2023-03-15", kind: "split", amount: 2, session: null },
-      { ticker: "AAA", date: "2023-05-12", kind: "ex_dividend", amount: 0.23, session: null },
-      { ticker: "BBB", date: "2023-01-30", kind: "ex_dividend", amount: 0.22, session: null },
+      { ticker: "AAA", date: "2023-05-09", kind: "earnings", amount: null, session: "amc" },
+      { ticker: "AAA", date: "2023-05-12", kind: "ex_dividend", amount: 0.22, session: null },
+      { ticker: "BBB", date: "2023-01-23", kind: "earnings", amount: null, session: "amc" },
+      { ticker: "BBB", date: "2023-01-30", kind: "ex_dividend", amount: 0.23, session: null },
       { ticker: "BBB", date: "2023-04-20", kind: "earnings", amount: null, session: "bmo" },
-      { ticker: "BBB", date: "2023-04-28", kind: "ex_dividend", amount: 0.25, session: null },
+      { ticker: "BBB", date: "2023-04-24", kind: "earnings", amount: null, session: "amc" },
+      { ticker: "BBB", date: "2023-04-28", kind: "ex_dividend", amount: 0.26, session: null },
       { ticker: "BBB", date: "2023-06-30", kind: "ex_dividend", amount: 0.5, session: null },
     ]);
     const after = readManifest(ds);
     const bytes = readFileSync(join(ds, "events.arrow"));
-    expect(after.events).toEqual({ path: "events.arrow", rows: 8, bytes: bytes.byteLength, sha256: sha256(bytes), firstDate: "2023-01-26", lastDate: "2023-06-30" });
+    expect(after.events).toEqual({ path: "events.arrow", rows: 12, bytes: bytes.byteLength, sha256: sha256(bytes), firstDate: "2023-01-23", lastDate: "2023-06-30" });
     const { events: _a, ...restAfter } = after;
     const { events: _b, ...restBefore } = before;
     expect(restAfter).toEqual(restBefore);
@@ -136,12 +144,12 @@ describe("import-events: what it reads and writes", () => {
     // info counts them by kind.
     const info = run("info", ds);
     expect(info.status, info.stderr).toBe(0);
-    expect(info.stdout).toContain("events      8 (earnings 2, ex_dividend 5, split 1)   2023-01-26 to 2023-06-30\n");
+    expect(info.stdout).toContain("events      12 (earnings 6, ex_dividend 5, split 1)   2023-01-23 to 2023-06-30\n");
     expect(JSON.parse(run("info", ds, "--json").stdout).events).toEqual({
-      rows: 8,
-      firstDate: "2023-01-26",
+      rows: 12,
+      firstDate: "2023-01-23",
       lastDate: "2023-06-30",
-      byKind: { earnings: 2, ex_dividend: 5, split: 1 },
+      byKind: { earnings: 6, ex_dividend: 5, split: 1 },
     });
   });
 
@@ -229,7 +237,7 @@ describe("import-events: bad input is refused in one line, the dataset unchanged
     ["too few fields", `${H}AAA,2023-03-01,ex_dividend,0.5\n`, "2: fields: 4 fields, the header has 5"],
     ["broken quote", `${H}AAA,"2023-03-01,ex_dividend,0.5,\n`, "2: quote: the line has a quote in field 2 that never closes"],
     ["conflict inside the file", `${H}AAA,2023-03-01,ex_dividend,0.5,\nBBB,2023-03-01,ex_dividend,0.5,\nAAA,2023-03-01,ex_dividend,0.55,\n`, "4: amount: AAA 2023-03-01 ex_dividend amount 0.55 conflicts with line 2 (AAA 2023-03-01 ex_dividend amount 0.5)"],
-    ["conflict with the dataset", `${H}AAA,2023-02-13,ex_dividend,0.25,\n`, "2: amount: AAA 2023-02-13 ex_dividend amount 0.25 conflicts with the event already in the dataset (events.arrow row 1: AAA 2023-02-13 ex_dividend amount 0.22)"],
+    ["conflict with the dataset", `${H}AAA,2023-02-13,ex_dividend,0.25,\n`, "2: amount: AAA 2023-02-13 ex_dividend amount 0.25 conflicts with the event already in the dataset (events.arrow row 2: AAA 2023-02-13 ex_dividend amount 0.22)"],
     ["session conflict", `${H}AAA,2023-03-01,earnings,,bmo\nAAA,2023-03-01,earnings,,amc\n`, "3: session: AAA 2023-03-01 earnings session amc conflicts with line 2 (AAA 2023-03-01 earnings session bmo)"],
     ["good lines then bad ones", `${H}AAA,2023-03-01,ex_dividend,0.5,\nAAA,2023-03-02,ex_dividend,x,\nBBB,2023-03-01,ex_dividend,-1,\nCCC,2023-03-01,ex_dividend,1,\n`, '3: amount: "x" is not a number (and 2 more problems after it)'],
   ];

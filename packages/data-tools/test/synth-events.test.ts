@@ -1,5 +1,6 @@
-// events.arrow as the generator writes it: quarterly ex-dividends for equity-like tickers, none for
-// spx-like, amounts from the chain's own yield and closes, and the manifest entry that lists the file.
+// events.arrow as the generator writes it: quarterly ex-dividends (and earnings: synth-earnings.test.ts)
+// for equity-like tickers, none for spx-like, amounts from the chain's own yield and closes, and the
+// manifest entry that lists the file.
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -84,8 +85,10 @@ describe("synthetic events: equity-like", () => {
 
   it("gives each ticker one ex-dividend per quarter, on a trading day, at its own offset into the quarter", () => {
     const closes = closesOf(out);
-    expect(events.every((e) => e.kind === "ex_dividend" && e.session === null)).toBe(true);
-    expect(events.map((e) => `${e.ticker} ${e.date}`)).toEqual([
+    // Besides the earnings dates, only ex-dividends.
+    const dividends = events.filter((e) => e.kind !== "earnings");
+    expect(dividends.every((e) => e.kind === "ex_dividend" && e.session === null)).toBe(true);
+    expect(dividends.map((e) => `${e.ticker} ${e.date}`)).toEqual([
       "AAA 2022-11-11",
       "AAA 2023-02-13", // 2023-02-11 is a Saturday
       "AAA 2023-05-12",
@@ -97,7 +100,7 @@ describe("synthetic events: equity-like", () => {
       "BBB 2023-10-30",
     ]);
     for (const ticker of EQUITY.tickers) {
-      const mine = events.filter((e) => e.ticker === ticker);
+      const mine = dividends.filter((e) => e.ticker === ticker);
       const quarters = mine.map((e) => e.date.slice(0, 4) + "Q" + Math.ceil(Number(e.date.slice(5, 7)) / 3));
       expect(new Set(quarters).size).toBe(quarters.length);
       const offsets = mine.map((e) => {
@@ -114,21 +117,24 @@ describe("synthetic events: equity-like", () => {
 
   it("pays the yield the chain prices with: divRate × previous close / 4, to the cent", () => {
     const closes = closesOf(out);
-    for (const e of events) {
+    const dividends = events.filter((e) => e.kind === "ex_dividend");
+    expect(dividends).toHaveLength(9);
+    for (const e of dividends) {
       const dates = [...closes.get(e.ticker)!.keys()].sort();
       const before = closes.get(e.ticker)!.get(dates[dates.indexOf(e.date) - 1]!)!;
       expect(Math.abs(e.amount! - (before.divRate * before.close) / 4), `${e.ticker} ${e.date}`).toBeLessThanOrEqual(0.005 + 1e-12);
       expect(Math.round(e.amount! * 100)).toBeCloseTo(e.amount! * 100, 9);
     }
-    // Checked by hand: AAA yields 0.75% (divRate 0.0075), BBB 0.67%.
+    // Checked by hand: AAA yields 0.75% (divRate 0.0075), BBB 0.67%. (The closes are aegis-synth/3's:
+    // the earnings moves since the first reaction day, 2022-11-09, changed them.)
     const hand = [
-      { ticker: "AAA", date: "2023-02-13", before: "2023-02-10", close: 117.96, q: 0.0075, amount: 0.22 }, // 0.221175
-      { ticker: "AAA", date: "2023-05-12", before: "2023-05-11", close: 136.94, q: 0.0075, amount: 0.26 }, // 0.2567625
-      { ticker: "BBB", date: "2023-07-28", before: "2023-07-27", close: 209.87, q: 0.0067, amount: 0.35 }, // 0.35153225
+      { ticker: "AAA", date: "2023-02-13", before: "2023-02-10", close: 108.61, q: 0.0075, amount: 0.2 }, // 0.20364375
+      { ticker: "AAA", date: "2023-05-12", before: "2023-05-11", close: 136.46, q: 0.0075, amount: 0.26 }, // 0.2558625
+      { ticker: "BBB", date: "2023-07-28", before: "2023-07-27", close: 215.48, q: 0.0067, amount: 0.36 }, // 0.3609290
     ];
     for (const h of hand) {
       expect(closes.get(h.ticker)!.get(h.before)).toEqual({ close: h.close, divRate: h.q });
-      expect(events.find((e) => e.ticker === h.ticker && e.date === h.date)?.amount).toBe(h.amount);
+      expect(events.find((e) => e.ticker === h.ticker && e.date === h.date && e.kind === "ex_dividend")?.amount).toBe(h.amount);
     }
   });
 
@@ -178,20 +184,23 @@ describe("synthetic events: spx-like and determinism", () => {
   });
 });
 
-describe("partitions since aegis-synth/1", () => {
-  // Hashes that aegis-synth/1 gave for these options. Dividends drew nothing from the streams the
-  // partitions use, so the partitions are the same bytes, and an spx-like manifest differs only in
-  // the generator's name. A change here changes every generated dataset: bump GENERATOR_VERSION.
-  it("are the same bytes, and an spx-like manifest differs only in the generator", async () => {
+describe("partitions: spx-like still aegis-synth/1's bytes, equity-like aegis-synth/3's", () => {
+  // spx-like: the hashes aegis-synth/1 gave for these options. Neither dividends (aegis-synth/2) nor
+  // earnings (aegis-synth/3) touch an spx-like ticker, so its partitions are the same bytes and its
+  // manifest differs only in the generator's name. Equity-like: the hashes of aegis-synth/3, whose
+  // earnings moved the paths (both tickers report in this window: AAA on 2023-05-09, BBB on
+  // 2023-04-24) and added the event variance to the surfaces; aegis-synth/1 and /2 gave dcf7b71d…
+  // (AAA) and 1d1ae1f3… (BBB). A change here changes generated datasets: bump GENERATOR_VERSION.
+  it("are the same bytes for spx-like (its manifest differs only in the generator) and changed for equity-like", async () => {
     const eq = tempDir();
     await generateDataset({ profile: "equity-like", tickers: ["AAA", "BBB"], start: "2023-04-03", end: "2023-05-31", seed: 7, out: eq });
-    expect(sha256(readFileSync(join(eq, "AAA", "2023.arrow")))).toBe("dcf7b71d746ba012c505fe3c00ada4e8733fd915d4455182308ce01e6478131f");
-    expect(sha256(readFileSync(join(eq, "BBB", "2023.arrow")))).toBe("1d1ae1f325888630ded9ff6ea4e141f7ed15fb45d6dc87be8cd82052ffc9a0b7");
+    expect(sha256(readFileSync(join(eq, "AAA", "2023.arrow")))).toBe("19b02115f0875ed0a4bad7030cfdbbdc6f48a3afd622c0e9699e73aaf8e75d39");
+    expect(sha256(readFileSync(join(eq, "BBB", "2023.arrow")))).toBe("ca78a151701866117a62951f6d5a3f1f54d8228167e6eb5d8a40c66871675d05");
     const spx = tempDir();
     await generateDataset({ profile: "spx-like", tickers: ["SPX"], start: "2023-03-01", end: "2023-03-14", seed: 3, out: spx });
     expect(sha256(readFileSync(join(spx, "SPX", "2023.arrow")))).toBe("43defa38f88779ac5ab799067e2fb6f7567c9eeaf05fefebdf05d14bf439ee55");
     const manifest = readFileSync(join(spx, "manifest.json"), "utf8")
-      .replace(`"generator": "aegis-synth/2"`, `"generator": "aegis-synth/1"`)
+      .replace(`"generator": "aegis-synth/3"`, `"generator": "aegis-synth/1"`)
       .replace(/"createdBy": "[^"]*"/, `"createdBy": "aegis-data 0.1.0"`); // as it was then
     expect(sha256(Buffer.from(manifest))).toBe("3bfbb2805db9365ff574a05de1dc52c1093838c9e1e0ba579502ebeaae8957d0");
   });

@@ -1,10 +1,11 @@
 // One ticker's option chain for one trading day, appended to a ChainBatch column by column.
 //
 // Choices: rows in key order (expirations ascending, strikes ascending within each); per
-// expiration the time to expiry, discount factors, forward, ATM vol and strike list are computed
-// once, then each strike takes its smile vol, one BSM evaluation for both sides (theos and call
-// greeks), quotes and activity. The loop writes straight into the batch's typed arrays: no row
-// objects, no closures, one scratch array reused for the BSM outputs. yte = calendar days / 365.
+// expiration the time to expiry, discount factors, forward, ATM vol (with the next earnings'
+// variance when the expiry spans its reaction day: earnings.ts) and strike list are computed once,
+// then each strike takes its smile vol, one BSM evaluation for both sides (theos and call greeks),
+// quotes and activity. The loop writes straight into the batch's typed arrays: no row objects, no
+// closures, one scratch array reused for the BSM outputs. yte = calendar days / 365.
 import type { ChainBatch } from "../chain-batch.js";
 import { expectedInterest, noisyCount, OI_NOISE, turnoverAt, VOLUME_NOISE } from "./activity.js";
 import {
@@ -19,6 +20,7 @@ import {
   BSM_VEGA_UNIT,
   bsmIntoWith,
 } from "./bsm.js";
+import { withEarningsVariance, type EarningsEvent } from "./earnings.js";
 import { monthlyExpiration, type ExpirationSchedule } from "./expirations.js";
 import type { TickerModel } from "./profiles.js";
 import { askIv, bidIv, halfSpread, roundAsk, roundBid } from "./quotes.js";
@@ -61,8 +63,11 @@ export class ChainBuilder {
     private readonly activityRng: Rng,
   ) {}
 
-  /** Appends the rows of `day` with underlying close `spot`, variance `variance`, rate `r`; returns the row count. */
-  addDay(batch: ChainBatch, day: number, spot: number, variance: number, r: number): number {
+  /**
+   * Appends the rows of `day` with underlying close `spot`, variance `variance`, rate `r` and the
+   * next earnings reaction after `day`, if any, in `event`; returns the row count.
+   */
+  addDay(batch: ChainBatch, day: number, spot: number, variance: number, r: number, event?: EarningsEvent): number {
     const { surface, strikes: rules, quotes, activity } = this.model;
     const q = this.model.path.divYield;
     for (const e of this.grids.keys()) if (e <= day) this.grids.delete(e);
@@ -76,7 +81,7 @@ export class ChainBuilder {
       const dq = Math.exp(-q * t);
       const dr = Math.exp(-r * t);
       const forward = (spot * dq) / dr;
-      const atm = atmVol(surface, variance, t);
+      const atm = withEarningsVariance(atmVol(surface, variance, t), t, exp, day, event);
       let grid = this.grids.get(exp);
       if (!grid) {
         grid = new StrikeGrid(rules.steps(spot, t));

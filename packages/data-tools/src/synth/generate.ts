@@ -7,9 +7,12 @@
 // goes into a file, so the same options always give the same bytes. On any failure the open
 // partition is aborted and the partitions already finished by this call are removed, so a failed
 // run leaves no dataset-looking files behind. Equity-like tickers' ex-dividend dates (dividends.ts)
-// are gathered while their paths are stepped and written, sorted, to events.arrow once every
-// partition is done (spx-like datasets have no events and no events.arrow); the manifest is
-// written last.
+// and earnings dates (earnings.ts) are gathered while their paths are stepped and written, sorted,
+// to events.arrow once every partition is done (spx-like datasets have no events and no
+// events.arrow); the manifest is written last. On an earnings reaction day the path takes the
+// report's move, drawn from the ticker's own "earnings" stream (so the path's stream is drawn as
+// before), and until then each day's chain prices the next report's variance into the expiries
+// that span it.
 import { existsSync, readdirSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -21,6 +24,7 @@ import { PartitionWriter, type PartitionInfo } from "../partition-writer.js";
 import { tradingDays } from "./calendar.js";
 import { ChainBuilder } from "./chain.js";
 import { exDividendIndices, quarterlyDividend } from "./dividends.js";
+import { earningsLogMove, earningsSchedule, type EarningsEvent } from "./earnings.js";
 import { ExpirationSchedule } from "./expirations.js";
 import { PROFILES, tickerModel, type Profile } from "./profiles.js";
 import { Rng } from "./rng.js";
@@ -158,6 +162,13 @@ export async function generateDataset(opts: GenerateOptions): Promise<GenerateRe
       const schedule = new ExpirationSchedule(model.expirations, days[0]!, days[days.length - 1]!);
       const chain = new ChainBuilder(model, schedule, Rng.stream(o.seed, "activity", ticker));
       const exDays = new Set(model.dividends ? exDividendIndices(model.dividends, days) : []);
+      const reports = model.earnings ? earningsSchedule(model.earnings, days) : [];
+      const moveSd = model.earnings?.moveSd ?? 0;
+      const session = model.earnings?.afterClose ? "amc" : "bmo";
+      for (const e of reports) events.push({ ticker, date: isoFromDays(days[e.date]!), kind: "earnings", amount: null, session });
+      const reactions: EarningsEvent[] = reports.map((e) => ({ day: days[e.reaction]!, variance: moveSd * moveSd }));
+      const earningsRng = Rng.stream(o.seed, "earnings", ticker);
+      let next = 0; // the first report whose reaction day is not yet stepped into
       const batch = new ChainBatch(1 << 16);
       let batchDays = 0;
       const flush = async () => {
@@ -186,7 +197,11 @@ export async function generateDataset(opts: GenerateOptions): Promise<GenerateRe
           if (amount > 0) events.push({ ticker, date: isoFromDays(day), kind: "ex_dividend", amount, session: null });
         }
         if (i > 0) path.step(dayRates[i - 1]!);
-        chain.addDay(batch, day, path.close, path.variance, dayRates[i]!);
+        if (next < reports.length && reports[next]!.reaction === i) {
+          path.shock(earningsLogMove(moveSd, earningsRng.normal()));
+          next++;
+        }
+        chain.addDay(batch, day, path.close, path.variance, dayRates[i]!, reactions[next]);
         if (++batchDays === BATCH_DAYS) await flush();
       }
       await flush();

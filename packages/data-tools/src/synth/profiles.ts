@@ -8,11 +8,13 @@
 // more frequent (earnings-like) jumps, a mild skew with a smile, strike steps by price level
 // ($0.50 to $10 near the money), weeklies to 5 weeks and monthlies to 8 months, $0.01 ticks.
 // Per-ticker draws come from the ticker's own "params" stream, so they depend neither on the other
-// tickers nor on the dates. Equity-like tickers pay quarterly dividends (dividends.ts); their
-// ex-date offset is the stream's last draw, made after all the others, so adding it changed no
-// other parameter. The spx-like index pays its yield continuously (no ex-dates).
+// tickers nor on the dates. Equity-like tickers pay quarterly dividends (dividends.ts) and report
+// quarterly earnings (earnings.ts); the ex-date offset is drawn after all the other parameters, and
+// the earnings parameters (date offset, session, size of the move) after it, so adding each changed
+// no earlier draw. The spx-like index pays its yield continuously (no ex-dates) and has no earnings.
 import type { ActivityParams } from "./activity.js";
 import { quarterDayOffset, type DividendParams } from "./dividends.js";
+import { earningsDayOffset, type EarningsParams } from "./earnings.js";
 import type { ExpirationRules } from "./expirations.js";
 import type { QuoteParams } from "./quotes.js";
 import type { Rng } from "./rng.js";
@@ -32,6 +34,8 @@ export interface TickerModel {
   activity: ActivityParams;
   /** Quarterly ex-dividend dates (equity-like only). */
   dividends?: DividendParams;
+  /** Quarterly earnings dates, moves and event variance (equity-like only). */
+  earnings?: EarningsParams;
 }
 
 function clamp(x: number, lo: number, hi: number): number {
@@ -122,8 +126,13 @@ const EQUITY_TIERS: readonly StrikeTier[] = [
 
 function equityLike(rng: Rng): TickerModel {
   const model = equityModel(rng);
-  // Drawn last: every draw above comes out as before dividends existed.
+  // Drawn after the model's own parameters: every draw above comes out as before dividends existed.
   model.dividends = { quarterDayOffset: quarterDayOffset(rng.uniform()) };
+  // Drawn after that: every draw above comes out as before earnings existed.
+  const dayOffset = earningsDayOffset(rng.uniform());
+  const afterClose = rng.uniform() < 0.6;
+  const moveSd = clamp(0.045 * Math.exp(0.35 * rng.normal()), 0.02, 0.12);
+  model.earnings = { dayOffset, afterClose, moveSd };
   return model;
 }
 

@@ -7,6 +7,8 @@
 //   shock. Log-price drift: r − q + an equity premium − v/2, minus the jump compensator.
 // - Jumps: Poisson arrivals (rate λ per year) of normal log-jumps with a negative mean; a jump also
 //   lifts the variance by boost · J², so crashes come with volatility spikes.
+// - Earnings: `shock` adds a reaction day's log move (earnings.ts) on top of the day's step; it
+//   draws nothing from the path's stream, so the path's own shocks are the same with or without it.
 // - Closes are rounded to the cent; options are priced off the rounded close (stkPx = spotPx).
 // - Rate: a deterministic function of the seed and the date only (two slow sinusoids with seeded
 //   phases around 3.5%, staying within 2–5%), the same for every ticker on a day.
@@ -76,6 +78,11 @@ export class UnderlyingPath {
     const drift = r - p.divYield + p.equityPremium - this.compensator - 0.5 * vPos;
     this.logS += drift * DT + sd * zs + jump;
     this.v += p.kappa * (p.theta - vPos) * DT + p.xi * sd * zv + boost;
+  }
+
+  /** Moves the log price by `logReturn` (an earnings reaction), leaving the variance as it is. */
+  shock(logReturn: number): void {
+    this.logS += logReturn;
   }
 }
 

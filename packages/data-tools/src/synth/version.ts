@@ -2,9 +2,10 @@
 // give different bytes (a model change), so a manifest says which model made its data.
 //   aegis-synth/1  partitions and manifest
 //   aegis-synth/2  the same partitions, plus events.arrow (equity-like quarterly ex-dividends)
+//   aegis-synth/3  equity-like partitions change: earnings (quarterly dates in events.arrow, the reaction-day move in the path, the event variance in the surface)
 import { readFileSync } from "node:fs";
 
-export const GENERATOR_VERSION = "aegis-synth/2";
+export const GENERATOR_VERSION = "aegis-synth/3";
 
 /** This package's version, read from package.json (two levels up from src/synth and dist/synth). */
 export function packageVersion(): string {
