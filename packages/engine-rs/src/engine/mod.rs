@@ -259,7 +259,7 @@ impl LoadedData {
         }
         if needs_earnings && let Some(t) = tickers.iter().find(|t| !t.has_earnings) {
             return Err(EngineError::Missing(format!(
-                "strategy.earnings: the dataset has no earnings dates for {} (events.arrow); add them with                      `aegis-data import-events`, or remove the rule",
+                "strategy.earnings: the dataset has no earnings dates for {} (events.arrow); add them with `aegis-data import-events`, or remove the rule",
                 t.name
             )));
         }
