@@ -3,7 +3,7 @@
 // tearsheet of a real run renders in Chromium; a delta-hedged run's P&L attribution sums to its
 // equity and shows in the report and the terminal.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadResults, monthlyAttribution, readAttribution, readPositions, sourceSum, totalAttribution } from "../src/report/index.js";
 import { runScenarioFile } from "../src/run.js";
 import { ensureDataset } from "../src/synthetic.js";
+import { tempDirs } from "./temp-dirs.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const BINARY = join(ROOT, "target/release/aegis-bt");
@@ -19,17 +20,18 @@ const CLI = join(ROOT, "apps/local-runner/bin/aegis-local.js");
 const EXAMPLES = join(ROOT, "examples");
 const examples = readdirSync(EXAMPLES).filter((f) => f.endsWith(".yaml")).sort();
 let data: string;
+// Every directory a test makes (a 7-year dataset is about 3 GB) is removed when the file is done.
+const tmp = tempDirs("aegis-");
 const FIVE = ["T01", "T02", "T03", "T04", "T05"];
 
 beforeAll(async () => {
-  data = mkdtempSync(join(tmpdir(), "aegis-local-data-"));
+  data = tmp("local-data");
   await ensureDataset(data, "synthetic-spx-7y", ["SPX"]);
   // The stock examples (wheel, covered call, collar) trade a single stock with dividends; five more
   // tickers show the early-assignment model at work on synthetic data.
   await ensureDataset(data, "synthetic-equity-7y", ["ACME", ...FIVE]);
 }, 600_000);
 
-const tmp = (label: string) => mkdtempSync(join(tmpdir(), `aegis-${label}-`));
 const bytes = (dir: string, file: string) => readFileSync(join(dir, file));
 
 describe("examples", () => {

@@ -3,7 +3,7 @@
 // headline, and its report renders in Chromium; a point written with --points is byte-identical to
 // a single run of its values; Ctrl-C (an aborted signal) leaves no _SUCCESS; the example sweep runs.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +13,7 @@ import { launchChromium, openFile } from "./browser.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sweepScenarioFile } from "../src/sweep.js";
 import { ensureDataset } from "../src/synthetic.js";
+import { tempDirs } from "./temp-dirs.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const CLI = join(ROOT, "apps/local-runner/bin/aegis-local.js");
@@ -21,7 +22,8 @@ const EXAMPLE = join(ROOT, "examples/sweep-short-put.yaml");
 const DELTA = "strategy.legs[0].delta.target";
 const TARGET = "strategy.exit.profit_target";
 
-const tmp = (label: string) => mkdtempSync(join(tmpdir(), `aegis-sweep-${label}-`));
+// Removed when the file is done (the example's data is about 800 MB).
+const tmp = tempDirs("aegis-sweep-");
 
 /** A one-year short put sweep: `deltas` × `targets` points, CSCV over 4 blocks unless `cscv` is false. */
 function scenario(deltas: number[], targets: number[], cscv = true): Record<string, unknown> {
