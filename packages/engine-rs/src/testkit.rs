@@ -191,6 +191,7 @@ pub fn write_dataset(dir: &Path, name: &str, data: &[(&str, Vec<Vec<Row>>)]) -> 
         tickers: data.iter().map(|(t, _)| (*t).to_string()).collect(),
         partitions,
         events: None,
+        series: None,
     };
     write_manifest(dir, &manifest);
     manifest
@@ -235,6 +236,45 @@ pub fn write_events(dir: &Path, manifest: &mut Manifest, rows: &[EventRow<'_>]) 
         rows: rows.len() as u64,
         bytes: std::fs::metadata(&path).expect("stat").len(),
         sha256: sha256_file(&path).expect("hash"),
+        first_date: iso(dates.iter().copied().min().unwrap_or_default()),
+        last_date: iso(dates.iter().copied().max().unwrap_or_default()),
+    });
+    write_manifest(dir, manifest);
+}
+
+/// One row of a test `series.arrow`: (name, date, value).
+pub type SeriesRow<'a> = (&'a str, &'a str, f64);
+
+/// Writes `<dir>/series.arrow` from `rows` (in the order given, so tests can write bad files) and
+/// lists it in the manifest, its names as the rows give them (sorted, without repeats).
+pub fn write_series(dir: &Path, manifest: &mut Manifest, rows: &[SeriesRow<'_>]) {
+    let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("name", dict, false),
+        Field::new("date", DataType::Date32, false),
+        Field::new("value", DataType::Float64, false),
+    ]));
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(rows.iter().map(|r| r.0).collect::<DictionaryArray<Int32Type>>()),
+        Arc::new(Date32Array::from(rows.iter().map(|r| d(r.1)).collect::<Vec<_>>())),
+        Arc::new(Float64Array::from(rows.iter().map(|r| r.2).collect::<Vec<_>>())),
+    ];
+    let batch = RecordBatch::try_new(schema.clone(), columns).expect("series batch");
+    let path = dir.join(crate::data::series::SERIES_FILE);
+    let file = std::fs::File::create(&path).expect("create series");
+    let mut w = FileWriter::try_new(file, &schema).expect("writer");
+    w.write(&batch).expect("write series");
+    w.finish().expect("finish");
+    let dates: Vec<i32> = rows.iter().map(|r| d(r.1)).collect();
+    let mut names: Vec<String> = rows.iter().map(|r| r.0.to_string()).collect();
+    names.sort();
+    names.dedup();
+    manifest.series = Some(crate::data::series::SeriesEntry {
+        path: crate::data::series::SERIES_FILE.into(),
+        rows: rows.len() as u64,
+        bytes: std::fs::metadata(&path).expect("stat").len(),
+        sha256: sha256_file(&path).expect("hash"),
+        names,
         first_date: iso(dates.iter().copied().min().unwrap_or_default()),
         last_date: iso(dates.iter().copied().max().unwrap_or_default()),
     });

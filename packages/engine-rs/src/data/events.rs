@@ -8,13 +8,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Date32Type, Float64Type, Int32Type};
+use arrow_array::types::{Date32Type, Float64Type};
 use arrow_array::{Array, RecordBatch};
-use arrow_schema::DataType;
 use serde::{Deserialize, Serialize};
 
-use super::integrity::{ContentCheck, PartitionCheck, VerifyMode, VerifyPolicy};
-use super::manifest::{Manifest, sha256_bytes};
+use super::integrity::{PartitionCheck, VerifyPolicy};
+use super::manifest::Manifest;
+use super::sidecar::{self, Listed, Strings};
 use crate::dates::iso;
 use crate::error::{DataError, DataResult};
 
@@ -94,43 +94,13 @@ impl Events {
         policy: &VerifyPolicy,
     ) -> DataResult<(Events, Option<PartitionCheck>)> {
         let Some(entry) = &manifest.events else { return Ok((Events::default(), None)) };
-        let path = dir.join(&entry.path);
-        let bytes = std::fs::read(&path).map_err(|e| DataError::io(&path, e))?;
-        let mismatch = |message: String| DataError::Mismatch { path: path.clone(), message };
-        if bytes.len() as u64 != entry.bytes {
-            return Err(mismatch(format!("{} bytes, the manifest says {}", bytes.len(), entry.bytes)));
-        }
-        let content = match policy.mode {
-            VerifyMode::Never => ContentCheck::Skipped,
-            VerifyMode::Auto if policy.stamps.contains(&path, &entry.sha256) => ContentCheck::Stamp,
-            VerifyMode::Auto | VerifyMode::Always => {
-                let actual = sha256_bytes(&bytes);
-                if actual != entry.sha256 {
-                    return Err(mismatch(format!("sha256 {actual} does not match the manifest's {}", entry.sha256)));
-                }
-                policy.stamps.record(&path, &entry.sha256);
-                ContentCheck::Hashed
-            }
-        };
+        let listed = Listed { path: &entry.path, bytes: entry.bytes, sha256: &entry.sha256 };
+        let (path, bytes, check) = sidecar::read(dir, listed, policy)?;
         let events = parse(&bytes, &path, manifest)?;
-        let rows = events.len() as u64;
-        if rows != entry.rows {
-            return Err(mismatch(format!("{rows} rows, the manifest says {}", entry.rows)));
-        }
         let first = events.by_ticker.values().filter_map(|l| l.first()).map(|e| e.date).min();
         let last = events.by_ticker.values().filter_map(|l| l.last()).map(|e| e.date).max();
-        if first.map(iso).as_deref() != Some(entry.first_date.as_str())
-            || last.map(iso).as_deref() != Some(entry.last_date.as_str())
-        {
-            return Err(mismatch(format!(
-                "dates {} to {}, the manifest says {} to {}",
-                first.map(iso).unwrap_or_default(),
-                last.map(iso).unwrap_or_default(),
-                entry.first_date,
-                entry.last_date
-            )));
-        }
-        let check = PartitionCheck { path: entry.path.clone(), sha256: entry.sha256.clone(), content };
+        let listed_dates = (entry.first_date.as_str(), entry.last_date.as_str());
+        sidecar::check_counts(&path, events.len() as u64, entry.rows, first.zip(last), listed_dates)?;
         Ok((events, Some(check)))
     }
 }
@@ -218,44 +188,12 @@ struct Columns<'a> {
     session: Strings<'a>,
 }
 
-/// A string column, plain or dictionary-encoded.
-enum Strings<'a> {
-    Plain(&'a arrow_array::StringArray),
-    Dictionary(&'a arrow_array::DictionaryArray<Int32Type>, &'a arrow_array::StringArray),
-}
-
-impl Strings<'_> {
-    fn get(&self, i: usize) -> Option<&str> {
-        match self {
-            Strings::Plain(a) => a.is_valid(i).then(|| a.value(i)),
-            Strings::Dictionary(d, values) => {
-                let k = d.keys();
-                if !k.is_valid(i) {
-                    return None;
-                }
-                let key = usize::try_from(k.value(i)).ok()?;
-                (key < values.len() && values.is_valid(key)).then(|| values.value(key))
-            }
-        }
-    }
-}
-
 impl<'a> Columns<'a> {
     fn of(batch: &'a RecordBatch, path: &Path) -> DataResult<Columns<'a>> {
         let bad = |message: String| DataError::Schema { path: PathBuf::from(path), message };
         let column =
             |name: &str| batch.column_by_name(name).ok_or_else(|| bad(format!("events.arrow has no `{name}` column")));
-        let strings = |name: &str| -> DataResult<Strings<'a>> {
-            let c = batch.column_by_name(name).ok_or_else(|| bad(format!("events.arrow has no `{name}` column")))?;
-            match c.data_type() {
-                DataType::Utf8 => Ok(Strings::Plain(c.as_string::<i32>())),
-                DataType::Dictionary(k, v) if **k == DataType::Int32 && **v == DataType::Utf8 => {
-                    let d = c.as_dictionary::<Int32Type>();
-                    Ok(Strings::Dictionary(d, d.values().as_string::<i32>()))
-                }
-                other => Err(bad(format!("`{name}` is {other}, expected Utf8 or Dictionary<Int32, Utf8>"))),
-            }
-        };
+        let strings = |name: &str| Strings::of(batch, name, EVENTS_FILE, path);
         let date = column("date")?;
         let date = date
             .as_primitive_opt::<Date32Type>()

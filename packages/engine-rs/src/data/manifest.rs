@@ -27,6 +27,9 @@ pub struct Manifest {
     /// `events.arrow`, when the dataset has events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<super::events::EventsEntry>,
+    /// `series.arrow`, when the dataset has series.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<super::series::SeriesEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,17 +80,14 @@ impl Manifest {
             }
         }
         if let Some(e) = &manifest.events {
-            if e.path != super::events::EVENTS_FILE {
-                return Err(bad(format!("events.path is \"{}\", expected \"{}\"", e.path, super::events::EVENTS_FILE)));
-            }
-            for (field, value) in [("firstDate", &e.first_date), ("lastDate", &e.last_date)] {
-                if crate::dates::parse_iso(value).is_none() {
-                    return Err(bad(format!("events.{field} \"{value}\" is not a YYYY-MM-DD date")));
-                }
-            }
-            if e.sha256.len() != 64 || !e.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(bad("events.sha256 is not 64 hex digits".into()));
-            }
+            let listed = super::sidecar::Listed { path: &e.path, bytes: e.bytes, sha256: &e.sha256 };
+            super::sidecar::check_entry("events", super::events::EVENTS_FILE, listed, [&e.first_date, &e.last_date])
+                .map_err(bad)?;
+        }
+        if let Some(e) = &manifest.series {
+            let listed = super::sidecar::Listed { path: &e.path, bytes: e.bytes, sha256: &e.sha256 };
+            super::sidecar::check_entry("series", super::series::SERIES_FILE, listed, [&e.first_date, &e.last_date])
+                .map_err(bad)?;
         }
         Ok(manifest)
     }

@@ -22,6 +22,10 @@ pub mod manifest;
 pub mod partition;
 pub mod scan;
 pub mod schema;
+pub mod series;
+#[cfg(test)]
+mod series_tests;
+pub mod sidecar;
 pub mod stamps;
 pub mod verify;
 

@@ -96,31 +96,39 @@ pub fn verify(dir: &Path, opts: VerifyOptions) -> VerifyReport {
         report.problems.extend(problems);
     }
     if let Some(entry) = &manifest.events {
-        report.problems.extend(verify_events(dir, &manifest, entry, &opts));
+        report.problems.extend(verify_side_file(dir, &manifest, &entry.path, "events", &opts));
+    }
+    if let Some(entry) = &manifest.series {
+        report.problems.extend(verify_side_file(dir, &manifest, &entry.path, "series", &opts));
     }
     report
 }
 
-/// events.arrow: present, its size and (with checksums) its sha256 as listed, and its rows by
-/// the format's rules (known tickers, dates inside their data, kinds, amounts, order).
-fn verify_events(
+/// events.arrow or series.arrow (`kind`): present, its size and (with checksums) its sha256 as
+/// listed, and its rows by the format's rules (events: known tickers, dates inside their data,
+/// kinds, amounts, order; series: names, finite values, order).
+fn verify_side_file(
     dir: &Path,
     manifest: &Manifest,
-    entry: &super::events::EventsEntry,
+    file: &str,
+    kind: &'static str,
     opts: &VerifyOptions,
 ) -> Vec<Problem> {
-    let file = entry.path.as_str();
     if !dir.join(file).is_file() {
         return vec![problem(file, "missing", "listed in the manifest but not on disk".into(), 1)];
     }
     let mode = if opts.checksums { super::integrity::VerifyMode::Always } else { super::integrity::VerifyMode::Never };
     let policy = super::integrity::VerifyPolicy::new(mode, opts.stamps.clone());
-    match super::events::Events::load(dir, manifest, &policy) {
-        Ok(_) => Vec::new(),
+    let loaded = match kind {
+        "events" => super::events::Events::load(dir, manifest, &policy).map(|_| ()),
+        _ => super::series::Series::load(dir, manifest, &policy).map(|_| ()),
+    };
+    match loaded {
+        Ok(()) => Vec::new(),
         Err(e) => {
             let kind = match &e {
                 crate::error::DataError::Mismatch { .. } => "mismatch",
-                _ => "events",
+                _ => kind,
             };
             vec![problem(file, kind, e.reason(), 1)]
         }

@@ -25,6 +25,7 @@ pub(super) fn enter(
     chain: &DayChain<'_>,
     ctx: &FillContext<'_>,
     st: &TickerState,
+    series: &Series,
     diag: &mut Diagnostics,
     misses: &mut [[u64; 3]],
 ) {
@@ -57,7 +58,7 @@ pub(super) fn enter(
         return;
     }
     if !entry.signals.is_empty() {
-        let inputs = signals::Inputs { chain, ivs: &st.iv, closes: &st.closes };
+        let inputs = signals::Inputs { chain, ivs: &st.iv, closes: &st.closes, series };
         if let Err(kinds) = entry.signals.iter().try_for_each(|s| signals::holds(s, &inputs)) {
             skipped.signals += 1;
             for kind in kinds {

@@ -51,6 +51,7 @@ use rayon::prelude::*;
 use crate::analytics::{self, MetricInput};
 use crate::data::events::{EventKind, Events};
 use crate::data::integrity::PartitionCheck;
+use crate::data::series::Series;
 use crate::data::{Dataset, DayChain, Partition, Right, Selection, Verification, VerifyPolicy};
 use crate::dates::{date_from_days, iso};
 use crate::error::DataError;
@@ -203,6 +204,8 @@ pub struct LoadedData {
     tickers: Vec<TickerData>,
     /// Calendar days of IV history loaded before `start`.
     warmup: i32,
+    /// The dataset's series, when a scenario's signals read one.
+    series: Series,
     /// How every partition loaded was checked against the manifest.
     pub verification: Verification,
 }
@@ -225,9 +228,13 @@ impl LoadedData {
         let mut first: Option<&Scenario> = None;
         let mut warmup = 0;
         let mut needs_earnings = false;
+        let mut series_names: Vec<String> = Vec::new();
         for s in scenarios {
             warmup = warmup.max(warmup_days(s));
             needs_earnings |= s.strategy.earnings.is_some();
+            for signal in &s.strategy.entry.signals {
+                series_names.extend(signal.series_names().into_iter().map(str::to_string));
+            }
             first.get_or_insert(s);
         }
         let Some(scenario) = first else {
@@ -263,7 +270,25 @@ impl LoadedData {
                 t.name
             )));
         }
-        Ok(LoadedData { tickers, warmup, verification: Verification { mode: policy.mode, partitions } })
+        // Series are read (and verified) only when a signal names one, and every name must be there.
+        let mut series = Series::default();
+        if !series_names.is_empty() {
+            let (loaded, check) = Series::load(&dataset.dir, &dataset.manifest, policy)?;
+            partitions.extend(check);
+            series_names.sort();
+            series_names.dedup();
+            if let Some(name) = series_names.iter().find(|n| loaded.get(n).is_none()) {
+                let has: Vec<&str> = loaded.names().collect();
+                let has =
+                    if has.is_empty() { "no series.arrow".to_string() } else { format!("only {}", has.join(", ")) };
+                return Err(EngineError::Missing(format!(
+                    "strategy.entry.signals: the dataset has no series {name} ({has}); add it with \
+                     `aegis-data import-series`, or remove the signal"
+                )));
+            }
+            series = loaded;
+        }
+        Ok(LoadedData { tickers, warmup, series, verification: Verification { mode: policy.mode, partitions } })
     }
 
     /// The trading days from `start` on: each day some ticker has data, oldest first.
@@ -473,7 +498,7 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
                         }
                     }
                 }
-                enter(scenario, &structure, &mut book, t, &chain, &ctx, st, &mut diag, &mut misses);
+                enter(scenario, &structure, &mut book, t, &chain, &ctx, st, &loaded.series, &mut diag, &mut misses);
             }
         }
         let row = equity_row(&book, date, &underlyings, equity.last(), &mut peak, scenario.capital.0, attribution);

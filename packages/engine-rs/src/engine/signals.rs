@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 
 use crate::data::DayChain;
+use crate::data::series::Series;
 use crate::scenario::signals::{Kind, Side, Signal};
 
 use super::ivrank::{IvHistory, atm_iv, atm_iv_near};
@@ -70,6 +71,18 @@ pub struct Inputs<'a, 'c> {
     pub chain: &'a DayChain<'c>,
     pub ivs: &'a IvHistory,
     pub closes: &'a Closes,
+    /// The dataset's series (loaded when a signal names one).
+    pub series: &'a Series,
+}
+
+/// A series' value as of `date` (its latest on or before it), or its change over `change`
+/// observations up to then.
+pub fn series_value(points: &[(i32, f64)], date: i32, change: Option<usize>) -> Option<f64> {
+    let last = points.partition_point(|p| p.0 <= date).checked_sub(1)?;
+    match change {
+        None => Some(points[last].1),
+        Some(n) => Some(points[last].1 - points[last.checked_sub(n)?].1),
+    }
 }
 
 /// `Ok` when the signal holds; otherwise the kinds that blocked it: for `all`, the first one that
@@ -109,6 +122,13 @@ pub fn holds(signal: &Signal, x: &Inputs<'_, '_>) -> Result<(), Vec<Kind>> {
         }
         Signal::Momentum(m) => {
             pass(x.closes.momentum(m.days.0 as usize).map(|v| m.bounds().contains(v)), Kind::Momentum)
+        }
+        Signal::Series(s) => {
+            let value = x
+                .series
+                .get(&s.name)
+                .and_then(|points| series_value(points, x.chain.trade_date, s.change.map(|n| n.0 as usize)));
+            pass(value.map(|v| s.bounds().contains(v)), Kind::Series)
         }
         Signal::All(list) => list.iter().try_for_each(|s| holds(s, x)),
         Signal::Any(list) => {
@@ -151,6 +171,16 @@ mod tests {
         assert_eq!(c.realized_vol(4), None);
         // A flat path has no volatility (the signal then does not hold: no ratio).
         assert_eq!(closes(&[100.0; 5]).realized_vol(4), Some(0.0));
+    }
+
+    #[test]
+    fn a_series_is_read_as_of_the_day_and_its_change_over_its_own_observations() {
+        let vix = [(10, 20.0), (11, 22.0), (14, 30.0)];
+        assert_eq!(series_value(&vix, 9, None), None, "nothing yet");
+        assert_eq!(series_value(&vix, 12, None), Some(22.0), "the latest on or before the day");
+        assert_eq!(series_value(&vix, 14, Some(1)), Some(8.0));
+        assert_eq!(series_value(&vix, 14, Some(2)), Some(10.0));
+        assert_eq!(series_value(&vix, 14, Some(3)), None, "not that many observations");
     }
 
     #[test]

@@ -173,10 +173,67 @@ fn bad_signals_are_refused_with_the_field_and_line() {
     assert!(e.contains("all") && e.contains("list at least one signal"), "{e}");
     let e = bad("      - vix: { above: 20 }\n");
     assert!(e.contains("unknown variant `vix`") && e.contains("iv_percentile"), "{e}");
+    let e = bad("      - series: { name: \"V IX\", max: 20 }\n");
+    assert!(e.contains("signals[0].series.name") && e.contains("is not a series name"), "{e}");
+    let e = bad("      - series: { name: VIX }\n");
+    assert!(e.contains("signals[0].series") && e.contains("give `min`, `max` or both"), "{e}");
     let e = bad("      - sma: { days: 200, price: over }\n");
     assert!(e.contains("unknown variant `over`"), "{e}");
     // More than 64 signals in all (nested ones count) is refused.
     let many = format!("      - any: [ {} ]\n", vec!["{ sma: { days: 5, price: above } }"; 64].join(", "));
     let e = bad(&many);
     assert!(e.contains("strategy.entry.signals") && e.contains("at most 64 signals") && e.contains("got 65"), "{e}");
+}
+
+/// The same scenario over flat data with `series` written beside it.
+fn run_with_series(signals: &str, series: &[crate::testkit::SeriesRow<'_>]) -> Result<Outcome, EngineError> {
+    let text = format!(
+        "name: signals\n\
+         data: {{ dataset: sig, tickers: [SIG], start: 2023-01-03, end: 2023-01-10 }}\n\
+         strategy:\n\
+         \x20 legs:\n\
+         \x20   - {{ right: put, side: short, dte: {{ target: 30, min: 20, max: 40 }}, delta: {{ target: 0.30, min: 0.2, max: 0.4 }} }}\n\
+         \x20 entry: {{ every_trading_days: 1, max_open: 1, signals: {signals} }}\n\
+         settlement: {{ style: {{ SIG: cash }} }}\n"
+    );
+    let s = parse(&text, "signals.yaml").unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut manifest = write_dataset(tmp.path(), "sig", &[("SIG", days(FLAT, IV, IV))]);
+    if !series.is_empty() {
+        crate::testkit::write_series(tmp.path(), &mut manifest, series);
+    }
+    run(&s, &Dataset::open(tmp.path()).unwrap(), &RunOptions::default())
+}
+
+const VIX: [(&str, &str, f64); 6] = [
+    ("VIX", "2023-01-03", 25.0),
+    ("VIX", "2023-01-04", 24.0),
+    ("VIX", "2023-01-05", 19.0),
+    ("VIX", "2023-01-06", 18.0),
+    ("VIX", "2023-01-09", 22.0),
+    ("VIX", "2023-01-10", 17.0),
+];
+
+/// VIX 25, 24, 19, …: below 20 first on 01-05. Its one-observation change (−1, −5, −1, +4)
+/// reaches +3 first on 01-09.
+#[test]
+fn the_series_signal_reads_the_dataset_series_level_or_change() {
+    let o = run_with_series("[ { series: { name: VIX, max: 20 } } ]", &VIX).unwrap();
+    assert_eq!(entered(&o), d(DAYS[2]));
+    assert_eq!(o.summary.diagnostics.signals_blocked.series, 2);
+    let o = run_with_series("[ { series: { name: VIX, change: 1, min: 3 } } ]", &VIX).unwrap();
+    assert_eq!(entered(&o), d(DAYS[4]));
+    // A series with gaps is read as of each day: 19 on 01-04 holds through 01-05 and 01-06.
+    let sparse = [("VIX", "2022-12-30", 25.0), ("VIX", "2023-01-04", 19.0)];
+    let o = run_with_series("[ { series: { name: VIX, max: 20 } } ]", &sparse).unwrap();
+    assert_eq!(entered(&o), d(DAYS[1]));
+}
+
+#[test]
+fn a_series_the_dataset_lacks_is_refused_naming_it() {
+    let e = run_with_series("[ { series: { name: VVIX, max: 100 } } ]", &VIX).unwrap_err();
+    assert_eq!(e.code(), "ERR_DATA_MISSING");
+    assert!(e.to_string().contains("strategy.entry.signals: the dataset has no series VVIX (only VIX)"), "{e}");
+    let e = run_with_series("[ { any: [ { series: { name: VIX, max: 100 } } ] } ]", &[]).unwrap_err();
+    assert!(e.to_string().contains("no series VIX (no series.arrow)"), "{e}");
 }

@@ -79,13 +79,15 @@ pub fn sync_dataset(
     let dir = into.join(dataset);
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
     let events = manifest.events.as_ref().map(|e| (e.path.clone(), e.sha256.clone()));
-    // (path, sha256) of every file the run reads: its partitions, and the dataset's events.
+    let series = manifest.series.as_ref().map(|e| (e.path.clone(), e.sha256.clone()));
+    // (path, sha256) of every file the run reads: its partitions, the dataset's events and series.
     let wanted: Vec<(String, String)> = Dataset { dir: dir.clone(), manifest }
         .prune(selection)
         .map_err(|e| SyncError::Data(e.to_string()))?
         .into_iter()
         .map(|p| (p.path.clone(), p.sha256.clone()))
         .chain(events)
+        .chain(series)
         .collect();
 
     let mut stats = SyncStats { partitions: wanted.len(), parallelism, ..Default::default() };

@@ -230,6 +230,8 @@ pub struct SignalsBlocked {
     pub iv_rv: u64,
     pub sma: u64,
     pub momentum: u64,
+    #[serde(default)]
+    pub series: u64,
 }
 
 impl SignalsBlocked {
@@ -241,6 +243,7 @@ impl SignalsBlocked {
             Kind::IvRv => &mut self.iv_rv,
             Kind::Sma => &mut self.sma,
             Kind::Momentum => &mut self.momentum,
+            Kind::Series => &mut self.series,
         } += 1;
     }
 }

@@ -25,6 +25,8 @@ pub enum Signal {
     Sma(Sma),
     /// The underlying's return over `days` trading days, in bounds.
     Momentum(Momentum),
+    /// A daily series of the dataset (`series.arrow`, e.g. `VIX`), or its change, in bounds.
+    Series(SeriesSignal),
     /// Every signal listed holds.
     All(Vec<Signal>),
     /// At least one signal listed holds.
@@ -97,6 +99,26 @@ pub struct Momentum {
     pub max: Option<Finite>,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesSignal {
+    /// The series' name in the dataset's `series.arrow`.
+    pub name: String,
+    /// Bound the change over this many of the series' own observations instead of its level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<AtLeastOne>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<Finite>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<Finite>,
+}
+
+impl SeriesSignal {
+    pub fn bounds(&self) -> Bounds {
+        Bounds { min: self.min, max: self.max }
+    }
+}
+
 /// `min ≤ value ≤ max`; either may be left out, not both.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -146,6 +168,7 @@ pub enum Kind {
     IvRv,
     Sma,
     Momentum,
+    Series,
 }
 
 impl Signal {
@@ -194,6 +217,19 @@ impl Signal {
                 lookback(m.days.0, "momentum: days", 1)?;
                 bounds(&m.bounds(), "momentum")?;
             }
+            Signal::Series(s) => {
+                if !crate::data::series::valid_name(&s.name) {
+                    return Err(format!(
+                        "{at}: series: name: \"{}\" is not a series name (1 to {} of A-Z a-z 0-9 _ . -, starting with a letter)",
+                        s.name,
+                        crate::data::series::MAX_NAME
+                    ));
+                }
+                if let Some(n) = s.change {
+                    lookback(n.0, "series: change", 1)?;
+                }
+                bounds(&s.bounds(), "series")?;
+            }
             Signal::All(list) | Signal::Any(list) => {
                 let name = if matches!(self, Signal::All(_)) { "all" } else { "any" };
                 if list.is_empty() {
@@ -205,6 +241,15 @@ impl Signal {
             }
         }
         Ok(())
+    }
+
+    /// The dataset series it reads, in order (with repeats).
+    pub fn series_names(&self) -> Vec<&str> {
+        match self {
+            Signal::Series(s) => vec![s.name.as_str()],
+            Signal::All(list) | Signal::Any(list) => list.iter().flat_map(Signal::series_names).collect(),
+            _ => Vec::new(),
+        }
     }
 
     /// Signals in this one, itself included.
@@ -223,6 +268,7 @@ impl Signal {
             Signal::IvRv(r) => (1, r.window.0 as usize + 1),
             Signal::Sma(s) => (0, s.days.0 as usize),
             Signal::Momentum(m) => (0, m.days.0 as usize + 1),
+            Signal::Series(_) => (0, 0),
             Signal::All(list) | Signal::Any(list) => {
                 list.iter().map(Signal::history).fold((0, 0), |(a, b), (c, d)| (a.max(c), b.max(d)))
             }
