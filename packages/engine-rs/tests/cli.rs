@@ -139,3 +139,36 @@ fn bad_flags_and_paths_are_usage_errors() {
         assert!(errors(&o)[0].contains("threads: expected a whole number from 1 to"), "{}", stderr(&o));
     }
 }
+
+/// `validate --data` checks a scenario against its dataset: a ticker it lacks, an earnings rule
+/// without earnings dates, a series signal naming no series — each with the field and its line,
+/// before anything runs; a fitting scenario says where its data is.
+#[test]
+fn validate_against_the_data_names_the_field_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = setup(tmp.path());
+    let data = tmp.path().join("data");
+    let data = data.to_str().unwrap();
+    let ok = aegis_bt(&["validate", &scenario, "--data", data]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("its data is in"), "{:?}", ok);
+    let cases = [
+        (SCENARIO.replace("tickers: [TST]", "tickers: [TST, QQQ]"), "data.tickers: QQQ is not in dataset cli (it has TST) (line 2"),
+        (
+            format!("{SCENARIO}\x20 earnings: {{ avoid: {{ before: 3 }} }}\n"),
+            "strategy.earnings: the dataset has no earnings dates for TST (events.arrow)",
+        ),
+        (
+            format!("{SCENARIO}\x20 entry: {{ signals: [ {{ series: {{ name: VIX, max: 30 }} }} ] }}\n"),
+            "strategy.entry.signals: the dataset has no series VIX (no series.arrow)",
+        ),
+    ];
+    for (text, want) in cases {
+        let file = tmp.path().join("bad.yaml");
+        std::fs::write(&file, &text).unwrap();
+        let o = aegis_bt(&["validate", file.to_str().unwrap(), "--data", data]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        let lines = errors(&o);
+        assert!(lines.len() == 1 && lines[0].contains(want) && lines[0].contains("(line "), "{lines:?}\nwanted: {want}");
+    }
+}

@@ -265,10 +265,7 @@ impl LoadedData {
             t.reactions = reactions;
         }
         if needs_earnings && let Some(t) = tickers.iter().find(|t| !t.has_earnings) {
-            return Err(EngineError::Missing(format!(
-                "strategy.earnings: the dataset has no earnings dates for {} (events.arrow); add them with `aegis-data import-events`, or remove the rule",
-                t.name
-            )));
+            return Err(EngineError::Missing(missing_earnings(&t.name)));
         }
         // Series are read (and verified) only when a signal names one, and every name must be there.
         let mut series = Series::default();
@@ -278,13 +275,7 @@ impl LoadedData {
             series_names.sort();
             series_names.dedup();
             if let Some(name) = series_names.iter().find(|n| loaded.get(n).is_none()) {
-                let has: Vec<&str> = loaded.names().collect();
-                let has =
-                    if has.is_empty() { "no series.arrow".to_string() } else { format!("only {}", has.join(", ")) };
-                return Err(EngineError::Missing(format!(
-                    "strategy.entry.signals: the dataset has no series {name} ({has}); add it with \
-                     `aegis-data import-series`, or remove the signal"
-                )));
+                return Err(EngineError::Missing(missing_series(name, loaded.names())));
             }
             series = loaded;
         }
@@ -357,6 +348,44 @@ fn load(
         });
     }
     Ok((out, checks))
+}
+
+/// What the dataset must hold beyond its chains for the rules a scenario uses: what it is missing,
+/// if anything, as (the scenario field at fault, the message). `aegis-bt validate --data` asks
+/// this before any run; a run finds the same from the data it loads.
+pub fn missing_data(scenario: &Scenario, dataset: &Dataset) -> Result<Option<(&'static str, String)>, EngineError> {
+    if scenario.strategy.earnings.is_some() {
+        let (events, _) = Events::load(&dataset.dir, &dataset.manifest, &VerifyPolicy::metadata_only())?;
+        let lacking =
+            scenario.data.tickers.iter().find(|t| !events.of(&t.0).iter().any(|e| e.kind == EventKind::Earnings));
+        if let Some(t) = lacking {
+            return Ok(Some(("strategy.earnings", missing_earnings(&t.0))));
+        }
+    }
+    let has: Vec<&str> =
+        dataset.manifest.series.as_ref().map(|s| s.names.iter().map(String::as_str).collect()).unwrap_or_default();
+    for signal in &scenario.strategy.entry.signals {
+        if let Some(name) = signal.series_names().into_iter().find(|n| !has.contains(n)) {
+            return Ok(Some(("strategy.entry.signals", missing_series(name, has.iter().copied()))));
+        }
+    }
+    Ok(None)
+}
+
+fn missing_earnings(ticker: &str) -> String {
+    format!(
+        "strategy.earnings: the dataset has no earnings dates for {ticker} (events.arrow); add them with \
+         `aegis-data import-events`, or remove the rule"
+    )
+}
+
+fn missing_series<'a>(name: &str, has: impl Iterator<Item = &'a str>) -> String {
+    let has: Vec<&str> = has.collect();
+    let has = if has.is_empty() { "no series.arrow".to_string() } else { format!("only {}", has.join(", ")) };
+    format!(
+        "strategy.entry.signals: the dataset has no series {name} ({has}); add it with `aegis-data import-series`, \
+         or remove the signal"
+    )
 }
 
 /// Runs `scenario` on `dataset`, loading (and checking) its data as `opts.verify` says.

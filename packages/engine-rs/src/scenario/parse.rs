@@ -37,6 +37,13 @@ impl ScenarioError {
     pub fn code(&self) -> &'static str {
         "ERR_SCENARIO"
     }
+
+    /// An error about the field at the dotted `path` of the scenario `text` (found on its line,
+    /// best effort), for rules checked after parsing, such as against a dataset.
+    pub fn at(text: &str, source_name: &str, path: &str, message: String) -> ScenarioError {
+        let (line, column) = locate(text, path).map_or((None, None), |(l, c)| (Some(l), Some(c)));
+        ScenarioError { source_name: source_name.to_string(), path: path.to_string(), message, line, column }
+    }
 }
 
 /// Parses scenario text, YAML or JSON. JSON is YAML (1.2), so both go through the one YAML

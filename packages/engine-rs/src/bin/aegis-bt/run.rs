@@ -92,6 +92,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 pub struct ValidateArgs {
     /// Scenario file (YAML or JSON).
     scenario: PathBuf,
+    /// Also check the scenario against this data (a root holding `<dataset>/manifest.json`, or the
+    /// dataset directory): its tickers, and the earnings dates and series its rules read.
+    #[arg(long)]
+    data: Option<PathBuf>,
 }
 
 pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
@@ -104,8 +108,30 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     } else {
         String::new()
     };
+    let mut against = String::new();
+    if let Some(root) = &args.data {
+        let dir = job::locate_dataset(root, &scenario.data.dataset)?;
+        let dataset = aegis_bt::data::Dataset::open(&dir)?;
+        let source = args.scenario.display().to_string();
+        for t in &scenario.data.tickers {
+            if !dataset.manifest.tickers.contains(&t.0) {
+                let message = format!(
+                    "{} is not in dataset {} (it has {})",
+                    t.0,
+                    scenario.data.dataset,
+                    dataset.manifest.tickers.join(", ")
+                );
+                return Err(aegis_bt::scenario::ScenarioError::at(&text, &source, "data.tickers", message).into());
+            }
+        }
+        if let Some((field, message)) = aegis_bt::engine::missing_data(&scenario, &dataset)? {
+            let message = message.strip_prefix(&format!("{field}: ")).unwrap_or(&message).to_string();
+            return Err(aegis_bt::scenario::ScenarioError::at(&text, &source, field, message).into());
+        }
+        against = format!("; its data is in {}", dir.display());
+    }
     println!(
-        "ok: {} ({} leg(s), {} ticker(s), {} to {}){sweep}",
+        "ok: {} ({} leg(s), {} ticker(s), {} to {}){sweep}{against}",
         scenario.name,
         legs.len(),
         scenario.data.tickers.len(),
