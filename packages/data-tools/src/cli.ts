@@ -7,6 +7,8 @@ import { DIVIDENDS_CSV_HEADER, EVENTS_CSV_HEADER, importEvents } from "./events-
 import { readManifest } from "./manifest.js";
 import { importOrats } from "./orats/index.js";
 import { progressBar } from "./progress.js";
+import { SERIES_FILE, readSeries, summarizeSeries, type SeriesSummary } from "./series.js";
+import { SERIES_CSV_HEADER, importSeries } from "./series-import.js";
 import { PROFILES, generateDataset, type Profile } from "./synth/index.js";
 
 const VERSION = "0.1.0";
@@ -159,8 +161,27 @@ export function buildProgram(): Command {
     });
 
   program
+    .command("import-series")
+    .description("Add daily named series (an index level, a benchmark, an indicator) from a CSV file to a dataset's series.arrow")
+    .argument("<csv>", `CSV file with the header ${SERIES_CSV_HEADER} (columns in any order)`)
+    .requiredOption("--dataset <dir>", "dataset directory (its manifest is rewritten)")
+    .addHelpText(
+      "after",
+      "\nRows: name is the series (1 to 64 characters from A-Z a-z 0-9 _ . -, starting with a letter),\n" +
+        "date a YYYY-MM-DD day inside the dataset's data, value a plain decimal; each name and date at most\n" +
+        "once in a file. Rows already in the dataset are counted and skipped; nothing is written when any line is bad.\n" +
+        "\nExample:\n  printf 'name,date,value\\nVIX9D,2023-03-01,19.84\\nVIX9D,2023-03-02,18.72\\n' > series.csv\n" +
+        "  aegis-data import-series series.csv --dataset data/spx",
+    )
+    .action(async (csv: string, o) => {
+      const r = await importSeries(resolve(o.dataset), csv);
+      const what = r.names.length > 0 ? ` (${r.names.join(", ")}; ${r.firstDate} to ${r.lastDate})` : "";
+      console.log(`${fmt(r.read)} rows read, ${fmt(r.added)} added to ${SERIES_FILE}, ${fmt(r.present)} already present${what}`);
+    });
+
+  program
     .command("validate")
-    .description("Check a dataset: schema, sort order, duplicate keys, quotes, dates, checksums, row counts")
+    .description("Check a dataset: schema, sort order, duplicate keys, quotes, dates, checksums, row counts, events.arrow, series.arrow")
     .argument("<dir>", "dataset directory")
     .option("--no-checksums", "skip recomputing sha256")
     .option("--json", "print the report as JSON", false)
@@ -179,7 +200,7 @@ export function buildProgram(): Command {
 
   program
     .command("info")
-    .description("Summarize a dataset: source, tickers, dates, partitions, rows, size")
+    .description("Summarize a dataset: source, tickers, dates, partitions, rows, size, events, series")
     .argument("<dir>", "dataset directory")
     .option("--json", "print JSON", false)
     .action(async (dir: string, o) => {
@@ -191,8 +212,14 @@ export function buildProgram(): Command {
         const e = manifest.events;
         events = { rows: e.rows, firstDate: e.firstDate, lastDate: e.lastDate, byKind: countByKind(readEvents(resolve(dir), manifest)) };
       }
+      let series: { rows: number; firstDate: string; lastDate: string; byName: Record<string, Omit<SeriesSummary, "name">> } | undefined;
+      if (manifest.series) {
+        const s = manifest.series;
+        const byName = Object.fromEntries(summarizeSeries(readSeries(resolve(dir), manifest)).map(({ name, ...rest }) => [name, rest]));
+        series = { rows: s.rows, firstDate: s.firstDate, lastDate: s.lastDate, byName };
+      }
       if (o.json) {
-        console.log(JSON.stringify(events ? { ...i, events } : i, null, 2));
+        console.log(JSON.stringify({ ...i, ...(events && { events }), ...(series && { series }) }, null, 2));
         return;
       }
       console.log(`dataset     ${i.name}`);
@@ -204,6 +231,12 @@ export function buildProgram(): Command {
         console.log(`  ${t.ticker.padEnd(8)} ${t.firstTradeDate} to ${t.lastTradeDate}  ${t.partitions} partition(s)  ${fmt(t.rows)} rows`);
       }
       console.log(events ? `events      ${fmt(events.rows)} (${kindList(events.byKind)})   ${events.firstDate} to ${events.lastDate}` : "events      none");
+      if (!series) console.log("series      none");
+      else {
+        const names = Object.entries(series.byName);
+        console.log(`series      ${names.length} series, ${fmt(series.rows)} rows   ${series.firstDate} to ${series.lastDate}`);
+        for (const [name, s] of names) console.log(`  ${name.padEnd(8)} ${s.firstDate} to ${s.lastDate}  ${fmt(s.rows)} rows`);
+      }
     });
 
   return program;

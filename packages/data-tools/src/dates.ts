@@ -4,6 +4,12 @@ const MS_PER_DAY = 86_400_000;
 
 /** Days since the epoch for a calendar date. */
 export function daysFromYmd(year: number, month: number, day: number): number {
+  if (year >= 0 && year < 100) {
+    // Date.UTC reads the years 0–99 as 1900–1999.
+    const date = new Date(0);
+    date.setUTCFullYear(year, month - 1, day);
+    return Math.round(date.getTime() / MS_PER_DAY);
+  }
   return Math.round(Date.UTC(year, month - 1, day) / MS_PER_DAY);
 }
 

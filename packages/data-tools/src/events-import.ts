@@ -8,29 +8,27 @@
 // already present; the same (ticker, date, kind) with another amount or session is an error naming
 // both places. New events are merged with the dataset's, written to events.arrow.partial, the new
 // manifest to manifest.json.partial, then both renamed into place, events first: the manifest
-// stays the last thing to change. A file that adds nothing changes nothing.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+// stays the last thing to change. A file that adds nothing changes nothing. The reading and the
+// reporting of the file's lines are csv-import.ts's, shared with import-series.
+import { LineError, parsePlainNumber, readCsvFile } from "./csv-import.js";
 import {
   EVENT_KINDS,
   EVENT_SESSIONS,
-  commitEventsFile,
+  EVENTS_FILE,
   compareEvents,
   countByKind,
   eventKey,
   eventValueProblem,
+  eventsEntry,
+  eventsFileBytes,
   readEvents,
-  removeEventsPartial,
-  tickerSpans,
-  writeEventsPartial,
   type DatasetEvent,
   type EventKind,
   type EventSession,
 } from "./events.js";
 import { parseIsoDate } from "./dates.js";
-import { MANIFEST_FILE, commitManifest, readManifest, removeManifestPartial, withEvents, writeManifestPartial } from "./manifest.js";
-import { CsvRecordReader } from "./orats/csv-records.js";
-import { brokenText, isBlank } from "./orats/sources.js";
+import { readDatasetManifest, tickerSpans, withRootFile } from "./manifest.js";
+import { dateSpan, replaceRootFile } from "./root-files.js";
 
 /** The header the command documents (kind and session may be left out). */
 export const EVENTS_CSV_HEADER = "ticker,date,kind,amount,session";
@@ -64,16 +62,6 @@ interface Header {
 
 const HEADER_HELP = `expected ${EVENTS_CSV_HEADER} (kind and session optional) or ${DIVIDENDS_CSV_HEADER}`;
 
-class LineError extends Error {
-  constructor(
-    readonly line: number,
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 function parseHeader(fields: string[], line: number): Header {
   const names = fields.map((f) => f.trim());
   const shown = JSON.stringify(names.join(","));
@@ -95,15 +83,9 @@ function parseHeader(fields: string[], line: number): Header {
   return { index, width: names.length, dividendsOnly };
 }
 
-const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
-
-/** A cell's number: undefined when empty; a LineError when not a plain decimal. */
+/** The amount cell: null when empty; a LineError when not a plain decimal. */
 function parseAmount(text: string, line: number): number | null {
-  if (text === "") return null;
-  if (!NUMBER.test(text)) throw new LineError(line, "amount", `${JSON.stringify(text)} is not a number`);
-  const v = Number(text);
-  if (!Number.isFinite(v)) throw new LineError(line, "amount", `${JSON.stringify(text)} is not a finite number`);
-  return v;
+  return text === "" ? null : parsePlainNumber(text, line, "amount");
 }
 
 interface Row extends DatasetEvent {
@@ -130,44 +112,19 @@ function differingField(a: DatasetEvent, b: DatasetEvent): "amount" | "session" 
  * then unchanged.
  */
 export async function importEvents(datasetDir: string, csvPath: string): Promise<ImportEventsSummary> {
-  const manifest = readManifest(datasetDir);
-  if (!Array.isArray(manifest.tickers) || !Array.isArray(manifest.partitions)) {
-    throw new Error(`${join(datasetDir, MANIFEST_FILE)}: no tickers or partitions; not a dataset manifest`);
-  }
+  const manifest = readDatasetManifest(datasetDir);
   const existing = readEvents(datasetDir, manifest);
   const spans = tickerSpans(manifest);
   const known = new Set(manifest.tickers);
 
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(csvPath);
-  } catch (err) {
-    throw new Error(`${csvPath}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? err})`);
-  }
-
   const byKey = new Map<string, { event: DatasetEvent; where: string }>();
   existing.forEach((event, i) => byKey.set(eventKey(event), { event, where: `the event already in the dataset (events.arrow row ${i + 1}: ${describe(event)})` }));
-
-  let header: Header | undefined;
-  let headerRefused = false;
-  let first: LineError | undefined;
-  let moreProblems = 0;
-  let read = 0;
   let present = 0;
   const added: Row[] = [];
-  const fail = (err: LineError) => {
-    if (first) moreProblems++;
-    else first = err;
-  };
 
-  const rowOf = (fields: string[], line: number): Row => {
-    const h = header!;
-    if (fields.length !== h.width) {
-      throw new LineError(line, "fields", `${fields.length} field${fields.length === 1 ? "" : "s"}, the header has ${h.width}`);
-    }
+  const rowOf = (h: Header, fields: string[], line: number): Row => {
     const cell = (c: Column) => (h.index[c] === undefined ? undefined : fields[h.index[c]]!.trim());
     const dateField = h.dividendsOnly ? "ex_date" : "date";
-
     const ticker = cell("ticker")!;
     if (ticker === "") throw new LineError(line, "ticker", "empty");
     if (!known.has(ticker)) {
@@ -205,30 +162,10 @@ export async function importEvents(datasetDir: string, csvPath: string): Promise
     return { ticker, date, kind, amount, session, line };
   };
 
-  const reader = new CsvRecordReader({
-    record(text, fields, line) {
-      const cells = fields ?? text.split(",");
-      if (isBlank(text, fields) || headerRefused) return; // nothing below a refused header can be read
-      if (!header) {
-        try {
-          header = parseHeader(cells, line);
-          reader.width = header.width;
-        } catch (err) {
-          if (!(err instanceof LineError) || headerRefused) throw err;
-          headerRefused = true;
-          fail(err);
-        }
-        return;
-      }
-      read++;
-      let row: Row;
-      try {
-        row = rowOf(cells, line);
-      } catch (err) {
-        if (!(err instanceof LineError)) throw err;
-        fail(err);
-        return;
-      }
+  const { read } = readCsvFile<Header>(csvPath, {
+    header: parseHeader,
+    row(h, fields, line) {
+      const row = rowOf(h, fields, line);
       const key = eventKey(row);
       const seen = byKey.get(key);
       if (!seen) {
@@ -237,29 +174,14 @@ export async function importEvents(datasetDir: string, csvPath: string): Promise
         return;
       }
       const field = differingField(seen.event, row);
-      if (field === undefined) present++;
-      else fail(new LineError(line, field, `${describe(row)} conflicts with ${seen.where}`));
+      if (field !== undefined) throw new LineError(line, field, `${describe(row)} conflicts with ${seen.where}`);
+      present++;
     },
-    broken(_text, line, reason, field) {
-      if (header) read++;
-      fail(new LineError(line, "quote", brokenText(reason, field).replace(/^has/, "the line has")));
-    },
+    expected: HEADER_HELP,
   });
-  try {
-    reader.push(bytes);
-    reader.end();
-  } catch (err) {
-    throw new Error(`${csvPath}: ${(err as Error).message}`);
-  }
-  if (!header && !headerRefused) {
-    throw new Error(`${csvPath}:1: header: the file is empty; ${HEADER_HELP}`);
-  }
-  if (first) {
-    const more = moreProblems > 0 ? ` (and ${moreProblems} more problem${moreProblems === 1 ? "" : "s"} after it)` : "";
-    throw new Error(`${csvPath}:${first.line}: ${first.field}: ${first.message}${more}`);
-  }
 
   const all = added.length === 0 ? existing : [...existing, ...added.map(({ line: _line, ...e }) => e)].sort(compareEvents);
+  const span = dateSpan(all.map((e) => e.date));
   const summary: ImportEventsSummary = {
     file: csvPath,
     read,
@@ -267,24 +189,10 @@ export async function importEvents(datasetDir: string, csvPath: string): Promise
     present,
     total: all.length,
     byKind: countByKind(all),
-    firstDate: all.reduce<string | undefined>((m, e) => (m === undefined || e.date < m ? e.date : m), undefined),
-    lastDate: all.reduce<string | undefined>((m, e) => (m === undefined || e.date > m ? e.date : m), undefined),
+    firstDate: span?.first,
+    lastDate: span?.last,
   };
   if (added.length === 0) return summary; // nothing new: the dataset stays as it is
-  try {
-    const info = writeEventsPartial(datasetDir, all);
-    writeManifestPartial(datasetDir, withEvents(manifest, info));
-    commitEventsFile(datasetDir);
-    commitManifest(datasetDir);
-  } catch (err) {
-    for (const cleanup of [removeEventsPartial, removeManifestPartial]) {
-      try {
-        cleanup(datasetDir);
-      } catch {
-        // the first error is the one to report
-      }
-    }
-    throw err;
-  }
+  replaceRootFile(datasetDir, EVENTS_FILE, eventsFileBytes(all), (written) => withRootFile(manifest, "events", eventsEntry(all, written)));
   return summary;
 }

@@ -10,30 +10,27 @@
 // Choices: the whole file is one record batch (a dataset holds a few thousand events, not millions);
 // the ticker dictionary holds the tickers that have events, sorted; the kind dictionary always holds
 // the three kinds in that (sorted) order, so the same events always give the same bytes. Strings
-// compare by UTF-16 code unit, which is byte order for the ASCII tickers a dataset allows.
-import { createHash } from "node:crypto";
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+// compare by UTF-16 code unit, which is byte order for the ASCII tickers a dataset allows. Writing,
+// reading and checking the file against its manifest entry are root-files.ts's, shared with
+// series.arrow.
 import { join } from "node:path";
-import {
-  DateDay,
-  Dictionary,
-  Field,
-  Float64,
-  Int32,
-  RecordBatch,
-  RecordBatchFileWriter,
-  Schema,
-  Struct,
-  Utf8,
-  makeData,
-  tableFromIPC,
-  util,
-  vectorFromArray,
-  type Data,
-  type Table,
-} from "apache-arrow";
+import { DateDay, Dictionary, Field, Float64, Int32, Schema, Utf8, makeData, type Data } from "apache-arrow";
 import { isoFromDays, parseIsoDate } from "./dates.js";
-import { readManifest, type Manifest } from "./manifest.js";
+import { readManifest, tickerSpans, type Manifest } from "./manifest.js";
+import {
+  DatasetFileError,
+  byCodeUnit,
+  checkListedDates,
+  checkListedRows,
+  dateSpan,
+  decodeRootTable,
+  dictionaryData,
+  readListedRootFile,
+  singleBatchFileBytes,
+  writeRootFile,
+  type RootFileEntry,
+  type WrittenFile,
+} from "./root-files.js";
 
 /** The file name of a dataset's events, at its root. */
 export const EVENTS_FILE = "events.arrow";
@@ -64,14 +61,7 @@ export interface DatasetEvent {
 }
 
 /** What the manifest records of events.arrow. */
-export interface EventsInfo {
-  path: string;
-  rows: number;
-  bytes: number;
-  sha256: string;
-  firstDate: string;
-  lastDate: string;
-}
+export type EventsInfo = RootFileEntry;
 
 export function eventsSchema(): Schema {
   return new Schema([
@@ -82,8 +72,6 @@ export function eventsSchema(): Schema {
     new Field("session", new Utf8(), true),
   ]);
 }
-
-const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The sort order of events.arrow: ticker, date, kind. */
 export function compareEvents(a: DatasetEvent, b: DatasetEvent): number {
@@ -116,20 +104,6 @@ export function eventValueProblem(e: Pick<DatasetEvent, "kind" | "amount" | "ses
   if (!(amount > 0)) return { field: "amount", message: `${amount} must be greater than 0 (${what})` };
   if (kind === "split" && amount === 1) return { field: "amount", message: "a split ratio of 1 changes nothing" };
   return undefined;
-}
-
-/** Each ticker's data span (first partition's first trade date to last partition's last), as YYYY-MM-DD. */
-export function tickerSpans(manifest: Pick<Manifest, "tickers" | "partitions">): Map<string, { first: string; last: string }> {
-  const spans = new Map<string, { first: string; last: string }>();
-  for (const p of manifest.partitions) {
-    const s = spans.get(p.ticker);
-    if (!s) spans.set(p.ticker, { first: p.firstTradeDate, last: p.lastTradeDate });
-    else {
-      if (p.firstTradeDate < s.first) s.first = p.firstTradeDate;
-      if (p.lastTradeDate > s.last) s.last = p.lastTradeDate;
-    }
-  }
-  return spans;
 }
 
 /**
@@ -172,13 +146,6 @@ export function eventsFileBytes(events: readonly DatasetEvent[]): Uint8Array {
   const tickers = [...new Set(events.map((e) => e.ticker))].sort(byCodeUnit);
   const tickerIndex = new Map(tickers.map((t, i) => [t, i]));
   const kindIndex = new Map(EVENT_KINDS.map((k, i) => [k as string, i]));
-  const dictionaryColumn = (id: number, values: readonly string[], indices: Int32Array) =>
-    makeData({
-      type: new Dictionary(new Utf8(), new Int32(), id),
-      length: n,
-      data: indices,
-      dictionary: vectorFromArray([...values], new Utf8()),
-    });
 
   const amountValid = events.map((e) => e.amount !== null);
   const sessionValid = events.map((e) => e.session !== null);
@@ -186,117 +153,57 @@ export function eventsFileBytes(events: readonly DatasetEvent[]): Uint8Array {
   const sessionOffsets = new Int32Array(n + 1);
   events.forEach((e, i) => (sessionOffsets[i + 1] = sessionOffsets[i]! + (e.session ?? "").length));
 
-  const children: Data[] = [
-    dictionaryColumn(TICKER_DICTIONARY_ID, tickers, Int32Array.from(events, (e) => tickerIndex.get(e.ticker)!)),
+  const columns: Data[] = [
+    dictionaryData(TICKER_DICTIONARY_ID, tickers, Int32Array.from(events, (e) => tickerIndex.get(e.ticker)!)),
     makeData({ type: new DateDay(), length: n, data: Int32Array.from(events, (e) => parseIsoDate(e.date)) }),
-    dictionaryColumn(KIND_DICTIONARY_ID, EVENT_KINDS, Int32Array.from(events, (e) => kindIndex.get(e.kind)!)),
+    dictionaryData(KIND_DICTIONARY_ID, EVENT_KINDS, Int32Array.from(events, (e) => kindIndex.get(e.kind)!)),
     makeData({ type: new Float64(), length: n, data: Float64Array.from(events, (e) => e.amount ?? 0), ...validityBitmap(amountValid) }),
     makeData({ type: new Utf8(), length: n, valueOffsets: sessionOffsets, data: sessionText, ...validityBitmap(sessionValid) }),
   ];
-  const struct = makeData({ type: new Struct(schema.fields), length: n, children, nullCount: 0 });
-  return RecordBatchFileWriter.writeAll([new RecordBatch(schema, struct)]).toUint8Array(true);
+  return singleBatchFileBytes(schema, n, columns);
 }
 
-function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
-
-/**
- * Writes `events` (sorted, non-empty) to `<dir>/events.arrow.partial` and returns the manifest entry
- * of the file it becomes; `commitEventsFile` moves it into place.
- */
-export function writeEventsPartial(dir: string, events: readonly DatasetEvent[]): EventsInfo {
-  if (events.length === 0) throw new Error("events: no events to write (a dataset without events has no events.arrow)");
-  const bytes = eventsFileBytes(events);
-  writeFileSync(join(dir, `${EVENTS_FILE}.partial`), bytes);
-  return {
-    path: EVENTS_FILE,
-    rows: events.length,
-    bytes: bytes.byteLength,
-    sha256: sha256(bytes),
-    firstDate: events.reduce((m, e) => (e.date < m ? e.date : m), events[0]!.date),
-    lastDate: events.reduce((m, e) => (e.date > m ? e.date : m), events[0]!.date),
-  };
-}
-
-export function commitEventsFile(dir: string): void {
-  renameSync(join(dir, `${EVENTS_FILE}.partial`), join(dir, EVENTS_FILE));
-}
-
-export function removeEventsPartial(dir: string): void {
-  rmSync(join(dir, `${EVENTS_FILE}.partial`), { force: true });
+/** The manifest entry of events.arrow holding `events` (sorted, non-empty), written as `written`. */
+export function eventsEntry(events: readonly DatasetEvent[], written: WrittenFile): EventsInfo {
+  const span = dateSpan(events.map((e) => e.date))!;
+  return { path: EVENTS_FILE, rows: events.length, bytes: written.bytes, sha256: written.sha256, firstDate: span.first, lastDate: span.last };
 }
 
 /** Writes events.arrow (through a temporary file and a rename) and returns its manifest entry. */
 export function writeEventsFile(dir: string, events: readonly DatasetEvent[]): EventsInfo {
-  try {
-    const info = writeEventsPartial(dir, events);
-    commitEventsFile(dir);
-    return info;
-  } catch (err) {
-    removeEventsPartial(dir);
-    throw err;
-  }
+  if (events.length === 0) throw new Error("events: no events to write (a dataset without events has no events.arrow)");
+  return eventsEntry(events, writeRootFile(dir, EVENTS_FILE, eventsFileBytes(events)));
 }
-
-const EXPECTED_TYPES = new Map(eventsSchema().fields.map((f) => [f.name, f.type]));
 
 /**
  * The events a dataset's manifest lists, as rows in file order; [] when the manifest lists none.
  * The file must match the manifest entry (size, sha256, rows, first and last date) and the contract
- * (columns, order, values); anything else throws naming the file.
+ * (columns, order, values); anything else throws (a DatasetFileError) naming the file.
  */
 export function readEvents(dir: string, manifest: Manifest = readManifest(dir)): DatasetEvent[] {
   const entry = manifest.events;
   if (entry === undefined) return [];
-  if (entry === null || typeof entry !== "object" || entry.path !== EVENTS_FILE) {
-    throw new Error(`${join(dir, "manifest.json")}: events.path must be "${EVENTS_FILE}"`);
-  }
+  const bytes = readListedRootFile(dir, "events", EVENTS_FILE, entry);
   const path = join(dir, EVENTS_FILE);
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new Error(`${path}: listed in the manifest but cannot be read (${(err as NodeJS.ErrnoException).code ?? err})`);
-  }
-  if (bytes.byteLength !== entry.bytes) throw new Error(`${path}: ${bytes.byteLength} bytes, the manifest says ${entry.bytes}`);
-  const digest = sha256(bytes);
-  if (digest !== entry.sha256) throw new Error(`${path}: sha256 ${digest} differs from the manifest's ${entry.sha256}`);
   const events = decodeEvents(bytes, path);
-  if (events.length !== entry.rows) throw new Error(`${path}: ${events.length} rows, the manifest says ${entry.rows}`);
+  checkListedRows(path, entry, events.length);
   try {
     checkEvents(events, manifest);
   } catch (err) {
-    throw new Error(`${path}: ${(err as Error).message}`);
+    throw new DatasetFileError(path, "invalid", (err as Error).message);
   }
-  const first = events[0]?.date;
-  const last = events.reduce((m, e) => (e.date > m ? e.date : m), first ?? "");
-  if (first !== undefined && (events.reduce((m, e) => (e.date < m ? e.date : m), first) !== entry.firstDate || last !== entry.lastDate)) {
-    throw new Error(`${path}: dates do not match the manifest's firstDate ${entry.firstDate} and lastDate ${entry.lastDate}`);
-  }
+  checkListedDates(path, entry, events.map((e) => e.date));
   return events;
 }
 
 /** Decodes the bytes of an events.arrow file; `path` names it in errors. */
 export function decodeEvents(bytes: Uint8Array, path: string): DatasetEvent[] {
-  let table: Table;
-  try {
-    table = tableFromIPC(bytes);
-  } catch (err) {
-    throw new Error(`${path}: not an Arrow IPC file (${(err as Error).message})`);
-  }
-  const names = table.schema.fields.map((f) => f.name);
-  if (names.join(",") !== EVENT_COLUMNS.join(",")) {
-    throw new Error(`${path}: columns are ${names.join(", ")}; expected ${EVENT_COLUMNS.join(", ")}`);
-  }
-  for (const f of table.schema.fields) {
-    if (!util.compareTypes(f.type, EXPECTED_TYPES.get(f.name)!)) throw new Error(`${path}: column ${f.name} is ${f.type}, expected ${EXPECTED_TYPES.get(f.name)}`);
-  }
+  const table = decodeRootTable(bytes, path, eventsSchema());
   const out: DatasetEvent[] = [];
   for (const batch of table.batches) {
     const [ticker, date, kind, amount, session] = EVENT_COLUMNS.map((c) => batch.getChild(c)!);
     for (const [name, col] of [["ticker", ticker], ["date", date], ["kind", kind]] as const) {
-      if (col!.nullCount > 0) throw new Error(`${path}: column ${name} holds nulls`);
+      if (col!.nullCount > 0) throw new DatasetFileError(path, "invalid", `column ${name} holds nulls`);
     }
     const dayData = date!.data[0]!;
     const days = (dayData.values as Int32Array).subarray(dayData.offset);
@@ -305,7 +212,7 @@ export function decodeEvents(bytes: Uint8Array, path: string): DatasetEvent[] {
       const k = kind!.get(i) as unknown;
       const a = amount!.get(i) as number | null;
       const s = session!.get(i) as string | null;
-      if (typeof t !== "string" || typeof k !== "string") throw new Error(`${path}: row ${out.length}: ticker or kind is not text`);
+      if (typeof t !== "string" || typeof k !== "string") throw new DatasetFileError(path, "invalid", `row ${out.length}: ticker or kind is not text`);
       out.push({ ticker: t, date: isoFromDays(days[i]!), kind: k as EventKind, amount: a, session: s as EventSession | null });
     }
   }

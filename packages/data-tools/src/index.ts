@@ -3,7 +3,7 @@ export { generateDataset, GENERATOR_VERSION, PROFILES, tradingDays } from "./syn
 export type { GenerateOptions, GenerateProgress, GenerateResult, Profile } from "./synth/index.js";
 export { exportOratsCsv, importOrats } from "./orats/index.js";
 export type { ExportOptions, ExportProgress, ExportResult, ImportOptions, ImportProgress, ImportSummary, RowProblem } from "./orats/index.js";
-export { info, validate, prepareOutputDir } from "./datasets.js";
+export { info, validate, prepareOutputDir, seriesProblems } from "./datasets.js";
 export type { DatasetInfo, VerifyReport } from "./datasets.js";
 export { MANIFEST_FILE, readManifest, sha256File, type DatasetSource, type Manifest } from "./manifest.js";
 export {
@@ -18,6 +18,17 @@ export {
   type EventsInfo,
 } from "./events.js";
 export { DIVIDENDS_CSV_HEADER, EVENTS_CSV_HEADER, importEvents, type ImportEventsSummary } from "./events-import.js";
+export {
+  SERIES_COLUMNS,
+  SERIES_FILE,
+  SERIES_NAME_PATTERN,
+  readSeries,
+  summarizeSeries,
+  type SeriesInfo,
+  type SeriesPoint,
+  type SeriesSummary,
+} from "./series.js";
+export { SERIES_CSV_HEADER, importSeries, type ImportSeriesSummary } from "./series-import.js";
 export type { PartitionInfo } from "./partition-writer.js";
 export { COLUMN_NAMES, SCHEMA_VERSION } from "./schema.js";
 export { progressBar, type Progress } from "./progress.js";

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { EventsInfo } from "./events.js";
 import type { PartitionInfo } from "./partition-writer.js";
 import { SCHEMA_VERSION } from "./schema.js";
+import type { SeriesInfo } from "./series.js";
 
 export const MANIFEST_FILE = "manifest.json";
 
@@ -22,36 +23,84 @@ export interface Manifest {
   partitions: PartitionInfo[];
   /** events.arrow, when the dataset has events (absent otherwise: the file does not exist). */
   events?: EventsInfo;
+  /** series.arrow, when the dataset has series (absent otherwise: the file does not exist). */
+  series?: SeriesInfo;
 }
+
+/** The entries of the files at a dataset's root, in their place in the manifest: right after `partitions`. */
+export const ROOT_FILE_KEYS = ["events", "series"] as const;
+export type RootFileKey = (typeof ROOT_FILE_KEYS)[number];
 
 /**
  * Partitions sorted by ticker then year, so the same data always gives the same manifest bytes;
- * `events` (after the partitions) only when given.
+ * `events` and `series` (after the partitions, in that order) only when given.
  */
-export function buildManifest(name: string, createdBy: string, source: DatasetSource, partitions: PartitionInfo[], events?: EventsInfo): Manifest {
+export function buildManifest(
+  name: string,
+  createdBy: string,
+  source: DatasetSource,
+  partitions: PartitionInfo[],
+  rootFiles: { events?: EventsInfo; series?: SeriesInfo } = {},
+): Manifest {
   const sorted = [...partitions].sort((a, b) => (a.ticker === b.ticker ? a.year - b.year : a.ticker < b.ticker ? -1 : 1));
   const tickers = [...new Set(sorted.map((p) => p.ticker))];
-  const manifest: Manifest = { schemaVersion: SCHEMA_VERSION, name, createdBy, source, tickers, partitions: sorted };
-  return events ? withEvents(manifest, events) : manifest;
+  let manifest: Manifest = { schemaVersion: SCHEMA_VERSION, name, createdBy, source, tickers, partitions: sorted };
+  for (const key of ROOT_FILE_KEYS) {
+    const entry = rootFiles[key];
+    if (entry) manifest = withRootFile(manifest, key, entry);
+  }
+  return manifest;
 }
 
 /**
- * `manifest` with its `events` entry set to `events`: every other field as it was and where it was,
- * `events` right after `partitions` (or last, in a manifest without partitions).
+ * `manifest` with its `key` entry (`events` or `series`) set to `entry`: every other field as it was
+ * and where it was, the root files' entries right after `partitions` (or last, in a manifest without
+ * partitions) in the order of ROOT_FILE_KEYS: `events`, then `series`.
  */
-export function withEvents(manifest: Manifest, events: EventsInfo): Manifest {
+export function withRootFile<K extends RootFileKey>(manifest: Manifest, key: K, entry: NonNullable<Manifest[K]>): Manifest {
+  const rootFiles = ROOT_FILE_KEYS.map((k) => [k, k === key ? entry : manifest[k]] as const);
   const out: Record<string, unknown> = {};
   let placed = false;
-  for (const [key, value] of Object.entries(manifest)) {
-    if (key === "events") continue;
-    out[key] = value;
-    if (key === "partitions") {
-      out.events = events;
-      placed = true;
+  const place = () => {
+    for (const [k, value] of rootFiles) if (value !== undefined) out[k] = value;
+    placed = true;
+  };
+  for (const [k, value] of Object.entries(manifest)) {
+    if ((ROOT_FILE_KEYS as readonly string[]).includes(k)) continue;
+    out[k] = value;
+    if (k === "partitions") place();
+  }
+  if (!placed) place();
+  return out as unknown as Manifest;
+}
+
+/** The data span of `partitions`: the earliest firstTradeDate to the latest lastTradeDate. */
+function partitionsSpan(partitions: readonly PartitionInfo[]): { first: string; last: string } | undefined {
+  let span: { first: string; last: string } | undefined;
+  for (const p of partitions) {
+    if (!span) span = { first: p.firstTradeDate, last: p.lastTradeDate };
+    else {
+      if (p.firstTradeDate < span.first) span.first = p.firstTradeDate;
+      if (p.lastTradeDate > span.last) span.last = p.lastTradeDate;
     }
   }
-  if (!placed) out.events = events;
-  return out as unknown as Manifest;
+  return span;
+}
+
+/** The dataset's data span: its first partition's firstTradeDate to its last partition's lastTradeDate. */
+export function datasetSpan(manifest: Pick<Manifest, "partitions">): { first: string; last: string } | undefined {
+  return partitionsSpan(manifest.partitions);
+}
+
+/** Each ticker's data span (first partition's first trade date to last partition's last), as YYYY-MM-DD. */
+export function tickerSpans(manifest: Pick<Manifest, "partitions">): Map<string, { first: string; last: string }> {
+  const byTicker = new Map<string, PartitionInfo[]>();
+  for (const p of manifest.partitions) {
+    const parts = byTicker.get(p.ticker);
+    if (parts) parts.push(p);
+    else byTicker.set(p.ticker, [p]);
+  }
+  return new Map([...byTicker].map(([ticker, parts]) => [ticker, partitionsSpan(parts)!]));
 }
 
 export function writeManifest(dir: string, manifest: Manifest): void {
@@ -85,6 +134,15 @@ export function readManifest(dir: string): Manifest {
   } catch (err) {
     throw new Error(`${path}: not valid JSON (${(err as Error).message})`);
   }
+}
+
+/** The manifest of the dataset in `dir`, refused when it lists no tickers or partitions (not a dataset's). */
+export function readDatasetManifest(dir: string): Manifest {
+  const manifest = readManifest(dir);
+  if (!Array.isArray(manifest.tickers) || !Array.isArray(manifest.partitions)) {
+    throw new Error(`${join(dir, MANIFEST_FILE)}: no tickers or partitions; not a dataset manifest`);
+  }
+  return manifest;
 }
 
 export async function sha256File(path: string): Promise<string> {

@@ -1,47 +1,18 @@
 // aegis-data import-events as a user meets it: the CSV forms it reads, the merge with the dataset's
 // events, the manifest it rewrites, and every bad input refused in one line with the dataset unchanged.
-import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { copyFileSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
 import { readEvents, type DatasetEvent } from "../src/events.js";
 import { importEvents } from "../src/events-import.js";
-import { readManifest, type Manifest } from "../src/manifest.js";
+import { readManifest } from "../src/manifest.js";
 import { generateDataset } from "../src/synth/index.js";
+import { datasetKit, run, sha256, snapshot } from "./dataset-kit.js";
 
-const CLI = new URL("../bin/aegis-data.js", import.meta.url).pathname;
-const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, CI: "1" } });
-
-const roots: string[] = [];
-function tempRoot(): string {
-  const root = mkdtempSync(join(tmpdir(), "aegis-import-events-"));
-  roots.push(root);
-  return root;
-}
-afterAll(() => {
-  for (const root of roots) rmSync(root, { recursive: true, force: true });
-});
-
-const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
-
-/** Every file under `dir` (relative path → sha256): what "unchanged byte for byte" compares. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else out[relative(dir, path)] = sha256(readFileSync(path));
-    }
-  };
-  walk(dir);
-  return out;
-}
+const { tempRoot, copyOf, csv, expectRefused, expectMissingAndDamagedRefused, expectManifestWrittenLast } = datasetKit("aegis-import-events-");
 
 // One generated dataset (AAA, BBB: equity-like, with their ex-dividends and earnings; SPX: spx-like,
-// none), and a fresh copy for each test (partitions hard-linked: import-events never writes them).
+// no events), and a fresh copy for each test (partitions hard-linked: import-events never writes them).
 let equity: string;
 let index: string;
 let generated: DatasetEvent[];
@@ -54,27 +25,6 @@ beforeAll(async () => {
   await generateDataset({ profile: "spx-like", tickers: ["SPX"], start: "2023-03-01", end: "2023-03-10", seed: 1, out: index });
   generated = readEvents(equity);
 });
-
-function copyOf(dataset: string): string {
-  const dir = join(tempRoot(), "ds");
-  const walk = (from: string, to: string) => {
-    mkdirSync(to, { recursive: true });
-    for (const name of readdirSync(from)) {
-      const path = join(from, name);
-      if (statSync(path).isDirectory()) walk(path, join(to, name));
-      else if (name.endsWith(".arrow") && from !== dataset) linkSync(path, join(to, name));
-      else copyFileSync(path, join(to, name));
-    }
-  };
-  walk(dataset, dir);
-  return dir;
-}
-
-function csv(text: string | Buffer, name = "events.csv"): string {
-  const path = join(tempRoot(), name);
-  writeFileSync(path, text);
-  return path;
-}
 
 describe("import-events: what it reads and writes", () => {
   it("sees the generated dataset as expected", () => {
@@ -164,7 +114,8 @@ describe("import-events: what it reads and writes", () => {
       ["2023-03-06", "ex_dividend", 1.6],
     ]);
     const m = readManifest(ds);
-    expect(Object.keys(m).at(-1)).toBe("events");
+    // events goes right after the partitions, before the spx-like dataset's series (aegis-synth/4).
+    expect(Object.keys(m).slice(-3)).toEqual(["partitions", "events", "series"]);
     const { events: _e, ...rest } = m;
     expect(`${JSON.stringify(rest, null, 2)}\n`).toBe(before);
   });
@@ -243,47 +194,14 @@ describe("import-events: bad input is refused in one line, the dataset unchanged
   ];
 
   it.each(cases)("%s", (_what, text, message) => {
-    const ds = copyOf(equity);
-    const before = snapshot(ds);
-    const file = csv(text);
-    const r = run("import-events", file, "--dataset", ds);
-    expect(r.status).toBe(1);
-    expect(r.stdout).toBe("");
-    expect(r.stderr.startsWith(`aegis-data: error: ${file}:${message}`), r.stderr).toBe(true);
-    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
-    expect(snapshot(ds)).toEqual(before);
+    expectRefused("import-events", copyOf(equity), text, message);
   });
 
   it("refuses a missing file, a missing dataset and events.arrow that differs from the manifest", () => {
-    const ds = copyOf(equity);
-    const missing = join(tempRoot(), "nope.csv");
-    let r = run("import-events", missing, "--dataset", ds);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`aegis-data: error: ${missing}: cannot read the file (ENOENT)\n`);
-    r = run("import-events", csv(`${H}AAA,2023-03-01,ex_dividend,0.5,\n`), "--dataset", join(ds, "nope"));
-    expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`aegis-data: error: ${join(ds, "nope", "manifest.json")}: cannot read the dataset manifest (ENOENT)\n`);
-
-    const path = join(ds, "events.arrow");
-    const bytes = readFileSync(path);
-    bytes[bytes.length - 30]! ^= 1;
-    writeFileSync(path, bytes);
-    const before = snapshot(ds);
-    r = run("import-events", csv(`${H}AAA,2023-03-01,ex_dividend,0.5,\n`), "--dataset", ds);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^aegis-data: error: ${path}: sha256 [0-9a-f]{64} differs from the manifest's [0-9a-f]{64}\\n$`));
-    expect(snapshot(ds)).toEqual(before);
+    expectMissingAndDamagedRefused("import-events", copyOf(equity), "events.arrow", `${H}AAA,2023-03-01,ex_dividend,0.5,\n`);
   });
 
   it("keeps the manifest the last thing written: a failure before it leaves the dataset as it was", async () => {
-    const ds = copyOf(equity);
-    const before = snapshot(ds);
-    const manifest: Manifest = readManifest(ds);
-    // A directory in the way of manifest.json.partial makes the manifest's write fail.
-    mkdirSync(join(ds, "manifest.json.partial"));
-    await expect(importEvents(ds, csv(`${H}AAA,2023-03-01,ex_dividend,0.5,\n`))).rejects.toThrow(/manifest\.json\.partial/);
-    rmSync(join(ds, "manifest.json.partial"), { recursive: true });
-    expect(snapshot(ds)).toEqual(before);
-    expect(readManifest(ds)).toEqual(manifest);
+    await expectManifestWrittenLast(copyOf(equity), importEvents, `${H}AAA,2023-03-01,ex_dividend,0.5,\n`);
   });
 });

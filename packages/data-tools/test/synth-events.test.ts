@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prepareOutputDir } from "../src/datasets.js";
 import { daysFromYmd, isoFromDays, parseIsoDate } from "../src/dates.js";
 import { EVENT_COLUMNS, decodeEvents, eventsFileBytes, readEvents, type DatasetEvent } from "../src/events.js";
-import { readManifest } from "../src/manifest.js";
+import { readManifest, type Manifest } from "../src/manifest.js";
 import { exDividendIndices, quarterDayOffset } from "../src/synth/dividends.js";
 import { generateDataset, tradingDays, type GenerateOptions } from "../src/synth/index.js";
 
@@ -186,23 +186,37 @@ describe("synthetic events: spx-like and determinism", () => {
 
 describe("partitions: spx-like still aegis-synth/1's bytes, equity-like aegis-synth/3's", () => {
   // spx-like: the hashes aegis-synth/1 gave for these options. Neither dividends (aegis-synth/2) nor
-  // earnings (aegis-synth/3) touch an spx-like ticker, so its partitions are the same bytes and its
-  // manifest differs only in the generator's name. Equity-like: the hashes of aegis-synth/3, whose
-  // earnings moved the paths (both tickers report in this window: AAA on 2023-05-09, BBB on
-  // 2023-04-24) and added the event variance to the surfaces; aegis-synth/1 and /2 gave dcf7b71d…
-  // (AAA) and 1d1ae1f3… (BBB). A change here changes generated datasets: bump GENERATOR_VERSION.
-  it("are the same bytes for spx-like (its manifest differs only in the generator) and changed for equity-like", async () => {
+  // earnings (aegis-synth/3) touch an spx-like ticker, and the VIX series (aegis-synth/4) draws
+  // nothing, so its partitions are the same bytes and its manifest differs only in the generator's
+  // name and the added `series` entry. Equity-like: the hashes of aegis-synth/3, whose earnings moved
+  // the paths (both tickers report in this window: AAA on 2023-05-09, BBB on 2023-04-24) and added
+  // the event variance to the surfaces; aegis-synth/1 and /2 gave dcf7b71d… (AAA) and 1d1ae1f3…
+  // (BBB). aegis-synth/4 changed no equity-like byte: the partitions and events.arrow are
+  // aegis-synth/3's. A change here changes generated datasets: bump GENERATOR_VERSION.
+  it("are the same bytes for spx-like (its manifest differs only in the generator and the series entry) and changed for equity-like", async () => {
     const eq = tempDir();
     await generateDataset({ profile: "equity-like", tickers: ["AAA", "BBB"], start: "2023-04-03", end: "2023-05-31", seed: 7, out: eq });
     expect(sha256(readFileSync(join(eq, "AAA", "2023.arrow")))).toBe("19b02115f0875ed0a4bad7030cfdbbdc6f48a3afd622c0e9699e73aaf8e75d39");
     expect(sha256(readFileSync(join(eq, "BBB", "2023.arrow")))).toBe("ca78a151701866117a62951f6d5a3f1f54d8228167e6eb5d8a40c66871675d05");
+    expect(sha256(readFileSync(join(eq, "events.arrow")))).toBe("0c05991b9e2b1de2157fd0c782a7661fef3c828aac2a4a8931cf20ab082de810");
+    expect(existsSync(join(eq, "series.arrow"))).toBe(false);
+
     const spx = tempDir();
     await generateDataset({ profile: "spx-like", tickers: ["SPX"], start: "2023-03-01", end: "2023-03-14", seed: 3, out: spx });
     expect(sha256(readFileSync(join(spx, "SPX", "2023.arrow")))).toBe("43defa38f88779ac5ab799067e2fb6f7567c9eeaf05fefebdf05d14bf439ee55");
-    const manifest = readFileSync(join(spx, "manifest.json"), "utf8")
-      .replace(`"generator": "aegis-synth/3"`, `"generator": "aegis-synth/1"`)
-      .replace(/"createdBy": "[^"]*"/, `"createdBy": "aegis-data 0.1.0"`); // as it was then
-    expect(sha256(Buffer.from(manifest))).toBe("3bfbb2805db9365ff574a05de1dc52c1093838c9e1e0ba579502ebeaae8957d0");
+    const text = readFileSync(join(spx, "manifest.json"), "utf8");
+    const { series, ...rest } = JSON.parse(text) as Manifest;
+    // The series entry stands right after the partitions (there are no events) and lists series.arrow.
+    expect(Object.keys(JSON.parse(text))).toEqual(["schemaVersion", "name", "createdBy", "source", "tickers", "partitions", "series"]);
+    const bytes = readFileSync(join(spx, "series.arrow"));
+    expect(series).toEqual({ path: "series.arrow", rows: 10, bytes: bytes.byteLength, sha256: sha256(bytes), names: ["VIX"], firstDate: "2023-03-01", lastDate: "2023-03-14" });
+    // Without it, and with aegis-synth/1's generator and createdBy, the manifest is aegis-synth/1's, byte for byte.
+    expect(rest.source).toMatchObject({ generator: "aegis-synth/4" });
+    const before = `${JSON.stringify({ ...rest, source: { ...rest.source, generator: "aegis-synth/1" } }, null, 2)}\n`.replace(
+      /"createdBy": "[^"]*"/,
+      `"createdBy": "aegis-data 0.1.0"`, // as it was then
+    );
+    expect(sha256(Buffer.from(before))).toBe("3bfbb2805db9365ff574a05de1dc52c1093838c9e1e0ba579502ebeaae8957d0");
   });
 });
 

@@ -123,7 +123,7 @@ describe("generateDataset: spx-like dataset", () => {
     }
     expect(result.rows).toBe(m.partitions.reduce((a, p) => a + p.rows, 0));
     expect(cols.reduce((a, c) => a + c.n, 0)).toBe(result.rows);
-    expect(readdirSync(out).sort()).toEqual(["SPX", "manifest.json"]);
+    expect(readdirSync(out).sort()).toEqual(["SPX", "manifest.json", "series.arrow"]); // VIX: synth-series.test.ts
     expect(readdirSync(join(out, "SPX")).sort()).toEqual(["2022.arrow", "2023.arrow"]);
     const total = tradingDays(parseIsoDate("2022-12-01"), parseIsoDate("2023-02-10")).length;
     expect(progress.at(-1)).toBe(total);

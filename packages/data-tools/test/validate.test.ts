@@ -1,26 +1,31 @@
 // `aegis-data validate` (through the engine's verifier) catches each kind of corruption and names
 // the file; the CLI exits non-zero. Each case corrupts a fresh copy of one small generated dataset.
+// series.arrow is checked by aegis-data itself (datasets.ts), under the same kinds.
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { tableFromIPC, tableToIPC, type Table } from "apache-arrow";
+import { DateDay, Float64, makeData, tableFromIPC, tableToIPC, type Table } from "apache-arrow";
 import { beforeAll, describe, expect, it } from "vitest";
 import { validate } from "../src/datasets.js";
+import { dateSpan, dictionaryData, sha256Hex, singleBatchFileBytes } from "../src/root-files.js";
 import { readManifest, sha256File, writeManifest } from "../src/manifest.js";
+import { readSeries, seriesSchema } from "../src/series.js";
 import { generateDataset } from "../src/synth/index.js";
+import { datasetKit } from "./dataset-kit.js";
 
 const CLI = new URL("../bin/aegis-data.js", import.meta.url).pathname;
+// The dataset and its corrupted copies are removed when the file is done.
+const { tempRoot } = datasetKit("aegis-validate-");
 let pristine: string;
 const PART = "SPX/2023.arrow";
 
 beforeAll(async () => {
-  pristine = mkdtempSync(join(tmpdir(), "aegis-validate-"));
+  pristine = tempRoot();
   await generateDataset({ profile: "spx-like", tickers: ["SPX"], start: "2023-03-01", end: "2023-03-31", seed: 5, out: pristine });
 });
 
 function copy(): string {
-  const dir = mkdtempSync(join(tmpdir(), "aegis-corrupt-"));
+  const dir = tempRoot();
   cpSync(pristine, dir, { recursive: true });
   return dir;
 }
@@ -135,5 +140,97 @@ describe("validate", () => {
       expect(r.status, `byte ${at}: ${r.stderr}`).toBe(1);
       expect(r.stderr).toContain(join(dir, PART));
     }
+  });
+});
+
+describe("validate: series.arrow", () => {
+  const SERIES = "series.arrow";
+
+  async function report(dir: string, checksums = true) {
+    const r = await validate(dir, { checksums });
+    return r.problems.map((p) => `${p.file} ${p.kind}: ${p.message}`);
+  }
+
+  /** Writes series.arrow with `values` in place of the VIX's, however they break the contract, and makes the manifest agree with the bytes. */
+  function rewriteSeries(dir: string, edit: (values: Float64Array, days: Int32Array) => void): void {
+    const points = readSeries(dir);
+    const values = Float64Array.from(points, (p) => p.value);
+    const days = Int32Array.from(points, (p) => Math.round(Date.parse(p.date) / 86_400_000));
+    edit(values, days);
+    const n = points.length;
+    const bytes = singleBatchFileBytes(seriesSchema(), n, [
+      dictionaryData(0, ["VIX"], new Int32Array(n)),
+      makeData({ type: new DateDay(), length: n, data: days }),
+      makeData({ type: new Float64(), length: n, data: values }),
+    ]);
+    writeFileSync(join(dir, SERIES), bytes);
+    const m = readManifest(dir);
+    const span = dateSpan([...days].map((d) => new Date(d * 86_400_000).toISOString().slice(0, 10)))!;
+    m.series = { ...m.series!, bytes: bytes.byteLength, sha256: sha256Hex(bytes), firstDate: span.first, lastDate: span.last };
+    writeManifest(dir, m);
+  }
+
+  it("passes the generated VIX", async () => {
+    expect(readManifest(pristine).series).toMatchObject({ path: SERIES, names: ["VIX"], rows: 23 });
+    expect(await report(pristine)).toEqual([]);
+  });
+
+  it("reports a missing file", async () => {
+    const dir = copy();
+    rmSync(join(dir, SERIES));
+    expect(await report(dir)).toEqual([`${SERIES} missing: listed in the manifest but cannot be read (ENOENT)`]);
+  });
+
+  it("reports a checksum or size that differs from the manifest (the size even without checksums)", async () => {
+    const dir = copy();
+    const path = join(dir, SERIES);
+    const bytes = readFileSync(path);
+    const sha = readManifest(dir).series!.sha256;
+    bytes[bytes.length - 40]! ^= 1;
+    writeFileSync(path, bytes);
+    expect(await report(dir)).toEqual([`${SERIES} mismatch: sha256 ${sha256Hex(bytes)} differs from the manifest's ${sha}`]);
+    writeFileSync(path, Buffer.concat([bytes, Buffer.from([0])]));
+    const size = `${SERIES} mismatch: ${bytes.length + 1} bytes, the manifest says ${bytes.length}`;
+    expect(await report(dir)).toEqual([size]);
+    expect(await report(dir, false)).toEqual([size]);
+  });
+
+  it("reports rows, dates and names that differ from the manifest", async () => {
+    const dir = copy();
+    const m = readManifest(dir);
+    writeManifest(dir, { ...m, series: { ...m.series!, names: ["VIX", "VVIX"] } });
+    expect(await report(dir)).toEqual([`${SERIES} mismatch: names VIX differ from the manifest's VIX, VVIX`]);
+    writeManifest(dir, { ...m, series: { ...m.series!, rows: 24 } });
+    expect(await report(dir)).toEqual([`${SERIES} mismatch: 23 rows, the manifest says 24`]);
+  });
+
+  it.each([
+    ["a NaN", (v: Float64Array) => void (v[2] = Number.NaN), "row 3 (VIX 2023-03-03): value: NaN is not a finite number"],
+    ["a repeated date", (_v: Float64Array, d: Int32Array) => void (d[1] = d[0]!), "row 2 (VIX 2023-03-01): repeats row 1's name and date (no two rows share a name and date)"],
+    ["dates out of order", (_v: Float64Array, d: Int32Array) => d.reverse(), "row 2 (VIX 2023-03-30): out of order after row 1 (VIX 2023-03-31); rows are sorted by name, then date"],
+  ])("reports a rule broken: %s, naming the row", async (_what, edit, message) => {
+    const dir = copy();
+    rewriteSeries(dir, edit);
+    expect(await report(dir)).toEqual([`${SERIES} series: ${message}`]);
+  });
+
+  it("reports series.arrow the manifest does not list, and a left-over series.arrow.partial", async () => {
+    const dir = copy();
+    const { series: _s, ...rest } = readManifest(dir);
+    writeManifest(dir, rest);
+    cpSync(join(dir, SERIES), join(dir, `${SERIES}.partial`));
+    expect(await report(dir)).toEqual([
+      `${SERIES} extra: a series file the manifest does not list`,
+      `${SERIES}.partial extra: an unfinished series file (an interrupted write?)`,
+    ]);
+  });
+
+  it("names the file from the CLI and exits non-zero", () => {
+    const dir = copy();
+    rmSync(join(dir, SERIES));
+    const r = spawnSync(process.execPath, [CLI, "validate", dir], { encoding: "utf8" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`${join(dir, SERIES)}: listed in the manifest but cannot be read (ENOENT) [missing]\n`);
+    expect(r.stdout).toMatch(/^FAILED: 1 partitions, .* 1 problem\(s\)\n$/);
   });
 });

@@ -12,15 +12,20 @@
 // events.arrow); the manifest is written last. On an earnings reaction day the path takes the
 // report's move, drawn from the ticker's own "earnings" stream (so the path's stream is drawn as
 // before), and until then each day's chain prices the next report's variance into the expiries
-// that span it.
+// that span it. An spx-like dataset's first ticker (the first of the manifest's sorted tickers) also
+// gives the VIX series: each trading day, 100 × its surface's 30-day ATM volatility from the variance
+// that day's chain uses, to the cent; it draws nothing, so no partition changes. series.arrow is
+// written after events.arrow and before the manifest (equity-like datasets have no series).
 import { existsSync, readdirSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { ChainBatch } from "../chain-batch.js";
-import { EVENTS_FILE, compareEvents, removeEventsPartial, writeEventsFile, type DatasetEvent, type EventsInfo } from "../events.js";
+import { EVENTS_FILE, compareEvents, writeEventsFile, type DatasetEvent, type EventsInfo } from "../events.js";
 import { isoFromDays, parseIsoDate, yearOfDays } from "../dates.js";
 import { buildManifest, writeManifest, type Manifest } from "../manifest.js";
 import { PartitionWriter, type PartitionInfo } from "../partition-writer.js";
+import { removeRootPartial } from "../root-files.js";
+import { SERIES_FILE, writeSeriesFile, type SeriesInfo, type SeriesPoint } from "../series.js";
 import { tradingDays } from "./calendar.js";
 import { ChainBuilder } from "./chain.js";
 import { exDividendIndices, quarterlyDividend } from "./dividends.js";
@@ -30,6 +35,7 @@ import { PROFILES, tickerModel, type Profile } from "./profiles.js";
 import { Rng } from "./rng.js";
 import { RatePath, UnderlyingPath } from "./underlying.js";
 import { GENERATOR_VERSION, packageVersion } from "./version.js";
+import { atmVol, type SurfaceParams } from "./vol-surface.js";
 
 export interface GenerateProgress {
   /** Ticker-days done so far, over all tickers. */
@@ -64,6 +70,16 @@ export interface GenerateResult {
 
 /** Trading days per record batch. */
 export const BATCH_DAYS = 20;
+
+/** The series an spx-like dataset carries, from its first ticker. */
+export const VIX_SERIES = "VIX";
+/** The VIX's horizon: 30 calendar days, in years as the chain counts them. */
+export const VIX_YEARS = 30 / 365;
+
+/** The VIX of a day: 100 × the surface's 30-day ATM implied volatility at instantaneous variance `variance`, to the cent. */
+export function vixLevel(surface: SurfaceParams, variance: number): number {
+  return Math.round(100 * atmVol(surface, variance, VIX_YEARS) * 100) / 100;
+}
 
 const TICKER_PATTERN = /^[A-Z0-9][A-Z0-9._-]{0,15}$/;
 const MIN_YEAR = 1970;
@@ -150,6 +166,8 @@ export async function generateDataset(opts: GenerateOptions): Promise<GenerateRe
   const daysTotal = days.length * o.tickers.length;
   const partitions: PartitionInfo[] = [];
   const events: DatasetEvent[] = [];
+  const series: SeriesPoint[] = [];
+  const vixTicker = o.profile === "spx-like" ? [...o.tickers].sort()[0] : undefined;
   let writer: PartitionWriter | undefined;
   const started: string[] = [];
   let rows = 0;
@@ -168,6 +186,7 @@ export async function generateDataset(opts: GenerateOptions): Promise<GenerateRe
       for (const e of reports) events.push({ ticker, date: isoFromDays(days[e.date]!), kind: "earnings", amount: null, session });
       const reactions: EarningsEvent[] = reports.map((e) => ({ day: days[e.reaction]!, variance: moveSd * moveSd }));
       const earningsRng = Rng.stream(o.seed, "earnings", ticker);
+      const vix = ticker === vixTicker;
       let next = 0; // the first report whose reaction day is not yet stepped into
       const batch = new ChainBatch(1 << 16);
       let batchDays = 0;
@@ -202,6 +221,7 @@ export async function generateDataset(opts: GenerateOptions): Promise<GenerateRe
           next++;
         }
         chain.addDay(batch, day, path.close, path.variance, dayRates[i]!, reactions[next]);
+        if (vix) series.push({ name: VIX_SERIES, date: isoFromDays(day), value: vixLevel(model.surface, path.variance) });
         if (++batchDays === BATCH_DAYS) await flush();
       }
       await flush();
@@ -210,21 +230,24 @@ export async function generateDataset(opts: GenerateOptions): Promise<GenerateRe
     }
     let eventsInfo: EventsInfo | undefined;
     if (events.length > 0) eventsInfo = writeEventsFile(o.out, events.sort(compareEvents));
+    // One series, its days in order: already sorted.
+    const seriesInfo: SeriesInfo | undefined = series.length > 0 ? writeSeriesFile(o.out, series) : undefined;
     const manifest = buildManifest(
       o.name,
       createdBy,
       { kind: "synthetic", generator: GENERATOR_VERSION, profile: o.profile, seed: o.seed, start: o.start, end: o.end },
       partitions,
-      eventsInfo,
+      { events: eventsInfo, series: seriesInfo },
     );
     writeManifest(o.out, manifest);
     return { manifest, rows, seconds: (performance.now() - began) / 1000 };
   } catch (err) {
     if (writer) await writer.abort().catch(() => undefined);
     removeOutput(o.out, partitions, started);
-    if (events.length > 0) {
-      removeEventsPartial(o.out);
-      rmSync(join(o.out, EVENTS_FILE), { force: true });
+    for (const [file, written] of [[EVENTS_FILE, events.length], [SERIES_FILE, series.length]] as const) {
+      if (written === 0) continue; // nothing of this run's to remove (and nothing that could be)
+      removeRootPartial(o.out, file);
+      rmSync(join(o.out, file), { force: true });
     }
     if (createdOut) {
       try {

@@ -3,9 +3,10 @@
 //   aegis-synth/1  partitions and manifest
 //   aegis-synth/2  the same partitions, plus events.arrow (equity-like quarterly ex-dividends)
 //   aegis-synth/3  equity-like partitions change: earnings (quarterly dates in events.arrow, the reaction-day move in the path, the event variance in the surface)
+//   aegis-synth/4  spx-like datasets add series.arrow (VIX: 100 × the first ticker's 30-day ATM implied volatility each day); the partitions are unchanged
 import { readFileSync } from "node:fs";
 
-export const GENERATOR_VERSION = "aegis-synth/3";
+export const GENERATOR_VERSION = "aegis-synth/4";
 
 /** This package's version, read from package.json (two levels up from src/synth and dist/synth). */
 export function packageVersion(): string {
