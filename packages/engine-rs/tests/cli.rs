@@ -153,7 +153,10 @@ fn validate_against_the_data_names_the_field_and_line() {
     assert!(ok.status.success(), "{}", stderr(&ok));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("its data is in"), "{:?}", ok);
     let cases = [
-        (SCENARIO.replace("tickers: [TST]", "tickers: [TST, QQQ]"), "data.tickers: QQQ is not in dataset cli (it has TST) (line 2"),
+        (
+            SCENARIO.replace("tickers: [TST]", "tickers: [TST, QQQ]"),
+            "data.tickers: QQQ is not in dataset cli (it has TST) (line 2",
+        ),
         (
             format!("{SCENARIO}\x20 earnings: {{ avoid: {{ before: 3 }} }}\n"),
             "strategy.earnings: the dataset has no earnings dates for TST (events.arrow)",
@@ -169,6 +172,9 @@ fn validate_against_the_data_names_the_field_and_line() {
         let o = aegis_bt(&["validate", file.to_str().unwrap(), "--data", data]);
         assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
         let lines = errors(&o);
-        assert!(lines.len() == 1 && lines[0].contains(want) && lines[0].contains("(line "), "{lines:?}\nwanted: {want}");
+        assert!(
+            lines.len() == 1 && lines[0].contains(want) && lines[0].contains("(line "),
+            "{lines:?}\nwanted: {want}"
+        );
     }
 }

@@ -7,7 +7,6 @@
 //! their summed net delta is brought to the target by one holding of shares, the ticker's hedge
 //! book, so deltas that offset across positions trade nothing.
 
-use crate::results::Reason;
 use crate::scenario::hedge::Hedge;
 
 use super::portfolio::{FillContext, Portfolio};
@@ -28,18 +27,19 @@ pub fn hedge_position(
     }
     let delta = p.delta_shares();
     let notional: f64 = p.legs.iter().map(|l| l.contracts(p.units).abs() * MULTIPLIER).sum();
-    if !(force || rules.due(delta, notional, days)) || !delta.is_finite() {
-        return;
+    if (force || rules.due(delta, notional, days))
+        && let Some(n) = shares_to(rules.target.0, delta)
+    {
+        book.hedge_at_market(ctx, index, n);
     }
-    let trade = (rules.target.0 - delta).round();
-    // Beyond what a fill's Int32 quantity holds is no hedge at all: leave it (never happens with
-    // the unit caps, which bound every leg's shares).
-    if trade == 0.0 || trade.abs() > f64::from(i32::MAX) {
-        return;
-    }
-    let n = trade as i64;
-    let price = ctx.models.slippage.share_price(ctx.underlying, n);
-    book.trade_hedge(ctx, index, n, price, ctx.models.commission.share_fee(n), Reason::Hedge);
+}
+
+/// Shares that bring a net `delta` to `target`, to the nearest whole share; none when that is
+/// nothing, not a number, or beyond what a fill's Int32 quantity holds (never, with the unit caps,
+/// which bound every leg's shares).
+fn shares_to(target: f64, delta: f64) -> Option<i64> {
+    let trade = (target - delta).round();
+    (trade.is_finite() && trade != 0.0 && trade.abs() <= f64::from(i32::MAX)).then_some(trade as i64)
 }
 
 /// Hedges ticker `t` as a whole if `force` or its hedge is due: the net delta of every position of
@@ -62,9 +62,7 @@ pub fn hedge_ticker(
     let mut options = book.positions.iter().filter(|p| p.ticker == t && !p.legs.is_empty()).peekable();
     if options.peek().is_none() {
         if let Some(i) = existing {
-            let n = -book.positions[i].hedge_shares;
-            let price = ctx.models.slippage.share_price(ctx.underlying, n);
-            book.trade_hedge(ctx, i, n, price, ctx.models.commission.share_fee(n), Reason::Hedge);
+            book.hedge_at_market(ctx, i, -book.positions[i].hedge_shares);
             book.finish(ctx.date, i);
         }
         return;
@@ -72,17 +70,12 @@ pub fn hedge_ticker(
     let notional: f64 = options.flat_map(|p| p.legs.iter().map(|l| l.contracts(p.units).abs() * MULTIPLIER)).sum();
     let delta: f64 = book.positions.iter().filter(|p| p.ticker == t).map(|p| p.delta_shares()).sum();
     let days = existing.map_or(0, |i| day_counter - book.positions[i].opened_day);
-    if !(force || rules.due(delta, notional, days)) || !delta.is_finite() {
-        return;
+    if (force || rules.due(delta, notional, days))
+        && let Some(n) = shares_to(rules.target.0, delta)
+    {
+        let i = book.hedge_book(ctx, t, day_counter);
+        book.hedge_at_market(ctx, i, n);
     }
-    let trade = (rules.target.0 - delta).round();
-    if trade == 0.0 || trade.abs() > f64::from(i32::MAX) {
-        return;
-    }
-    let n = trade as i64;
-    let i = book.hedge_book(ctx, t, day_counter);
-    let price = ctx.models.slippage.share_price(ctx.underlying, n);
-    book.trade_hedge(ctx, i, n, price, ctx.models.commission.share_fee(n), Reason::Hedge);
 }
 
 #[cfg(test)]

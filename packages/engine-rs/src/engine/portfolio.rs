@@ -321,6 +321,13 @@ impl Portfolio {
         self.trade(ctx, index, Holding::Hedge, shares, price, fees, reason);
     }
 
+    /// Trades `shares` of position `index`'s hedge at the market (the day's underlying with the
+    /// slippage model, the commission model's fee), reason `hedge`.
+    pub fn hedge_at_market(&mut self, ctx: &FillContext<'_>, index: usize, shares: i64) {
+        let price = ctx.models.slippage.share_price(ctx.underlying, shares);
+        self.trade_hedge(ctx, index, shares, price, ctx.models.commission.share_fee(shares), Reason::Hedge);
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn trade(
         &mut self,

@@ -57,8 +57,7 @@ pub fn settle(book: &mut Portfolio, ctx: &FillContext<'_>, day: &SettleDay<'_>, 
         // A hedge with no option left to hedge is closed.
         let hedge = book.positions[i].hedge_shares;
         if book.positions[i].legs.is_empty() && hedge != 0 {
-            let price = ctx.models.slippage.share_price(day.underlying, -hedge);
-            book.trade_hedge(ctx, i, -hedge, price, ctx.models.commission.share_fee(-hedge), Reason::Hedge);
+            book.hedge_at_market(ctx, i, -hedge);
         }
         let p = &mut book.positions[i];
         if p.legs.is_empty() && p.shares == 0 {

@@ -36,8 +36,8 @@ fn run_signals(signals: &str, data: Vec<Vec<Row>>) -> Outcome {
     run_signals_from(DAYS[0], signals, data)
 }
 
-/// The same from `start`: the days before it only feed the signals' history (warm-up).
-fn run_signals_from(start: &str, signals: &str, data: Vec<Vec<Row>>) -> Outcome {
+/// The scenario: from `start` (the days before it only feed the signals' history), `signals`.
+fn scenario_from(start: &str, signals: &str) -> Scenario {
     let text = format!(
         "name: signals\n\
          data: {{ dataset: sig, tickers: [SIG], start: {start}, end: 2023-01-10 }}\n\
@@ -47,10 +47,13 @@ fn run_signals_from(start: &str, signals: &str, data: Vec<Vec<Row>>) -> Outcome 
          \x20 entry: {{ every_trading_days: 1, max_open: 1, signals: {signals} }}\n\
          settlement: {{ style: {{ SIG: cash }} }}\n"
     );
-    let s = parse(&text, "signals.yaml").unwrap();
+    parse(&text, "signals.yaml").unwrap()
+}
+
+fn run_signals_from(start: &str, signals: &str, data: Vec<Vec<Row>>) -> Outcome {
     let tmp = tempfile::tempdir().unwrap();
     write_dataset(tmp.path(), "sig", &[("SIG", data)]);
-    run(&s, &Dataset::open(tmp.path()).unwrap(), &RunOptions::default()).unwrap()
+    run(&scenario_from(start, signals), &Dataset::open(tmp.path()).unwrap(), &RunOptions::default()).unwrap()
 }
 
 /// The date of the first entry.
@@ -187,22 +190,12 @@ fn bad_signals_are_refused_with_the_field_and_line() {
 
 /// The same scenario over flat data with `series` written beside it.
 fn run_with_series(signals: &str, series: &[crate::testkit::SeriesRow<'_>]) -> Result<Outcome, EngineError> {
-    let text = format!(
-        "name: signals\n\
-         data: {{ dataset: sig, tickers: [SIG], start: 2023-01-03, end: 2023-01-10 }}\n\
-         strategy:\n\
-         \x20 legs:\n\
-         \x20   - {{ right: put, side: short, dte: {{ target: 30, min: 20, max: 40 }}, delta: {{ target: 0.30, min: 0.2, max: 0.4 }} }}\n\
-         \x20 entry: {{ every_trading_days: 1, max_open: 1, signals: {signals} }}\n\
-         settlement: {{ style: {{ SIG: cash }} }}\n"
-    );
-    let s = parse(&text, "signals.yaml").unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let mut manifest = write_dataset(tmp.path(), "sig", &[("SIG", days(FLAT, IV, IV))]);
     if !series.is_empty() {
         crate::testkit::write_series(tmp.path(), &mut manifest, series);
     }
-    run(&s, &Dataset::open(tmp.path()).unwrap(), &RunOptions::default())
+    run(&scenario_from(DAYS[0], signals), &Dataset::open(tmp.path()).unwrap(), &RunOptions::default())
 }
 
 const VIX: [(&str, &str, f64); 6] = [
