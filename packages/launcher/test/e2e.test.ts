@@ -197,7 +197,8 @@ describe("the Fargate lane against moto", () => {
     // The container logged JSON lines on stdout: the data root it chose and the sync it did.
     const events = (run?.stdout ?? "").trim().split("\n").map((l) => JSON.parse(l) as { event: string; path?: string; stats?: { downloaded: number } });
     expect(events.find((e) => e.event === "data_root")?.path).toBe("s3-sync");
-    expect(events.find((e) => e.event === "sync_done")?.stats?.downloaded).toBe(1);
+    // The one partition, and the dataset's series.arrow (synthetic spx-like data carries a VIX).
+    expect(events.find((e) => e.event === "sync_done")?.stats?.downloaded).toBe(2);
 
     const local = await addonRun();
     expect(readFileSync(join(out, "summary.json"), "utf8")).toBe(local.files.summaryJson);
