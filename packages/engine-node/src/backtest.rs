@@ -94,6 +94,10 @@ pub struct BacktestOutput {
     pub trades_arrow: Buffer,
     /// positions.arrow, Arrow IPC file bytes.
     pub positions_arrow: Buffer,
+    /// strategies.arrow, Arrow IPC file bytes.
+    pub strategies_arrow: Buffer,
+    /// market.arrow, Arrow IPC file bytes.
+    pub market_arrow: Buffer,
     pub run_json: String,
 }
 
@@ -115,11 +119,14 @@ impl Task for BacktestTask {
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<BacktestOutput> {
         let a = output.map_err(|f| to_js(&env, &f))?;
+        let t = a.tables;
         Ok(BacktestOutput {
             summary_json: String::from_utf8_lossy(&a.summary_json).into_owned(),
-            equity_arrow: a.equity_arrow.into(),
-            trades_arrow: a.trades_arrow.into(),
-            positions_arrow: a.positions_arrow.into(),
+            equity_arrow: t.equity.into(),
+            trades_arrow: t.trades.into(),
+            positions_arrow: t.positions.into(),
+            strategies_arrow: t.strategies.into(),
+            market_arrow: t.market.into(),
             run_json: serde_json::to_string_pretty(&a.run).unwrap_or_default(),
         })
     }
@@ -181,7 +188,10 @@ pub struct ScenarioSummary {
     pub tickers: Vec<String>,
     pub start: String,
     pub end: String,
+    /// Option legs of every strategy together.
     pub legs: u32,
+    /// The strategies' names, in the order they act (`main` for the single-strategy form).
+    pub strategies: Vec<String>,
     /// The scenario with every default filled in, as JSON.
     pub normalized_json: String,
 }
@@ -198,7 +208,8 @@ pub fn validate_scenario(env: Env, text: String, source: Option<String>) -> napi
         tickers: s.data.tickers.iter().map(|t| t.0.clone()).collect(),
         start: s.data.start.to_string(),
         end: s.data.end.to_string(),
-        legs: s.strategy.resolved_legs().len() as u32,
+        legs: s.members().iter().map(|m| m.strategy.resolved_legs().len() as u32).sum(),
+        strategies: s.members().iter().map(|m| m.name.to_string()).collect(),
         normalized_json: serde_json::to_string(&s).unwrap_or_default(),
     })
 }

@@ -351,7 +351,7 @@ export function scenarioJsonSchema(): Record<string, unknown> {
 export interface RunBacktestOptions extends CallOptions {
   /** Data root: a directory holding `<dataset>/manifest.json`, or the dataset directory itself. */
   data: string;
-  /** Also write the results directory (summary.json, equity.arrow, trades.arrow, positions.arrow, run.json, _SUCCESS). */
+  /** Also write the results directory (summary.json, equity.arrow, trades.arrow, positions.arrow, strategies.arrow, market.arrow, run.json, _SUCCESS). */
   out?: string;
   /** Names the scenario in error messages (its file path). */
   source?: string;
@@ -381,9 +381,20 @@ export interface BacktestResult {
   trades: Table;
   /** One row per position, written when it ends: its P&L by greek, fees, dividends (docs/results.md). */
   positions: Table;
+  /** Each strategy's equity, one row per trading day per strategy (docs/results.md). */
+  strategies: Table;
+  /** Each ticker's close and the benchmark series, one row per trading day per name (docs/results.md). */
+  market: Table;
   run: RunInfo;
   /** The exact bytes of the result files, identical to what the `aegis-bt` binary writes. */
-  files: { summaryJson: string; equityArrow: Uint8Array; tradesArrow: Uint8Array; positionsArrow: Uint8Array };
+  files: {
+    summaryJson: string;
+    equityArrow: Uint8Array;
+    tradesArrow: Uint8Array;
+    positionsArrow: Uint8Array;
+    strategiesArrow: Uint8Array;
+    marketArrow: Uint8Array;
+  };
 }
 
 /** What a run and a sweep are both given, checked: the native request's shared fields, the signal and the progress callback. */
@@ -426,8 +437,17 @@ export async function runBacktest(scenario: ScenarioInput, options: RunBacktestO
     equity: tableFromIPC(out.equityArrow),
     trades: tableFromIPC(out.tradesArrow),
     positions: tableFromIPC(out.positionsArrow),
+    strategies: tableFromIPC(out.strategiesArrow),
+    market: tableFromIPC(out.marketArrow),
     run: JSON.parse(out.runJson) as RunInfo,
-    files: { summaryJson: out.summaryJson, equityArrow: out.equityArrow, tradesArrow: out.tradesArrow, positionsArrow: out.positionsArrow },
+    files: {
+      summaryJson: out.summaryJson,
+      equityArrow: out.equityArrow,
+      tradesArrow: out.tradesArrow,
+      positionsArrow: out.positionsArrow,
+      strategiesArrow: out.strategiesArrow,
+      marketArrow: out.marketArrow,
+    },
   };
 }
 

@@ -9,7 +9,7 @@ use crate::data::Dataset;
 use crate::data::manifest::{MANIFEST_FILE, Manifest, sha256_bytes};
 use crate::engine::{self, EngineError, LoadedData, Outcome, RunOptions};
 use crate::error::DataError;
-use crate::results::{RunInfo, Tables, equity_ipc, positions_ipc, trades_ipc, write_results};
+use crate::results::{RunInfo, Tables, write_results};
 use crate::scenario::{self, Scenario, ScenarioError};
 
 #[derive(Debug, thiserror::Error)]
@@ -79,9 +79,7 @@ pub struct Job<'a> {
 #[derive(Debug, Clone)]
 pub struct Artifacts {
     pub summary_json: Vec<u8>,
-    pub equity_arrow: Vec<u8>,
-    pub trades_arrow: Vec<u8>,
-    pub positions_arrow: Vec<u8>,
+    pub tables: Tables,
     pub run: RunInfo,
     pub outcome: Outcome,
 }
@@ -160,9 +158,7 @@ pub fn execute(job: &Job<'_>, opts: &RunOptions<'_>) -> Result<Artifacts, JobErr
     let loaded = LoadedData::load(std::iter::once(&scenario), &dataset, &opts.verify)?;
     let outcome = engine::run_loaded(&scenario, &loaded, opts)?;
     let summary_json = outcome.summary.to_json_bytes();
-    let equity_arrow = equity_ipc(&outcome.equity).map_err(|e| JobError::Encode(e.to_string()))?;
-    let trades_arrow = trades_ipc(&outcome.trades).map_err(|e| JobError::Encode(e.to_string()))?;
-    let positions_arrow = positions_ipc(&outcome.positions).map_err(|e| JobError::Encode(e.to_string()))?;
+    let tables = outcome.tables().map_err(|e| JobError::Encode(e.to_string()))?;
     let run = RunInfo {
         engine_version: crate::VERSION.to_string(),
         git_sha: git_sha(),
@@ -181,9 +177,8 @@ pub fn execute(job: &Job<'_>, opts: &RunOptions<'_>) -> Result<Artifacts, JobErr
         verification: loaded.verification,
     };
     if let Some(out) = job.out {
-        let tables = Tables { equity: &equity_arrow, trades: &trades_arrow, positions: &positions_arrow };
-        write_results(out, &summary_json, tables, &run, job.mark_success)
+        write_results(out, &summary_json, &tables, &run, job.mark_success)
             .map_err(|source| JobError::Write { path: out.to_path_buf(), source })?;
     }
-    Ok(Artifacts { summary_json, equity_arrow, trades_arrow, positions_arrow, run, outcome })
+    Ok(Artifacts { summary_json, tables, run, outcome })
 }

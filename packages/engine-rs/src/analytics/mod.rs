@@ -13,6 +13,7 @@
 //! - Determinism: sums run in index order on one thread; no hashing, no
 //!   parallelism, so the same input always gives bit-identical output.
 
+pub mod benchmark;
 mod drawdown;
 mod input;
 mod metric;

@@ -17,7 +17,7 @@ pub(super) fn write_covers(
 ) {
     for i in 0..book.positions.len() {
         let p = &book.positions[i];
-        if p.ticker != t || p.shares == 0 || !p.legs.is_empty() || p.close_shares {
+        if p.ticker != t || p.strategy != ctx.strategy || p.shares == 0 || !p.legs.is_empty() || p.close_shares {
             continue;
         }
         let Ok(chosen) = choose_legs(chain, std::slice::from_ref(cover)) else {

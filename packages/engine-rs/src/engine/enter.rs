@@ -19,18 +19,20 @@ pub(super) fn weekday_of(date: i32) -> Option<Weekday> {
 #[allow(clippy::too_many_arguments)]
 pub(super) fn enter(
     scenario: &Scenario,
-    structure: &Structure,
+    sleeve: &Sleeve<'_>,
     book: &mut Portfolio,
     t: usize,
     chain: &DayChain<'_>,
     ctx: &FillContext<'_>,
     st: &TickerState,
     series: &Series,
-    diag: &mut Diagnostics,
-    misses: &mut [[u64; 3]],
+    tally: &mut Tally,
 ) {
+    let Tally { diag, misses } = tally;
+    let strategy = sleeve.member.strategy;
+    let structure = &sleeve.structure;
     let legs = &structure.legs;
-    let entry = &scenario.strategy.entry;
+    let entry = &strategy.entry;
     let scheduled = match (&entry.weekdays, entry.every_trading_days) {
         (Some(days), _) => weekday_of(chain.trade_date).is_some_and(|w| days.contains(&w)),
         (None, Some(n)) => (st.day_counter - 1).is_multiple_of(u64::from(n.0)),
@@ -40,7 +42,7 @@ pub(super) fn enter(
         return;
     }
     let skipped = &mut diag.entries_skipped;
-    if book.open_count(t) >= entry.max_open.0 as usize {
+    if book.open_count(ctx.strategy, t) >= entry.max_open.0 as usize {
         skipped.max_open += 1;
         return;
     }
@@ -51,7 +53,7 @@ pub(super) fn enter(
             return;
         }
     }
-    if let Some(rules) = &scenario.strategy.earnings
+    if let Some(rules) = &strategy.earnings
         && !rules.allows_entry(st.earnings)
     {
         skipped.earnings += 1;
@@ -100,7 +102,7 @@ pub(super) fn enter(
         skipped.min_credit += 1;
         return;
     }
-    let sizing = &scenario.strategy.sizing;
+    let sizing = &strategy.sizing;
     // Shares per unit (signed) and their entry price, for a strategy with a stock leg.
     let stock_leg = structure.stock.map(|st| {
         let n = (st.side.sign() * f64::from(st.shares.0)) as i64;
@@ -115,7 +117,9 @@ pub(super) fn enter(
                 SizingBasis::Margin => ctx.models.margin.requirement(&chosen, &fills, chain.underlying(), stock_risk),
             };
             match risk {
-                Some(r) if r > 0.0 => ((frac.0 * book.equity()) / r).floor().max(0.0) as u32,
+                // The strategy's weight of the account's equity now (the whole of it for one
+                // strategy: × 1 changes no bit).
+                Some(r) if r > 0.0 => ((frac.0 * (sleeve.member.weight * book.equity())) / r).floor().max(0.0) as u32,
                 _ => 0,
             }
         }
@@ -155,7 +159,7 @@ pub(super) fn enter(
         let index = book.positions.len() - 1;
         book.trade_shares(ctx, index, shares, price, ctx.models.commission.share_fee(shares), Reason::Entry);
     }
-    if let Some(rules) = &scenario.strategy.hedge {
+    if let Some(rules) = &strategy.hedge {
         // A new position is hedged at once, not on its next day (with its ticker, by that scope).
         match rules.scope {
             HedgeScope::Position => hedge::hedge_position(book, ctx, book.positions.len() - 1, rules, 0, true),

@@ -36,7 +36,7 @@ pub(super) fn closing_prices(
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn exits(
-    scenario: &Scenario,
+    strategy: &Strategy,
     book: &mut Portfolio,
     t: usize,
     chain: &DayChain<'_>,
@@ -46,13 +46,13 @@ pub(super) fn exits(
     last_day: bool,
     diag: &mut Diagnostics,
 ) {
-    let rules = &scenario.strategy.exit;
-    let earnings = scenario.strategy.earnings.as_ref();
+    let rules = &strategy.exit;
+    let earnings = strategy.earnings.as_ref();
     let mut i = 0;
     while i < book.positions.len() {
         let p = &book.positions[i];
         // A hedge book has no exit rules: it closes on the last day, or in the hedge phase.
-        if p.ticker != t || (p.hedge_book && !last_day) {
+        if p.ticker != t || p.strategy != ctx.strategy || (p.hedge_book && !last_day) {
             i += 1;
             continue;
         }

@@ -42,8 +42,8 @@ fn shares_to(target: f64, delta: f64) -> Option<i64> {
     (trade.is_finite() && trade != 0.0 && trade.abs() <= f64::from(i32::MAX)).then_some(trade as i64)
 }
 
-/// Hedges ticker `t` as a whole if `force` or its hedge is due: the net delta of every position of
-/// the ticker (legs, stock, delivered shares and the hedge book's shares) is brought to the target
+/// Hedges ticker `t` as a whole if `force` or its hedge is due: the net delta of every position the
+/// acting strategy holds on the ticker (legs, stock, delivered shares and the hedge book's shares) is brought to the target
 /// with shares of the ticker's hedge book. The schedule counts the ticker's trading days since
 /// its hedge book opened (`day_counter` is today's count). With no option leg left on the ticker,
 /// the hedge book is closed instead.
@@ -58,8 +58,9 @@ pub fn hedge_ticker(
     if !ctx.underlying.is_finite() {
         return;
     }
-    let existing = book.positions.iter().position(|p| p.ticker == t && p.hedge_book);
-    let mut options = book.positions.iter().filter(|p| p.ticker == t && !p.legs.is_empty()).peekable();
+    let mine = |p: &&super::portfolio::Position| p.ticker == t && p.strategy == ctx.strategy;
+    let existing = book.positions.iter().position(|p| mine(&p) && p.hedge_book);
+    let mut options = book.positions.iter().filter(mine).filter(|p| !p.legs.is_empty()).peekable();
     if options.peek().is_none() {
         if let Some(i) = existing {
             book.hedge_at_market(ctx, i, -book.positions[i].hedge_shares);
@@ -68,7 +69,7 @@ pub fn hedge_ticker(
         return;
     }
     let notional: f64 = options.flat_map(|p| p.legs.iter().map(|l| l.contracts(p.units).abs() * MULTIPLIER)).sum();
-    let delta: f64 = book.positions.iter().filter(|p| p.ticker == t).map(|p| p.delta_shares()).sum();
+    let delta: f64 = book.positions.iter().filter(mine).map(|p| p.delta_shares()).sum();
     let days = existing.map_or(0, |i| day_counter - book.positions[i].opened_day);
     if (force || rules.due(delta, notional, days))
         && let Some(n) = shares_to(rules.target.0, delta)
@@ -92,6 +93,7 @@ mod tests {
     fn position(legs: &[(Side, u32, f64)], units: u32) -> Position {
         Position {
             id: 1,
+            strategy: 0,
             ticker: 0,
             opened: 0,
             opened_day: 0,
@@ -156,7 +158,7 @@ mod tests {
                     l.greeks.delta = *d;
                 }
                 book.positions[0].share_mark = s;
-                let ctx = FillContext { ticker: "XYZ", date: day as i32, underlying: s, models: &models };
+                let ctx = FillContext { ticker: "XYZ", date: day as i32, underlying: s, models: &models, strategy: 0 };
                 hedge_position(&mut book, &ctx, 0, &rules, day as u64, false);
                 let after = book.positions[0].delta_shares();
                 prop_assert!(after.abs() <= 0.5 + 1e-9, "delta {after} after the hedge on day {day}");

@@ -15,7 +15,11 @@
 //!    `min_credit` and the sizing all allow it;
 //!
 //! then [`account`]: the day's equity row. A phase the scenario does not use is skipped. On the
-//! last day every open position closes (`end_of_data`). Fills, slippage, commissions, early
+//! last day every open position closes (`end_of_data`).
+//!
+//! Phases 1 and 2 are the ticker's; phases 3 to 7 run for each strategy that trades the ticker,
+//! in the scenario's order, each touching only its own positions ([`Sleeve`]). One account holds
+//! them all: shared cash, one equity curve, and each strategy's own curve beside it. Fills, slippage, commissions, early
 //! assignment and margin are the scenario's [`models`]. Time comes only from the
 //! data; nothing iterates a hash map.
 
@@ -31,6 +35,8 @@ pub mod ivrank;
 mod mark;
 pub mod models;
 pub mod portfolio;
+#[cfg(test)]
+mod portfolio_tests;
 pub mod risk;
 pub mod roll;
 pub mod select;
@@ -55,10 +61,14 @@ use crate::data::series::Series;
 use crate::data::{Dataset, DayChain, Partition, Right, Selection, Verification, VerifyPolicy};
 use crate::dates::{date_from_days, iso};
 use crate::error::DataError;
-use crate::results::{Attribution, Diagnostics, EquityRow, Fill, PositionRecord, Reason, Summary};
+use crate::results::{
+    Attribution, BenchmarkSummary, Diagnostics, EquityRow, Fill, MarketRow, PositionRecord, Reason, StrategyRow,
+    StrategySummary, Summary,
+};
 use crate::scenario::hedge::HedgeScope;
+use crate::scenario::portfolio::Member;
 use crate::scenario::settlement::{SharesPolicy, Style};
-use crate::scenario::{LegSpec, MAX_UNITS, Scenario, SizingBasis, Structure, Weekday};
+use crate::scenario::{LegSpec, MAX_UNITS, Scenario, SizingBasis, Strategy, Structure, Weekday};
 use account::equity_row;
 use adjust::write_covers;
 use enter::{enter, opening_legs, opening_prices};
@@ -129,9 +139,31 @@ pub struct Outcome {
     pub trades: Vec<Fill>,
     /// Every position, in the order they ended.
     pub positions: Vec<PositionRecord>,
+    /// The strategies' names, in the scenario's order (`strategy` indices of the rows above).
+    pub strategy_names: Vec<String>,
+    /// Each strategy's equity, one row per trading day per strategy (date-major).
+    pub strategies: Vec<StrategyRow>,
+    /// Each ticker's close and the benchmark series, one row per trading day per name.
+    pub market: Vec<MarketRow>,
+    /// (name, `ticker` | `series`) of `market`'s rows.
+    pub market_names: Vec<(String, &'static str)>,
     /// Rows of the day chains the run visited.
     pub rows_scanned: u64,
     pub partitions: usize,
+}
+
+impl Outcome {
+    /// The result tables' bytes: equity, trades, positions, strategies, market.
+    pub fn tables(&self) -> Result<crate::results::Tables, arrow_schema::ArrowError> {
+        use crate::results::{equity_ipc, market_ipc, positions_ipc, strategies_ipc, trades_ipc};
+        Ok(crate::results::Tables {
+            equity: equity_ipc(&self.equity)?,
+            trades: trades_ipc(&self.trades, &self.strategy_names)?,
+            positions: positions_ipc(&self.positions, &self.strategy_names)?,
+            strategies: strategies_ipc(&self.strategies, &self.strategy_names)?,
+            market: market_ipc(&self.market, &self.market_names)?,
+        })
+    }
 }
 
 /// One ticker's data: its partitions and the flattened day index.
@@ -174,11 +206,76 @@ struct TickerState {
     earnings: crate::scenario::earnings::Today,
 }
 
-/// Trading days of ATM IV and of closes the entry filters need (today included).
+/// Trading days of ATM IV and of closes the entry filters of every strategy need (today included).
 fn lookbacks(scenario: &Scenario) -> (usize, usize) {
-    let entry = &scenario.strategy.entry;
+    scenario
+        .members()
+        .iter()
+        .map(|m| strategy_lookbacks(m.strategy))
+        .fold((0, 0), |(a, b), (c, d)| (a.max(c), b.max(d)))
+}
+
+fn strategy_lookbacks(strategy: &Strategy) -> (usize, usize) {
+    let entry = &strategy.entry;
     let rank = entry.iv_rank.as_ref().map_or(0, |r| r.lookback.0 as usize);
     entry.signals.iter().map(|s| s.history()).fold((rank, 0), |(a, b), (c, d)| (a.max(c), b.max(d)))
+}
+
+/// The benchmark: a ticker of the scenario (its index) or a series of the dataset.
+#[derive(Debug, Clone, PartialEq)]
+enum Benchmark {
+    Ticker(usize),
+    Series(String),
+}
+
+impl Benchmark {
+    /// `benchmark:` if given, else the first ticker; a name that is not a ticker is a series.
+    fn of(scenario: &Scenario) -> Benchmark {
+        match &scenario.benchmark {
+            None => Benchmark::Ticker(0),
+            Some(name) => match scenario.data.tickers.iter().position(|t| t.0 == *name) {
+                Some(i) => Benchmark::Ticker(i),
+                None => Benchmark::Series(name.clone()),
+            },
+        }
+    }
+
+    fn series(&self) -> Option<&str> {
+        match self {
+            Benchmark::Series(name) => Some(name),
+            Benchmark::Ticker(_) => None,
+        }
+    }
+}
+
+/// The tickers a scenario's earnings rules need earnings dates for, and the field of the rule.
+fn earnings_needed(scenario: &Scenario) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for m in scenario.members().iter().filter(|m| m.strategy.earnings.is_some()) {
+        for t in m.tickers {
+            if !out.iter().any(|(n, _)| *n == t.0) {
+                out.push((t.0.clone(), format!("{}.earnings", m.path())));
+            }
+        }
+    }
+    out
+}
+
+/// The series a scenario reads, each with the field that names it: its strategies' signals,
+/// then its benchmark.
+fn series_needed(scenario: &Scenario) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for m in scenario.members() {
+        for signal in &m.strategy.entry.signals {
+            for name in signal.series_names() {
+                out.push((name.to_string(), format!("{}.entry.signals", m.path())));
+            }
+        }
+    }
+    if let Some(name) = Benchmark::of(scenario).series() {
+        out.push((name.to_string(), "benchmark".to_string()));
+    }
+    out
 }
 
 /// Calendar days of history to load before `start` for the filters' lookbacks.
@@ -227,14 +324,12 @@ impl LoadedData {
     ) -> Result<LoadedData, EngineError> {
         let mut first: Option<&Scenario> = None;
         let mut warmup = 0;
-        let mut needs_earnings = false;
-        let mut series_names: Vec<String> = Vec::new();
+        let mut needs_earnings: Vec<(String, String)> = Vec::new();
+        let mut series_names: Vec<(String, String)> = Vec::new();
         for s in scenarios {
             warmup = warmup.max(warmup_days(s));
-            needs_earnings |= s.strategy.earnings.is_some();
-            for signal in &s.strategy.entry.signals {
-                series_names.extend(signal.series_names().into_iter().map(str::to_string));
-            }
+            needs_earnings.extend(earnings_needed(s));
+            series_names.extend(series_needed(s));
             first.get_or_insert(s);
         }
         let Some(scenario) = first else {
@@ -264,18 +359,18 @@ impl LoadedData {
             reactions.dedup();
             t.reactions = reactions;
         }
-        if needs_earnings && let Some(t) = tickers.iter().find(|t| !t.has_earnings) {
-            return Err(EngineError::Missing(missing_earnings(&t.name)));
+        for (name, field) in &needs_earnings {
+            if tickers.iter().any(|t| t.name == *name && !t.has_earnings) {
+                return Err(EngineError::Missing(missing_earnings(field, name)));
+            }
         }
         // Series are read (and verified) only when a signal names one, and every name must be there.
         let mut series = Series::default();
         if !series_names.is_empty() {
             let (loaded, check) = Series::load(&dataset.dir, &dataset.manifest, policy)?;
             partitions.extend(check);
-            series_names.sort();
-            series_names.dedup();
-            if let Some(name) = series_names.iter().find(|n| loaded.get(n).is_none()) {
-                return Err(EngineError::Missing(missing_series(name, loaded.names())));
+            if let Some((name, field)) = series_names.iter().find(|(n, _)| loaded.get(n).is_none()) {
+                return Err(EngineError::Missing(missing_series(field, name, loaded.names())));
             }
             series = loaded;
         }
@@ -353,45 +448,83 @@ fn load(
 /// What the dataset must hold beyond its chains for the rules a scenario uses: what it is missing,
 /// if anything, as (the scenario field at fault, the message). `aegis-bt validate --data` asks
 /// this before any run; a run finds the same from the data it loads.
-pub fn missing_data(scenario: &Scenario, dataset: &Dataset) -> Result<Option<(&'static str, String)>, EngineError> {
-    if scenario.strategy.earnings.is_some() {
+pub fn missing_data(scenario: &Scenario, dataset: &Dataset) -> Result<Option<(String, String)>, EngineError> {
+    let needed = earnings_needed(scenario);
+    if !needed.is_empty() {
         let (events, _) = Events::load(&dataset.dir, &dataset.manifest, &VerifyPolicy::metadata_only())?;
-        let lacking =
-            scenario.data.tickers.iter().find(|t| !events.of(&t.0).iter().any(|e| e.kind == EventKind::Earnings));
-        if let Some(t) = lacking {
-            return Ok(Some(("strategy.earnings", missing_earnings(&t.0))));
+        for (ticker, field) in needed {
+            if !events.of(&ticker).iter().any(|e| e.kind == EventKind::Earnings) {
+                let message = missing_earnings(&field, &ticker);
+                return Ok(Some((field, message)));
+            }
         }
     }
     let has: Vec<&str> =
         dataset.manifest.series.as_ref().map(|s| s.names.iter().map(String::as_str).collect()).unwrap_or_default();
-    for signal in &scenario.strategy.entry.signals {
-        if let Some(name) = signal.series_names().into_iter().find(|n| !has.contains(n)) {
-            return Ok(Some(("strategy.entry.signals", missing_series(name, has.iter().copied()))));
-        }
+    if let Some((name, field)) = series_needed(scenario).into_iter().find(|(n, _)| !has.contains(&n.as_str())) {
+        let message = missing_series(&field, &name, has.iter().copied());
+        return Ok(Some((field, message)));
     }
     Ok(None)
 }
 
-fn missing_earnings(ticker: &str) -> String {
+fn missing_earnings(field: &str, ticker: &str) -> String {
     format!(
-        "strategy.earnings: the dataset has no earnings dates for {ticker} (events.arrow); add them with \
+        "{field}: the dataset has no earnings dates for {ticker} (events.arrow); add them with \
          `aegis-data import-events`, or remove the rule"
     )
 }
 
-fn missing_series<'a>(name: &str, has: impl Iterator<Item = &'a str>) -> String {
+fn missing_series<'a>(field: &str, name: &str, has: impl Iterator<Item = &'a str>) -> String {
     let has: Vec<&str> = has.collect();
     let has = if has.is_empty() { "no series.arrow".to_string() } else { format!("only {}", has.join(", ")) };
-    format!(
-        "strategy.entry.signals: the dataset has no series {name} ({has}); add it with `aegis-data import-series`, \
-         or remove the signal"
-    )
+    let what = if field == "benchmark" {
+        "name a ticker of data.tickers or a series the dataset has"
+    } else {
+        "or remove the signal"
+    };
+    format!("{field}: the dataset has no series {name} ({has}); add it with `aegis-data import-series`, {what}")
 }
 
 /// Runs `scenario` on `dataset`, loading (and checking) its data as `opts.verify` says.
 pub fn run(scenario: &Scenario, dataset: &Dataset, opts: &RunOptions<'_>) -> Result<Outcome, EngineError> {
     let loaded = LoadedData::load(std::iter::once(scenario), dataset, &opts.verify)?;
     run_loaded(scenario, &loaded, opts)
+}
+
+/// One strategy of the scenario, ready to act: its rules, its models (the margin model is the
+/// strategy's; the others the scenario's) and the tickers it trades.
+struct Sleeve<'s> {
+    member: Member<'s>,
+    structure: Structure,
+    /// Every leg a held leg's index can name: the strategy's, then its cover.
+    specs: Vec<LegSpec>,
+    models: Models,
+    policy: SharesPolicy,
+    /// Per loaded ticker: whether the strategy trades it.
+    trades: Vec<bool>,
+}
+
+/// What a strategy counted over the run.
+struct Tally {
+    diag: Diagnostics,
+    /// Per leg: entry days that missed it, by [`Miss`] kind.
+    misses: Vec<[u64; 3]>,
+}
+
+impl<'s> Sleeve<'s> {
+    fn new(scenario: &'s Scenario, member: Member<'s>, data: &[TickerData]) -> Sleeve<'s> {
+        let structure = member.strategy.structure();
+        let specs = structure.legs.iter().chain(structure.cover.iter()).cloned().collect();
+        Sleeve {
+            models: Models::of(scenario, member.strategy),
+            policy: scenario.shares_policy(member.strategy),
+            trades: data.iter().map(|td| member.trades(&td.name)).collect(),
+            member,
+            structure,
+            specs,
+        }
+    }
 }
 
 /// Runs `scenario` on data loaded for it (or for scenarios sharing its `data`): the same bytes
@@ -402,12 +535,12 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
     // Days before this scenario's own warm-up were loaded for another scenario: skip them, so
     // the IV history is exactly what a run of this scenario alone would see.
     let first_day = scenario.data.start.0 - warmup_days(scenario);
-    let structure = scenario.strategy.structure();
-    let legs = structure.legs.clone();
-    // Every leg a held leg's index can name: the strategy's, then its cover.
-    let specs: Vec<LegSpec> = legs.iter().chain(structure.cover.iter()).cloned().collect();
+    let sleeves: Vec<Sleeve<'_>> = scenario.members().into_iter().map(|m| Sleeve::new(scenario, m, data)).collect();
+    let mut tallies: Vec<Tally> = sleeves
+        .iter()
+        .map(|s| Tally { diag: Diagnostics::default(), misses: vec![[0u64; 3]; s.structure.legs.len()] })
+        .collect();
     let styles: Vec<Style> = data.iter().map(|td| scenario.settlement.style_of(&td.name)).collect();
-    let policy = scenario.shares_policy();
     let (start, end) = (scenario.data.start.0, scenario.data.end.0);
     let dates = loaded.trading_days(start);
     let total = dates.len() as u64;
@@ -420,14 +553,16 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
     let mut underlyings = vec![f64::NAN; data.len()];
 
     let mut book = Portfolio::new(scenario.capital.0);
-    let models = Models::of(scenario);
     let mut states: Vec<TickerState> = data
         .iter()
         .map(|td| TickerState { cursor: td.days.partition_point(|d| d.0 < first_day), ..TickerState::default() })
         .collect();
+    // The data's counters (quotes, marks, dividends); each strategy keeps its own beside them.
     let mut diag = Diagnostics::default();
-    let mut misses = vec![[0u64; 3]; legs.len()];
     let mut equity: Vec<EquityRow> = Vec::with_capacity(dates.len());
+    let mut accounts = Accounts::new(scenario, &sleeves, dates.len());
+    let benchmark = Benchmark::of(scenario);
+    let mut market = Market::new(data, &benchmark, &loaded.series, dates.len());
     let mut rows_scanned = 0u64;
     let mut peak = f64::NEG_INFINITY;
     let step = (total / 100).max(1);
@@ -443,6 +578,7 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
             }
         }
     }
+    let earnings_rules = sleeves.iter().any(|s| s.member.strategy.earnings.is_some());
 
     for (k, &date) in dates.iter().enumerate() {
         if opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
@@ -472,7 +608,7 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
             let previous_s = underlyings[t];
             underlyings[t] = underlying.unwrap_or(underlyings[t]);
             remember(st, &chain, iv_days, close_days);
-            if scenario.strategy.earnings.is_some() {
+            if earnings_rules {
                 st.earnings = crate::scenario::earnings::Today::at(&td.reactions, st.cursor - 1);
             }
             let settle_at = Some(underlyings[t]).filter(|s| s.is_finite());
@@ -485,52 +621,26 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
                     pay_dividend(&mut book, t, amount, &mut diag);
                 }
             }
-            let ctx =
-                FillContext { ticker: &td.name, date, underlying: settle_at.unwrap_or(f64::NAN), models: &models };
             let moved = Move { date, from: previous_s, to: underlying };
             mark(&mut book, t, &chain, moved, &mut attribution, &mut diag);
-            if styles[t] == Style::Physical
-                && let Some(s) = settle_at
-            {
-                let day = settle::SettleDay {
-                    ticker: t,
-                    underlying: s,
-                    // An ex-date on the ticker's next trading day (ex-dates between trading
-                    // days count for the next one).
-                    next_dividend: td.days.get(st.cursor).and_then(|&(next, _, _)| {
-                        td.dividends[st.dividend..].iter().take_while(|d| d.0 <= next).map(|d| d.1).reduce(|a, b| a + b)
-                    }),
-                    rules: &scenario.settlement,
-                    policy,
+            for (k, sleeve) in sleeves.iter().enumerate() {
+                if !sleeve.trades[t] {
+                    continue;
+                }
+                let ctx = FillContext {
+                    ticker: &td.name,
+                    date,
+                    underlying: settle_at.unwrap_or(f64::NAN),
+                    models: &sleeve.models,
+                    strategy: k,
                 };
-                settle::settle(&mut book, &ctx, &day, &mut diag);
-            }
-            exits(scenario, &mut book, t, &chain, settle_at, &ctx, st, last_day, &mut diag);
-            if !last_day {
-                if policy == SharesPolicy::Keep
-                    && let Some(cover) = &structure.cover
-                {
-                    write_covers(cover, legs.len(), &mut book, t, &chain, &ctx, &mut diag);
-                }
-                if let Some(rule) = &scenario.strategy.roll {
-                    roll::roll_positions(rule, &specs, legs.len(), &mut book, t, &chain, &ctx, &mut diag);
-                }
-                if let Some(rules) = &scenario.strategy.hedge
-                    && rules.scope == HedgeScope::Ticker
-                {
-                    hedge::hedge_ticker(&mut book, &ctx, t, rules, st.day_counter, false);
-                } else if let Some(rules) = &scenario.strategy.hedge {
-                    for i in 0..book.positions.len() {
-                        if book.positions[i].ticker == t {
-                            let days = st.day_counter - book.positions[i].opened_day;
-                            hedge::hedge_position(&mut book, &ctx, i, rules, days, false);
-                        }
-                    }
-                }
-                enter(scenario, &structure, &mut book, t, &chain, &ctx, st, &loaded.series, &mut diag, &mut misses);
+                let day = TickerDay { t, chain: &chain, physical: styles[t] == Style::Physical, last_day };
+                trade_ticker(scenario, sleeve, &mut tallies[k], &mut book, &day, &ctx, st, loaded);
             }
         }
         let row = equity_row(&book, date, &underlyings, equity.last(), &mut peak, scenario.capital.0, attribution);
+        accounts.record(&book, &row);
+        market.record(date, &underlyings);
         equity.push(row);
         if let Some(progress) = opts.progress
             && ((k as u64 + 1).is_multiple_of(step) || k as u64 + 1 == total)
@@ -539,21 +649,262 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
         }
     }
 
-    if diag.positions_opened == 0
-        && let Some((leg, kind)) = worst_miss(&misses)
-    {
-        return Err(EngineError::Unfillable(unfillable_message(&legs, leg, kind, misses[leg][kind], total)));
+    // A strategy that opened nothing and missed a leg on some entry day could never be filled:
+    // say which leg and why rather than report an empty run.
+    for (sleeve, tally) in sleeves.iter().zip(&tallies) {
+        if tally.diag.positions_opened == 0
+            && let Some((leg, kind)) = worst_miss(&tally.misses)
+        {
+            let message =
+                unfillable_message(&sleeve.member, &sleeve.structure.legs, leg, kind, tally.misses[leg][kind], total);
+            return Err(EngineError::Unfillable(message));
+        }
     }
 
-    let summary = summarize(scenario, &book, &equity, diag);
+    let mut summary = summarize(scenario, &book, &equity, diag, &tallies);
+    summary.strategies = accounts.summaries(&sleeves, &book, &tallies);
+    summary.benchmark = market.benchmark(scenario.capital.0, &equity, summary.metrics.cagr);
     Ok(Outcome {
         summary,
         equity,
         trades: book.fills,
         positions: book.records,
+        strategy_names: sleeves.iter().map(|s| s.member.name.to_string()).collect(),
+        strategies: accounts.rows,
+        market: market.rows,
+        market_names: market.names,
         rows_scanned,
         partitions: data.iter().map(|t| t.parts.len()).sum(),
     })
+}
+
+/// A ticker's trading day as the strategies' phases see it.
+struct TickerDay<'a, 'c> {
+    t: usize,
+    chain: &'a DayChain<'c>,
+    physical: bool,
+    /// The ticker's last trading day of the run: everything it holds closes.
+    last_day: bool,
+}
+
+/// Phases 3 to 7 of one strategy on one ticker's day (settle, exits, covers, rolls, hedge,
+/// entries), touching only the strategy's own positions.
+#[allow(clippy::too_many_arguments)]
+fn trade_ticker(
+    scenario: &Scenario,
+    sleeve: &Sleeve<'_>,
+    tally: &mut Tally,
+    book: &mut Portfolio,
+    day: &TickerDay<'_, '_>,
+    ctx: &FillContext<'_>,
+    st: &TickerState,
+    loaded: &LoadedData,
+) {
+    let TickerDay { t, chain, physical, last_day } = *day;
+    let td = &loaded.tickers[t];
+    let strategy = sleeve.member.strategy;
+    let diag = &mut tally.diag;
+    let settle_at = Some(ctx.underlying).filter(|s| s.is_finite());
+    if physical && let Some(s) = settle_at {
+        let day = settle::SettleDay {
+            ticker: t,
+            underlying: s,
+            // An ex-date on the ticker's next trading day (ex-dates between trading days count
+            // for the next one).
+            next_dividend: td.days.get(st.cursor).and_then(|&(next, _, _)| {
+                td.dividends[st.dividend..].iter().take_while(|d| d.0 <= next).map(|d| d.1).reduce(|a, b| a + b)
+            }),
+            rules: &scenario.settlement,
+            policy: sleeve.policy,
+        };
+        settle::settle(book, ctx, &day, diag);
+    }
+    exits(strategy, book, t, chain, settle_at, ctx, st, last_day, diag);
+    if last_day {
+        return;
+    }
+    let legs = sleeve.structure.legs.len();
+    if sleeve.policy == SharesPolicy::Keep
+        && let Some(cover) = &sleeve.structure.cover
+    {
+        write_covers(cover, legs, book, t, chain, ctx, diag);
+    }
+    if let Some(rule) = &strategy.roll {
+        roll::roll_positions(rule, &sleeve.specs, legs, book, t, chain, ctx, diag);
+    }
+    if let Some(rules) = &strategy.hedge
+        && rules.scope == HedgeScope::Ticker
+    {
+        hedge::hedge_ticker(book, ctx, t, rules, st.day_counter, false);
+    } else if let Some(rules) = &strategy.hedge {
+        for i in 0..book.positions.len() {
+            let p = &book.positions[i];
+            if p.ticker == t && p.strategy == ctx.strategy {
+                let days = st.day_counter - p.opened_day;
+                hedge::hedge_position(book, ctx, i, rules, days, false);
+            }
+        }
+    }
+    enter(scenario, sleeve, book, t, chain, ctx, st, &loaded.series, tally);
+}
+
+/// Each strategy's own account inside the shared one: its P&L (closed positions, then what its
+/// open ones would realize at their marks) on top of its share of the capital, day by day.
+struct Accounts {
+    capital: Vec<f64>,
+    /// One strategy holding the whole account: its curve is the account's, bit for bit.
+    whole: bool,
+    realized: Vec<f64>,
+    /// How many of `book.records` are in `realized`.
+    records_seen: usize,
+    peaks: Vec<f64>,
+    rows: Vec<StrategyRow>,
+}
+
+impl Accounts {
+    fn new(scenario: &Scenario, sleeves: &[Sleeve<'_>], days: usize) -> Accounts {
+        let capital: Vec<f64> = sleeves.iter().map(|s| s.member.weight * scenario.capital.0).collect();
+        Accounts {
+            whole: sleeves.len() == 1 && sleeves[0].member.weight == 1.0,
+            realized: vec![0.0; sleeves.len()],
+            records_seen: 0,
+            peaks: capital.clone(),
+            rows: Vec::with_capacity(days * sleeves.len()),
+            capital,
+        }
+    }
+
+    fn record(&mut self, book: &Portfolio, account: &EquityRow) {
+        for r in &book.records[self.records_seen..] {
+            self.realized[r.strategy] += r.pnl;
+        }
+        self.records_seen = book.records.len();
+        let n = self.capital.len();
+        let mut open_pnl = vec![0.0; n];
+        let mut open = vec![0i32; n];
+        for p in &book.positions {
+            open_pnl[p.strategy] += p.net_pnl();
+            if !p.hedge_book {
+                open[p.strategy] += 1;
+            }
+        }
+        let previous: Option<Vec<f64>> =
+            self.rows.len().checked_sub(n).map(|i| self.rows[i..].iter().map(|r| r.equity).collect());
+        for s in 0..n {
+            let (equity, pnl) = if self.whole {
+                (account.equity, account.equity - self.capital[s])
+            } else {
+                let pnl = self.realized[s] + open_pnl[s];
+                (self.capital[s] + pnl, pnl)
+            };
+            let before = previous.as_ref().map_or(self.capital[s], |rows| rows[s]);
+            self.peaks[s] = self.peaks[s].max(equity);
+            self.rows.push(StrategyRow {
+                date: account.date,
+                strategy: s,
+                equity,
+                pnl,
+                daily_return: if self.whole {
+                    account.daily_return
+                } else if previous.is_some() && before != 0.0 {
+                    equity / before - 1.0
+                } else {
+                    0.0
+                },
+                drawdown: if self.peaks[s] > 0.0 { equity / self.peaks[s] - 1.0 } else { 0.0 },
+                open_positions: open[s],
+            });
+        }
+    }
+
+    fn summaries(&self, sleeves: &[Sleeve<'_>], book: &Portfolio, tallies: &[Tally]) -> Vec<StrategySummary> {
+        let n = sleeves.len();
+        sleeves
+            .iter()
+            .enumerate()
+            .map(|(s, sleeve)| {
+                let rows: Vec<&StrategyRow> = self.rows.iter().skip(s).step_by(n).collect();
+                let eq: Vec<f64> = rows.iter().map(|r| r.equity).collect();
+                let returns: Vec<f64> = rows.iter().map(|r| r.daily_return).collect();
+                let drawdown: Vec<f64> = rows.iter().map(|r| r.drawdown).collect();
+                let in_market: Vec<bool> = rows.iter().map(|r| r.open_positions > 0).collect();
+                let trades: Vec<analytics::ClosedTrade> =
+                    book.closed.iter().zip(&book.closed_strategy).filter(|(_, k)| **k == s).map(|(t, _)| *t).collect();
+                let metrics = analytics::compute(&MetricInput {
+                    capital: self.capital[s],
+                    equity: &eq,
+                    returns: &returns,
+                    drawdown: &drawdown,
+                    in_market: &in_market,
+                    trades: &trades,
+                });
+                let mut diagnostics = tallies[s].diag;
+                diagnostics.positions_closed = trades.len() as u64;
+                let final_equity = eq.last().copied().unwrap_or(self.capital[s]);
+                StrategySummary {
+                    name: sleeve.member.name.to_string(),
+                    weight: sleeve.member.weight,
+                    tickers: sleeve.member.tickers.iter().map(|t| t.0.clone()).collect(),
+                    capital: self.capital[s],
+                    final_equity,
+                    pnl: rows.last().map_or(0.0, |r| r.pnl),
+                    metrics,
+                    diagnostics,
+                }
+            })
+            .collect()
+    }
+}
+
+/// `market.arrow`: every ticker's close, and the benchmark series if it is one, each day.
+struct Market<'a> {
+    names: Vec<(String, &'static str)>,
+    series: Option<&'a [(i32, f64)]>,
+    benchmark: usize,
+    rows: Vec<MarketRow>,
+}
+
+impl<'a> Market<'a> {
+    fn new(data: &[TickerData], benchmark: &Benchmark, series: &'a Series, days: usize) -> Market<'a> {
+        let mut names: Vec<(String, &'static str)> = data.iter().map(|td| (td.name.clone(), "ticker")).collect();
+        let points = benchmark.series().and_then(|name| series.get(name));
+        let index = match benchmark {
+            Benchmark::Ticker(i) => *i,
+            Benchmark::Series(name) => {
+                names.push((name.clone(), "series"));
+                names.len() - 1
+            }
+        };
+        let rows = Vec::with_capacity(days * names.len());
+        Market { names, series: points, benchmark: index, rows }
+    }
+
+    fn record(&mut self, date: i32, underlyings: &[f64]) {
+        for (t, s) in underlyings.iter().enumerate() {
+            self.rows.push(MarketRow { date, name: t, close: Some(*s).filter(|s| s.is_finite()) });
+        }
+        if let Some(points) = self.series {
+            let close = signals::series_value(points, date, None);
+            self.rows.push(MarketRow { date, name: underlyings.len(), close });
+        }
+    }
+
+    /// The benchmark against the run, whose CAGR is `run_cagr`.
+    fn benchmark(&self, capital: f64, equity: &[EquityRow], run_cagr: Option<f64>) -> Option<BenchmarkSummary> {
+        let closes: Vec<Option<f64>> = self.rows.iter().filter(|r| r.name == self.benchmark).map(|r| r.close).collect();
+        let returns: Vec<f64> = equity.iter().map(|r| r.daily_return).collect();
+        let c = analytics::benchmark::compare(capital, &returns, &closes)?;
+        let (name, kind) = self.names.get(self.benchmark)?;
+        Some(BenchmarkSummary {
+            name: name.clone(),
+            kind: kind.to_string(),
+            total_return: c.total_return,
+            cagr: c.cagr,
+            beta: c.beta,
+            correlation: c.correlation,
+            excess_return: run_cagr.zip(c.cagr).map(|(a, b)| a - b),
+        })
+    }
 }
 
 /// Adds a day to the ticker's history, as much of it as the filters read.
@@ -582,7 +933,7 @@ fn worst_miss(misses: &[[u64; 3]]) -> Option<(usize, usize)> {
     best.map(|(l, k, _)| (l, k))
 }
 
-fn unfillable_message(legs: &[LegSpec], leg: usize, kind: usize, count: u64, days: u64) -> String {
+fn unfillable_message(member: &Member<'_>, legs: &[LegSpec], leg: usize, kind: usize, count: u64, days: u64) -> String {
     let spec = &legs[leg];
     let what = if kind == 2 {
         "contracts inside its windows, but none that passed its liquidity filter".to_string()
@@ -609,12 +960,22 @@ fn unfillable_message(legs: &[LegSpec], leg: usize, kind: usize, count: u64, day
         "no strike at its offset with a usable quote".to_string()
     };
     format!(
-        "strategy.legs[{leg}] could never be filled: {what} on {count} entry day(s) of {days}; no position was opened. \
-         Check the leg's windows against the data (`aegis-bt dataset info`)"
+        "{}.legs[{leg}] could never be filled: {what} on {count} entry day(s) of {days}; no position was opened. \
+         Check the leg's windows against the data (`aegis-bt dataset info`)",
+        member.path()
     )
 }
 
-fn summarize(scenario: &Scenario, book: &Portfolio, equity: &[EquityRow], mut diag: Diagnostics) -> Summary {
+fn summarize(
+    scenario: &Scenario,
+    book: &Portfolio,
+    equity: &[EquityRow],
+    mut diag: Diagnostics,
+    tallies: &[Tally],
+) -> Summary {
+    for tally in tallies {
+        diag.absorb(&tally.diag);
+    }
     diag.positions_closed = book.closed.len() as u64;
     let eq: Vec<f64> = equity.iter().map(|r| r.equity).collect();
     let returns: Vec<f64> = equity.iter().map(|r| r.daily_return).collect();
@@ -638,5 +999,7 @@ fn summarize(scenario: &Scenario, book: &Portfolio, equity: &[EquityRow], mut di
         metrics,
         diagnostics: diag,
         hedge: book.hedge,
+        strategies: Vec::new(),
+        benchmark: None,
     }
 }

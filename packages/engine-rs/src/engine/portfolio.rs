@@ -51,6 +51,9 @@ pub struct HeldLeg {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Position {
     pub id: u32,
+    /// Index into the scenario's strategies (`Scenario::members`).
+    #[serde(default)]
+    pub strategy: usize,
     /// Index into the scenario's tickers.
     pub ticker: usize,
     pub opened: i32,
@@ -151,6 +154,14 @@ impl Position {
         if rest == 0.0 { legs } else { legs + rest / (f64::from(self.units) * MULTIPLIER) }
     }
 
+    /// Net P&L in dollars at the current marks: what is closed, the open legs and shares against
+    /// their cost, dividends, less every fee so far (what it would realize closing at its marks,
+    /// before the closing costs).
+    pub fn net_pnl(&self) -> f64 {
+        let legs: f64 = self.legs.iter().map(|l| l.contracts(self.units) * (l.mark - l.open_price) * MULTIPLIER).sum();
+        legs + self.shares_unrealized() + self.gross_pnl + self.dividends - self.fees
+    }
+
     /// The nearest expiry among the legs.
     pub fn first_expiry(&self) -> i32 {
         self.legs.iter().map(|l| l.expiry).min().unwrap_or(i32::MAX)
@@ -180,6 +191,9 @@ pub struct Portfolio {
     pub next_id: u32,
     pub fills: Vec<Fill>,
     pub closed: Vec<ClosedTrade>,
+    /// The strategy of each of `closed`.
+    #[serde(default)]
+    pub closed_strategy: Vec<usize>,
     #[serde(default)]
     pub hedge: HedgeTotals,
     /// Every position that ended, in the order they ended (positions.arrow).
@@ -195,6 +209,8 @@ pub struct FillContext<'a> {
     pub underlying: f64,
     /// How fills are priced and charged.
     pub models: &'a Models,
+    /// The strategy acting: what it opens is its own, and it touches only its own positions.
+    pub strategy: usize,
 }
 
 impl Portfolio {
@@ -210,14 +226,17 @@ impl Portfolio {
         self.cash + self.positions_value()
     }
 
-    /// The strategy's open positions on `ticker` (not its hedge book).
-    pub fn open_count(&self, ticker: usize) -> usize {
-        self.positions.iter().filter(|p| p.ticker == ticker && !p.hedge_book).count()
+    /// Strategy `strategy`'s open positions on `ticker` (not its hedge book).
+    pub fn open_count(&self, strategy: usize, ticker: usize) -> usize {
+        self.positions.iter().filter(|p| p.strategy == strategy && p.ticker == ticker && !p.hedge_book).count()
     }
 
-    /// The index of `ticker`'s hedge book, opened (empty) if it has none.
+    /// The index of the hedge book of the context's strategy on `ticker`, opened (empty) if it has none.
     pub fn hedge_book(&mut self, ctx: &FillContext<'_>, ticker: usize, day_counter: u64) -> usize {
-        if let Some(i) = self.positions.iter().position(|p| p.ticker == ticker && p.hedge_book) {
+        let strategy = ctx.strategy;
+        if let Some(i) =
+            self.positions.iter().position(|p| p.strategy == strategy && p.ticker == ticker && p.hedge_book)
+        {
             return i;
         }
         self.open(ctx, ticker, day_counter, &[], 1);
@@ -239,6 +258,7 @@ impl Portfolio {
         self.next_id += 1;
         let position = Position {
             id,
+            strategy: ctx.strategy,
             ticker,
             opened: ctx.date,
             opened_day: day_counter,
@@ -288,7 +308,7 @@ impl Portfolio {
             self.cash -= n * price * MULTIPLIER + fees;
             position.fees += fees;
             position.premium -= l.side.sign() * f64::from(l.qty) * price;
-            self.fills.push(fill(ctx, position.id, &held, n, price, fees, Action::Open, reason, 0.0));
+            self.fills.push(fill(ctx, position, &held, n, price, fees, Action::Open, reason, 0.0));
             position.legs.push(held);
         }
     }
@@ -383,6 +403,7 @@ impl Portfolio {
         };
         self.fills.push(Fill {
             position_id: p.id as i32,
+            strategy: p.strategy,
             leg: -1,
             ticker: ctx.ticker.to_string(),
             action,
@@ -417,7 +438,7 @@ impl Portfolio {
         self.cash += n * price * MULTIPLIER - fees;
         p.fees += fees;
         p.gross_pnl += pnl;
-        self.fills.push(fill(ctx, p.id, &l, -n, price, fees, Action::Close, reason, pnl));
+        self.fills.push(fill(ctx, p, &l, -n, price, fees, Action::Close, reason, pnl));
     }
 
     /// Ends position `index` once it holds nothing (no legs, no shares).
@@ -433,9 +454,11 @@ impl Portfolio {
         let net = p.gross_pnl + p.dividends - p.fees;
         if !p.hedge_book {
             self.closed.push(ClosedTrade { net_pnl: net, days_held: i64::from(date - p.opened) });
+            self.closed_strategy.push(p.strategy);
         }
         self.records.push(PositionRecord {
             id: p.id as i32,
+            strategy: p.strategy,
             ticker,
             opened: p.opened,
             closed: date,
@@ -481,7 +504,7 @@ impl Portfolio {
             p.gross_pnl += pnl;
             let reason = if settle { Reason::Expiry } else { reason };
             // Closing trades the other way: a long leg is sold (−), a short one bought back (+).
-            self.fills.push(fill(ctx, p.id, l, -n, price, fees, Action::Close, reason, pnl));
+            self.fills.push(fill(ctx, &p, l, -n, price, fees, Action::Close, reason, pnl));
         }
         self.end(ctx.ticker.to_string(), p, ctx.date, reason);
     }
@@ -495,7 +518,7 @@ fn ticker_of(fills: &[Fill], id: u32) -> String {
 #[allow(clippy::too_many_arguments)]
 fn fill(
     ctx: &FillContext<'_>,
-    id: u32,
+    p: &Position,
     l: &HeldLeg,
     n: f64,
     price: f64,
@@ -505,7 +528,8 @@ fn fill(
     pnl: f64,
 ) -> Fill {
     Fill {
-        position_id: id as i32,
+        position_id: p.id as i32,
+        strategy: p.strategy,
         leg: l.leg as i32,
         ticker: ctx.ticker.to_string(),
         action,

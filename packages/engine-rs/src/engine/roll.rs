@@ -69,7 +69,7 @@ pub fn roll_positions(
     }
     for i in 0..book.positions.len() {
         let p = &book.positions[i];
-        if p.ticker != t || p.legs.is_empty() || p.rolls >= rule.max_rolls.0 {
+        if p.ticker != t || p.strategy != ctx.strategy || p.legs.is_empty() || p.rolls >= rule.max_rolls.0 {
             continue;
         }
         let fired: Vec<usize> = (0..p.legs.len()).filter(|&k| triggers(rule, &p.legs[k], s, ctx.date)).collect();

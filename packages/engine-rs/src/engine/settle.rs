@@ -45,7 +45,8 @@ pub fn settle(book: &mut Portfolio, ctx: &FillContext<'_>, day: &SettleDay<'_>, 
     let mut i = 0;
     while i < book.positions.len() {
         // A hedge book holds no options and settles nothing (the hedge phase closes it).
-        if book.positions[i].ticker != day.ticker || book.positions[i].hedge_book {
+        let p = &book.positions[i];
+        if p.ticker != day.ticker || p.strategy != ctx.strategy || p.hedge_book {
             i += 1;
             continue;
         }

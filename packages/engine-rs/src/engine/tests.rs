@@ -210,8 +210,9 @@ fn a_leg_that_can_never_be_filled_is_an_error() {
     let text = std::fs::read_to_string(tmp.path().join("manifest.json")).unwrap();
     assert!(text.contains("golden"));
     let mut s = scenario("{}", 0.5);
-    s.strategy.legs[0].dte = Some(crate::scenario::Window { target: 400, min: Some(300), max: Some(500) });
-    s.strategy.entry.every_trading_days = Some(crate::scenario::values::AtLeastOne(1));
+    s.strategy.as_mut().unwrap().legs[0].dte =
+        Some(crate::scenario::Window { target: 400, min: Some(300), max: Some(500) });
+    s.strategy.as_mut().unwrap().entry.every_trading_days = Some(crate::scenario::values::AtLeastOne(1));
     let err = run(&s, &ds, &RunOptions::default()).unwrap_err();
     assert_eq!(err.code(), "ERR_UNFILLABLE");
     assert!(
@@ -255,16 +256,18 @@ fn an_offset_wing_never_crosses_to_the_other_side_of_its_reference() {
     let mut s = scenario("{}", 0.5);
     // Short the 95 put (|delta| 0.30), buy a wing 5 points lower: nothing is listed below 95, and
     // the nearest strike to 90 on the wrong side (100 or 105) must not be taken instead.
-    s.strategy.legs.push(LegSpec {
+    let wing = LegSpec {
         side: crate::scenario::Side::Long,
         dte: None,
         delta: None,
         offset: Some(crate::scenario::Offset { leg: 0, width: crate::scenario::values::Finite(-5.0) }),
-        ..s.strategy.legs[0].clone()
-    });
-    assert_eq!(choose_legs(&chain, &s.strategy.legs), Err(Miss::NoStrike { leg: 1 }));
-    s.strategy.legs[1].offset = Some(crate::scenario::Offset { leg: 0, width: crate::scenario::values::Finite(5.0) });
-    let legs = choose_legs(&chain, &s.strategy.legs).unwrap();
+        ..s.first_strategy().legs[0].clone()
+    };
+    s.strategy.as_mut().unwrap().legs.push(wing);
+    assert_eq!(choose_legs(&chain, &s.strategy.as_mut().unwrap().legs), Err(Miss::NoStrike { leg: 1 }));
+    s.strategy.as_mut().unwrap().legs[1].offset =
+        Some(crate::scenario::Offset { leg: 0, width: crate::scenario::values::Finite(5.0) });
+    let legs = choose_legs(&chain, &s.strategy.as_mut().unwrap().legs).unwrap();
     assert_eq!(legs[1].strike, 105.0);
 }
 
@@ -448,7 +451,7 @@ fn illiquid_entry_days_are_counted_by_reason() {
     // Day 1: the only candidate is 0.50 wide; day 2 it is 0.20 wide and fills.
     days[0][0] = days[0][0].clone().put(0.9, 1.4);
     let mut s = daily_entries();
-    s.strategy.liquidity = Some(serde_norway::from_str("{ max_spread: 0.3 }").unwrap());
+    s.strategy.as_mut().unwrap().liquidity = Some(serde_norway::from_str("{ max_spread: 0.3 }").unwrap());
     let o = run_scenario(&s, days);
     assert_eq!(o.summary.diagnostics.entries_skipped.wide_spread, 1);
     assert_eq!(o.trades[0].date, d(DAYS[1]));

@@ -1,4 +1,5 @@
-//! `equity.arrow` and `trades.arrow` as Arrow IPC file bytes (uncompressed, one record batch).
+//! The result tables (`equity`, `trades`, `positions`, `strategies`, `market`) as Arrow IPC file
+//! bytes (uncompressed, one record batch).
 
 use std::sync::Arc;
 
@@ -6,7 +7,7 @@ use arrow_array::{ArrayRef, Date32Array, Float64Array, Int32Array, RecordBatch, 
 use arrow_ipc::writer::FileWriter;
 use arrow_schema::{ArrowError, Field, Schema};
 
-use super::{Action, EquityRow, Fill, PositionRecord};
+use super::{Action, EquityRow, Fill, MarketRow, PositionRecord, StrategyRow};
 
 fn ipc(columns: Vec<(&str, ArrayRef)>) -> Result<Vec<u8>, ArrowError> {
     ipc_file(columns.into_iter().map(|(n, a)| (n.to_string(), a, false)).collect())
@@ -38,7 +39,7 @@ fn dates<T>(rows: &[T], f: impl Fn(&T) -> i32) -> ArrayRef {
     Arc::new(Date32Array::from(rows.iter().map(f).collect::<Vec<_>>()))
 }
 
-fn strs<T>(rows: &[T], f: impl Fn(&T) -> &str) -> ArrayRef {
+fn strs<'a, T>(rows: &'a [T], f: impl Fn(&'a T) -> &'a str) -> ArrayRef {
     Arc::new(StringArray::from(rows.iter().map(f).collect::<Vec<_>>()))
 }
 
@@ -67,10 +68,16 @@ pub fn equity_ipc(rows: &[EquityRow]) -> Result<Vec<u8>, ArrowError> {
     ])
 }
 
-pub fn positions_ipc(rows: &[PositionRecord]) -> Result<Vec<u8>, ArrowError> {
+/// A name by index; an index out of range (never made by the engine) reads as empty.
+fn name_of(names: &[String], i: usize) -> &str {
+    names.get(i).map_or("", String::as_str)
+}
+
+pub fn positions_ipc(rows: &[PositionRecord], strategies: &[String]) -> Result<Vec<u8>, ArrowError> {
     ipc(vec![
         ("position_id", i32s(rows, |r| r.id)),
         ("ticker", strs(rows, |r| r.ticker.as_str())),
+        ("strategy", strs(rows, |r| name_of(strategies, r.strategy))),
         ("opened", dates(rows, |r| r.opened)),
         ("closed", dates(rows, |r| r.closed)),
         ("legs", i32s(rows, |r| r.legs)),
@@ -90,12 +97,13 @@ pub fn positions_ipc(rows: &[PositionRecord]) -> Result<Vec<u8>, ArrowError> {
     ])
 }
 
-pub fn trades_ipc(fills: &[Fill]) -> Result<Vec<u8>, ArrowError> {
+pub fn trades_ipc(fills: &[Fill], strategies: &[String]) -> Result<Vec<u8>, ArrowError> {
     // Share fills have no expiry or strike: those two columns are nullable.
     let columns: Vec<(&str, ArrayRef, bool)> = vec![
         ("position_id", i32s(fills, |f| f.position_id), false),
         ("leg", i32s(fills, |f| f.leg), false),
         ("ticker", strs(fills, |f| f.ticker.as_str()), false),
+        ("strategy", strs(fills, |f| name_of(strategies, f.strategy)), false),
         ("action", strs(fills, |f| if f.action == Action::Open { "open" } else { "close" }), false),
         ("date", dates(fills, |f| f.date), false),
         ("expiry", Arc::new(Date32Array::from(fills.iter().map(|f| f.expiry).collect::<Vec<_>>())), true),
@@ -109,4 +117,29 @@ pub fn trades_ipc(fills: &[Fill]) -> Result<Vec<u8>, ArrowError> {
         ("pnl", f64s(fills, |f| f.pnl), false),
     ];
     ipc_file(columns.into_iter().map(|(n, a, null)| (n.to_string(), a, null)).collect())
+}
+
+/// `strategies.arrow`: each strategy's equity, one row per trading day per strategy.
+pub fn strategies_ipc(rows: &[StrategyRow], strategies: &[String]) -> Result<Vec<u8>, ArrowError> {
+    ipc(vec![
+        ("date", dates(rows, |r| r.date)),
+        ("strategy", strs(rows, |r| name_of(strategies, r.strategy))),
+        ("equity", f64s(rows, |r| r.equity)),
+        ("pnl", f64s(rows, |r| r.pnl)),
+        ("daily_return", f64s(rows, |r| r.daily_return)),
+        ("drawdown", f64s(rows, |r| r.drawdown)),
+        ("open_positions", i32s(rows, |r| r.open_positions)),
+    ])
+}
+
+/// `market.arrow`: each traded ticker's close and the benchmark series, one row per trading day
+/// per name; `close` is null before its first known value.
+pub fn market_ipc(rows: &[MarketRow], names: &[(String, &'static str)]) -> Result<Vec<u8>, ArrowError> {
+    let name = |r: &MarketRow| names.get(r.name).map_or(("", ""), |(n, k)| (n.as_str(), *k));
+    ipc_file(vec![
+        ("date".to_string(), dates(rows, |r| r.date), false),
+        ("name".to_string(), strs(rows, |r| name(r).0), false),
+        ("kind".to_string(), strs(rows, |r| name(r).1), false),
+        ("close".to_string(), Arc::new(Float64Array::from(rows.iter().map(|r| r.close).collect::<Vec<_>>())), true),
+    ])
 }

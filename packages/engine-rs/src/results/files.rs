@@ -51,27 +51,48 @@ pub(crate) fn prepare_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 /// The Arrow tables of a run's results, as IPC file bytes.
-#[derive(Debug, Clone, Copy)]
-pub struct Tables<'a> {
-    pub equity: &'a [u8],
-    pub trades: &'a [u8],
-    pub positions: &'a [u8],
+/// The result tables' Arrow IPC bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tables {
+    pub equity: Vec<u8>,
+    pub trades: Vec<u8>,
+    pub positions: Vec<u8>,
+    pub strategies: Vec<u8>,
+    pub market: Vec<u8>,
 }
 
-/// Writes `summary.json`, `equity.arrow`, `trades.arrow`, `positions.arrow`, `run.json`, then
-/// (with `mark_success`) `_SUCCESS`.
+/// The table files of a results directory, in the order they are written.
+pub const TABLE_FILES: [&str; 5] =
+    ["equity.arrow", "trades.arrow", "positions.arrow", "strategies.arrow", "market.arrow"];
+
+impl Tables {
+    /// (file name, bytes), in [`TABLE_FILES`] order.
+    pub fn files(&self) -> [(&'static str, &[u8]); 5] {
+        let [e, t, p, s, m] = TABLE_FILES;
+        [(e, &self.equity), (t, &self.trades), (p, &self.positions), (s, &self.strategies), (m, &self.market)]
+    }
+
+    /// Writes `summary.json` and the tables into `dir` (a sweep point's directory).
+    pub fn write(&self, dir: &Path, summary_json: &[u8]) -> std::io::Result<()> {
+        write_atomic(dir, "summary.json", summary_json)?;
+        for (name, bytes) in self.files() {
+            write_atomic(dir, name, bytes)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes `summary.json`, the tables ([`TABLE_FILES`]), `run.json`, then (with `mark_success`)
+/// `_SUCCESS`.
 pub fn write_results(
     dir: &Path,
     summary_json: &[u8],
-    tables: Tables<'_>,
+    tables: &Tables,
     run: &RunInfo,
     mark_success: bool,
 ) -> std::io::Result<()> {
     prepare_dir(dir)?;
-    write_atomic(dir, "summary.json", summary_json)?;
-    write_atomic(dir, "equity.arrow", tables.equity)?;
-    write_atomic(dir, "trades.arrow", tables.trades)?;
-    write_atomic(dir, "positions.arrow", tables.positions)?;
+    tables.write(dir, summary_json)?;
     let mut run_json = serde_json::to_vec_pretty(run).map_err(std::io::Error::other)?;
     run_json.push(b'\n');
     write_atomic(dir, "run.json", &run_json)?;

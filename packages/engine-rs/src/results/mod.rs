@@ -7,8 +7,8 @@ pub(crate) mod files;
 
 use serde::{Deserialize, Serialize};
 
-pub use arrow::{equity_ipc, positions_ipc, trades_ipc};
-pub use files::{RunInfo, SUCCESS_FILE, Tables, write_results, write_success};
+pub use arrow::{equity_ipc, market_ipc, positions_ipc, strategies_ipc, trades_ipc};
+pub use files::{RunInfo, SUCCESS_FILE, TABLE_FILES, Tables, write_results, write_success};
 
 use crate::analytics::Metrics;
 use crate::data::Right;
@@ -69,6 +69,9 @@ impl Attribution {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PositionRecord {
     pub id: i32,
+    /// Index into the scenario's strategies (its name in positions.arrow).
+    #[serde(default)]
+    pub strategy: usize,
     pub ticker: String,
     pub opened: i32,
     pub closed: i32,
@@ -174,6 +177,9 @@ impl Reason {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fill {
     pub position_id: i32,
+    /// Index into the scenario's strategies (its name in trades.arrow).
+    #[serde(default)]
+    pub strategy: usize,
     /// The option leg's index in the strategy (the cover leg follows the legs); −1 for shares.
     pub leg: i32,
     pub ticker: String,
@@ -290,6 +296,34 @@ pub struct Diagnostics {
     pub rolls_skipped: u64,
 }
 
+impl Diagnostics {
+    /// Adds every counter of `other` to this one's (the run's counters are the ticker-level ones
+    /// plus each strategy's). Through their JSON form, so a counter added later is never left out.
+    pub fn absorb(&mut self, other: &Diagnostics) {
+        fn add(a: &mut serde_json::Value, b: &serde_json::Value) {
+            match (a, b) {
+                (serde_json::Value::Object(x), serde_json::Value::Object(y)) => {
+                    for (k, v) in y {
+                        if let Some(slot) = x.get_mut(k) {
+                            add(slot, v);
+                        }
+                    }
+                }
+                (a @ serde_json::Value::Number(_), serde_json::Value::Number(n)) => {
+                    let sum = a.as_u64().unwrap_or(0).saturating_add(n.as_u64().unwrap_or(0));
+                    *a = serde_json::Value::from(sum);
+                }
+                _ => {}
+            }
+        }
+        let (Ok(mut mine), Ok(theirs)) = (serde_json::to_value(*self), serde_json::to_value(other)) else { return };
+        add(&mut mine, &theirs);
+        if let Ok(sum) = serde_json::from_value(mine) {
+            *self = sum;
+        }
+    }
+}
+
 /// Totals of the hedge's share fills over the run (summary.json `hedge`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct HedgeTotals {
@@ -316,6 +350,71 @@ pub struct Summary {
     pub diagnostics: Diagnostics,
     /// The delta hedge's share fills, apart from the options' (all zero without `strategy.hedge`).
     pub hedge: HedgeTotals,
+    /// Each strategy on its own, in the scenario's order (one, `main`, for the single form).
+    pub strategies: Vec<StrategySummary>,
+    /// The benchmark bought and held over the same days; `null` when it has no price on the
+    /// first day.
+    pub benchmark: Option<BenchmarkSummary>,
+}
+
+/// One strategy of the run: its share of the capital and what it earned with it.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct StrategySummary {
+    pub name: String,
+    /// Its share of the account's equity when it sizes a position.
+    pub weight: f64,
+    pub tickers: Vec<String>,
+    /// weight × capital: where its equity curve (strategies.arrow) starts.
+    pub capital: f64,
+    /// capital + pnl.
+    pub final_equity: f64,
+    /// Net P&L of its positions (fees and dividends included).
+    pub pnl: f64,
+    /// The metrics of its own equity curve and positions.
+    pub metrics: Metrics,
+    /// Its own counters: entries, exits, fills (the data's counters — quotes, underlying, marks,
+    /// dividends — are the run's, in the top-level `diagnostics`).
+    pub diagnostics: Diagnostics,
+}
+
+/// The benchmark (`benchmark:`, else the first ticker) bought and held over the run's days.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct BenchmarkSummary {
+    pub name: String,
+    /// `ticker` or `series`.
+    pub kind: String,
+    /// Last close / first close − 1.
+    pub total_return: f64,
+    pub cagr: Option<f64>,
+    /// Of the run's daily returns against the benchmark's (days when both are known).
+    pub beta: Option<f64>,
+    pub correlation: Option<f64>,
+    /// The run's CAGR less the benchmark's.
+    pub excess_return: Option<f64>,
+}
+
+/// One row of `strategies.arrow`: a strategy's equity on a trading day.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct StrategyRow {
+    pub date: i32,
+    pub strategy: usize,
+    /// weight × capital + pnl.
+    pub equity: f64,
+    /// Its net P&L to date.
+    pub pnl: f64,
+    pub daily_return: f64,
+    pub drawdown: f64,
+    pub open_positions: i32,
+}
+
+/// One row of `market.arrow`: a ticker's close (or a series' value) on a trading day.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MarketRow {
+    pub date: i32,
+    /// Index into [`crate::engine::Outcome::market_names`].
+    pub name: usize,
+    /// `None` before its first known value.
+    pub close: Option<f64>,
 }
 
 impl Summary {

@@ -9,6 +9,7 @@ pub mod hedge;
 pub mod liquidity;
 pub mod models;
 mod parse;
+pub mod portfolio;
 pub mod roll;
 pub mod settlement;
 pub mod signals;
@@ -37,7 +38,17 @@ pub struct Scenario {
     /// Starting cash, in dollars.
     #[serde(default = "default_capital")]
     pub capital: Positive,
-    pub strategy: Strategy,
+    /// The strategy (give this, or several named ones under `strategies`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<Strategy>,
+    /// Several named strategies sharing one account, each with its weight and tickers
+    /// (docs/scenario.md, "A portfolio of strategies").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategies: Option<portfolio::Strategies>,
+    /// What the results compare against: a ticker of `data.tickers` or a series of the dataset,
+    /// bought and held (default: the first ticker).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "values::optional_text")]
+    pub benchmark: Option<String>,
     #[serde(default)]
     pub costs: Costs,
     /// How options settle (cash or shares), what happens to delivered shares, early assignment.
@@ -56,11 +67,11 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// What positions do with shares once their option legs are gone: the scenario's
+    /// What `strategy`'s positions do with shares once their option legs are gone: the scenario's
     /// `settlement.assigned_shares`, else `keep` when the strategy has a cover leg, else `close`.
-    pub fn shares_policy(&self) -> settlement::SharesPolicy {
+    pub fn shares_policy(&self, strategy: &Strategy) -> settlement::SharesPolicy {
         use settlement::SharesPolicy;
-        self.settlement.assigned_shares.unwrap_or(if self.strategy.structure().cover.is_some() {
+        self.settlement.assigned_shares.unwrap_or(if strategy.structure().cover.is_some() {
             SharesPolicy::Keep
         } else {
             SharesPolicy::Close
@@ -249,6 +260,13 @@ pub struct Strategy {
     /// Rules around earnings dates (the dataset's `events.arrow`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub earnings: Option<earnings::Earnings>,
+    /// Under `strategies`: its share of the account's equity when it sizes a position, in (0, 1]
+    /// (default: equal shares).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<Positive>,
+    /// Under `strategies`: the tickers it trades, among `data.tickers` (default: all of them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tickers: Option<Vec<Ticker>>,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -277,6 +295,10 @@ struct RawStrategy {
     liquidity: Option<liquidity::Liquidity>,
     #[serde(default)]
     earnings: Option<earnings::Earnings>,
+    #[serde(default)]
+    weight: Option<Positive>,
+    #[serde(default)]
+    tickers: Option<Vec<Ticker>>,
 }
 
 impl TryFrom<RawStrategy> for Strategy {
@@ -312,6 +334,8 @@ impl TryFrom<RawStrategy> for Strategy {
             roll: r.roll,
             liquidity: r.liquidity,
             earnings: r.earnings,
+            weight: r.weight,
+            tickers: r.tickers,
         };
         let structure = s.structure();
         check_legs(&structure.legs)?;

@@ -54,7 +54,9 @@ pub fn parse(text: &str, source_name: &str) -> Result<Scenario, ScenarioError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     super::guard::check(text, source_name)?;
     let scenario = parse_yaml(text, source_name).map_err(|e| refine(e, text))?;
-    let cross_field = super::settlement::check(&scenario).and_then(|()| super::models::check(&scenario));
+    let cross_field = super::portfolio::check(&scenario)
+        .and_then(|()| super::settlement::check(&scenario))
+        .and_then(|()| super::models::check(&scenario));
     cross_field.map_err(|message| {
         let e = ScenarioError {
             source_name: source_name.to_string(),

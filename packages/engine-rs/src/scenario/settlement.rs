@@ -171,34 +171,45 @@ pub fn check(s: &Scenario) -> Result<(), String> {
             ));
         }
     }
-    let structure = s.strategy.structure();
+    for m in s.members() {
+        check_strategy(s, &m)?;
+    }
+    Ok(())
+}
+
+/// The cross-section rules of one strategy (`m.path()` names it in messages).
+fn check_strategy(s: &Scenario, m: &crate::scenario::portfolio::Member<'_>) -> Result<(), String> {
+    let at = m.path().replace('.', ": ");
+    let structure = m.strategy.structure();
     let holds_shares = structure.stock.is_some() || structure.cover.is_some();
-    if holds_shares && let Some(cash) = tickers.iter().find(|t| s.settlement.style_of(t) == Style::Cash) {
+    if holds_shares
+        && let Some(cash) = m.tickers.iter().map(|t| t.0.as_str()).find(|t| s.settlement.style_of(t) == Style::Cash)
+    {
         let what = if structure.stock.is_some() { "a stock leg" } else { "a cover leg written against shares" };
         return Err(format!(
-            "strategy: {what} needs physically settled options, and {cash} settles in cash; \
+            "{at}: {what} needs physically settled options, and {cash} settles in cash; \
              trade a physically settled ticker or set settlement.style.{cash}: physical"
         ));
     }
     if let Some(cover) = &structure.cover {
         if cover.offset.is_some() {
-            return Err(
-                "strategy: cover: choose its strike by `delta` or `otm_pct`; it has no other leg to offset from".into(),
-            );
+            return Err(format!(
+                "{at}: cover: choose its strike by `delta` or `otm_pct`; it has no other leg to offset from"
+            ));
         }
         if cover.side != Side::Short {
-            return Err("strategy: cover: a cover leg is written (side: short) against the shares".into());
+            return Err(format!("{at}: cover: a cover leg is written (side: short) against the shares"));
         }
     }
     if s.settlement.assigned_shares == Some(SharesPolicy::Keep)
         && structure.cover.is_none()
-        && s.strategy.exit.max_hold_days.is_none()
+        && m.strategy.exit.max_hold_days.is_none()
     {
-        return Err(
+        let path = m.path();
+        return Err(format!(
             "settlement: assigned_shares: `keep` without a `cover` leg or `exit.max_hold_days` holds delivered shares to the end of the data; \
-             give strategy.cover (the call written against them) or exit.max_hold_days"
-                .into(),
-        );
+             give {path}.cover (the call written against them) or {path}.exit.max_hold_days"
+        ));
     }
     Ok(())
 }

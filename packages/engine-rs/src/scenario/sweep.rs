@@ -74,6 +74,7 @@ pub fn expand(scenario: &Scenario, source: &str) -> Result<Vec<SweepPoint>, Scen
                     "a sweep varies the strategy, costs or capital; `data`, `sweep` and `cscv` are shared by every point".into(),
                 ));
             }
+            strategy_named(scenario, path).map_err(|m| err(&format!("{kind}.{path}"), m))?;
         }
     }
     // Two points with the same values are one point: a repeated value is refused before anything runs.
@@ -145,16 +146,56 @@ pub fn expand(scenario: &Scenario, source: &str) -> Result<Vec<SweepPoint>, Scen
         let id = point_id(&params);
         let text = json.to_string();
         let point_source = format!("{source} (sweep point {id})");
-        let scenario = super::parse(&text, &point_source).map_err(|mut e| {
+        let mut scenario = super::parse(&text, &point_source).map_err(|mut e| {
             e.message = format!("{} [{}]", e.message, describe(&params));
             e.line = None;
             e.column = None;
             e
         })?;
+        keep_order(&mut scenario, &base);
         points.push(SweepPoint { id, params, scenario });
     }
     refuse_equal_points(&points).map_err(|m| err("", m))?;
     Ok(points)
+}
+
+/// A path under `strategies` names one of the scenario's strategies; `strategy.…` and
+/// `strategies.…` each go with their own form of the scenario.
+fn strategy_named(scenario: &Scenario, path: &str) -> Result<(), String> {
+    let head = path.split(['.', '[']).next().unwrap_or_default();
+    match (head, &scenario.strategies) {
+        ("strategy", Some(list)) => Err(format!(
+            "the scenario has several strategies (`strategies`); name the one to vary: strategies.<name>.… ({})",
+            names(list)
+        )),
+        ("strategies", None) => {
+            Err("the scenario has one strategy (`strategy`); vary it as strategy.…, without a name".into())
+        }
+        ("strategies", Some(list)) => {
+            let name = path.split('.').nth(1).map(|n| n.split('[').next().unwrap_or(n)).unwrap_or_default();
+            if name.is_empty() || path.split('.').count() < 3 {
+                return Err(format!("name a strategy and one of its fields: strategies.<name>.… ({})", names(list)));
+            }
+            if list.0.iter().any(|(n, _)| n == name) {
+                Ok(())
+            } else {
+                Err(format!("no strategy is named {name}; the scenario has {}", names(list)))
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
+fn names(list: &super::portfolio::Strategies) -> String {
+    list.0.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+/// A point's scenario went through a JSON map, which sorts keys: put its strategies back in the
+/// order the scenario lists them (the order they act in).
+fn keep_order(point: &mut Scenario, base: &Scenario) {
+    if let (Some(list), Some(order)) = (&mut point.strategies, &base.strategies) {
+        list.0.sort_by_key(|(name, _)| order.0.iter().position(|(n, _)| n == name).unwrap_or(usize::MAX));
+    }
 }
 
 /// Values that differ only in how they are written (`1` and `1.0`) still make one scenario: two

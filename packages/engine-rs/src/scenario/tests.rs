@@ -28,10 +28,10 @@ fn parses_the_design_example_with_defaults_filled() {
     let s = parse(GOOD, "s.yaml").unwrap();
     assert_eq!(s.name, "spx-short-put-30d");
     assert_eq!(s.data.start.to_string(), "2017-01-03");
-    assert_eq!(s.strategy.legs[0].delta.unwrap().target.0, 0.30);
-    assert_eq!(s.strategy.exit.dte_exit, Some(21));
-    assert_eq!(s.strategy.entry.max_open.0, 3);
-    assert_eq!(s.strategy.sizing.margin.base_pct.0, 0.20);
+    assert_eq!(s.first_strategy().legs[0].delta.unwrap().target.0, 0.30);
+    assert_eq!(s.first_strategy().exit.dte_exit, Some(21));
+    assert_eq!(s.first_strategy().entry.max_open.0, 3);
+    assert_eq!(s.first_strategy().sizing.margin.base_pct.0, 0.20);
 }
 
 #[test]
@@ -110,7 +110,7 @@ fn templates_expand_to_the_legs_they_stand_for() {
         "  template:\n    iron_condor: { dte: { target: 45 }, put_delta: { target: 0.16 }, call_delta: { target: 0.16 }, width: 50 }\n",
     );
     let s = parse(&text, "s.yaml").unwrap();
-    let legs = s.strategy.resolved_legs();
+    let legs = s.first_strategy().resolved_legs();
     type Shape = (Right, Side, Option<(usize, f64)>);
     let shape: Vec<Shape> = legs.iter().map(|l| (l.right, l.side, l.offset.map(|o| (o.leg, o.width.0)))).collect();
     assert_eq!(
@@ -145,7 +145,7 @@ fn every_template_expands_to_valid_legs() {
             "name: t\ndata: {{ dataset: d, tickers: [SPX], start: 2020-01-02, end: 2020-12-31 }}\nstrategy:\n  template: {{ {t} }}\n"
         );
         let s = parse(&text, "t.yaml").unwrap_or_else(|e| panic!("{t}: {e}"));
-        assert!(!s.strategy.resolved_legs().is_empty());
+        assert!(!s.first_strategy().resolved_legs().is_empty());
     }
 }
 
@@ -176,7 +176,10 @@ fn a_sweep_expands_to_validated_points_with_stable_ids() {
     let shape: Vec<(f64, f64)> = points
         .iter()
         .map(|p| {
-            (p.scenario.strategy.exit.profit_target.unwrap().0, p.scenario.strategy.legs[0].delta.unwrap().target.0)
+            (
+                p.scenario.first_strategy().exit.profit_target.unwrap().0,
+                p.scenario.first_strategy().legs[0].delta.unwrap().target.0,
+            )
         })
         .collect();
     assert_eq!(shape, [(0.25, 0.26), (0.25, 0.3), (0.5, 0.26), (0.5, 0.3), (0.75, 0.26), (0.75, 0.3)]);
@@ -199,8 +202,10 @@ fn zip_and_sample_select_points_deterministically() {
     assert_eq!(a.len(), 5);
     assert_eq!(a, b);
     for p in &a {
-        let (pt, sl) =
-            (p.scenario.strategy.exit.profit_target.unwrap().0, p.scenario.strategy.exit.stop_loss.unwrap().0);
+        let (pt, sl) = (
+            p.scenario.first_strategy().exit.profit_target.unwrap().0,
+            p.scenario.first_strategy().exit.stop_loss.unwrap().0,
+        );
         assert!([(0.3, 1.0), (0.4, 1.5), (0.5, 2.0)].contains(&(pt, sl)), "zipped together: {pt} {sl}");
     }
 }

@@ -33,7 +33,7 @@ use crate::engine::{self, EngineError, LoadedData, RunOptions};
 use crate::error::DataError;
 use crate::job::{self, Job, JobError, git_sha, host, locate_dataset, now_epoch};
 use crate::results::files::{prepare_dir, write_atomic};
-use crate::results::{equity_ipc, positions_ipc, trades_ipc, write_success};
+use crate::results::write_success;
 use crate::scenario::ScenarioError;
 use crate::scenario::sweep::{SweepPoint, expand};
 
@@ -189,19 +189,12 @@ fn run_point(
     }
 }
 
-/// A point's `summary.json`, `equity.arrow`, `trades.arrow` and `positions.arrow`: the bytes of
-/// a single run.
+/// A point's `summary.json` and tables: the bytes of a single run.
 fn write_point(dir: &Path, outcome: &engine::Outcome) -> Result<(), JobError> {
-    let encode = |e: arrow_schema::ArrowError| JobError::Encode(e.to_string());
-    let equity = equity_ipc(&outcome.equity).map_err(encode)?;
-    let trades = trades_ipc(&outcome.trades).map_err(encode)?;
-    let positions = positions_ipc(&outcome.positions).map_err(encode)?;
+    let tables = outcome.tables().map_err(|e| JobError::Encode(e.to_string()))?;
     let write = || -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
-        write_atomic(dir, "summary.json", &outcome.summary.to_json_bytes())?;
-        write_atomic(dir, "equity.arrow", &equity)?;
-        write_atomic(dir, "trades.arrow", &trades)?;
-        write_atomic(dir, "positions.arrow", &positions)
+        tables.write(dir, &outcome.summary.to_json_bytes())
     };
     write().map_err(|source| JobError::Write { path: dir.to_path_buf(), source })
 }

@@ -101,7 +101,18 @@ pub struct ValidateArgs {
 pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     let text = aegis_bt::scenario::read_file(&args.scenario)?;
     let scenario = job::validate(&text, &args.scenario.display().to_string())?;
-    let legs = scenario.strategy.resolved_legs();
+    let members = scenario.members();
+    let shape = match members.as_slice() {
+        [one] => format!("{} leg(s)", one.strategy.resolved_legs().len()),
+        many => format!(
+            "{} strategies: {}",
+            many.len(),
+            many.iter()
+                .map(|m| format!("{} ({} leg(s))", m.name, m.strategy.resolved_legs().len()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
     let sweep = if scenario.sweep.is_some() {
         let points = aegis_bt::sweep::plan(&text, &args.scenario.display().to_string())?;
         format!("; a sweep of {} point(s), each valid", points.len())
@@ -126,14 +137,13 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         }
         if let Some((field, message)) = aegis_bt::engine::missing_data(&scenario, &dataset)? {
             let message = message.strip_prefix(&format!("{field}: ")).unwrap_or(&message).to_string();
-            return Err(aegis_bt::scenario::ScenarioError::at(&text, &source, field, message).into());
+            return Err(aegis_bt::scenario::ScenarioError::at(&text, &source, &field, message).into());
         }
         against = format!("; its data is in {}", dir.display());
     }
     println!(
-        "ok: {} ({} leg(s), {} ticker(s), {} to {}){sweep}{against}",
+        "ok: {} ({shape}, {} ticker(s), {} to {}){sweep}{against}",
         scenario.name,
-        legs.len(),
         scenario.data.tickers.len(),
         scenario.data.start,
         scenario.data.end

@@ -20,10 +20,10 @@ pub use slippage::{Bps, PerShare};
 
 use crate::data::Right;
 use crate::engine::select::ChosenLeg;
-use crate::scenario::Scenario;
 use crate::scenario::models::{
     AssignmentModelName, CommissionModelName, FillModelName, MarginModelName, StockSlippageName, by_legs_table,
 };
+use crate::scenario::{Scenario, Strategy};
 
 /// The price an option leg fills at.
 pub trait FillModel: Debug + Send + Sync {
@@ -73,8 +73,8 @@ pub struct Models {
 }
 
 impl Models {
-    /// The built-ins the scenario names, with its parameters.
-    pub fn of(scenario: &Scenario) -> Models {
+    /// The built-ins the scenario names, with its parameters (the margin model is `strategy`'s).
+    pub fn of(scenario: &Scenario, strategy: &Strategy) -> Models {
         let costs = &scenario.costs;
         let fill: Box<dyn FillModel> = match costs.slippage.model {
             FillModelName::SpreadFraction => Box::new(SpreadFraction { fraction: costs.slippage.spread_fraction.0 }),
@@ -111,7 +111,7 @@ impl Models {
             }),
             AssignmentModelName::European => Box::new(European),
         };
-        let m = &scenario.strategy.sizing.margin;
+        let m = &strategy.sizing.margin;
         let margin: Box<dyn MarginModel> = match m.model {
             MarginModelName::RegT => Box::new(RegT { base_pct: m.base_pct.0, min_pct: m.min_pct.0 }),
             MarginModelName::CashSecured => Box::new(CashSecured),
