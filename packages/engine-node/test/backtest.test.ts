@@ -31,7 +31,8 @@ describe("scenarios through the engine", () => {
     expect(s).toMatchObject({ name: "tiny-short-put", dataset: "tiny", tickers: ["SPX"], legs: 1, start: "2023-01-03" });
     const normalized = JSON.parse(s.normalizedJson) as Scenario;
     expect(normalized.costs?.slippage?.spread_fraction).toBe(0.5);
-    expect(normalized.strategy.entry?.max_open).toBe(1);
+    expect(normalized.strategy?.entry?.max_open).toBe(1);
+    expect(s.strategies).toEqual(["main"]);
   });
 
   it("throws a ScenarioError naming the field, line and column", () => {
@@ -108,3 +109,55 @@ describe("runBacktest", () => {
     await expect(runBacktest(SCENARIO, { data, signal: controller.signal })).rejects.toBeInstanceOf(AbortError);
   });
 });
+
+// Two strategies on the tiny fixture: a short put with 60% of the account, a short call with 40%.
+const BOOK = `name: tiny-book
+data: { dataset: tiny, tickers: [SPX], start: 2023-01-03, end: 2023-01-05 }
+capital: 100000
+strategies:
+  puts:
+    weight: 0.6
+    legs:
+      - { right: put, side: short, dte: { target: 30, min: 20, max: 40 }, delta: { target: 0.30, min: 0.25, max: 0.35 } }
+    entry: { every_trading_days: 10, max_open: 1 }
+  calls:
+    weight: 0.4
+    template: { short_call: { dte: { target: 30, min: 20, max: 40 }, delta: { target: 0.5, min: 0.05, max: 0.95 } } }
+    entry: { every_trading_days: 10, max_open: 1 }
+costs: { commission_per_contract: 1.0, slippage: { spread_fraction: 0.5 } }
+`;
+
+describe("a portfolio of strategies through the addon", () => {
+  it("returns each strategy's curve, the market and the strategy of every fill", async () => {
+    expect(validateScenario(BOOK, "book.yaml").strategies).toEqual(["puts", "calls"]);
+    const r = await runBacktest(BOOK, { data: writeTinyDataset() });
+    expect(r.summary.strategies.map((s) => [s.name, s.weight, s.capital])).toEqual([
+      ["puts", 0.6, 60_000],
+      ["calls", 0.4, 40_000],
+    ]);
+    expect(r.strategies.numRows).toBe(2 * r.equity.numRows);
+    expect(r.strategies.getChild("strategy")!.toArray().slice(0, 2)).toEqual(["puts", "calls"]);
+    expect(new Set(r.trades.getChild("strategy")!.toArray())).toEqual(new Set(["puts", "calls"]));
+    // The account's P&L is the strategies' together.
+    const pnl = r.summary.strategies.reduce((sum, s) => sum + s.pnl, 0);
+    expect(r.summary.final_equity - 100_000).toBeCloseTo(pnl, 6);
+    expect(r.market.getChild("name")!.toArray()).toEqual(["SPX", "SPX", "SPX"]);
+    expect(r.summary.benchmark).toMatchObject({ name: "SPX", kind: "ticker" });
+  });
+
+  it("refuses weights above 1, a repeated name and a ticker the data does not list, with the field and line", () => {
+    const refused = (text: string) => {
+      try {
+        validateScenario(text, "book.yaml");
+      } catch (err) {
+        expect(err).toBeInstanceOf(ScenarioError);
+        return err as ScenarioError;
+      }
+      return expect.unreachable();
+    };
+    expect(refused(BOOK.replace("weight: 0.4", "weight: 0.5"))).toMatchObject({ path: "strategies", line: 4 });
+    expect(refused(BOOK.replace("  calls:", "  puts:"))).toMatchObject({ path: "strategies.puts", message: expect.stringContaining("two strategies are named puts") });
+    expect(refused(BOOK.replace("    weight: 0.4", "    weight: 0.4\n    tickers: [QQQ]"))).toMatchObject({ path: "strategies.calls.tickers", line: 12 });
+  });
+});
+
