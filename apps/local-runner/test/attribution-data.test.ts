@@ -2,8 +2,8 @@
 import { Table } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import {
-  attributionTotals, bestAndWorst, checkOptionalColumns, EQUITY_ATTRIBUTION_COLUMNS, hasAttribution, monthlyAttribution, positionsByReason, readAttribution,
-  readPositions, sourceSum, type PositionRow,
+  attributionTotals, checkOptionalColumns, EQUITY_ATTRIBUTION_COLUMNS, hasAttribution, monthlyAttribution, positionsByReason, readAttribution,
+  readPositions, sourceSum, winnersAndLosers, type PositionRow,
 } from "../src/report/index.js";
 import { date32, float64, int32, utf8 } from "./report-fixture.js";
 
@@ -110,13 +110,18 @@ describe("positions.arrow", () => {
     ]);
   });
 
-  it("picks the best and the worst without showing a position twice", () => {
+  it("lists the largest winners (largest first) and the largest losers (largest loss first), never a flat position", () => {
     const rows = readPositions(table);
     const ids = (list: readonly PositionRow[]) => list.map((p) => p.positionId);
-    const two = bestAndWorst(rows, 2);
-    expect([ids(two.best), ids(two.worst)]).toEqual([[3, 2], [1]]);
-    const one = bestAndWorst(rows, 1);
-    expect([ids(one.best), ids(one.worst)]).toEqual([[3], [1]]);
-    expect(bestAndWorst([], 5)).toEqual({ best: [], worst: [] });
+    // Net P&L: #2 +120, #1 −40.5, #3 +310.
+    const two = winnersAndLosers(rows, 2);
+    expect([ids(two.winners), ids(two.losers)]).toEqual([[3, 2], [1]]);
+    const one = winnersAndLosers(rows, 1);
+    expect([ids(one.winners), ids(one.losers)]).toEqual([[3], [1]]);
+    // More losers, a tie and a flat one: #4 −500, #5 −40.5 (ties #1, after it by id), #6 0 (neither).
+    const more = [...rows, { ...(rows[1] as PositionRow), positionId: 5 }, { ...(rows[0] as PositionRow), positionId: 4, pnl: -500 }, { ...(rows[0] as PositionRow), positionId: 6, pnl: 0 }];
+    const three = winnersAndLosers(more, 3);
+    expect([ids(three.winners), ids(three.losers)]).toEqual([[3, 2], [4, 1, 5]]);
+    expect(winnersAndLosers([], 5)).toEqual({ winners: [], losers: [] });
   });
 });

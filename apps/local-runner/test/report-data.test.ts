@@ -33,7 +33,7 @@ describe("monthlyReturns", () => {
   });
 
   it("rejects series of different lengths", () => {
-    expect(() => monthlyReturns([day("2024-01-02")], [])).toThrow(/1 dates but 0 equity/);
+    expect(() => monthlyReturns([day("2024-01-02")], [])).toThrow(/1 dates but 0 values/);
   });
 });
 

@@ -1,12 +1,15 @@
 // Builds a small results directory exactly as docs/results.md describes it (Arrow IPC file format,
 // Date32/Int32/Float64/Utf8 columns), with deterministic made-up numbers, for the report tests; or,
 // with `legacy`, as a run before the P&L attribution wrote it: no positions.arrow, no pnl_* columns
-// in equity.arrow, no `hedge` and none of the stock counters in summary.json.
+// in equity.arrow, no `hedge` and none of the stock counters in summary.json. By default it is a run
+// of one unnamed strategy from before portfolios and benchmarks; `strategies`, `market` and
+// `benchmark` add what a newer engine writes (the `strategy` columns, strategies.arrow and
+// summary.json `strategies`; market.arrow; summary.json `benchmark`).
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DateDay, Float64, Int32, makeData, makeVector, Table, tableToIPC, Utf8, vectorFromArray, type Vector } from "apache-arrow";
-import type { HedgeTotals, RunSummary, Summary } from "../src/report/index.js";
+import type { BenchmarkSummary, Diagnostics, HedgeTotals, RunSummary, StrategySummary, Summary } from "../src/report/index.js";
 
 const DAY_MS = 86_400_000;
 
@@ -21,6 +24,14 @@ export interface FixtureOptions {
   hedge?: HedgeTotals;
   /** Write the directory as a run before the P&L attribution did. */
   legacy?: boolean;
+  /** The tickers the positions trade, in turn (default SPX alone). */
+  tickers?: readonly string[];
+  /** A portfolio of these strategies, positions assigned in turn: `strategy` columns, strategies.arrow, summary.json `strategies`. */
+  strategies?: readonly string[];
+  /** Write market.arrow: a close per ticker per day (the second ticker's first 3 days null), then these series. */
+  market?: { series?: readonly string[] };
+  /** summary.json `benchmark` (absent when not given). */
+  benchmark?: BenchmarkSummary | null;
 }
 
 export interface Fixture {
@@ -109,11 +120,16 @@ export async function writeFixture(opts: FixtureOptions = {}): Promise<Fixture> 
     ...(opts.legacy ? {} : Object.fromEntries(Object.entries(attribution).map(([name, values]) => [name, float64(values)]))),
   });
 
+  const tickers = opts.tickers ?? ["SPX"];
   const trades = tradeRows(days, opts.positions ?? 40, next);
+  const tickerOf = (id: number) => tickers[(id - 1) % tickers.length] as string;
+  const strategyOf = (id: number) => (opts.strategies ? (opts.strategies[(id - 1) % opts.strategies.length] as string) : "");
+  const strategyColumn = (ids: readonly number[]): Record<string, Vector> => (opts.strategies ? { strategy: utf8(ids.map(strategyOf)) } : {});
   const tradesTable = new Table({
     position_id: int32(trades.map((t) => t.positionId)),
     leg: int32(trades.map((t) => t.leg)),
-    ticker: utf8(trades.map(() => "SPX")),
+    ticker: utf8(trades.map((t) => tickerOf(t.positionId))),
+    ...strategyColumn(trades.map((t) => t.positionId)),
     action: utf8(trades.map((t) => t.action)),
     date: date32(trades.map((t) => t.day)),
     expiry: date32(trades.map((t) => t.expiry)),
@@ -150,6 +166,7 @@ export async function writeFixture(opts: FixtureOptions = {}): Promise<Fixture> 
     },
     hedge: opts.hedge ?? { fills: 0, shares_traded: 0, pnl: 0, fees: 0 },
   };
+  if (opts.benchmark !== undefined) summary.benchmark = opts.benchmark;
   if (opts.legacy) {
     // What an older engine wrote: none of the stock counters, no hedge.
     delete summary.hedge;
@@ -159,15 +176,101 @@ export async function writeFixture(opts: FixtureOptions = {}): Promise<Fixture> 
   await writeFile(join(dir, "summary.json"), JSON.stringify(summary, null, 2));
   await writeFile(join(dir, "equity.arrow"), tableToIPC(equityTable, "file"));
   await writeFile(join(dir, "trades.arrow"), tableToIPC(tradesTable, "file"));
-  if (!opts.legacy) await writeFile(join(dir, "positions.arrow"), tableToIPC(positionsTable(trades, next), "file"));
+  if (!opts.legacy) await writeFile(join(dir, "positions.arrow"), tableToIPC(positionsTable(trades, next, tickerOf, strategyColumn), "file"));
+  if (opts.strategies) {
+    const portfolio = strategyRows(opts.strategies, days, equity, summary, tickers);
+    summary.strategies = portfolio.summaries;
+    await writeFile(join(dir, "strategies.arrow"), tableToIPC(portfolio.table, "file"));
+    await writeFile(join(dir, "summary.json"), JSON.stringify(summary, null, 2));
+  }
+  if (opts.market) await writeFile(join(dir, "market.arrow"), tableToIPC(marketTable(days, tickers, opts.market.series ?? [], next), "file"));
   return { dir, summary };
 }
 
+/** A benchmark as summary.json has it. */
+export const BENCHMARK: BenchmarkSummary = { name: "SPX", kind: "ticker", total_return: 0.1234, cagr: 0.041, beta: 0.35, correlation: 0.612, excess_return: -0.0013 };
+
+/** A portfolio of three strategies on two tickers, with market.arrow (and a VIX series) and a benchmark: every new section. */
+export const PORTFOLIO: FixtureOptions = {
+  tradingDays: 520,
+  tickers: ["SPX", "ACME"],
+  strategies: ["put_leg", "condor", "strangle"],
+  market: { series: ["VIX"] },
+  benchmark: BENCHMARK,
+};
+
+/** The weights of `n` strategies: n, n − 1, …, 1 over their sum; each strategy's share of the P&L is the weights reversed. */
+export function strategyWeights(n: number): number[] {
+  const total = (n * (n + 1)) / 2;
+  return Array.from({ length: n }, (_, i) => (n - i) / total);
+}
+
+/**
+ * strategies.arrow (rows by date, then strategy) and summary.json `strategies`: strategy i holds
+ * weight wᵢ of the capital and makes share w₍ₙ₋₁₋ᵢ₎ of each day's P&L, so the strategies' equity
+ * sums to the account's.
+ */
+function strategyRows(names: readonly string[], days: readonly number[], equity: readonly number[], summary: RunSummary, tickers: readonly string[]) {
+  const weights = strategyWeights(names.length);
+  const shares = [...weights].reverse();
+  const { capital } = summary;
+  const curves = names.map((_, s) => equity.map((e) => (weights[s] as number) * capital + (shares[s] as number) * (e - capital)));
+  const rows = days.flatMap((day, i) => names.map((name, s) => ({ day, name, s, i })));
+  const at = (s: number, i: number) => (curves[s] as number[])[i] as number;
+  const drawdowns = curves.map((curve) => {
+    let peak = -Infinity;
+    return curve.map((e) => ((peak = Math.max(peak, e)), e / peak - 1));
+  });
+  const table = new Table({
+    date: date32(rows.map((r) => r.day)),
+    strategy: utf8(rows.map((r) => r.name)),
+    equity: float64(rows.map((r) => at(r.s, r.i))),
+    pnl: float64(rows.map((r) => at(r.s, r.i) - (weights[r.s] as number) * capital)),
+    daily_return: float64(rows.map((r) => (r.i === 0 ? 0 : at(r.s, r.i) / at(r.s, r.i - 1) - 1))),
+    drawdown: float64(rows.map((r) => (drawdowns[r.s] as number[])[r.i] as number)),
+    open_positions: int32(rows.map((r) => (r.i + r.s) % 3)),
+  });
+  const summaries: StrategySummary[] = names.map((name, s) => {
+    const last = at(s, days.length - 1);
+    const skipped = { ...summary.diagnostics.entries_skipped, max_open: s === 0 ? summary.diagnostics.entries_skipped.max_open : 0, no_strike: s === 1 ? 2 : 0 };
+    const diagnostics: Diagnostics = { ...summary.diagnostics, entries_skipped: skipped };
+    return {
+      name, weight: weights[s] as number, tickers: [tickers[s % tickers.length] as string], capital: (weights[s] as number) * capital, final_equity: last,
+      pnl: last - (weights[s] as number) * capital, metrics: { ...summary.metrics, cagr: 0.01 * (s + 1), sharpe: 0.3 + 0.2 * s, trade_count: 10 + s }, diagnostics,
+    };
+  });
+  return { table, summaries };
+}
+
+/** The starting close of each ticker and series of market.arrow, by position. */
+const FIRST_CLOSE = [4_000, 150, 60, 20];
+
+/** market.arrow: per day, each ticker's close (a random walk; the second ticker's first 3 days null), then each series'. */
+function marketTable(days: readonly number[], tickers: readonly string[], series: readonly string[], next: () => number): Table {
+  const names = [...tickers.map((name) => ({ name, kind: "ticker" })), ...series.map((name) => ({ name, kind: "series" }))];
+  const walks = names.map((_, n) => {
+    let close = FIRST_CLOSE[n % FIRST_CLOSE.length] as number;
+    return days.map((_, i) => (i === 0 ? close : (close *= 1 + (next() - 0.48) * 0.02)));
+  });
+  const rows = days.flatMap((day, i) => names.map((n, k) => ({ day, ...n, close: k === 1 && i < 3 ? null : ((walks[k] as number[])[i] as number) })));
+  return new Table({
+    date: date32(rows.map((r) => r.day)),
+    name: utf8(rows.map((r) => r.name)),
+    kind: utf8(rows.map((r) => r.kind)),
+    close: vectorFromArray(rows.map((r) => r.close), new Float64()),
+  });
+}
+
 /** positions.arrow for the fills of `trades`: net P&L = Σ pnl − Σ fees + dividends; every fifth position receives a dividend. */
-function positionsTable(trades: readonly TradeRow[], next: () => number): Table {
-  const ids = [...new Set(trades.map((t) => t.positionId))];
-  const rows = ids.map((id) => {
-    const fills = trades.filter((t) => t.positionId === id);
+function positionsTable(
+  trades: readonly TradeRow[],
+  next: () => number,
+  tickerOf: (id: number) => string,
+  strategyColumn: (ids: readonly number[]) => Record<string, Vector>,
+): Table {
+  const byId = new Map<number, TradeRow[]>();
+  for (const t of trades) byId.set(t.positionId, [...(byId.get(t.positionId) ?? []), t]);
+  const rows = [...byId].map(([id, fills]) => {
     const gross = fills.reduce((sum, t) => sum + t.pnl, 0);
     const fees = fills.reduce((sum, t) => sum + t.fees, 0);
     const dividends = id % 5 === 0 ? 44 : 0;
@@ -184,7 +287,8 @@ function positionsTable(trades: readonly TradeRow[], next: () => number): Table 
   const marked = (k: number) => float64(rows.map((r) => (r.share[k] as number) * Math.abs(r.gross)));
   return new Table({
     position_id: int32(rows.map((r) => r.id)),
-    ticker: utf8(rows.map(() => "SPX")),
+    ticker: utf8(rows.map((r) => tickerOf(r.id))),
+    ...strategyColumn(rows.map((r) => r.id)),
     opened: date32(rows.map((r) => r.opened)),
     closed: date32(rows.map((r) => r.closed)),
     legs: int32(rows.map(() => 2)),

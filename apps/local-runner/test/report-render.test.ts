@@ -1,24 +1,17 @@
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Table, tableToIPC, type Vector } from "apache-arrow";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { loadResults, METRIC_NAMES, renderReport, ResultsFileError, writeReport } from "../src/report/index.js";
 import { formatValue } from "../src/report/format.js";
 import { float64, int32, writeFixture, type Fixture } from "./report-fixture.js";
+import { removedAfterAll } from "./temp-dirs.js";
 
 const FIGURES = ["chart-equity", "chart-drawdown", "chart-attribution", "chart-monthly", "chart-pnl"];
 const SOURCE_LABELS = ["Delta", "Gamma", "Theta", "Vega", "Residual", "Hedge", "Other"];
 const SCENARIO_TEXT = 'name: spx-short-put-30d\nnote: "<script>alert(1)</script>" & more\n';
 
-const dirs: string[] = [];
-async function fixture(opts?: Parameters<typeof writeFixture>[0]): Promise<Fixture> {
-  const f = await writeFixture(opts);
-  dirs.push(f.dir);
-  return f;
-}
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
+const fixture = removedAfterAll(writeFixture);
 
 function figureHtml(html: string, id: string): string {
   const match = new RegExp(`<figure id="${id}">([\\s\\S]*?)</figure>`).exec(html);
@@ -100,7 +93,7 @@ describe("renderReport", () => {
 
   it("leaves the scenario block out without scenario text, and titles the page with the scenario", async () => {
     const page = renderReport(await loadResults(fx.dir));
-    expect(page).not.toContain("<details");
+    expect(page).not.toContain('<details id="scenario"');
     expect(page).toContain("<h1>spx-short-put-30d</h1>");
   });
 
@@ -163,7 +156,14 @@ describe("the P&L attribution, positions and hedge", () => {
     expect(section).toContain('<tr data-reason="stop_loss"><td>Stop loss</td>');
     const extremes = /<table id="positions-extremes"[\s\S]*?<\/table>/.exec(section)?.[0] ?? "";
     for (const label of SOURCE_LABELS) expect(extremes).toContain(`<th scope="col">${label}</th>`);
-    expect(extremes.match(/<tr data-position="\d+">/g)).toHaveLength(10);
+    // 35 of the 40 positions gained: the 10 largest gains, then all 5 losses, largest first.
+    expect(extremes.match(/<tr data-position="\d+">/g)).toHaveLength(15);
+    expect(extremes).toContain('<th colspan="18" scope="rowgroup">Largest 10 winners</th>');
+    expect(extremes).toContain('<th colspan="18" scope="rowgroup">Largest 5 losers</th>');
+    const pnl = [...extremes.matchAll(/<td class="key"><span class="(?:pos|neg)">(-?)\$([\d,]+)<\/span>/g)].map((m) => Number(`${m[1]}${(m[2] as string).replaceAll(",", "")}`));
+    expect(pnl.slice(0, 10)).toEqual([...pnl.slice(0, 10)].sort((a, b) => b - a));
+    expect(pnl.slice(10, 15)).toEqual([...pnl.slice(10, 15)].sort((a, b) => a - b));
+    expect(pnl.slice(10, 15).every((v) => v < 0)).toBe(true);
     expect(extremes).toContain('<tr data-position="all"><th scope="row" colspan="7">All 40 positions</th>');
     // Every fifth position received $44 of dividends: 8 × 44.
     expect(section).toContain('dividends <span class="pos">$352.00</span>');

@@ -179,7 +179,11 @@ describe("the P&L attribution of a delta-hedged run", () => {
       expect(await page.locator("#chart-attribution svg path").count()).toBeGreaterThan(84);
       expect(await page.locator("#attribution tr[data-source]").count()).toBe(8);
       expect(await page.locator("#hedge").isVisible()).toBe(true);
-      expect(await page.locator("#positions-extremes tbody tr[data-position]").count()).toBe(10);
+      // The 10 largest winners and the 10 largest losers, or all of them when there are fewer.
+      const positions = readPositions((await loadResults(out)).positions ?? expect.fail("no positions.arrow"));
+      const shown = Math.min(10, positions.filter((p) => p.pnl > 0).length) + Math.min(10, positions.filter((p) => p.pnl < 0).length);
+      expect(await page.locator("#positions-extremes tbody tr[data-position]").count()).toBe(shown);
+      expect(await page.locator("#positions-all tbody tr").count()).toBe(positions.length);
       expect(await page.locator("#positions-by-reason tbody tr").count()).toBeGreaterThan(0);
       expect(await page.locator("#attribution-missing, #positions-missing").count()).toBe(0);
       expect(errors).toEqual([]);

@@ -1,23 +1,17 @@
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Table, tableToIPC, type Vector } from "apache-arrow";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { isSweepDir, loadSweep, renderSweepReport, ResultsFileError, writeSweepReport } from "../src/report/index.js";
 import { writeFixture } from "./report-fixture.js";
-import { DEFAULT_GRID, utf8Nullable, writeSweepFixture, type SweepFixture, type SweepFixtureOptions } from "./sweep-fixture.js";
+import { DEFAULT_GRID, utf8Nullable, writeSweepFixture, type SweepFixture } from "./sweep-fixture.js";
+import { removedAfterAll } from "./temp-dirs.js";
 
 const CSCV_FIGURES = ["chart-logits", "chart-degradation"];
 const SCENARIO_TEXT = 'name: spx-short-put-sweep\nnote: "<script>alert(1)</script>" & more\n';
 
-const dirs: string[] = [];
-async function fixture(opts?: SweepFixtureOptions): Promise<SweepFixture> {
-  const f = await writeSweepFixture(opts);
-  dirs.push(f.dir);
-  return f;
-}
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
+const fixture = removedAfterAll(writeSweepFixture);
+const runFixture = removedAfterAll(writeFixture);
 
 function figureHtml(html: string, id: string): string {
   const match = new RegExp(`<figure id="${id}">([\\s\\S]*?)</figure>`).exec(html);
@@ -233,8 +227,7 @@ describe("writeSweepReport", () => {
     expect(path).toBe(join(f.dir, "report.html"));
     expect(await readFile(path, "utf8")).toContain("<h1>T</h1>");
     expect(await isSweepDir(f.dir)).toBe(true);
-    const run = await writeFixture();
-    dirs.push(run.dir);
+    const run = await runFixture();
     expect(await isSweepDir(run.dir)).toBe(false);
   });
 });

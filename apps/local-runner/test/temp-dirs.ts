@@ -16,3 +16,16 @@ export function tempDirs(prefix: string): (label?: string) => string {
     return dir;
   };
 }
+
+/** Wraps a maker of fixture directories so that every directory it made is removed when the test file is done. */
+export function removedAfterAll<O, F extends { dir: string }>(make: (opts?: O) => Promise<F>): (opts?: O) => Promise<F> {
+  const made: string[] = [];
+  afterAll(() => {
+    for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  });
+  return async (opts) => {
+    const fixture = await make(opts);
+    made.push(fixture.dir);
+    return fixture;
+  };
+}

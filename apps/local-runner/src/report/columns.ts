@@ -1,5 +1,5 @@
-// The column contracts of equity.arrow, trades.arrow and positions.arrow (docs/results.md) and of
-// sweep.arrow (docs/sweeps.md), their check, and typed readers that turn an Arrow column into plain
+// The column contracts of equity.arrow, trades.arrow, positions.arrow, strategies.arrow and
+// market.arrow (docs/results.md) and of sweep.arrow (docs/sweeps.md), their check, and typed readers that turn an Arrow column into plain
 // JS arrays for the report.
 import { DataType, DateUnit, Precision, type Table } from "apache-arrow";
 import { toEpochMs } from "./dates.js";
@@ -78,6 +78,31 @@ export const POSITION_COLUMNS = {
   pnl_residual: "float64",
   pnl_hedge: "float64",
   reason: "utf8",
+} as const satisfies Record<string, ColumnKind>;
+
+/**
+ * The `strategy` column trades.arrow and positions.arrow have right after `ticker` in a run that
+ * names its strategies; results written before portfolios lack it.
+ */
+export const STRATEGY_COLUMN = { strategy: "utf8" } as const satisfies Record<string, ColumnKind>;
+
+/** strategies.arrow: one row per trading day per strategy (date, then scenario order). Absent from results before portfolios. */
+export const STRATEGIES_COLUMNS = {
+  date: "date32",
+  strategy: "utf8",
+  equity: "float64",
+  pnl: "float64",
+  daily_return: "float64",
+  drawdown: "float64",
+  open_positions: "int32",
+} as const satisfies Record<string, ColumnKind>;
+
+/** market.arrow: one row per trading day per ticker or series; `close` null before its first known price. Absent from older results. */
+export const MARKET_COLUMNS = {
+  date: "date32",
+  name: "utf8",
+  kind: "utf8",
+  close: "float64",
 } as const satisfies Record<string, ColumnKind>;
 
 /** The fixed columns of sweep.arrow and the metrics the sweep report reads; the swept paths' columns vary by sweep. */

@@ -13,3 +13,8 @@ export function toEpochMs(value: unknown): number {
 export function isoDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
+
+/** `YYYY-MM-DD` of an epoch-millisecond instant, or a dash when it is not a date. */
+export function dayText(ms: number): string {
+  return Number.isFinite(ms) ? isoDay(ms) : "—";
+}

@@ -1,21 +1,27 @@
 // The HTML reports: the tearsheet of a backtest run and the report of a sweep. Load a directory,
 // render it, write report.html.
-export { loadResults, ResultsFileError, SUMMARY_FILE, EQUITY_FILE, TRADES_FILE, POSITIONS_FILE, type RunResults } from "./load.js";
+export { loadResults, ResultsFileError, SUMMARY_FILE, EQUITY_FILE, TRADES_FILE, POSITIONS_FILE, STRATEGIES_FILE, MARKET_FILE, type RunResults } from "./load.js";
 export { renderReport, type ReportOptions } from "./render.js";
 export { writeReport, writeSweepReport, REPORT_FILE } from "./write.js";
 export {
   parseSummary, METRIC_NAMES, type Summary, type RunSummary, type HedgeTotals, type Metrics, type MetricName, type Diagnostics, type EntriesSkipped,
+  type StrategySummary, type BenchmarkSummary,
 } from "./summary.js";
 export {
-  EQUITY_COLUMNS, EQUITY_ATTRIBUTION_COLUMNS, TRADE_COLUMNS, POSITION_COLUMNS, SWEEP_COLUMNS, ATTRIBUTION_SOURCES, checkColumns, checkOptionalColumns,
+  EQUITY_COLUMNS, EQUITY_ATTRIBUTION_COLUMNS, TRADE_COLUMNS, POSITION_COLUMNS, STRATEGY_COLUMN, STRATEGIES_COLUMNS, MARKET_COLUMNS, SWEEP_COLUMNS, ATTRIBUTION_SOURCES, checkColumns, checkOptionalColumns,
   dateColumn, numberColumn, stringColumn, type ColumnKind, type AttributionSource,
 } from "./columns.js";
 export {
   hasAttribution, readAttribution, attributionTotals, totalAttribution, monthlyAttribution, sourceSum,
   type DailyAttribution, type AttributionMonth, type SourceValues,
 } from "./attribution.js";
-export { positionPnl, readFills, readPositions, positionsByReason, bestAndWorst, type Fill, type PositionPnl, type PositionRow, type ReasonGroup } from "./positions.js";
-export { monthlyReturns, type MonthlyReturn } from "./monthly-returns.js";
+export { positionPnl, readFills, readPositions, positionsByReason, winnersAndLosers, type Fill, type PositionPnl, type PositionRow, type ReasonGroup } from "./positions.js";
+export { monthlyReturns, periodReturns, monthKey, yearKey, type MonthlyReturn, type PeriodReturn } from "./monthly-returns.js";
+export { yearlyReturns, type YearlyReturn } from "./yearly-returns.js";
+export { drawdownPeriods, worstDrawdowns, type DrawdownPeriod } from "./drawdowns.js";
+export { rollingSharpeVol, ROLLING_WINDOW, TRADING_DAYS_PER_YEAR, type RollingPoint } from "./rolling.js";
+export { readMarket, findSeries, buyAndHold, closesOn, tradeMarks, isHedgeBook, type MarketSeries, type MarketKind, type TradeMark } from "./market.js";
+export { readStrategyCurves, type StrategyCurve } from "./strategies.js";
 export { histogram, niceStep, type HistogramBin } from "./histogram.js";
 export { toEpochMs, isoDay } from "./dates.js";
 export { loadSweep, isSweepDir, SWEEP_JSON_FILE, SWEEP_ARROW_FILE, RETURNS_FILE, CSCV_FILE } from "./sweep-load.js";

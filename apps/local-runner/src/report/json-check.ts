@@ -27,3 +27,8 @@ export function describe(value: unknown): string {
   if (value === null) return "null";
   return Array.isArray(value) ? "an array" : typeof value;
 }
+
+export function nullableNumber(parent: Json, key: string, path = ""): void {
+  const value = parent[key];
+  if (value !== null && typeof value !== "number") throw new Error(`\`${path}${key}\` should be a number or null, found ${describe(value)}`);
+}

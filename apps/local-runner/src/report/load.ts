@@ -1,10 +1,15 @@
 // Reads a results directory (summary.json, equity.arrow, trades.arrow and, when the engine wrote
-// it, positions.arrow) into memory, checking each file against docs/results.md and naming the file
-// in every error. Directories from runs before the P&L attribution lack positions.arrow and
-// equity.arrow's pnl_* columns: they load, without them.
+// them, positions.arrow, strategies.arrow and market.arrow) into memory, checking each file
+// against docs/results.md and naming the file in every error. Directories from runs before the P&L
+// attribution lack positions.arrow and equity.arrow's pnl_* columns; those from runs before
+// portfolios and benchmarks lack strategies.arrow, market.arrow, the `strategy` columns and
+// summary.json's `strategies` and `benchmark`: they load, without them.
 import { join } from "node:path";
 import type { Table } from "apache-arrow";
-import { checkOptionalColumns, EQUITY_ATTRIBUTION_COLUMNS, EQUITY_COLUMNS, POSITION_COLUMNS, TRADE_COLUMNS } from "./columns.js";
+import {
+  checkOptionalColumns, EQUITY_ATTRIBUTION_COLUMNS, EQUITY_COLUMNS, MARKET_COLUMNS, POSITION_COLUMNS, STRATEGIES_COLUMNS, STRATEGY_COLUMN, TRADE_COLUMNS,
+} from "./columns.js";
+import { checkMarketKinds } from "./market.js";
 import { checkTable, readArrowFile, readJsonFile, readOptionalArrowFile } from "./results-file.js";
 import { parseSummary, type RunSummary } from "./summary.js";
 
@@ -14,6 +19,8 @@ export const SUMMARY_FILE = "summary.json";
 export const EQUITY_FILE = "equity.arrow";
 export const TRADES_FILE = "trades.arrow";
 export const POSITIONS_FILE = "positions.arrow";
+export const STRATEGIES_FILE = "strategies.arrow";
+export const MARKET_FILE = "market.arrow";
 
 const RUN_DIR = "a results directory of a finished run";
 
@@ -22,20 +29,30 @@ export interface RunResults {
   summary: RunSummary;
   /** With the pnl_* attribution columns when the engine wrote them (see hasAttribution). */
   equity: Table;
+  /** With a `strategy` column when the engine wrote one. */
   trades: Table;
-  /** positions.arrow; undefined for a directory written before the engine wrote it. */
+  /** positions.arrow, with a `strategy` column when the engine wrote one; undefined for a directory written before the engine wrote it. */
   positions?: Table | undefined;
+  /** strategies.arrow; undefined for a directory written before portfolios. */
+  strategies?: Table | undefined;
+  /** market.arrow; undefined for a directory written before the engine kept the closes. */
+  market?: Table | undefined;
 }
 
 /** Loads the results directory `dir`; throws a ResultsFileError naming the file that is missing or malformed. */
 export async function loadResults(dir: string): Promise<RunResults> {
-  const equityPath = join(dir, EQUITY_FILE);
-  const [summary, equity, trades, positions] = await Promise.all([
-    readJsonFile(join(dir, SUMMARY_FILE), RUN_DIR, parseSummary, "summary"),
-    readArrowFile(equityPath, RUN_DIR, EQUITY_COLUMNS),
-    readArrowFile(join(dir, TRADES_FILE), RUN_DIR, TRADE_COLUMNS),
-    readOptionalArrowFile(join(dir, POSITIONS_FILE), RUN_DIR, POSITION_COLUMNS),
+  const path = (file: string) => join(dir, file);
+  const [summary, equity, trades, positions, strategies, market] = await Promise.all([
+    readJsonFile(path(SUMMARY_FILE), RUN_DIR, parseSummary, "summary"),
+    readArrowFile(path(EQUITY_FILE), RUN_DIR, EQUITY_COLUMNS),
+    readArrowFile(path(TRADES_FILE), RUN_DIR, TRADE_COLUMNS),
+    readOptionalArrowFile(path(POSITIONS_FILE), RUN_DIR, POSITION_COLUMNS),
+    readOptionalArrowFile(path(STRATEGIES_FILE), RUN_DIR, STRATEGIES_COLUMNS),
+    readOptionalArrowFile(path(MARKET_FILE), RUN_DIR, MARKET_COLUMNS),
   ]);
-  checkTable(equityPath, () => checkOptionalColumns(equity, EQUITY_ATTRIBUTION_COLUMNS));
-  return { summary, equity, trades, positions };
+  checkTable(path(EQUITY_FILE), () => checkOptionalColumns(equity, EQUITY_ATTRIBUTION_COLUMNS));
+  checkTable(path(TRADES_FILE), () => checkOptionalColumns(trades, STRATEGY_COLUMN));
+  if (positions) checkTable(path(POSITIONS_FILE), () => checkOptionalColumns(positions, STRATEGY_COLUMN));
+  if (market) checkTable(path(MARKET_FILE), () => checkMarketKinds(market));
+  return { summary, equity, trades, positions, strategies, market };
 }

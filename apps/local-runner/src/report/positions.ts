@@ -2,12 +2,14 @@
 // for results written before it, derived from the leg fills of trades.arrow (without dividends).
 import type { Table } from "apache-arrow";
 import type { SourceValues } from "./attribution.js";
-import { ATTRIBUTION_SOURCES, dateColumn, numberColumn, stringColumn } from "./columns.js";
+import { ATTRIBUTION_SOURCES, columnIs, dateColumn, numberColumn, stringColumn } from "./columns.js";
 
 /** A row of positions.arrow. */
 export interface PositionRow {
   positionId: number;
   ticker: string;
+  /** The strategy that opened it; undefined for results written before positions.arrow had the column. */
+  strategy?: string | undefined;
   /** Epoch ms of its first and last fill. */
   opened: number;
   closed: number;
@@ -39,6 +41,7 @@ export function readPositions(table: Table): PositionRow[] {
     opened: dateColumn(table, "opened"), closed: dateColumn(table, "closed"),
     ticker: stringColumn(table, "ticker"), reason: stringColumn(table, "reason"),
   };
+  const strategy = columnIs(table, "strategy", "utf8") ? stringColumn(table, "strategy") : undefined;
   const marked = MARKED_SOURCES.map((s) => [s, num(`pnl_${s}`)] as const);
   return c.id.map((positionId, i) => {
     const at = (values: readonly number[]) => values[i] as number;
@@ -50,6 +53,7 @@ export function readPositions(table: Table): PositionRow[] {
     return {
       positionId,
       ticker: c.ticker[i] as string,
+      strategy: strategy?.[i],
       opened: at(c.opened),
       closed: at(c.closed),
       legs: at(c.legs),
@@ -88,12 +92,15 @@ export function positionsByReason(rows: readonly PositionRow[]): ReasonGroup[] {
   return [...groups.values()].sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
 }
 
-/** The `n` best positions by net P&L (best first) and the `n` worst (worst first), disjoint; ties by id. */
-export function bestAndWorst(rows: readonly PositionRow[], n: number): { best: PositionRow[]; worst: PositionRow[] } {
+/**
+ * The `n` largest winners (net P&L above 0, largest first) and the `n` largest losers (below 0,
+ * largest loss first); equal P&L in position-id order.
+ */
+export function winnersAndLosers(rows: readonly PositionRow[], n: number): { winners: PositionRow[]; losers: PositionRow[] } {
   const sorted = [...rows].sort((a, b) => b.pnl - a.pnl || a.positionId - b.positionId);
-  const best = sorted.slice(0, Math.min(n, sorted.length));
-  const worst = sorted.slice(Math.max(best.length, sorted.length - n)).reverse();
-  return { best, worst };
+  const winners = sorted.filter((p) => p.pnl > 0).slice(0, n);
+  const losers = sorted.filter((p) => p.pnl < 0).sort((a, b) => a.pnl - b.pnl || a.positionId - b.positionId).slice(0, n);
+  return { winners, losers };
 }
 
 /** The fields of a trades.arrow row that the P&L needs. */

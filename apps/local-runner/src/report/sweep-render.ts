@@ -8,6 +8,7 @@ import { sweepMetricChart } from "./charts/sweep-metric.js";
 import { formatValue } from "./format.js";
 import { escapeHtml } from "./html.js";
 import { figure, kpiList, renderPage, scenarioBlock, type Kpi } from "./page.js";
+import { kvTable } from "./tables.js";
 import { paramLabel, sweepReportData, type RankedPoint, type SweepInput, type SweepReportData, type SweepReportDataOptions } from "./sweep-data.js";
 import { CSCV_METRIC_LABELS, formatRankMetric, RANK_METRIC_LABELS, rankMetricTitle } from "./sweep-metrics.js";
 
@@ -160,11 +161,6 @@ function noCscvNote(info: SweepReportData["info"]): string {
     ? `This directory holds shard ${info.shard.index} of ${info.shard.count} (indices from 0); CSCV compares every point, so it runs when the shards are merged (<code>aegis-bt merge-shards</code>).`
     : "The scenario has no <code>cscv</code> section, so there is no PBO, deflated Sharpe ratio or probability of loss. Add <code>cscv: { partitions: 16 }</code> to the scenario and run the sweep again.";
   return `<section id="cscv-missing" class="notice"><strong>No overfitting analysis</strong><p>${why}</p></section>`;
-}
-
-function kvTable(id: string, caption: string, rows: [string, string][]): string {
-  const body = rows.map(([k, v]) => `<tr><th scope="row">${k}</th><td>${escapeHtml(v)}</td></tr>`).join("");
-  return `<table id="${id}" class="kv"><caption>${caption}</caption><tbody>${body}</tbody></table>`;
 }
 
 function cscvTable(data: SweepReportData): string {

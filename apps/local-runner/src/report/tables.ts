@@ -1,8 +1,45 @@
-// The metrics and diagnostics tables of the report, as HTML.
-import { formatValue } from "./format.js";
+// The reports' tables as HTML: the metrics and diagnostics tables, and the pieces every table is
+// built from (a key–value table, a table of rows, a signed amount coloured by its sign).
+import { formatValue, type FormatKind } from "./format.js";
 import { escapeHtml } from "./html.js";
 import { humanize, metricRows } from "./metric-rows.js";
+import { tone } from "./page.js";
 import type { Diagnostics, Metrics } from "./summary.js";
+
+/** `<table class="kv">` of [label (HTML), value (text)] rows. */
+export function kvTable(id: string, caption: string, rows: readonly (readonly [string, string])[]): string {
+  const body = rows.map(([k, v]) => `<tr><th scope="row">${k}</th><td>${escapeHtml(v)}</td></tr>`).join("");
+  return `<table id="${id}" class="kv"><caption>${caption}</caption><tbody>${body}</tbody></table>`;
+}
+
+export interface RowsTable {
+  id: string;
+  /** HTML. */
+  caption: string;
+  /** The column headings (HTML); `{ text }` for a column of text, aligned left like its cells (`td class="text"`). */
+  head: readonly (string | { text: string })[];
+  /** The body's rows, each a whole `<tr>` (HTML). */
+  rows: readonly string[];
+  /** A `<tfoot>` row (HTML), if any. */
+  foot?: string;
+  /** Extra classes of the table: `compact` (smaller cells), `ledger` (first column a label, the rest numbers). */
+  className?: string;
+}
+
+/** A scrollable `<table class="points">` of rows under a header row. */
+export function rowsTable(t: RowsTable): string {
+  const head = t.head.map((h) => (typeof h === "string" ? `<th scope="col">${h}</th>` : `<th scope="col" class="text">${h.text}</th>`)).join("");
+  const foot = t.foot === undefined ? "" : `<tfoot>${t.foot}</tfoot>`;
+  const cls = t.className ? `points ${t.className}` : "points";
+  return `<div class="table-scroll"><table id="${t.id}" class="${cls}"><caption>${t.caption}</caption><thead><tr>${head}</tr></thead><tbody>${t.rows.join("")}</tbody>${foot}</table></div>`;
+}
+
+/** A signed amount as `kind`, coloured by its sign (amounts under half a cent uncoloured). */
+export function signed(value: number, kind: FormatKind): string {
+  const cls = Math.abs(value) < 0.005 ? "" : tone(value);
+  const text = escapeHtml(formatValue(value, kind));
+  return cls ? `<span class="${cls}">${text}</span>` : text;
+}
 
 /** `<table id="metrics">`: one `<tr data-metric="…">` per metric, a `<tbody>` per group. */
 export function metricsTable(metrics: Metrics): string {
