@@ -1,6 +1,8 @@
-// Headless Chromium for the report tests: one way to launch it, and a page that collects what
-// went wrong while loading (console errors, uncaught exceptions).
-import { pathToFileURL } from "node:url";
+// Headless Chromium for the report tests: one way to launch it, a page that collects what went
+// wrong while loading (console errors, uncaught exceptions), and where screenshots are kept.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 
 export const CHROMIUM = "/usr/bin/chromium";
@@ -18,4 +20,13 @@ export async function openFile(browser: Browser, path: string): Promise<{ page: 
   page.on("pageerror", (e) => errors.push(e.message));
   await page.goto(pathToFileURL(path).href);
   return { page, errors };
+}
+
+/** apps/local-runner/test-artifacts/ (git-ignored): the reports' screenshots, kept after the tests for a look. */
+export const ARTIFACTS = fileURLToPath(new URL("../test-artifacts/", import.meta.url));
+
+/** The path of the artifact `name` under ARTIFACTS, the directory made if need be. */
+export function artifact(name: string): string {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return join(ARTIFACTS, name);
 }

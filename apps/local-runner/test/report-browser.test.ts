@@ -1,19 +1,28 @@
-// Opens a written report.html in headless Chromium: it must render with no network, no errors,
-// five visible charts, the full metrics table and the positions section; and that of an older
-// results directory (no positions.arrow, no pnl_* columns) with notes in their place. Leaves
-// screenshots at /tmp/report.png and /tmp/report-legacy.png.
+// Opens a written report.html in headless Chromium: that of a portfolio run with market data and a
+// benchmark must render with no network, no errors, every chart visible (equity, benchmark,
+// drawdown, rolling Sharpe and volatility, attribution, monthly, P&L distribution, strategies, a
+// price chart per ticker), the full metrics table, the new tables and the positions section; that
+// of an older results directory (no positions.arrow, no pnl_* columns, none of the newer files) with
+// notes in their place; and one of 5,000 positions must load quickly with every position listed.
+// Leaves full-page screenshots in apps/local-runner/test-artifacts/ (git-ignored): report.png,
+// report-legacy.png and report-5000.png.
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { METRIC_NAMES, writeReport } from "../src/report/index.js";
-import { CHROMIUM, launchChromium } from "./browser.js";
-import { writeFixture, type Fixture } from "./report-fixture.js";
+import { artifact, CHROMIUM, launchChromium } from "./browser.js";
+import { PORTFOLIO, writeFixture, type Fixture } from "./report-fixture.js";
 
-const SCREENSHOT = "/tmp/report.png";
-const SCREENSHOT_LEGACY = "/tmp/report-legacy.png";
+const SCREENSHOT = artifact("report.png");
+const SCREENSHOT_LEGACY = artifact("report-legacy.png");
+const SCREENSHOT_MANY = artifact("report-5000.png");
 const FIGURES = ["chart-equity", "chart-drawdown", "chart-attribution", "chart-monthly", "chart-pnl"];
+/** The figures of the newer results files and fields, and the smallest width each is drawn at in a 1280-px window. */
+const NEW_FIGURES: [string, number][] = [
+  ["chart-benchmark", 600], ["chart-rolling", 600], ["chart-strategies", 1000], ["chart-price-1", 450], ["chart-price-2", 450],
+];
 
 const MISSING_CHROMIUM = `${CHROMIUM} not found: the report's browser test needs Debian's chromium package (apt-get install chromium); it fails rather than skips`;
 
@@ -31,7 +40,7 @@ describe("report.html in Chromium", () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(MISSING_CHROMIUM);
-    fx = await writeFixture({ hedge: { fills: 57, shares_traded: 12_340, pnl: -812.5, fees: 61.7 } });
+    fx = await writeFixture({ ...PORTFOLIO, hedge: { fills: 57, shares_traded: 12_340, pnl: -812.5, fees: 61.7 } });
     const path = await writeReport(fx.dir, { title: "SPX short put spread, 30 DTE", scenarioText: "name: spx-short-put-30d\n" });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -87,11 +96,43 @@ describe("report.html in Chromium", () => {
     expect(await page.locator("#hedge").isVisible()).toBe(true);
     expect(await page.locator("#positions h2").innerText()).toBe("Positions");
     expect(await page.locator("#positions-by-reason tbody tr").count()).toBe(2);
-    // The 10 largest of the fixture's 35 winners, then its 5 losers; every position in the folded table.
-    expect(await page.locator("#positions-extremes tbody tr[data-position]").count()).toBe(15);
-    expect(await page.locator("#positions-all tbody tr").count()).toBe(40);
+    // The 10 largest of the fixture's 34 winners, then its 6 losers.
+    expect(await page.locator("#positions-extremes tbody tr[data-position]").count()).toBe(16);
+    expect(await page.locator("#positions-extremes tbody tr.group th").allInnerTexts()).toEqual(["LARGEST 10 WINNERS", "LARGEST 6 LOSERS"]);
     const box = await page.locator("#positions-extremes").boundingBox();
     expect(box?.height ?? 0).toBeGreaterThan(200);
+  });
+
+  it.each(NEW_FIGURES)("draws #%s as a visible SVG of some size, with shapes", async (id, width) => {
+    const svg = page.locator(`#${id} > svg`);
+    expect(await svg.count()).toBe(1);
+    const box = await svg.boundingBox();
+    expect(box?.width ?? 0).toBeGreaterThan(width);
+    expect(box?.height ?? 0).toBeGreaterThan(150);
+    expect(await page.locator(`#${id} svg path`).count()).toBeGreaterThan(3);
+  });
+
+  it("marks entries and exits on the price charts, and names both panels of the rolling chart", async () => {
+    expect(await page.locator("#chart-price-1 svg text").allTextContents()).toEqual(expect.arrayContaining(["Close", "Entry", "Exit, gain", "Exit, loss"]));
+    expect(await page.locator("#chart-rolling svg text").allTextContents()).toEqual(expect.arrayContaining(["Sharpe ratio", "Volatility"]));
+  });
+
+  it("shows the benchmark, yearly returns, worst drawdowns, strategies and entry filters tables", async () => {
+    for (const id of ["benchmark", "yearly-returns", "worst-drawdowns", "strategies-table", "filters-table"]) {
+      const box = await page.locator(`#${id}`).boundingBox();
+      expect(box?.height ?? 0, id).toBeGreaterThan(60);
+    }
+    expect(await page.locator("#worst-drawdowns tbody tr").count()).toBe(5);
+    expect(await page.locator("#strategies-table tbody tr").count()).toBe(3);
+    expect(await page.locator("#yearly-returns thead th").allInnerTexts()).toEqual(["Year", "Return", "Max drawdown", "SPX"]);
+  });
+
+  it("lists every position in a folded table that opens", async () => {
+    expect(await page.locator("#positions-all tbody tr").count()).toBe(40);
+    expect(await page.locator("#positions-all").isVisible()).toBe(false);
+    await page.locator("#positions-all-block > summary").click();
+    expect(await page.locator("#positions-all").isVisible()).toBe(true);
+    expect((await page.locator("#positions-all").boundingBox())?.height ?? 0).toBeGreaterThan(300);
   });
 });
 
@@ -127,8 +168,45 @@ describe("report.html of a results directory from before the P&L attribution, in
     expect(await page.locator("#chart-attribution").count()).toBe(0);
   });
 
+  it("says in one line why there is no benchmark and no price chart, and has no strategies section", async () => {
+    expect(await page.locator("#benchmark-missing").innerText()).toMatch(/^No benchmark: /);
+    expect(await page.locator("#prices-missing").innerText()).toMatch(/no market\.arrow/);
+    expect(await page.locator("#strategies, #chart-benchmark, [id^=chart-price]").count()).toBe(0);
+    expect((await page.locator("#chart-rolling > svg").boundingBox())?.width ?? 0).toBeGreaterThan(300);
+  });
+
   it.each(FIGURES.filter((id) => id !== "chart-attribution"))("still draws #%s", async (id) => {
     const box = await page.locator(`#${id} > svg`).boundingBox();
     expect(box?.width ?? 0).toBeGreaterThan(300);
+  });
+});
+
+describe("report.html of a run of 5,000 positions, in Chromium", () => {
+  let browser: Browser | undefined;
+  let dir = "";
+
+  afterAll(async () => {
+    await browser?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("loads quickly, with no console errors, every position in the table", async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(MISSING_CHROMIUM);
+    dir = (await writeFixture({ positions: 5_000, tradingDays: 1_260, tickers: ["SPX", "ACME", "QQQ"], strategies: ["a", "b"], market: {} })).dir;
+    const path = await writeReport(dir);
+    browser = await launchChromium();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on("console", (msg) => msg.type() === "error" && errors.push(msg.text()));
+    page.on("pageerror", (error) => errors.push(error.message));
+    const start = performance.now();
+    await page.goto(pathToFileURL(path).href, { waitUntil: "load" });
+    const seconds = (performance.now() - start) / 1000;
+    expect(errors).toEqual([]);
+    // About a second here; the bound leaves room for a loaded 2-core machine.
+    expect(seconds).toBeLessThan(15);
+    expect(await page.locator("#positions-all tbody tr").count()).toBe(5_000);
+    expect((await page.locator("#chart-price-3 > svg").boundingBox())?.width ?? 0).toBeGreaterThan(300);
+    await page.screenshot({ path: SCREENSHOT_MANY, fullPage: true });
   });
 });

@@ -4,10 +4,9 @@
 // equity and shows in the report and the terminal.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { launchChromium, openFile } from "./browser.js";
+import { artifact, launchChromium, openFile } from "./browser.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadResults, monthlyAttribution, readAttribution, readPositions, sourceSum, totalAttribution } from "../src/report/index.js";
 import { runScenarioFile } from "../src/run.js";
@@ -28,8 +27,9 @@ beforeAll(async () => {
   data = tmp("local-data");
   await ensureDataset(data, "synthetic-spx-7y", ["SPX"]);
   // The stock examples (wheel, covered call, collar) trade a single stock with dividends; five more
-  // tickers show the early-assignment model at work on synthetic data.
-  await ensureDataset(data, "synthetic-equity-7y", ["ACME", ...FIVE]);
+  // tickers show the early-assignment model at work on synthetic data; the portfolio example
+  // trades ACME and GLOBEX.
+  await ensureDataset(data, "synthetic-equity-7y", ["ACME", "GLOBEX", ...FIVE]);
 }, 600_000);
 
 const bytes = (dir: string, file: string) => readFileSync(join(dir, file));
@@ -72,7 +72,7 @@ describe("examples", () => {
     const viaBinary = tmp("binary");
     const b = spawnSync(BINARY, ["run", "--scenario", scenario, "--data", data, "--out", viaBinary, "--quiet"], { encoding: "utf8" });
     expect(b.status, b.stderr).toBe(0);
-    for (const f of ["summary.json", "equity.arrow", "trades.arrow", "positions.arrow", "_SUCCESS"]) {
+    for (const f of ["summary.json", "equity.arrow", "trades.arrow", "positions.arrow", "strategies.arrow", "market.arrow", "_SUCCESS"]) {
       expect(bytes(viaBinary, f).equals(bytes(viaAddon, f)), `${file}: ${f} differs`).toBe(true);
     }
     const runA = JSON.parse(readFileSync(join(viaAddon, "run.json"), "utf8"));
@@ -126,7 +126,7 @@ describe("aegis-local run", () => {
       }
       expect(await page.locator("text=Sharpe ratio").count()).toBeGreaterThan(0);
       expect(errors).toEqual([]);
-      await page.screenshot({ path: join(tmpdir(), "aegis-short-put-report.png"), fullPage: true });
+      await page.screenshot({ path: artifact("short-put-report.png"), fullPage: true });
     } finally {
       await browser.close();
     }
@@ -184,10 +184,11 @@ describe("the P&L attribution of a delta-hedged run", () => {
       const shown = Math.min(10, positions.filter((p) => p.pnl > 0).length) + Math.min(10, positions.filter((p) => p.pnl < 0).length);
       expect(await page.locator("#positions-extremes tbody tr[data-position]").count()).toBe(shown);
       expect(await page.locator("#positions-all tbody tr").count()).toBe(positions.length);
+      for (const id of ["chart-rolling", "worst-drawdowns", "yearly-returns"]) expect((await page.locator(`#${id}`).boundingBox())?.width ?? 0, id).toBeGreaterThan(200);
       expect(await page.locator("#positions-by-reason tbody tr").count()).toBeGreaterThan(0);
       expect(await page.locator("#attribution-missing, #positions-missing").count()).toBe(0);
       expect(errors).toEqual([]);
-      await page.screenshot({ path: join(tmpdir(), "aegis-delta-hedged-straddle-report.png"), fullPage: true });
+      await page.screenshot({ path: artifact("delta-hedged-straddle-report.png"), fullPage: true });
     } finally {
       await browser.close();
     }

@@ -1,13 +1,13 @@
 // Opens a written sweep report.html in headless Chromium: it must render with no network, no
 // errors, its charts visible and the headline numbers shown; without cscv.json, the note instead
-// of the CSCV charts. Leaves screenshots at /tmp/sweep-report.png and /tmp/sweep-report-no-cscv.png.
+// of the CSCV charts. Leaves screenshots in apps/local-runner/test-artifacts/ (git-ignored): sweep-report.png and sweep-report-no-cscv.png.
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeSweepReport } from "../src/report/index.js";
-import { CHROMIUM, launchChromium } from "./browser.js";
+import { artifact, CHROMIUM, launchChromium } from "./browser.js";
 import { DEFAULT_GRID, writeSweepFixture, type SweepFixture } from "./sweep-fixture.js";
 
 const FIGURES = ["chart-metric", "chart-logits", "chart-degradation"];
@@ -54,7 +54,7 @@ describe("sweep report.html in Chromium", () => {
 
   beforeAll(async () => {
     fx = await writeSweepFixture({ grid: { ...DEFAULT_GRID, "strategy.exit.stop_loss": [1.5, 2] }, failed: [5], partitions: 16 });
-    ({ page, errors, requests, path } = await open(fx, "/tmp/sweep-report.png"));
+    ({ page, errors, requests, path } = await open(fx, artifact("sweep-report.png")));
   });
 
   it("loads with no console errors, no failed requests and nothing but the page itself", () => {
@@ -104,7 +104,7 @@ describe("sweep report.html in Chromium", () => {
 describe("sweep report.html without cscv.json, over one parameter", () => {
   it("draws the bar chart and says the scenario had no cscv section", async () => {
     const fx = await writeSweepFixture({ grid: { "strategy.legs[0].delta.target": [0.1, 0.16, 0.2, 0.25, 0.3] }, cscv: false });
-    const { page, errors } = await open(fx, "/tmp/sweep-report-no-cscv.png");
+    const { page, errors } = await open(fx, artifact("sweep-report-no-cscv.png"));
     expect(errors).toEqual([]);
     const box = await page.locator("#chart-metric > svg").boundingBox();
     expect(box?.width ?? 0).toBeGreaterThan(300);

@@ -4,12 +4,11 @@
 // a single run of its values; Ctrl-C (an aborted signal) leaves no _SUCCESS; the example sweep runs.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AbortError, expandSweep, runBacktest } from "@aegis-bt/engine";
 import { tableFromIPC } from "apache-arrow";
-import { launchChromium, openFile } from "./browser.js";
+import { artifact, launchChromium, openFile } from "./browser.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sweepScenarioFile } from "../src/sweep.js";
 import { ensureDataset } from "../src/synthetic.js";
@@ -99,7 +98,7 @@ describe("aegis-local sweep", () => {
       expect(await page.locator('.kpis li[data-kpi="pbo"] .value').innerText()).toBe(`${(cscv.pbo * 100).toFixed(2)}%`);
       expect(await page.locator("#top-points tbody tr").count()).toBe(6);
       expect(errors).toEqual([]);
-      await page.screenshot({ path: join(tmpdir(), "aegis-sweep-e2e-report.png"), fullPage: true });
+      await page.screenshot({ path: artifact("sweep-e2e-report.png"), fullPage: true });
     } finally {
       await browser.close();
     }

@@ -72,3 +72,13 @@ export function tone(value: number): string {
 export function scenarioBlock(text: string | undefined): string {
   return text === undefined ? "" : `<details id="scenario"><summary>Scenario</summary><pre>${escapeHtml(text)}</pre></details>`;
 }
+
+/** A one-line note saying why a section is not there; `html` is HTML. */
+export function noteLine(id: string, html: string): string {
+  return `<p id="${id}" class="note-line">${html}</p>`;
+}
+
+/** A full-width section of the page under an `<h2>`; `body` is HTML. */
+export function section(id: string, title: string, body: string): string {
+  return `<section id="${id}" class="section">\n<h2>${title}</h2>\n${body}\n</section>`;
+}

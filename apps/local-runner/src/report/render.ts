@@ -1,24 +1,35 @@
 // Assembles the self-contained tearsheet page: header, headline figures, static SVG charts (equity,
-// drawdown, P&L attribution, monthly returns, P&L distribution), the metrics, P&L by source, delta
-// hedge and diagnostics tables, the positions section and, optionally, the scenario text. Results
-// written before the attribution and positions.arrow get a plain note in their place.
+// benchmark, drawdown with the worst drawdowns, rolling Sharpe and volatility, P&L attribution,
+// monthly returns, P&L distribution), the metrics, benchmark, yearly returns, P&L by source, delta
+// hedge and diagnostics tables, then the strategies of a portfolio, the underlying prices with
+// entries and exits, the entry filters, the positions and, optionally, the scenario text. Results
+// written before a file or field existed get the section without it, or a plain note in its place.
 import { readAttribution, totalAttribution } from "./attribution.js";
 import { attributionFigure, attributionTable, hedgeTable } from "./attribution-html.js";
+import { benchmarkView } from "./benchmark-html.js";
 import { drawdownChart } from "./charts/drawdown.js";
 import { equityChart } from "./charts/equity.js";
 import { monthlyChart } from "./charts/monthly.js";
 import { pnlChart } from "./charts/pnl.js";
 import { dateColumn, numberColumn } from "./columns.js";
+import { worstDrawdowns } from "./drawdowns.js";
+import { filtersSection } from "./filters-html.js";
 import { formatValue, signedPercent } from "./format.js";
 import { histogram } from "./histogram.js";
 import { escapeHtml } from "./html.js";
 import type { RunResults } from "./load.js";
+import { readMarket } from "./market.js";
+import { marketSection } from "./market-html.js";
 import { monthlyReturns } from "./monthly-returns.js";
 import { figure, kpiList, renderPage, scenarioBlock, tone } from "./page.js";
 import { positionPnl, readFills, readPositions } from "./positions.js";
 import { positionsSection } from "./positions-html.js";
+import { drawdownsTable, rollingFigure, yearlyTable } from "./returns-html.js";
+import { readStrategyCurves } from "./strategies.js";
+import { strategiesSection } from "./strategies-html.js";
 import type { RunSummary } from "./summary.js";
 import { diagnosticsTable, metricsTable } from "./tables.js";
+import { yearlyReturns } from "./yearly-returns.js";
 
 export interface ReportOptions {
   /** Page title and heading; defaults to the scenario name. */
@@ -26,6 +37,9 @@ export interface ReportOptions {
   /** The scenario's source text, shown (escaped) in a collapsible block. */
   scenarioText?: string;
 }
+
+/** Worst drawdowns listed and shaded. */
+export const WORST_DRAWDOWNS = 5;
 
 /** The tearsheet of `results` as a complete HTML page that needs no network and no script. */
 export function renderReport(results: RunResults, opts: ReportOptions = {}): string {
@@ -36,16 +50,28 @@ export function renderReport(results: RunResults, opts: ReportOptions = {}): str
   const drawdown = numberColumn(results.equity, "drawdown");
   const months = monthlyReturns(dates, equity);
   const positions = results.positions && readPositions(results.positions);
+  const market = results.market && readMarket(results.market);
   // positions.arrow's net P&L has the dividends; trades.arrow alone cannot give them.
   const pnls = positions ? positions.map((p) => p.pnl) : positionPnl(readFills(results.trades)).filter((p) => p.closed).map((p) => p.netPnl);
   const bins = histogram(pnls);
   const nonEmpty = dates.length > 0;
   const daily = readAttribution(results.equity);
   const totals = daily && totalAttribution(daily);
+  const benchmark = benchmarkView({ benchmark: summary.benchmark, market, dates, equity, capital: summary.capital, cagr: summary.metrics.cagr });
+  const worst = worstDrawdowns(equity, WORST_DRAWDOWNS);
+  const years = yearlyReturns(dates, equity, benchmark.closes);
 
   const figures = [
     figure("chart-equity", "Equity", "Account equity at each close; dashed line: starting capital.", nonEmpty ? equityChart({ dates, equity, capital: summary.capital }) : ""),
-    figure("chart-drawdown", "Drawdown", "Equity below its running peak.", nonEmpty ? drawdownChart({ dates, drawdown }) : ""),
+    benchmark.figure,
+    figure(
+      "chart-drawdown",
+      "Drawdown",
+      `Equity below its running peak; shaded: the worst ${WORST_DRAWDOWNS} drawdowns, from peak to recovery (table below).`,
+      nonEmpty ? drawdownChart({ dates, drawdown, periods: worst }) : "",
+    ),
+    drawdownsTable(worst, dates),
+    rollingFigure(dates, numberColumn(results.equity, "daily_return")),
     attributionFigure(daily, summary.capital),
     figure("chart-monthly", "Monthly returns", "Calendar-month returns compounded from daily equity.", months.length > 0 ? monthlyChart(months) : ""),
     figure(
@@ -66,11 +92,16 @@ ${figures.join("\n")}
 </div>
 <aside>
 ${metricsTable(summary.metrics)}
+${benchmark.table}
+${yearlyTable(years, benchmark.closes && summary.benchmark ? summary.benchmark.name : undefined)}
 ${totals ? attributionTable(totals) : ""}
 ${hedgeTable(summary.hedge)}
 ${diagnosticsTable(summary.diagnostics)}
 </aside>
 </div>
+${strategiesSection({ summary, curves: results.strategies && readStrategyCurves(results.strategies), dates, equity })}
+${marketSection(market, positions)}
+${filtersSection(summary)}
 ${positionsSection(positions)}
 ${scenarioBlock(opts.scenarioText)}`;
   return renderPage({ title, kind: "backtest report", body });

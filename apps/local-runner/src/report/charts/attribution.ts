@@ -4,7 +4,7 @@ import type { EChartsCoreOption } from "echarts/core";
 import type { AttributionMonth } from "../attribution.js";
 import { ATTRIBUTION_SOURCES, type AttributionSource } from "../columns.js";
 import { compactDollars } from "../format.js";
-import { AXIS_LINE, baseAxisStyle, CHART_WIDTH, EQUITY, GAIN, INK, valueAxisStyle } from "./theme.js";
+import { AXIS_LINE, baseAxisStyle, CHART_WIDTH, EQUITY, GAIN, INK, topLegend, valueAxisStyle } from "./theme.js";
 import { renderSvg } from "./svg.js";
 
 export const ATTRIBUTION_SIZE = { width: CHART_WIDTH, height: 340 };
@@ -47,15 +47,7 @@ export function attributionOption(months: readonly AttributionMonth[]): EChartsC
   const januaries = (_: number, value: string) => value.endsWith("-01");
   return {
     grid: { left: 64, right: 20, top: 40, bottom: 28 },
-    legend: {
-      top: 0,
-      left: 56,
-      itemGap: 16,
-      itemWidth: 14,
-      itemHeight: 10,
-      textStyle: { color: INK, fontSize: 12 },
-      data: [...ATTRIBUTION_SOURCES.map((s) => SOURCE_LABELS[s]), EQUITY_CHANGE_LABEL],
-    },
+    legend: topLegend([...ATTRIBUTION_SOURCES.map((s) => SOURCE_LABELS[s]), EQUITY_CHANGE_LABEL]),
     xAxis: {
       type: "category",
       data: labels,

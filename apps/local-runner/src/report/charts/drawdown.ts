@@ -1,5 +1,7 @@
-// The drawdown from the running peak, as a negative red area.
+// The drawdown from the running peak, as a negative red area; the worst drawdown periods shaded
+// from peak to recovery.
 import type { EChartsCoreOption } from "echarts/core";
+import type { DrawdownPeriod } from "../drawdowns.js";
 import { baseAxisStyle, CHART_WIDTH, LOSS, valueAxisStyle } from "./theme.js";
 import { renderSvg } from "./svg.js";
 
@@ -8,6 +10,8 @@ export interface DrawdownSeries {
   dates: readonly number[];
   /** equity / running peak − 1, ≤ 0. */
   drawdown: readonly number[];
+  /** Periods to shade (indices into `dates`); an unrecovered one runs to the last day. */
+  periods?: readonly DrawdownPeriod[];
 }
 
 export const DRAWDOWN_SIZE = { width: CHART_WIDTH, height: 190 };
@@ -34,6 +38,13 @@ export function drawdownOption(series: DrawdownSeries): EChartsCoreOption {
         lineStyle: { color: LOSS, width: 1 },
         itemStyle: { color: LOSS },
         areaStyle: { color: LOSS, opacity: 0.22 },
+        ...(series.periods && series.periods.length > 0 && {
+          markArea: {
+            silent: true,
+            itemStyle: { color: LOSS, opacity: 0.07 },
+            data: series.periods.map((p) => [{ xAxis: series.dates[p.peak] }, { xAxis: series.dates[p.recovery ?? series.dates.length - 1] }]),
+          },
+        }),
       },
     ],
   };

@@ -15,6 +15,9 @@ export const NEUTRAL_CELL = "#f5f5f4";
 /** Width of a chart in the report's main column, px. */
 export const CHART_WIDTH = 800;
 
+/** Width of a chart across the whole page (a section below the columns), px. */
+export const WIDE_CHART_WIDTH = 1160;
+
 /** Axis styling for a value axis: light grid lines, muted labels, no axis line. */
 export function valueAxisStyle(): Record<string, unknown> {
   return {
@@ -33,4 +36,17 @@ export function baseAxisStyle(): Record<string, unknown> {
     splitLine: { show: false },
     axisLabel: { color: INK_MUTED, fontSize: 11, hideOverlap: true },
   };
+}
+
+/** Colours of series that have no meaning of their own (strategies, a benchmark), in order. */
+export const SERIES_COLORS = ["#d97706", "#8e44ad", "#38b2c8", "#a0522d", "#c2185b", "#5f7d1e", "#6b7280", "#0f766e"];
+
+/** The `n`-th colour of SERIES_COLORS, wrapping around. */
+export function seriesColor(n: number): string {
+  return SERIES_COLORS[n % SERIES_COLORS.length] as string;
+}
+
+/** A legend across the top of a chart, listing `names` (series names) in order. */
+export function topLegend(names: readonly string[], left = 56): Record<string, unknown> {
+  return { top: 0, left, itemGap: 16, itemWidth: 14, itemHeight: 10, textStyle: { color: INK, fontSize: 12 }, data: names };
 }
