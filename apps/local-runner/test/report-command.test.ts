@@ -6,8 +6,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { rewriteReport } from "../src/report-command.js";
-import { writeFixture } from "./report-fixture.js";
+import { writeFixture as writeReportFixture } from "./report-fixture.js";
+import { removedAfterAll } from "./temp-dirs.js";
 import { writeSweepFixture } from "./sweep-fixture.js";
+
+// Every fixture directory is removed when the file is done.
+const writeFixture = removedAfterAll(writeReportFixture);
 
 const CLI = fileURLToPath(new URL("../bin/aegis-local.js", import.meta.url));
 

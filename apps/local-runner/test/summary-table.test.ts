@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { summaryTable } from "../src/summary-table.js";
-import { writeFixture } from "./report-fixture.js";
+import { writeFixture as writeReportFixture } from "./report-fixture.js";
+import { removedAfterAll } from "./temp-dirs.js";
+
+// Every fixture directory is removed when the file is done.
+const writeFixture = removedAfterAll(writeReportFixture);
 
 describe("the summary table", () => {
   it("says nothing about refused data when there was none", async () => {
