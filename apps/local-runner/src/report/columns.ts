@@ -187,6 +187,17 @@ export function stringColumn(table: Table, name: string): string[] {
   return Array.from(column(table, name), (v) => (typeof v === "string" ? v : ""));
 }
 
+/** The row indices of each distinct key of `keys`, keys in the order they first appear. */
+export function rowsByKey(keys: readonly string[]): Map<string, number[]> {
+  const groups = new Map<string, number[]>();
+  keys.forEach((key, i) => {
+    const rows = groups.get(key);
+    if (rows) rows.push(i);
+    else groups.set(key, [i]);
+  });
+  return groups;
+}
+
 function column(table: Table, name: string): Iterable<unknown> {
   const vector = table.getChild(name);
   if (!vector) throw new Error(`missing column \`${name}\``);

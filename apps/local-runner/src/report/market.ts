@@ -1,7 +1,7 @@
 // market.arrow for the report: each ticker's and series' close by day, the buy-and-hold equity of a
 // benchmark, and the entries and exits of positions placed on their ticker's close that day.
 import type { Table } from "apache-arrow";
-import { dateColumn, numberColumn, stringColumn } from "./columns.js";
+import { dateColumn, numberColumn, rowsByKey, stringColumn } from "./columns.js";
 import type { PositionRow } from "./positions.js";
 
 export type MarketKind = "ticker" | "series";
@@ -29,16 +29,13 @@ export function readMarket(table: Table): MarketSeries[] {
   const names = stringColumn(table, "name");
   const kinds = stringColumn(table, "kind");
   const closes = numberColumn(table, "close");
-  const byKey = new Map<string, MarketSeries>();
-  names.forEach((name, i) => {
-    const kind = kinds[i] as MarketKind;
-    const key = `${kind}\u0000${name}`;
-    let series = byKey.get(key);
-    if (!series) byKey.set(key, (series = { name, kind, dates: [], closes: [] }));
-    series.dates.push(dates[i] as number);
-    series.closes.push(closes[i] as number);
-  });
-  return [...byKey.values()];
+  const groups = rowsByKey(names.map((name, i) => `${kinds[i] as string}\u0000${name}`));
+  return [...groups.values()].map((rows) => ({
+    name: names[rows[0] as number] as string,
+    kind: kinds[rows[0] as number] as MarketKind,
+    dates: rows.map((i) => dates[i] as number),
+    closes: rows.map((i) => closes[i] as number),
+  }));
 }
 
 /** The series named `name` of `kind`, if market.arrow has it. */

@@ -1,6 +1,6 @@
 // strategies.arrow for the report: each strategy's equity day by day.
 import type { Table } from "apache-arrow";
-import { dateColumn, numberColumn, stringColumn } from "./columns.js";
+import { dateColumn, numberColumn, rowsByKey, stringColumn } from "./columns.js";
 
 /** One strategy's rows of strategies.arrow. */
 export interface StrategyCurve {
@@ -16,16 +16,8 @@ export interface StrategyCurve {
 /** The curves of strategies.arrow, in the order the strategies first appear (the scenario's). */
 export function readStrategyCurves(table: Table): StrategyCurve[] {
   const dates = dateColumn(table, "date");
-  const names = stringColumn(table, "strategy");
   const equity = numberColumn(table, "equity");
   const pnl = numberColumn(table, "pnl");
-  const byName = new Map<string, StrategyCurve>();
-  names.forEach((name, i) => {
-    let curve = byName.get(name);
-    if (!curve) byName.set(name, (curve = { name, dates: [], equity: [], pnl: [] }));
-    curve.dates.push(dates[i] as number);
-    curve.equity.push(equity[i] as number);
-    curve.pnl.push(pnl[i] as number);
-  });
-  return [...byName.values()];
+  const pick = (values: readonly number[], rows: readonly number[]) => rows.map((i) => values[i] as number);
+  return [...rowsByKey(stringColumn(table, "strategy"))].map(([name, rows]) => ({ name, dates: pick(dates, rows), equity: pick(equity, rows), pnl: pick(pnl, rows) }));
 }
