@@ -8,10 +8,11 @@ import { describe, expect, it } from "vitest";
 import { rewriteReport } from "../src/report-command.js";
 import { writeFixture as writeReportFixture } from "./report-fixture.js";
 import { removedAfterAll } from "./temp-dirs.js";
-import { writeSweepFixture } from "./sweep-fixture.js";
+import { writeSweepFixture as writeSweepReportFixture } from "./sweep-fixture.js";
 
 // Every fixture directory is removed when the file is done.
 const writeFixture = removedAfterAll(writeReportFixture);
+const writeSweepFixture = removedAfterAll(writeSweepReportFixture);
 
 const CLI = fileURLToPath(new URL("../bin/aegis-local.js", import.meta.url));
 
