@@ -3,10 +3,11 @@
 //
 // Choices: records come from the same CSV reader as the ORATS import (RFC 4180 quotes, LF / CRLF /
 // CR line ends, a UTF-8 BOM dropped); blank lines are skipped; the header is the first non-blank
-// record. Every line is checked, and the first problem is reported as `<file>:<line>: <field>: <what>`
+// record. A file that is not UTF-8 text is refused whole, naming the first line with a bad byte. Every line is checked, and the first problem is reported as `<file>:<line>: <field>: <what>`
 // with a count of the problems after it; nothing below a refused header is read. A row with another
 // field count than the header's is a `fields` problem, a broken quote a `quote` problem; the rest
 // (cells, merging) is the command's: it throws a LineError for a bad line.
+import { isUtf8 } from "node:buffer";
 import { readFileSync } from "node:fs";
 import { CsvRecordReader } from "./orats/csv-records.js";
 import { brokenText, isBlank } from "./orats/sources.js";
@@ -53,6 +54,9 @@ export function readCsvFile<H extends { width: number }>(csvPath: string, layout
   } catch (err) {
     throw new Error(`${csvPath}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? err})`);
   }
+
+  const notUtf8 = firstNonUtf8Line(bytes);
+  if (notUtf8 !== undefined) throw new Error(`${csvPath}:${notUtf8}: encoding: not UTF-8 text; save the file as UTF-8`);
 
   let header: H | undefined;
   let headerRefused = false;
@@ -107,4 +111,24 @@ export function readCsvFile<H extends { width: number }>(csvPath: string, layout
     throw new Error(`${csvPath}:${first.line}: ${first.field}: ${first.message}${more}`);
   }
   return { read };
+}
+
+/**
+ * The first line (1-based; LF, CRLF and a lone CR each end one) holding bytes that are not UTF-8,
+ * or undefined when the whole file is UTF-8. Line ends never stand inside a UTF-8 sequence, so each
+ * line can be checked on its own.
+ */
+export function firstNonUtf8Line(bytes: Uint8Array): number | undefined {
+  if (isUtf8(bytes)) return undefined;
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i <= bytes.length; i++) {
+    const b = bytes[i];
+    if (i < bytes.length && b !== 0x0a && b !== 0x0d) continue;
+    if (!isUtf8(bytes.subarray(start, i))) return line;
+    if (b === 0x0d && bytes[i + 1] === 0x0a) i++;
+    line++;
+    start = i + 1;
+  }
+  return line; // not reached: some line holds the bad bytes
 }

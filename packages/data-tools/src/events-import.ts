@@ -27,7 +27,7 @@ import {
   type EventSession,
 } from "./events.js";
 import { parseIsoDate } from "./dates.js";
-import { readDatasetManifest, tickerSpans, withRootFile } from "./manifest.js";
+import { readDatasetManifest, tickerSpans, unknownTickerProblem, withRootFile } from "./manifest.js";
 import { dateSpan, replaceRootFile } from "./root-files.js";
 
 /** The header the command documents (kind and session may be left out). */
@@ -115,7 +115,6 @@ export async function importEvents(datasetDir: string, csvPath: string): Promise
   const manifest = readDatasetManifest(datasetDir);
   const existing = readEvents(datasetDir, manifest);
   const spans = tickerSpans(manifest);
-  const known = new Set(manifest.tickers);
 
   const byKey = new Map<string, { event: DatasetEvent; where: string }>();
   existing.forEach((event, i) => byKey.set(eventKey(event), { event, where: `the event already in the dataset (events.arrow row ${i + 1}: ${describe(event)})` }));
@@ -127,11 +126,8 @@ export async function importEvents(datasetDir: string, csvPath: string): Promise
     const dateField = h.dividendsOnly ? "ex_date" : "date";
     const ticker = cell("ticker")!;
     if (ticker === "") throw new LineError(line, "ticker", "empty");
-    if (!known.has(ticker)) {
-      const near = manifest.tickers.find((t) => t.toUpperCase() === ticker.toUpperCase());
-      const list = manifest.tickers.length <= 10 ? manifest.tickers.join(", ") : `${manifest.tickers.slice(0, 10).join(", ")}, …`;
-      throw new LineError(line, "ticker", `${JSON.stringify(ticker)} is not in the dataset${near ? ` (did you mean ${near}?)` : ""}; it has ${list}`);
-    }
+    const unknown = unknownTickerProblem(manifest, ticker);
+    if (unknown) throw new LineError(line, "ticker", unknown);
 
     const dateText = cell("date")!;
     let date: string;

@@ -92,6 +92,17 @@ export function datasetSpan(manifest: Pick<Manifest, "partitions">): { first: st
   return partitionsSpan(manifest.partitions);
 }
 
+/**
+ * Why `ticker` is not one of the manifest's tickers (naming one in another case as the likely one,
+ * and listing up to ten), or undefined when it is one.
+ */
+export function unknownTickerProblem(manifest: Pick<Manifest, "tickers">, ticker: string): string | undefined {
+  if (manifest.tickers.includes(ticker)) return undefined;
+  const near = manifest.tickers.find((t) => t.toUpperCase() === ticker.toUpperCase());
+  const list = manifest.tickers.length <= 10 ? manifest.tickers.join(", ") : `${manifest.tickers.slice(0, 10).join(", ")}, …`;
+  return `${JSON.stringify(ticker)} is not in the dataset${near ? ` (did you mean ${near}?)` : ""}; it has ${list}`;
+}
+
 /** Each ticker's data span (first partition's first trade date to last partition's last), as YYYY-MM-DD. */
 export function tickerSpans(manifest: Pick<Manifest, "partitions">): Map<string, { first: string; last: string }> {
   const byTicker = new Map<string, PartitionInfo[]>();

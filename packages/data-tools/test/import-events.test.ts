@@ -187,6 +187,7 @@ describe("import-events: bad input is refused in one line, the dataset unchanged
     ["only a BOM and blank lines", Buffer.from([0xef, 0xbb, 0xbf, 0x0d, 0x0a, 0x0d, 0x0a]), "1: header: the file is empty"],
     ["too few fields", `${H}AAA,2023-03-01,ex_dividend,0.5\n`, "2: fields: 4 fields, the header has 5"],
     ["broken quote", `${H}AAA,"2023-03-01,ex_dividend,0.5,\n`, "2: quote: the line has a quote in field 2 that never closes"],
+    ["not UTF-8 (Latin-1)", Buffer.concat([Buffer.from(`${H}AAA,2023-03-01,ex_dividend,0.5,\n`), Buffer.from([0x41, 0xc9, 0x0a])]), "3: encoding: not UTF-8 text; save the file as UTF-8"],
     ["conflict inside the file", `${H}AAA,2023-03-01,ex_dividend,0.5,\nBBB,2023-03-01,ex_dividend,0.5,\nAAA,2023-03-01,ex_dividend,0.55,\n`, "4: amount: AAA 2023-03-01 ex_dividend amount 0.55 conflicts with line 2 (AAA 2023-03-01 ex_dividend amount 0.5)"],
     ["conflict with the dataset", `${H}AAA,2023-02-13,ex_dividend,0.25,\n`, "2: amount: AAA 2023-02-13 ex_dividend amount 0.25 conflicts with the event already in the dataset (events.arrow row 2: AAA 2023-02-13 ex_dividend amount 0.22)"],
     ["session conflict", `${H}AAA,2023-03-01,earnings,,bmo\nAAA,2023-03-01,earnings,,amc\n`, "3: session: AAA 2023-03-01 earnings session amc conflicts with line 2 (AAA 2023-03-01 earnings session bmo)"],

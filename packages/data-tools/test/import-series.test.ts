@@ -192,6 +192,7 @@ describe("import-series: bad input is refused in one line, the dataset unchanged
     ["empty value", `${H}MYIDX,2023-03-01,\n`, "2: value: empty; every row needs a value"],
     ["too few fields", `${H}MYIDX,2023-03-01\n`, "2: fields: 2 fields, the header has 3"],
     ["broken quote", `${H}"MYIDX,2023-03-01,20\n`, "2: quote: the line has a quote in field 1 that never closes"],
+    ["not UTF-8 (Latin-1)", Buffer.concat([Buffer.from(`${H}MYIDX,2023-03-01,20\r\n`), Buffer.from([0x4d, 0xc9, 0x2c])]), "3: encoding: not UTF-8 text; save the file as UTF-8"],
     ["a row twice in the file", `${H}MYIDX,2023-03-01,20\nMYIDX,2023-03-02,21\nMYIDX,2023-03-01,20\n`, "4: date: MYIDX 2023-03-01 is on line 2 too; each name and date may stand once in a file"],
     ["a conflict inside the file", `${H}MYIDX,2023-03-01,20\nMYIDX,2023-03-01,20.5\n`, "3: value: MYIDX 2023-03-01 value 20.5 conflicts with line 2 (MYIDX 2023-03-01 value 20)"],
     [
