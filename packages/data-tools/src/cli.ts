@@ -2,6 +2,8 @@
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { info, prepareOutputDir, validate } from "./datasets.js";
+import { describeDateSet, findDateSets, type DateSetSummary } from "./date-sets.js";
+import { DATES_CSV_HEADERS, importDates } from "./date-sets-import.js";
 import { EVENT_KINDS, countByKind, readEvents } from "./events.js";
 import { DIVIDENDS_CSV_HEADER, EVENTS_CSV_HEADER, importEvents } from "./events-import.js";
 import { readManifest } from "./manifest.js";
@@ -43,6 +45,11 @@ function kindList(byKind: Record<string, number>): string {
   return EVENT_KINDS.filter((k) => (byKind[k] ?? 0) > 0)
     .map((k) => `${k} ${fmt(byKind[k]!)}`)
     .join(", ");
+}
+
+/** `2023-01-03 to 2023-03-29, days: every ticker 8, AAA 3`: a date set's span and counts. */
+function dateSetLine(d: Pick<DateSetSummary, "firstDate" | "lastDate" | "everyTicker" | "byTicker">): string {
+  return `${d.firstDate} to ${d.lastDate}, days: ${describeDateSet(d)}`;
 }
 
 export function buildProgram(): Command {
@@ -180,6 +187,39 @@ export function buildProgram(): Command {
     });
 
   program
+    .command("import-dates")
+    .description("Store the days of a CSV file in a dataset's series.arrow as a date set, for the `dates` entry signal")
+    .argument("<csv>", `CSV file with the header ${DATES_CSV_HEADERS.join(" or ")} (any case), one YYYY-MM-DD a line`)
+    .option("--dataset <dir>", "dataset directory (its manifest is rewritten); --data <dir> is the same")
+    .addOption(new Option("--data <dir>", "the same as --dataset").hideHelp())
+    .requiredOption("--name <name>", "the date set's name: a letter, then letters, digits, _ and - (no .)")
+    .option("--allow-unknown-tickers", "accept tickers the dataset does not have (refused by default: most are typos)", false)
+    .addHelpText(
+      "after",
+      "\nRows: a day, and in a date,ticker file a ticker, or an empty ticker for a day of every ticker.\n" +
+        "The set NAME is stored as the series NAME (days for every ticker) and NAME.<TICKER> (days for one\n" +
+        "ticker), each day with the value 1; a scenario reads it with `dates: { set: NAME, on: only | never }`.\n" +
+        "Importing a set again replaces it; the other series stay. Nothing is written when any line is bad.\n" +
+        "\nExample:\n  printf 'date,ticker\\n2023-02-01,\\n2023-03-22,\\n2023-02-02,AAPL\\n' > fomc.csv\n" +
+        "  aegis-data import-dates fomc.csv --dataset data/eq --name FOMC",
+    )
+    .action(async (csv: string, o) => {
+      if (o.dataset !== undefined && o.data !== undefined && o.dataset !== o.data) throw new Error("give the dataset once: --dataset (or --data)");
+      const dir: string | undefined = o.dataset ?? o.data;
+      if (dir === undefined) throw new Error("required option '--dataset <dir>' not specified");
+      const r = await importDates(resolve(dir), csv, { name: o.name, allowUnknownTickers: o.allowUnknownTickers });
+      const repeated = r.repeated > 0 ? ` (${fmt(r.repeated)} repeating an earlier row)` : "";
+      const where = r.written ? ` → ${SERIES_FILE}, ${fmt(r.total)} rows` : "; the dataset holds exactly this set already, nothing written";
+      console.log(`${fmt(r.read)} rows read${repeated}: date set ${r.name}, ${dateSetLine(r)}${where}`);
+      if (r.replaced && r.written) console.log(`  replaces the set ${r.name} the dataset had: ${dateSetLine(r.replaced)}`);
+      if (r.outside > 0) {
+        const days = r.outside === 1 ? "1 day lies" : `${fmt(r.outside)} days lie`;
+        console.log(`  ${days} outside the data (kept; a run never meets ${r.outside === 1 ? "it" : "them"})`);
+      }
+      if (r.unknownTickers.length > 0) console.log(`  tickers the dataset does not have (--allow-unknown-tickers): ${r.unknownTickers.join(", ")}`);
+    });
+
+  program
     .command("validate")
     .description("Check a dataset: schema, sort order, duplicate keys, quotes, dates, checksums, row counts, events.arrow, series.arrow")
     .argument("<dir>", "dataset directory")
@@ -212,11 +252,19 @@ export function buildProgram(): Command {
         const e = manifest.events;
         events = { rows: e.rows, firstDate: e.firstDate, lastDate: e.lastDate, byKind: countByKind(readEvents(resolve(dir), manifest)) };
       }
-      let series: { rows: number; firstDate: string; lastDate: string; byName: Record<string, Omit<SeriesSummary, "name">> } | undefined;
+      // Series named NAME and NAME.<…> whose days all hold 1 are shown as one date set (date-sets.ts);
+      // `byName` keeps every series, date sets' included.
+      let series:
+        | { rows: number; firstDate: string; lastDate: string; byName: Record<string, Omit<SeriesSummary, "name">>; dateSets?: Record<string, Omit<DateSetSummary, "name">> }
+        | undefined;
+      let grouped: ReturnType<typeof findDateSets> = { dateSets: [], series: [] };
       if (manifest.series) {
         const s = manifest.series;
-        const byName = Object.fromEntries(summarizeSeries(readSeries(resolve(dir), manifest)).map(({ name, ...rest }) => [name, rest]));
-        series = { rows: s.rows, firstDate: s.firstDate, lastDate: s.lastDate, byName };
+        const points = readSeries(resolve(dir), manifest);
+        const byName = Object.fromEntries(summarizeSeries(points).map(({ name, ...rest }) => [name, rest]));
+        grouped = findDateSets(points);
+        const dateSets = Object.fromEntries(grouped.dateSets.map(({ name, ...rest }) => [name, rest]));
+        series = { rows: s.rows, firstDate: s.firstDate, lastDate: s.lastDate, byName, ...(grouped.dateSets.length > 0 && { dateSets }) };
       }
       if (o.json) {
         console.log(JSON.stringify({ ...i, ...(events && { events }), ...(series && { series }) }, null, 2));
@@ -233,9 +281,12 @@ export function buildProgram(): Command {
       console.log(events ? `events      ${fmt(events.rows)} (${kindList(events.byKind)})   ${events.firstDate} to ${events.lastDate}` : "events      none");
       if (!series) console.log("series      none");
       else {
-        const names = Object.entries(series.byName);
-        console.log(`series      ${names.length} series, ${fmt(series.rows)} rows   ${series.firstDate} to ${series.lastDate}`);
+        const names = grouped.series.map((name) => [name, series!.byName[name]!] as const);
+        const sets = grouped.dateSets.length > 0 ? `${grouped.dateSets.length} date set${grouped.dateSets.length === 1 ? "" : "s"}, ` : "";
+        const plain = names.length > 0 || sets === "" ? `${names.length} series, ` : "";
+        console.log(`series      ${plain}${sets}${fmt(series.rows)} rows   ${series.firstDate} to ${series.lastDate}`);
         for (const [name, s] of names) console.log(`  ${name.padEnd(8)} ${s.firstDate} to ${s.lastDate}  ${fmt(s.rows)} rows`);
+        for (const d of grouped.dateSets) console.log(`  ${d.name.padEnd(8)} ${d.firstDate} to ${d.lastDate}  date set, days: ${describeDateSet(d)}`);
       }
     });
 

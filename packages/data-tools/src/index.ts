@@ -29,6 +29,8 @@ export {
   type SeriesSummary,
 } from "./series.js";
 export { SERIES_CSV_HEADER, importSeries, type ImportSeriesSummary } from "./series-import.js";
+export { DATE_SET_NAME_PATTERN, findDateSets, type DateSetSummary } from "./date-sets.js";
+export { DATES_CSV_HEADERS, importDates, type ImportDatesOptions, type ImportDatesSummary } from "./date-sets-import.js";
 export type { PartitionInfo } from "./partition-writer.js";
 export { COLUMN_NAMES, SCHEMA_VERSION } from "./schema.js";
 export { progressBar, type Progress } from "./progress.js";

@@ -1,7 +1,7 @@
 // What tests of datasets share: running the CLI, temporary directories removed after the test file,
 // a dataset's bytes as a snapshot, cheap copies of a generated dataset, and, for the commands that add
-// to a dataset from a CSV file (import-events, import-series), the checks that a refusal leaves it as
-// it was.
+// to a dataset from a CSV file (import-events, import-series, import-dates), the checks that a
+// refusal leaves it as it was.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { copyFileSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -67,11 +67,11 @@ export function datasetKit(prefix: string) {
     return path;
   };
 
-  /** `aegis-data <command> <file> --dataset <ds>` is refused in one line, `<file>:<message>…`, and the dataset is unchanged. */
-  const expectRefused = (command: string, ds: string, text: string | Buffer, message: string): void => {
+  /** `aegis-data <command> <file> --dataset <ds> <args…>` is refused in one line, `<file>:<message>…`, and the dataset is unchanged. */
+  const expectRefused = (command: string, ds: string, text: string | Buffer, message: string, ...args: string[]): void => {
     const before = snapshot(ds);
     const file = csv(text);
-    const r = run(command, file, "--dataset", ds);
+    const r = run(command, file, "--dataset", ds, ...args);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr.startsWith(`aegis-data: error: ${file}:${message}`), r.stderr).toBe(true);
@@ -80,15 +80,16 @@ export function datasetKit(prefix: string) {
   };
 
   /**
-   * `command` (with the good CSV text `good`) refuses a missing file, a missing dataset, and a dataset
-   * whose root file `rootFile` differs from the manifest, naming each; the dataset is unchanged.
+   * `command` (with the good CSV text `good`, and `args` after the dataset) refuses a missing file, a
+   * missing dataset, and a dataset whose root file `rootFile` differs from the manifest, naming each;
+   * the dataset is unchanged.
    */
-  const expectMissingAndDamagedRefused = (command: string, ds: string, rootFile: string, good: string): void => {
+  const expectMissingAndDamagedRefused = (command: string, ds: string, rootFile: string, good: string, ...args: string[]): void => {
     const missing = join(tempRoot(), "nope.csv");
-    let r = run(command, missing, "--dataset", ds);
+    let r = run(command, missing, "--dataset", ds, ...args);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(`aegis-data: error: ${missing}: cannot read the file (ENOENT)\n`);
-    r = run(command, csv(good), "--dataset", join(ds, "nope"));
+    r = run(command, csv(good), "--dataset", join(ds, "nope"), ...args);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(`aegis-data: error: ${join(ds, "nope", "manifest.json")}: cannot read the dataset manifest (ENOENT)\n`);
 
@@ -97,7 +98,7 @@ export function datasetKit(prefix: string) {
     bytes[bytes.length - 30]! ^= 1;
     writeFileSync(path, bytes);
     const before = snapshot(ds);
-    r = run(command, csv(good), "--dataset", ds);
+    r = run(command, csv(good), "--dataset", ds, ...args);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`^aegis-data: error: ${path}: sha256 [0-9a-f]{64} differs from the manifest's [0-9a-f]{64}\\n$`));
     expect(snapshot(ds)).toEqual(before);
