@@ -136,6 +136,8 @@ impl BacktestTask {
     fn run(&self) -> Result<Artifacts, Failure> {
         let r = &self.request;
         let source = r.scenario_source.clone().unwrap_or_else(|| "<scenario>".into());
+        // Files the scenario names beside itself are read from its directory.
+        let scenario_dir = job::dir_of_source(&source);
         let out = r.out.as_ref().map(PathBuf::from);
         let root = PathBuf::from(&r.data_root);
         let tsfn = self.progress.as_ref();
@@ -157,6 +159,7 @@ impl BacktestTask {
         let job = Job {
             scenario_text: &r.scenario_text,
             scenario_source: &source,
+            scenario_dir: scenario_dir.as_deref(),
             data_root: &root,
             data_path: r.data_path.as_deref().unwrap_or("local"),
             entry_point: "addon",
@@ -192,6 +195,9 @@ pub struct ScenarioSummary {
     pub legs: u32,
     /// The strategies' names, in the order they act (`main` for the single-strategy form).
     pub strategies: Vec<String>,
+    /// Files the scenario reads beside itself (`dates: { file }`), as written: relative to its
+    /// directory (a remote run needs them uploaded beside the scenario).
+    pub files: Vec<String>,
     /// The scenario with every default filled in, as JSON.
     pub normalized_json: String,
 }
@@ -210,6 +216,7 @@ pub fn validate_scenario(env: Env, text: String, source: Option<String>) -> napi
         end: s.data.end.to_string(),
         legs: s.members().iter().map(|m| m.strategy.resolved_legs().len() as u32).sum(),
         strategies: s.members().iter().map(|m| m.name.to_string()).collect(),
+        files: aegis_bt::engine::dates_files(&s),
         normalized_json: serde_json::to_string(&s).unwrap_or_default(),
     })
 }

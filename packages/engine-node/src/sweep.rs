@@ -157,6 +157,8 @@ impl SweepTask {
             _ => return Err(Failure::invalid("shard: give both shardIndex and shardCount, or neither")),
         };
         let source = r.scenario_source.clone().unwrap_or_else(|| "<scenario>".into());
+        // Files the scenario names beside itself are read from its directory.
+        let scenario_dir = aegis_bt::job::dir_of_source(&source);
         let out = r.out.as_ref().map(PathBuf::from);
         let root = PathBuf::from(&r.data_root);
         let tsfn = self.progress.as_ref();
@@ -179,6 +181,7 @@ impl SweepTask {
             run: Job {
                 scenario_text: &r.scenario_text,
                 scenario_source: &source,
+                scenario_dir: scenario_dir.as_deref(),
                 data_root: &root,
                 data_path: r.data_path.as_deref().unwrap_or("local"),
                 entry_point: "addon",

@@ -60,6 +60,9 @@ pub struct Job<'a> {
     pub scenario_text: &'a str,
     /// Names the scenario in errors (a file path, or `<scenario>`).
     pub scenario_source: &'a str,
+    /// Where files the scenario names beside itself (`dates: { file }`) are read from: its
+    /// directory; `None` for scenario text with no file behind it.
+    pub scenario_dir: Option<&'a Path>,
     /// A directory holding `<dataset>/manifest.json`, or the dataset directory itself.
     pub data_root: &'a Path,
     /// How the data root was chosen (`explicit`, `s3files`, `ebs`, `s3-sync`, `local`).
@@ -82,6 +85,19 @@ pub struct Artifacts {
     pub tables: Tables,
     pub run: RunInfo,
     pub outcome: Outcome,
+}
+
+/// The directory of a scenario named by `source` when it is a file on this machine: where the
+/// files it names beside itself are.
+pub fn dir_of_source(source: &str) -> Option<PathBuf> {
+    let path = Path::new(source);
+    if !path.is_file() {
+        return None;
+    }
+    Some(match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    })
 }
 
 /// Parses and checks a scenario; the same errors from every entry point.
@@ -155,7 +171,8 @@ pub fn execute(job: &Job<'_>, opts: &RunOptions<'_>) -> Result<Artifacts, JobErr
     let dir = locate_dataset(job.data_root, &scenario.data.dataset)?;
     let dataset = Dataset::open(&dir).map_err(EngineError::from)?;
     let manifest_sha = Manifest::file_sha256(&dir).map_err(|e: DataError| EngineError::from(e))?;
-    let loaded = LoadedData::load(std::iter::once(&scenario), &dataset, &opts.verify)?;
+    let mut loaded = LoadedData::load(std::iter::once(&scenario), &dataset, &opts.verify)?;
+    loaded.attach_dates_files(std::iter::once(&scenario), job.scenario_dir, job.scenario_text, job.scenario_source)?;
     let outcome = engine::run_loaded(&scenario, &loaded, opts)?;
     let summary_json = outcome.summary.to_json_bytes();
     let tables = outcome.tables().map_err(|e| JobError::Encode(e.to_string()))?;

@@ -33,6 +33,7 @@ fn run(root: &Path, policy: VerifyPolicy) -> Result<Artifacts, JobError> {
     let job = Job {
         scenario_text: SCENARIO,
         scenario_source: "trust.yaml",
+        scenario_dir: None,
         data_root: root,
         data_path: "explicit",
         entry_point: "binary",

@@ -15,6 +15,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { AwsError, IncompleteRunError, InputError, aws, describeAwsError, errorName, foreignResponse, httpStatus } from "./errors.js";
 import { runIdTime } from "./run-id.js";
+import type { BesideFile } from "./beside.js";
 import { shardName } from "./sweep-plan.js";
 
 export const SUCCESS_MARKER = "_SUCCESS";
@@ -23,6 +24,8 @@ export const keys = {
   /** Everything the launcher writes for a run before it starts: the scenario, the launch record. */
   config: (run: string) => `configs/${run}/`,
   scenario: (run: string) => `configs/${run}/scenario.yaml`,
+  /** A file the scenario reads beside itself (a `dates` file), at its relative path. */
+  beside: (run: string, name: string) => `configs/${run}/${name}`,
   launchRecord: (run: string) => `configs/${run}/launch.json`,
   results: (run: string) => `results/${run}/`,
   success: (run: string) => `results/${run}/${SUCCESS_MARKER}`,
@@ -157,8 +160,12 @@ export async function deleteObject(s3: S3Client, bucket: string, key: string): P
   );
 }
 
-/** Uploads the scenario text to `configs/<run>/scenario.yaml`; returns its S3 URI. */
-export async function uploadScenario(s3: S3Client, bucket: string, runId: string, text: string): Promise<string> {
+/**
+ * Uploads the files the scenario reads beside itself to `configs/<run>/<name>`, then the scenario
+ * text to `configs/<run>/scenario.yaml`; returns the scenario's S3 URI.
+ */
+export async function uploadScenario(s3: S3Client, bucket: string, runId: string, text: string, beside: readonly BesideFile[] = []): Promise<string> {
+  for (const f of beside) await put(s3, bucket, keys.beside(runId, f.name), f.bytes, "text/csv");
   await put(s3, bucket, keys.scenario(runId), text, "application/yaml");
   return s3Uri(bucket, keys.scenario(runId));
 }

@@ -25,6 +25,7 @@ import {
   type LaunchRecord,
 } from "./s3.js";
 import { resolveSize, type ProfileName, type TaskSize } from "./sizes.js";
+import { readBesideFiles, type BesideFile } from "./beside.js";
 import { attemptFields, runToCompletion, type RunEvent, type RunOutcome } from "./wait.js";
 
 export interface SubmitInput {
@@ -52,6 +53,8 @@ export interface SubmitInput {
 export interface PreparedRun {
   runId: string;
   scenarioText: string;
+  /** Files the scenario reads beside itself, uploaded beside it. */
+  beside: BesideFile[];
   scenario: { name: string; dataset: string; tickers: string[]; start: string; end: string };
   profile: ProfileName;
   size: TaskSize;
@@ -101,6 +104,7 @@ export function prepareRun(input: SubmitInput): PreparedRun {
   return {
     runId: makeRunId(summary.name, input.scenarioText, input.now ?? new Date()),
     scenarioText: input.scenarioText,
+    beside: readBesideFiles(input.source, summary.files),
     scenario: { name: summary.name, dataset: summary.dataset, tickers: summary.tickers, start: summary.start, end: summary.end },
     profile,
     size,
@@ -221,7 +225,7 @@ export async function launch(deps: LaunchDeps, run: PreparedRun, plan: RunPlan, 
   const { bucket, cluster } = plan.config;
   const record = newLaunchRecord(run, "fargate", new Date(clock.now()), cluster);
   await checkWritable(deps.s3, bucket, runWritePrefixes(run.runId, "fargate"));
-  const configUri = await uploadScenario(deps.s3, bucket, run.runId, run.scenarioText);
+  const configUri = await uploadScenario(deps.s3, bucket, run.runId, run.scenarioText, run.beside);
   const resultsUri = s3Uri(bucket, keys.results(run.runId));
   const saveAttempts = async (attempts: AttemptRecord[]) => {
     record.attempts = attempts;
@@ -292,7 +296,7 @@ export async function launchLocal(s3: S3Client, run: PreparedRun, opts: LocalLau
     ...opts.extraEnv,
   });
   await checkWritable(s3, bucket, runWritePrefixes(run.runId, "local"));
-  const configUri = await uploadScenario(s3, bucket, run.runId, run.scenarioText);
+  const configUri = await uploadScenario(s3, bucket, run.runId, run.scenarioText, run.beside);
   const resultsUri = s3Uri(bucket, keys.results(run.runId));
   const record = newLaunchRecord(run, "local", new Date(clock.now()));
   const started = new Date(clock.now()).toISOString();

@@ -33,6 +33,7 @@ import { scenarioProfile } from "./submit.js";
 import { batchLane, fargateLane, localLane, type SweepLane } from "./sweep-lanes.js";
 import { mergeShardsInS3, type MergeResult } from "./sweep-merge.js";
 import { planShards, shardName, type Shard } from "./sweep-plan.js";
+import { readBesideFiles, type BesideFile } from "./beside.js";
 import type { SweepProgress } from "./sweep-progress.js";
 import { runShards, type SweepEvent } from "./sweep-wait.js";
 
@@ -62,6 +63,8 @@ export interface SweepInput {
 export interface PreparedSweep {
   runId: string;
   scenarioText: string;
+  /** Files the scenario reads beside itself, uploaded beside it. */
+  beside: BesideFile[];
   scenario: { name: string; dataset: string };
   lane: SweepLaneName;
   /** The swept paths, in column order. */
@@ -116,6 +119,7 @@ export async function prepareSweep(input: SweepInput): Promise<PreparedSweep> {
   return {
     runId,
     scenarioText: input.scenarioText,
+    beside: readBesideFiles(input.source, summary.files),
     scenario: { name: summary.name, dataset: summary.dataset },
     lane,
     paths: expansion.paths,
@@ -224,7 +228,7 @@ async function claimRun(s3: S3Client, bucket: string, sweep: PreparedSweep): Pro
   if (existing !== undefined && existing !== sweep.scenarioText) {
     throw new InputError(`run ${sweep.runId} was launched with another scenario (${s3Uri(bucket, keys.scenario(sweep.runId))} differs): name a new run with --run`);
   }
-  if (existing === undefined) return uploadScenario(s3, bucket, sweep.runId, sweep.scenarioText);
+  if (existing === undefined) return uploadScenario(s3, bucket, sweep.runId, sweep.scenarioText, sweep.beside);
   return s3Uri(bucket, keys.scenario(sweep.runId));
 }
 

@@ -145,7 +145,7 @@ describe("aegis-bt run into S3", () => {
     const first = await run(out);
     expect(first.code, first.stderr).toBe(0);
     expect(await keys("results/r1/")).toEqual(
-      ["_SUCCESS", "equity.arrow", "positions.arrow", "run.json", "summary.json", "trades.arrow"].map((k) => `results/r1/${k}`),
+      ["_SUCCESS", "equity.arrow", "market.arrow", "positions.arrow", "run.json", "strategies.arrow", "summary.json", "trades.arrow"].map((k) => `results/r1/${k}`),
     );
     // A stale report from an earlier run, which this run does not write.
     await moto.clients().s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: "results/r1/report.html", Body: "old" }));
@@ -167,7 +167,7 @@ describe("aegis-bt run into S3", () => {
     expect(third.code, third.stderr).toBe(0);
     // The stale report is gone: _SUCCESS vouches only for this run's files.
     expect(await keys("results/r1/")).toEqual(
-      ["_SUCCESS", "equity.arrow", "positions.arrow", "run.json", "summary.json", "trades.arrow"].map((k) => `results/r1/${k}`),
+      ["_SUCCESS", "equity.arrow", "market.arrow", "positions.arrow", "run.json", "strategies.arrow", "summary.json", "trades.arrow"].map((k) => `results/r1/${k}`),
     );
     const puts = proxy.seen.filter((r) => r.method === "PUT" && !r.path.includes(".aegis-write-check"));
     expect(puts.at(-1)?.path).toMatch(/\/results\/r1\/_SUCCESS$/);

@@ -5,7 +5,7 @@
 // in moto's S3, are fetched, and must be byte-identical to the in-process addon run of the same
 // scenario on the same data. `--target local` takes the same S3 exchange without ECS.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -217,6 +217,29 @@ describe("the Fargate lane against moto", () => {
     const local = await addonRun();
     expect(readFileSync(join(out, "summary.json"), "utf8")).toBe(local.files.summaryJson);
     expect(readFileSync(join(out, "trades.arrow")).equals(Buffer.from(local.files.tradesArrow))).toBe(true);
+  });
+
+  it("uploads a dates file beside the scenario, where the container reads it: the same bytes as the addon", async () => {
+    // Enter only on the Mondays listed in a CSV beside the scenario (in a directory of its own).
+    const dir = mkdtempSync(join(work, "beside-"));
+    mkdirSync(join(dir, "calendars"));
+    writeFileSync(join(dir, "calendars", "mondays.csv"), "date,ticker\n2023-07-10,SPX\n2023-08-07,\n2023-09-11,SPX\n2023-10-02,QQQ\n");
+    const text = SCENARIO.replace("every_trading_days: 5, max_open: 3 }", "max_open: 3, signals: [ { dates: { file: calendars/mondays.csv } } ] }");
+    const file = join(dir, "scenario.yaml");
+    writeFileSync(file, text);
+    const out = join(work, "fetched-dates");
+    const result = await cli("submit", file, "--target", "local", "--binary", BINARY, "--wait", "--out", out);
+    expect(result.code, result.err.join("\n")).toBe(0);
+    const local = await runBacktest(text, { data: localData, source: file });
+    expect(local.summary.diagnostics.positions_opened).toBe(3);
+    expect(readFileSync(join(out, "summary.json"), "utf8")).toBe(local.files.summaryJson);
+    expect(readFileSync(join(out, "trades.arrow")).equals(Buffer.from(local.files.tradesArrow))).toBe(true);
+    // Without the file beside it, nothing is uploaded and the error names the file.
+    const lonely = join(mkdtempSync(join(work, "lonely-")), "scenario.yaml");
+    writeFileSync(lonely, text);
+    const refused = await cli("submit", lonely, "--target", "local", "--binary", BINARY, "--dry-run");
+    expect(refused.code).not.toBe(0);
+    expect(refused.err.join("\n")).toContain("its dates file calendars/mondays.csv cannot be read beside it");
   });
 
   it("--target local hands the binary AEGIS_SCRATCH_DIR, and --scratch-dir over it", async () => {

@@ -215,6 +215,7 @@ describe("runToCompletion", () => {
     const run: PreparedRun = {
       runId: RUN_ID,
       scenarioText: SCENARIO,
+      beside: [],
       scenario: { name: "spx-short-put-45d", dataset: "synthetic-spx-7y", tickers: ["SPX"], start: "2017-01-03", end: "2023-12-29" },
       profile: "orats-7y",
       size: plan().size,
@@ -275,6 +276,7 @@ describe("runToCompletion", () => {
     const run: PreparedRun = {
       runId: RUN_ID,
       scenarioText: SCENARIO,
+      beside: [],
       scenario: { name: "spx-short-put-45d", dataset: "synthetic-spx-7y", tickers: ["SPX"], start: "2017-01-03", end: "2023-12-29" },
       profile: "orats-7y",
       size: plan().size,

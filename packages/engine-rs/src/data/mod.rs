@@ -13,6 +13,7 @@
 
 pub mod chain;
 pub mod dataset;
+pub mod dates;
 pub mod events;
 #[cfg(test)]
 mod events_tests;

@@ -25,7 +25,7 @@ pub(super) fn enter(
     chain: &DayChain<'_>,
     ctx: &FillContext<'_>,
     st: &TickerState,
-    series: &Series,
+    loaded: &LoadedData,
     tally: &mut Tally,
 ) {
     let Tally { diag, misses } = tally;
@@ -60,7 +60,14 @@ pub(super) fn enter(
         return;
     }
     if !entry.signals.is_empty() {
-        let inputs = signals::Inputs { chain, ivs: &st.iv, closes: &st.closes, series };
+        let inputs = signals::Inputs {
+            chain,
+            ticker: ctx.ticker,
+            ivs: &st.iv,
+            closes: &st.closes,
+            series: &loaded.series,
+            dates: &loaded.dates,
+        };
         if let Err(kinds) = entry.signals.iter().try_for_each(|s| signals::holds(s, &inputs)) {
             skipped.signals += 1;
             for kind in kinds {

@@ -49,12 +49,15 @@ mod stock_tests;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
 use crate::analytics::{self, MetricInput};
+use crate::data::dates::DateList;
 use crate::data::events::{EventKind, Events};
 use crate::data::integrity::PartitionCheck;
 use crate::data::series::Series;
@@ -68,7 +71,8 @@ use crate::results::{
 use crate::scenario::hedge::HedgeScope;
 use crate::scenario::portfolio::Member;
 use crate::scenario::settlement::{SharesPolicy, Style};
-use crate::scenario::{LegSpec, MAX_UNITS, Scenario, SizingBasis, Strategy, Structure, Weekday};
+use crate::scenario::signals::DatesSource;
+use crate::scenario::{LegSpec, MAX_UNITS, Scenario, ScenarioError, SizingBasis, Strategy, Structure, Weekday};
 use account::equity_row;
 use adjust::write_covers;
 use enter::{enter, opening_legs, opening_prices};
@@ -261,6 +265,41 @@ fn earnings_needed(scenario: &Scenario) -> Vec<(String, String)> {
     out
 }
 
+/// The lists of the `dates` signals of a scenario, each with the field that names it.
+fn dates_needed(scenario: &Scenario) -> Vec<(DatesSource<'_>, String)> {
+    let mut out = Vec::new();
+    for m in scenario.members() {
+        for signal in &m.strategy.entry.signals {
+            for source in signal.dates_sources() {
+                out.push((source, format!("{}.entry.signals", m.path())));
+            }
+        }
+    }
+    out
+}
+
+/// The key of a list of dates in [`LoadedData`].
+fn dates_key(source: &DatesSource<'_>) -> String {
+    match source {
+        DatesSource::Set(name) => format!("set:{name}"),
+        DatesSource::File(path) => format!("file:{path}"),
+    }
+}
+
+/// The files beside the scenario its `dates` signals read, each once, in order: what an entry
+/// point reads from the scenario's directory (or the launcher uploads beside it).
+pub fn dates_files(scenario: &Scenario) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (source, _) in dates_needed(scenario) {
+        if let DatesSource::File(f) = source
+            && !out.iter().any(|o| o == f)
+        {
+            out.push(f.to_string());
+        }
+    }
+    out
+}
+
 /// The series a scenario reads, each with the field that names it: its strategies' signals,
 /// then its benchmark.
 fn series_needed(scenario: &Scenario) -> Vec<(String, String)> {
@@ -303,6 +342,8 @@ pub struct LoadedData {
     warmup: i32,
     /// The dataset's series, when a scenario's signals read one.
     series: Series,
+    /// The lists of the `dates` signals, by [`dates_key`].
+    dates: BTreeMap<String, DateList>,
     /// How every partition loaded was checked against the manifest.
     pub verification: Verification,
 }
@@ -326,10 +367,16 @@ impl LoadedData {
         let mut warmup = 0;
         let mut needs_earnings: Vec<(String, String)> = Vec::new();
         let mut series_names: Vec<(String, String)> = Vec::new();
+        let mut sets: Vec<(String, String)> = Vec::new();
         for s in scenarios {
             warmup = warmup.max(warmup_days(s));
             needs_earnings.extend(earnings_needed(s));
             series_names.extend(series_needed(s));
+            for (source, field) in dates_needed(s) {
+                if let DatesSource::Set(name) = source {
+                    sets.push((name.to_string(), field));
+                }
+            }
             first.get_or_insert(s);
         }
         let Some(scenario) = first else {
@@ -365,16 +412,47 @@ impl LoadedData {
             }
         }
         // Series are read (and verified) only when a signal names one, and every name must be there.
+        // Date sets live in series.arrow too.
         let mut series = Series::default();
-        if !series_names.is_empty() {
+        let mut dates = BTreeMap::new();
+        if !series_names.is_empty() || !sets.is_empty() {
             let (loaded, check) = Series::load(&dataset.dir, &dataset.manifest, policy)?;
             partitions.extend(check);
             if let Some((name, field)) = series_names.iter().find(|(n, _)| loaded.get(n).is_none()) {
                 return Err(EngineError::Missing(missing_series(field, name, loaded.names())));
             }
+            for (name, field) in &sets {
+                let list = DateList::from_series(&loaded, name)
+                    .ok_or_else(|| EngineError::Missing(missing_set(field, name)))?;
+                dates.insert(dates_key(&DatesSource::Set(name)), list);
+            }
             series = loaded;
         }
-        Ok(LoadedData { tickers, warmup, series, verification: Verification { mode: policy.mode, partitions } })
+        let verification = Verification { mode: policy.mode, partitions };
+        Ok(LoadedData { tickers, warmup, series, dates, verification })
+    }
+
+    /// Reads the dates files `scenarios` name beside themselves from `dir` (the scenarios'
+    /// directory; `None` for scenario text with no file behind it). A file missing is a scenario
+    /// error at the signal's line of `text` (the scenario, named `source`); a malformed one names
+    /// the file and its own line.
+    pub fn attach_dates_files<'s>(
+        &mut self,
+        scenarios: impl IntoIterator<Item = &'s Scenario>,
+        dir: Option<&Path>,
+        text: &str,
+        source: &str,
+    ) -> Result<(), ScenarioError> {
+        for s in scenarios {
+            for (from, field) in dates_needed(s) {
+                let DatesSource::File(file) = from else { continue };
+                let key = dates_key(&from);
+                if let std::collections::btree_map::Entry::Vacant(slot) = self.dates.entry(key) {
+                    slot.insert(read_dates_file(dir, file, &field, text, source)?);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The trading days from `start` on: each day some ticker has data, oldest first.
@@ -465,7 +543,69 @@ pub fn missing_data(scenario: &Scenario, dataset: &Dataset) -> Result<Option<(St
         let message = missing_series(&field, &name, has.iter().copied());
         return Ok(Some((field, message)));
     }
+    for (source, field) in dates_needed(scenario) {
+        if let DatesSource::Set(name) = source {
+            let prefix = format!("{name}.");
+            if !has.iter().any(|h| *h == name || h.starts_with(&prefix)) {
+                let message = missing_set(&field, name);
+                return Ok(Some((field, message)));
+            }
+        }
+    }
     Ok(None)
+}
+
+fn missing_set(field: &str, name: &str) -> String {
+    format!(
+        "{field}: the dataset has no date set {name} (series {name} or {name}.<ticker> in series.arrow); import it with \
+         `aegis-data import-dates`, or read the dates from a file beside the scenario (`dates: {{ file: … }}`)"
+    )
+}
+
+/// Reads every dates file `scenario` names from `dir`, as a run would (`aegis-bt validate`).
+pub fn check_dates_files(
+    scenario: &Scenario,
+    dir: Option<&Path>,
+    text: &str,
+    source: &str,
+) -> Result<(), ScenarioError> {
+    let mut none = LoadedData {
+        tickers: Vec::new(),
+        warmup: 0,
+        series: Series::default(),
+        dates: BTreeMap::new(),
+        verification: Verification { mode: crate::data::VerifyMode::Never, partitions: Vec::new() },
+    };
+    none.attach_dates_files(std::iter::once(scenario), dir, text, source)
+}
+
+/// A `dates` file beside the scenario, read and parsed; errors name the signal's field (with the
+/// scenario's line) when the file cannot be read, and the file's own line when it is malformed.
+fn read_dates_file(
+    dir: Option<&Path>,
+    file: &str,
+    field: &str,
+    text: &str,
+    source: &str,
+) -> Result<DateList, ScenarioError> {
+    let unreadable = |message: String| ScenarioError::at(text, source, field, message);
+    let Some(dir) = dir else {
+        return Err(unreadable(format!(
+            "dates: file {file}: the scenario was given as text, so there is no directory to read it from; \
+             give the scenario as a file, or import the dates into the dataset (`aegis-data import-dates`)"
+        )));
+    };
+    let path = dir.join(file);
+    let size = std::fs::metadata(&path).map_err(|e| unreadable(format!("dates: file {}: {e}", path.display())))?.len();
+    if size > crate::data::dates::MAX_FILE_BYTES as u64 {
+        return Err(unreadable(format!(
+            "dates: file {}: {size} bytes; a dates file holds at most {}",
+            path.display(),
+            crate::data::dates::MAX_FILE_BYTES
+        )));
+    }
+    let bytes = std::fs::read(&path).map_err(|e| unreadable(format!("dates: file {}: {e}", path.display())))?;
+    DateList::parse_csv(&bytes, &path.display().to_string())
 }
 
 fn missing_earnings(field: &str, ticker: &str) -> String {
@@ -536,6 +676,12 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
     // the IV history is exactly what a run of this scenario alone would see.
     let first_day = scenario.data.start.0 - warmup_days(scenario);
     let sleeves: Vec<Sleeve<'_>> = scenario.members().into_iter().map(|m| Sleeve::new(scenario, m, data)).collect();
+    // A dates file is read by the entry point (`attach_dates_files`): never run without it.
+    if let Some((source, field)) =
+        dates_needed(scenario).into_iter().find(|(s, _)| !loaded.dates.contains_key(&dates_key(s)))
+    {
+        return Err(EngineError::Missing(format!("{field}: the dates of {source:?} were not read before the run")));
+    }
     let mut tallies: Vec<Tally> = sleeves
         .iter()
         .map(|s| Tally { diag: Diagnostics::default(), misses: vec![[0u64; 3]; s.structure.legs.len()] })
@@ -745,7 +891,7 @@ fn trade_ticker(
             }
         }
     }
-    enter(scenario, sleeve, book, t, chain, ctx, st, &loaded.series, tally);
+    enter(scenario, sleeve, book, t, chain, ctx, st, loaded, tally);
 }
 
 /// Each strategy's own account inside the shared one: its P&L (closed positions, then what its

@@ -4,9 +4,12 @@
 
 use std::collections::VecDeque;
 
+use std::collections::BTreeMap;
+
 use crate::data::DayChain;
+use crate::data::dates::DateList;
 use crate::data::series::Series;
-use crate::scenario::signals::{Kind, Side, Signal};
+use crate::scenario::signals::{DatesOn, Kind, Side, Signal};
 
 use super::ivrank::{IvHistory, atm_iv, atm_iv_near};
 
@@ -69,10 +72,13 @@ impl Closes {
 #[derive(Debug)]
 pub struct Inputs<'a, 'c> {
     pub chain: &'a DayChain<'c>,
+    pub ticker: &'a str,
     pub ivs: &'a IvHistory,
     pub closes: &'a Closes,
     /// The dataset's series (loaded when a signal names one).
     pub series: &'a Series,
+    /// The `dates` signals' lists, by source (`set:NAME`, `file:PATH`).
+    pub dates: &'a BTreeMap<String, DateList>,
 }
 
 /// A series' value as of `date` (its latest on or before it), or its change over `change`
@@ -129,6 +135,14 @@ pub fn holds(signal: &Signal, x: &Inputs<'_, '_>) -> Result<(), Vec<Kind>> {
                 .get(&s.name)
                 .and_then(|points| series_value(points, x.chain.trade_date, s.change.map(|n| n.0 as usize)));
             pass(value.map(|v| s.bounds().contains(v)), Kind::Series)
+        }
+        Signal::Dates(d) => {
+            let key = match d.source() {
+                crate::scenario::signals::DatesSource::Set(n) => format!("set:{n}"),
+                crate::scenario::signals::DatesSource::File(f) => format!("file:{f}"),
+            };
+            let listed = x.dates.get(&key).map(|l| l.lists(x.ticker, x.chain.trade_date));
+            pass(listed.map(|l| l == (d.on == DatesOn::Only)), Kind::Dates)
         }
         Signal::All(list) => list.iter().try_for_each(|s| holds(s, x)),
         Signal::Any(list) => {

@@ -230,3 +230,78 @@ fn a_series_the_dataset_lacks_is_refused_naming_it() {
     let e = run_with_series("[ { any: [ { series: { name: VIX, max: 100 } } ] } ]", &[]).unwrap_err();
     assert!(e.to_string().contains("no series VIX (no series.arrow)"), "{e}");
 }
+
+/// `set` is a date set of the dataset: the series `NAME` (every ticker) and `NAME.SIG` (this
+/// ticker only); `picks.OTHER` lists a date for another ticker, which SIG must not take.
+#[test]
+fn the_dates_signal_enters_only_on_or_never_on_a_listed_date() {
+    let set = [("fomc", "2023-01-05", 1.0), ("fomc", "2023-01-09", 1.0)];
+    let o = run_with_series("[ { dates: { set: fomc, on: only } } ]", &set).unwrap();
+    assert_eq!(entered(&o), d(DAYS[2]));
+    assert_eq!(o.summary.diagnostics.signals_blocked.dates, 2);
+    let never = [("fomc", "2023-01-03", 1.0), ("fomc", "2023-01-04", 1.0)];
+    let o = run_with_series("[ { dates: { set: fomc, on: never } } ]", &never).unwrap();
+    assert_eq!(entered(&o), d(DAYS[2]));
+    let picks = [("picks.OTHER", "2023-01-04", 1.0), ("picks.SIG", "2023-01-06", 1.0)];
+    let o = run_with_series("[ { dates: { set: picks } } ]", &picks).unwrap();
+    assert_eq!(entered(&o), d(DAYS[3]), "`on` defaults to only; another ticker's date is not SIG's");
+    let e = run_with_series("[ { dates: { set: earnings_plays } } ]", &picks).unwrap_err();
+    assert_eq!(e.code(), "ERR_DATA_MISSING");
+    assert!(e.to_string().contains("the dataset has no date set earnings_plays"), "{e}");
+}
+
+/// A dates file beside the scenario, read by the entry point before the run.
+#[test]
+fn the_dates_signal_reads_a_file_beside_the_scenario() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_dataset(tmp.path(), "sig", &[("SIG", days(FLAT, IV, IV))]);
+    let beside = tempfile::tempdir().unwrap();
+    std::fs::write(beside.path().join("picks.csv"), "date,ticker\n2023-01-06,SIG\n2023-01-04,OTHER\n2023-01-09,\n")
+        .unwrap();
+    let signals = "[ { dates: { file: picks.csv, on: only } } ]";
+    let scenario = scenario_from(DAYS[0], signals);
+    let dataset = Dataset::open(tmp.path()).unwrap();
+    let mut loaded = LoadedData::load(std::iter::once(&scenario), &dataset, &VerifyPolicy::default()).unwrap();
+    // Not read yet: the run refuses rather than treat every day as unlisted.
+    let e = run_loaded(&scenario, &loaded, &RunOptions::default()).unwrap_err();
+    assert_eq!(e.code(), "ERR_DATA_MISSING");
+    let text = "name: s\n# …\nstrategy:\n  entry:\n    signals: [ { dates: { file: picks.csv } } ]\n";
+    loaded.attach_dates_files(std::iter::once(&scenario), Some(beside.path()), text, "s.yaml").unwrap();
+    let o = run_loaded(&scenario, &loaded, &RunOptions::default()).unwrap();
+    assert_eq!(entered(&o), d(DAYS[3]));
+    // Missing beside the scenario, or no directory to look in: a scenario error at the signal.
+    let mut fresh = LoadedData::load(std::iter::once(&scenario), &dataset, &VerifyPolicy::default()).unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let e = fresh.attach_dates_files(std::iter::once(&scenario), Some(empty.path()), text, "s.yaml").unwrap_err();
+    assert_eq!((e.path.as_str(), e.line), ("strategy.entry.signals", Some(5)), "{e}");
+    assert!(e.message.contains("picks.csv"), "{e}");
+    let e = fresh.attach_dates_files(std::iter::once(&scenario), None, text, "s.yaml").unwrap_err();
+    assert!(e.message.contains("given as text"), "{e}");
+    // A malformed file names itself and its line.
+    std::fs::write(empty.path().join("picks.csv"), "date\n2023-01-06\n01/09/2023\n").unwrap();
+    let e = fresh.attach_dates_files(std::iter::once(&scenario), Some(empty.path()), text, "s.yaml").unwrap_err();
+    assert!(e.source_name.ends_with("picks.csv") && e.line == Some(3), "{e}");
+}
+
+#[test]
+fn a_bad_dates_signal_is_refused_with_the_field() {
+    let bad = |signals: &str| {
+        let text = format!(
+            "name: x\ndata: {{ dataset: d, tickers: [SIG], start: 2023-01-03, end: 2023-01-10 }}\nstrategy:\n\
+             \x20 legs:\n\x20   - {{ right: put, side: short, dte: {{ target: 30 }}, delta: {{ target: 0.3 }} }}\n\
+             \x20 entry:\n\x20   signals:\n{signals}"
+        );
+        parse(&text, "x.yaml").unwrap_err().to_string()
+    };
+    for (signals, message) in [
+        ("[ { dates: { set: a, file: b.csv } } ]", "give exactly one of `set`"),
+        ("[ { dates: { on: only } } ]", "give exactly one of `set`"),
+        ("[ { dates: { file: ../up.csv } } ]", "relative to the scenario, without '..'"),
+        ("[ { dates: { file: /etc/dates.csv } } ]", "relative to the scenario"),
+        ("[ { dates: { set: fomc.SIG } } ]", "is not a date set name"),
+        ("[ { dates: { set: fomc, on: sometimes } } ]", "unknown variant `sometimes`"),
+    ] {
+        let e = bad(&format!("      - {}\n", signals.trim_start_matches("[ ").trim_end_matches(" ]")));
+        assert!(e.contains("strategy.entry.signals") && e.contains(message), "{signals}: {e}");
+    }
+}

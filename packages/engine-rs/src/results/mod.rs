@@ -238,6 +238,9 @@ pub struct SignalsBlocked {
     pub momentum: u64,
     #[serde(default)]
     pub series: u64,
+    /// The `dates` signal (a listed date, or an unlisted one, as it says).
+    #[serde(default)]
+    pub dates: u64,
 }
 
 impl SignalsBlocked {
@@ -250,6 +253,7 @@ impl SignalsBlocked {
             Kind::Sma => &mut self.sma,
             Kind::Momentum => &mut self.momentum,
             Kind::Series => &mut self.series,
+            Kind::Dates => &mut self.dates,
         } += 1;
     }
 }

@@ -27,6 +27,9 @@ pub enum Signal {
     Momentum(Momentum),
     /// A daily series of the dataset (`series.arrow`, e.g. `VIX`), or its change, in bounds.
     Series(SeriesSignal),
+    /// Listed dates (a date set of the dataset, or a CSV beside the scenario): enter only on
+    /// them, or never on them.
+    Dates(DatesSignal),
     /// Every signal listed holds.
     All(Vec<Signal>),
     /// At least one signal listed holds.
@@ -113,6 +116,59 @@ pub struct SeriesSignal {
     pub max: Option<Finite>,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DatesSignal {
+    /// A date set of the dataset (`aegis-data import-dates`; stored in `series.arrow`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set: Option<String>,
+    /// A CSV file beside the scenario (a relative path, no `..`): a `date` column, and optionally
+    /// a `ticker` column (a row without a ticker lists the date for every ticker).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// `only`: enter only on the listed dates; `never`: never on them.
+    #[serde(default)]
+    pub on: DatesOn,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DatesOn {
+    #[default]
+    Only,
+    Never,
+}
+
+/// Where a `dates` signal's list comes from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DatesSource<'a> {
+    /// A date set of the dataset.
+    Set(&'a str),
+    /// A file beside the scenario, as written.
+    File(&'a str),
+}
+
+impl DatesSignal {
+    pub fn source(&self) -> DatesSource<'_> {
+        match (&self.set, &self.file) {
+            (Some(set), _) => DatesSource::Set(set),
+            (None, Some(file)) => DatesSource::File(file),
+            (None, None) => DatesSource::Set(""),
+        }
+    }
+}
+
+/// Whether `path` may name a file beside a scenario: relative, without `..`, `\` or control
+/// characters, at most 255 bytes (it is also a key under the scenario's S3 prefix).
+pub fn valid_beside(path: &str) -> bool {
+    !path.is_empty()
+        && path.len() <= 255
+        && !path.starts_with('/')
+        && !path.contains('\\')
+        && !path.chars().any(char::is_control)
+        && path.split('/').all(|part| !part.is_empty() && part != ".." && part != ".")
+}
+
 impl SeriesSignal {
     pub fn bounds(&self) -> Bounds {
         Bounds { min: self.min, max: self.max }
@@ -169,6 +225,7 @@ pub enum Kind {
     Sma,
     Momentum,
     Series,
+    Dates,
 }
 
 impl Signal {
@@ -230,6 +287,25 @@ impl Signal {
                 }
                 bounds(&s.bounds(), "series")?;
             }
+            Signal::Dates(d) => match (&d.set, &d.file) {
+                (Some(_), Some(_)) | (None, None) => {
+                    return Err(format!(
+                        "{at}: dates: give exactly one of `set` (in the dataset) or `file` (beside the scenario)"
+                    ));
+                }
+                (Some(set), None) if !crate::data::series::valid_name(set) || set.contains('.') => {
+                    return Err(format!(
+                        "{at}: dates: set: \"{set}\" is not a date set name (a letter, then letters, digits, '_' and '-')"
+                    ));
+                }
+                (None, Some(file)) if !valid_beside(file) => {
+                    return Err(format!(
+                        "{at}: dates: file: \"{}\" must be a path relative to the scenario, without '..'",
+                        file.escape_debug()
+                    ));
+                }
+                _ => {}
+            },
             Signal::All(list) | Signal::Any(list) => {
                 let name = if matches!(self, Signal::All(_)) { "all" } else { "any" };
                 if list.is_empty() {
@@ -252,6 +328,15 @@ impl Signal {
         }
     }
 
+    /// The lists of dates it reads, in order (with repeats).
+    pub fn dates_sources(&self) -> Vec<DatesSource<'_>> {
+        match self {
+            Signal::Dates(d) => vec![d.source()],
+            Signal::All(list) | Signal::Any(list) => list.iter().flat_map(Signal::dates_sources).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Signals in this one, itself included.
     pub fn count(&self) -> usize {
         match self {
@@ -268,7 +353,7 @@ impl Signal {
             Signal::IvRv(r) => (1, r.window.0 as usize + 1),
             Signal::Sma(s) => (0, s.days.0 as usize),
             Signal::Momentum(m) => (0, m.days.0 as usize + 1),
-            Signal::Series(_) => (0, 0),
+            Signal::Series(_) | Signal::Dates(_) => (0, 0),
             Signal::All(list) | Signal::Any(list) => {
                 list.iter().map(Signal::history).fold((0, 0), |(a, b), (c, d)| (a.max(c), b.max(d)))
             }

@@ -226,7 +226,9 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
     let dir = locate_dataset(job.run.data_root, &scenario.data.dataset)?;
     let dataset = Dataset::open(&dir).map_err(EngineError::from)?;
     let manifest_sha = Manifest::file_sha256(&dir).map_err(|e: DataError| EngineError::from(e))?;
-    let loaded = LoadedData::load(mine.iter().map(|p| &p.scenario), &dataset, &opts.verify)?;
+    let mut loaded = LoadedData::load(mine.iter().map(|p| &p.scenario), &dataset, &opts.verify)?;
+    let (text, source) = (job.run.scenario_text, job.run.scenario_source);
+    loaded.attach_dates_files(mine.iter().map(|p| &p.scenario), job.run.scenario_dir, text, source)?;
     let dates = loaded.trading_days(scenario.data.start.0);
     if let Some(spec) = &scenario.cscv
         && spec.partitions as usize > dates.len()

@@ -69,6 +69,7 @@ fn job<'a>(text: &'a str, root: &'a Path, out: Option<&'a Path>) -> SweepJob<'a>
         run: Job {
             scenario_text: text,
             scenario_source: "sweep.yaml",
+            scenario_dir: None,
             data_root: root,
             data_path: "explicit",
             entry_point: "binary",
@@ -117,6 +118,7 @@ fn every_point_equals_a_single_run_byte_for_byte() {
             &Job {
                 scenario_text: &text,
                 scenario_source: "single.yaml",
+                scenario_dir: None,
                 data_root: data.path(),
                 data_path: "explicit",
                 entry_point: "binary",

@@ -93,6 +93,44 @@ pub fn read_scenario(location: &Location) -> anyhow::Result<String> {
     }
 }
 
+/// Where the files a scenario names beside itself (`dates: { file }`) are read from: the local
+/// scenario's directory; for a scenario in S3, a scratch directory they are downloaded into
+/// from beside its key (`aegis-launch` uploads them there). `None` when it names none.
+pub fn scenario_dir(location: &Location, text: &str) -> anyhow::Result<Option<PathBuf>> {
+    let scenario = aegis_bt::job::validate(text, &location.to_string())?;
+    let files = aegis_bt::engine::dates_files(&scenario);
+    match location {
+        Location::Local(path) => Ok(Some(match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        })),
+        Location::S3 { .. } if files.is_empty() => Ok(None),
+        #[cfg(feature = "s3")]
+        Location::S3 { bucket, key } => {
+            let prefix = key.rsplit_once('/').map_or(String::new(), |(dir, _)| format!("{dir}/"));
+            let run = std::env::var("AEGIS_RUN_ID").unwrap_or_else(|_| "scenario".into());
+            let dir = DataRootConfig::from_env(None).scratch_dir.join("scenario").join(run);
+            let client = s3_client()?;
+            for file in &files {
+                let at = format!("s3://{bucket}/{prefix}{file}");
+                let bytes = client.get(bucket, &format!("{prefix}{file}")).with_context(|| {
+                    format!(
+                        "the scenario's dates file {file} is not at {at} (aegis-launch uploads it beside the scenario)"
+                    )
+                })?;
+                let local = dir.join(file);
+                if let Some(parent) = local.parent() {
+                    std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+                }
+                std::fs::write(&local, &bytes).with_context(|| format!("cannot write {}", local.display()))?;
+            }
+            Ok(Some(dir))
+        }
+        #[cfg(not(feature = "s3"))]
+        Location::S3 { .. } => Err(no_s3("--scenario")),
+    }
+}
+
 /// Resolves the data root, syncing from S3 when that is the way.
 pub fn data_root(
     dataset: &str,

@@ -14,7 +14,7 @@ use aegis_bt::remote::Location;
 use clap::Args;
 
 use crate::exchange::{
-    SourceArgs, check_out, data_root, deliver, event, local_results_dir, prepare_out, read_scenario,
+    SourceArgs, check_out, data_root, deliver, event, local_results_dir, prepare_out, read_scenario, scenario_dir,
 };
 
 #[derive(Debug, Args)]
@@ -36,6 +36,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     check_out(&out_at)?;
     let text = read_scenario(&scenario_at)?;
     let source = scenario_at.to_string();
+    let scenario_dir = scenario_dir(&scenario_at, &text)?;
     // Validate before touching data, so a bad scenario fails fast and the same way everywhere.
     let mut scenario = job::validate(&text, &source)?;
     if let Some(name) = &args.source.dataset {
@@ -62,6 +63,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let job = Job {
         scenario_text: &text,
         scenario_source: &source,
+        scenario_dir: scenario_dir.as_deref(),
         data_root: &root,
         data_path: path.as_str(),
         entry_point: "binary",
@@ -119,6 +121,8 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     } else {
         String::new()
     };
+    let dir = job::dir_of_source(&args.scenario.display().to_string());
+    aegis_bt::engine::check_dates_files(&scenario, dir.as_deref(), &text, &args.scenario.display().to_string())?;
     let mut against = String::new();
     if let Some(root) = &args.data {
         let dir = job::locate_dataset(root, &scenario.data.dataset)?;

@@ -13,7 +13,7 @@ use aegis_bt::sweep::{self, Shard, SweepArtifacts, SweepJob, SweepOptions, Sweep
 use clap::Args;
 
 use crate::exchange::{
-    SourceArgs, check_out, data_root, deliver, event, local_results_dir, prepare_out, read_scenario,
+    SourceArgs, check_out, data_root, deliver, event, local_results_dir, prepare_out, read_scenario, scenario_dir,
 };
 
 #[derive(Debug, Args)]
@@ -96,6 +96,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
     let shard = shard(&args)?;
     let text = read_scenario(&scenario_at)?;
     let source = scenario_at.to_string();
+    let scenario_dir = scenario_dir(&scenario_at, &text)?;
     // Expand and validate every point before touching data.
     let points = sweep::plan(&text, &source)?;
     let mut scenario = points[0].scenario.clone();
@@ -145,6 +146,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
         run: Job {
             scenario_text: &text,
             scenario_source: &source,
+            scenario_dir: scenario_dir.as_deref(),
             data_root: &root,
             data_path: path.as_str(),
             entry_point: "binary",
