@@ -3,9 +3,11 @@
 // through the v1 binary (built from the last commit before v2, in a worktree) and through this
 // one, interleaved, in the same run: their ratio is the regression figure (goal: within 10%). Then
 // the stock strategies (wheel, delta-hedged straddle) over 7 years of one equity-like ticker and of
-// 20: wall time and option rows read per second. Figures go to docs/BENCHMARKS.md (bench:v2).
+// 20: wall time and option rows read per second; and the portfolio example (three strategies in
+// one account) over the 20. Figures go to docs/BENCHMARKS.md (bench:v2).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fmt, machine, root, writeSection } from "./bench-doc.mjs";
 
@@ -35,6 +37,8 @@ if (!existsSync(v1Binary)) {
   execFileSync("git", ["worktree", "remove", "--force", join(v1Dir, "src")], { cwd: root });
 }
 
+// Other work on the machine slows every absolute figure (not the interleaved ratios): say how busy it was.
+const loadAtStart = loadavg()[0];
 const data = join(work, "data");
 const equityTickers = Array.from({ length: 20 }, (_, i) => `T${String(i + 1).padStart(2, "0")}`);
 const datasets = [
@@ -92,14 +96,39 @@ for (const example of ["wheel.yaml", "delta-hedged-straddle.yaml"]) {
   }
 }
 
+// The portfolio example (three strategies, one account) over the 20 tickers: the puts trade all of
+// them, the earnings strangle the first ten, the condor the last ten.
+log(`the portfolio example over 20 equity-like tickers (${RUNS} runs)…`);
+const portfolio = (() => {
+  const list = (ts) => `[${ts.join(", ")}]`;
+  const text = readFileSync(join(root, "examples", "portfolio.yaml"), "utf8")
+    .replace("tickers: [ACME, GLOBEX]", `tickers: ${list(equityTickers)}`)
+    .replace("benchmark: ACME", "benchmark: T01")
+    .replace("tickers: [ACME]", `tickers: ${list(equityTickers.slice(0, 10))}`)
+    .replace("tickers: [GLOBEX]", `tickers: ${list(equityTickers.slice(10))}`)
+    .replace("style: { ACME: cash, GLOBEX: cash }", `style: { ${equityTickers.map((t) => `${t}: cash`).join(", ")} }`);
+  const scenario = join(work, "portfolio-20.yaml");
+  writeFileSync(scenario, text);
+  const seconds = [];
+  let rows = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const r = run(binary, scenario);
+    seconds.push(r.seconds);
+    rows = r.rows;
+  }
+  const summary = JSON.parse(readFileSync(join(work, "out", "summary.json"), "utf8"));
+  return { rows, seconds: median(seconds), positions: summary.diagnostics.positions_opened, strategies: summary.strategies.map((s) => `${s.name} ${fmt(s.diagnostics.positions_opened)}`).join(", ") };
+})();
+
 const today = new Date().toISOString().slice(0, 10);
 writeSection(
   "v2",
-  `### Engine v2 (stock, settlement, hedging, rolls, attribution)
+  `### Engine v2 (stock, settlement, hedging, rolls, attribution, signals, portfolios)
 
 Measured ${today} by \`npm run bench\` (\`scripts/bench-v2.mjs\`) on ${machine()}: the engine's own
 \`wall_seconds\` from run.json (parse, open the data, backtest, encode, write) through the binary,
-median of ${RUNS} runs, the page cache warm.
+median of ${RUNS} runs, the page cache warm; the 1-minute load average was ${fmt(loadAtStart, 2)} when
+it started (other work on the machine slows the absolute times, not the interleaved ratios).
 
 **The v1 examples, v1 engine against this one**, interleaved in the same run (v1 = the binary
 built from commit \`${V1}\`, the last before v2). Goal: within 10% (ratio ≤ 1.10).
@@ -113,6 +142,13 @@ example with its ticker replaced by one ticker or by 20.
 
 | scenario | tickers | option rows read | positions | hedge fills | engine time | rows/s |
 |---|---|---|---|---|---|---|
-${stock.map((s) => `| \`examples/${s.example}\` | ${s.tickers} | ${fmt(s.rows)} | ${fmt(s.positions)} | ${fmt(s.hedges)} | ${fmt(s.seconds * 1e3, 1)} ms | ${fmt(s.rows / s.seconds / 1e6, 1)} M |`).join("\n")}`,
+${stock.map((s) => `| \`examples/${s.example}\` | ${s.tickers} | ${fmt(s.rows)} | ${fmt(s.positions)} | ${fmt(s.hedges)} | ${fmt(s.seconds * 1e3, 1)} ms | ${fmt(s.rows / s.seconds / 1e6, 1)} M |`).join("\n")}
+
+**A portfolio of strategies**: \`examples/portfolio.yaml\` (short puts on every ticker, an earnings
+strangle on T01–T10, an iron condor on T11–T20, one account) on the same 20 tickers over 7 years.
+
+| scenario | tickers | option rows read | positions (by strategy) | engine time | rows/s |
+|---|---|---|---|---|---|
+| \`examples/portfolio.yaml\` | 20 | ${fmt(portfolio.rows)} | ${fmt(portfolio.positions)} (${portfolio.strategies}) | ${fmt(portfolio.seconds * 1e3, 1)} ms | ${fmt(portfolio.rows / portfolio.seconds / 1e6, 1)} M |`,
 );
 rmSync(join(work, "out"), { recursive: true, force: true });
