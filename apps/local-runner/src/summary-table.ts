@@ -1,16 +1,45 @@
 // The run's headline numbers as a terminal table.
 import type { SourceValues } from "./report/attribution.js";
 import { ATTRIBUTION_SOURCES } from "./report/columns.js";
-import type { RunSummary } from "./report/summary.js";
+import type { BenchmarkSummary, RunSummary, StrategySummary } from "./report/summary.js";
 
 export const pct = (v: number | null | undefined) => (v == null ? "—" : `${(v * 100).toFixed(2)}%`);
 export const num = (v: number | null | undefined, d = 2) => (v == null ? "—" : v.toFixed(d));
 const usd = (v: number | null | undefined) =>
   v == null ? "—" : `${v < 0 ? "-" : ""}$${Math.abs(v).toLocaleString("en-US", { maximumFractionDigits: 2, minimumFractionDigits: 2 })}`;
 
+/** A weight as a percentage without trailing zeros: 0.5 → 50%, 1/3 → 33.3%. */
+const share = (w: number) => `${Number((w * 100).toFixed(1))}%`;
+
+/**
+ * A portfolio's strategies, one row each (name, then weight, P&L, CAGR, Sharpe, max drawdown and
+ * trades, right-aligned under their headings), after a heading row.
+ */
+function strategyRows(strategies: readonly StrategySummary[]): [string, string][] {
+  const heading = ["weight", "P&L", "CAGR", "Sharpe", "max drawdown", "trades"];
+  const cells = strategies.map((st) => [
+    share(st.weight),
+    usd(st.pnl),
+    pct(st.metrics.cagr),
+    num(st.metrics.sharpe),
+    pct(st.metrics.max_drawdown),
+    st.metrics.trade_count.toLocaleString("en-US"),
+  ]);
+  const widths = heading.map((h, c) => Math.max(h.length, ...cells.map((row) => (row[c] as string).length)));
+  const line = (row: string[]) => row.map((cell, c) => cell.padStart(widths[c] as number)).join("  ");
+  return [["strategies", line(heading)], ...strategies.map((st, i): [string, string] => [`  ${st.name}`, line(cells[i] as string[])])];
+}
+
+/** The benchmark bought on the first day and held, against the run; null: it had no close that day. */
+function benchmarkRow(b: BenchmarkSummary | null): [string, string] {
+  if (b === null) return ["benchmark", "none (no close on the run's first day)"];
+  return ["benchmark", `${b.name}: total return ${pct(b.total_return)}, beta ${num(b.beta)}, correlation ${num(b.correlation)}, excess return (CAGR) ${pct(b.excess_return)}`];
+}
+
 /**
  * The table; `attribution` (the run's P&L by source, equity.arrow's pnl_* columns summed) adds
- * their line, and a hedge that traded adds its own.
+ * their line, and a hedge that traded adds its own. A portfolio of two or more strategies adds a
+ * row a strategy, and a summary with a benchmark its row (summaries older than both print as before).
  */
 export function summaryTable(s: RunSummary, attribution?: SourceValues): string {
   const m = s.metrics;
@@ -30,6 +59,8 @@ export function summaryTable(s: RunSummary, attribution?: SourceValues): string 
     ["time in market", pct(m.time_in_market)],
     ["VaR / CVaR 95%", `${pct(m.var_95)} / ${pct(m.cvar_95)}`],
   ];
+  if ((s.strategies?.length ?? 0) >= 2) rows.push(...strategyRows(s.strategies!));
+  if (s.benchmark !== undefined) rows.push(benchmarkRow(s.benchmark));
   if (attribution) rows.push(["P&L by source", ATTRIBUTION_SOURCES.map((k) => `${k} ${usd(attribution[k])}`).join(", ")]);
   const hedge = s.hedge;
   if (hedge && hedge.fills > 0) {
