@@ -151,6 +151,22 @@ describe("shortLabels", () => {
     expect(shortLabels(["strategy.legs[0].delta.target", "strategy.legs[1].delta.target"])).toEqual(["legs[0].delta.target", "legs[1].delta.target"]);
     expect(shortLabels(["a.b.c", "x.b.c", "b.c"])).toEqual(["a.b.c", "x.b.c", "b.c"]);
   });
+
+  it("keeps the strategy's name when two strategies of a portfolio are swept, and only then", () => {
+    const puts = "strategies.puts.legs[0].delta.target";
+    expect(shortLabels([puts, "strategies.calls.exit.profit_target"])).toEqual(["puts: delta.target", "calls: exit.profit_target"]);
+    expect(shortLabels([puts, "strategies.calls.legs[0].delta.target"])).toEqual(["puts: delta.target", "calls: delta.target"]);
+    expect(shortLabels(["strategies.puts.weight", "strategies.calls.weight", "capital"])).toEqual(["puts: weight", "calls: weight", "capital"]);
+    expect(shortLabels(["strategies.a.legs[0].delta.target", "strategies.a.legs[1].delta.target", "strategies.b.legs[0].delta.target"])).toEqual([
+      "a: legs[0].delta.target",
+      "a: legs[1].delta.target",
+      "b: delta.target",
+    ]);
+    // One strategy swept: its name tells nothing apart.
+    expect(shortLabels([puts, "strategies.puts.exit.profit_target"])).toEqual(["delta.target", "exit.profit_target"]);
+    expect(shortLabels([puts, "strategies.puts.legs[1].delta.target"])).toEqual(["legs[0].delta.target", "legs[1].delta.target"]);
+    expect(shortLabels(["strategies.puts.weight"])).toEqual(["puts.weight"]);
+  });
 });
 
 describe("metricGrid", () => {

@@ -109,18 +109,35 @@ export function paramLabel(value: ParamValue): string {
 /**
  * Short names for swept paths: the fewest trailing segments (at least two) that tell each path
  * from the others. `strategy.legs[0].delta.target` → `delta.target`, or `legs[0].delta.target`
- * when `strategy.legs[1].delta.target` is swept too.
+ * when `strategy.legs[1].delta.target` is swept too. When paths of two or more strategies of a
+ * portfolio are swept (`strategies.<name>.…`), each of theirs keeps its strategy's name before the
+ * tail of the rest: `strategies.puts.legs[0].delta.target` → `puts: delta.target`,
+ * `strategies.calls.weight` → `calls: weight`.
  */
 export function shortLabels(paths: readonly string[]): string[] {
-  const segments = paths.map((p) => p.split("."));
-  const tail = (parts: string[], n: number) => parts.slice(Math.max(0, parts.length - n)).join(".");
-  return segments.map((parts, i) => {
-    for (let n = Math.min(2, parts.length); n < parts.length; n += 1) {
-      const label = tail(parts, n);
-      if (segments.every((other, j) => j === i || tail(other, n) !== label)) return label;
+  const split = paths.map(splitStrategy);
+  const named = new Set(split.map((p) => p.strategy).filter((name) => name !== null));
+  const parts = named.size >= 2 ? split : paths.map((path) => ({ strategy: null, rest: path }));
+  const segments = parts.map((p) => p.rest.split("."));
+  const label = (i: number, n: number) => {
+    const { strategy } = parts[i] as { strategy: string | null };
+    const rest = segments[i] as string[];
+    const tail = rest.slice(Math.max(0, rest.length - n)).join(".");
+    return strategy === null ? tail : `${strategy}: ${tail}`;
+  };
+  return segments.map((rest, i) => {
+    for (let n = Math.min(2, rest.length); n < rest.length; n += 1) {
+      const short = label(i, n);
+      if (segments.every((other, j) => j === i || label(j, n) !== short)) return short;
     }
-    return paths[i] as string;
+    return label(i, rest.length);
   });
+}
+
+/** `strategies.<name>.<rest>` → the strategy's name and the rest; any other path → no strategy, the whole path. */
+function splitStrategy(path: string): { strategy: string | null; rest: string } {
+  const m = /^strategies\.([A-Za-z][A-Za-z0-9_]*)\.(.+)$/.exec(path);
+  return m ? { strategy: m[1] as string, rest: m[2] as string } : { strategy: null, rest: path };
 }
 
 /** One axis of the metric chart: a swept path and its distinct values, ascending (text values in order of appearance). */
