@@ -10,6 +10,7 @@ import { rowsTable } from "./tables.js";
 
 /** `entries_skipped` counters in the engine's order of checks (docs/scenario.md), in plain words. */
 export const SKIP_LABELS: Readonly<Record<string, string>> = {
+  split: "The ticker's next trading day is a split positions cannot be carried across",
   max_open: "The ticker already held its most open positions (max_open)",
   iv_rank: "IV rank outside its window, or not enough IV history yet",
   earnings: "An earnings rule did not allow an entry that day",
@@ -32,6 +33,7 @@ export const SIGNAL_LABELS: Readonly<Record<string, string>> = {
   sma: "Price on the wrong side of its moving average",
   momentum: "N-day return outside its bounds",
   series: "A dataset series (such as VIX) outside its bounds, or no value yet",
+  dates: "Not a listed date (on: only), or a listed one (on: never)",
 };
 
 interface Counter {

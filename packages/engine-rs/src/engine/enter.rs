@@ -42,6 +42,10 @@ pub(super) fn enter(
         return;
     }
     let skipped = &mut diag.entries_skipped;
+    if st.split_next {
+        skipped.split += 1;
+        return;
+    }
     if book.open_count(ctx.strategy, t) >= entry.max_open.0 as usize {
         skipped.max_open += 1;
         return;

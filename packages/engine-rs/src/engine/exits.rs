@@ -52,7 +52,7 @@ pub(super) fn exits(
     while i < book.positions.len() {
         let p = &book.positions[i];
         // A hedge book has no exit rules: it closes on the last day, or in the hedge phase.
-        if p.ticker != t || p.strategy != ctx.strategy || (p.hedge_book && !last_day) {
+        if p.ticker != t || p.strategy != ctx.strategy || (p.hedge_book && !last_day && !st.split_next) {
             i += 1;
             continue;
         }
@@ -70,6 +70,8 @@ pub(super) fn exits(
             Some(Reason::MaxHold)
         } else if earnings.is_some_and(|e| e.closes(st.earnings, p.opened, chain.trade_date)) {
             Some(Reason::Earnings)
+        } else if st.split_next {
+            Some(Reason::Split)
         } else if last_day {
             Some(Reason::EndOfData)
         } else {

@@ -44,6 +44,9 @@ pub mod settle;
 pub mod signals;
 #[cfg(test)]
 mod signals_tests;
+mod split;
+#[cfg(test)]
+mod split_tests;
 #[cfg(test)]
 mod stock_tests;
 #[cfg(test)]
@@ -180,6 +183,8 @@ struct TickerData {
     invalid: Vec<u64>,
     /// (ex-date, dividend per share) from the dataset's events, in date order.
     dividends: Vec<(i32, f64)>,
+    /// (ex-date, ratio: new shares per old) from the dataset's events, in date order.
+    splits: Vec<(i32, f64)>,
     /// Indices into `days` of the earnings reaction days (the first close after each report).
     reactions: Vec<usize>,
     /// Earnings rows of this ticker in the dataset (whether or not they fall inside its days).
@@ -202,6 +207,11 @@ struct TickerState {
     cursor: usize,
     /// Next index into `TickerData::dividends`.
     dividend: usize,
+    /// Next index into `TickerData::splits`.
+    split: usize,
+    /// The ticker's next trading day is the ex-date of a split positions cannot be carried
+    /// across: today everything closes and nothing opens.
+    split_next: bool,
     /// Trading days of this ticker seen inside [start, end].
     day_counter: u64,
     iv: IvHistory,
@@ -392,6 +402,12 @@ impl LoadedData {
                 .filter(|e| e.kind == EventKind::ExDividend)
                 .filter_map(|e| e.amount.map(|a| (e.date, a)))
                 .collect();
+            t.splits = events
+                .of(&t.name)
+                .iter()
+                .filter(|e| e.kind == EventKind::Split)
+                .filter_map(|e| e.amount.map(|a| (e.date, a)))
+                .collect();
             let earnings: Vec<_> = events.of(&t.name).iter().filter(|e| e.kind == EventKind::Earnings).collect();
             t.has_earnings = !earnings.is_empty();
             // Before the open, the report's own close knows it; after the close, the next one.
@@ -516,6 +532,7 @@ fn load(
             days,
             invalid,
             dividends: Vec::new(),
+            splits: Vec::new(),
             reactions: Vec::new(),
             has_earnings: false,
         });
@@ -751,6 +768,24 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
                     continue;
                 }
             }
+            // Splits effective today, before anything is valued in the new shares.
+            while st.split < td.splits.len() && td.splits[st.split].0 <= date {
+                let (ex, ratio) = td.splits[st.split];
+                st.split += 1;
+                if ex >= start && book.positions.iter().any(|p| p.ticker == t) {
+                    let held = book.positions.iter().filter(|p| p.ticker == t).count() as u64;
+                    if split::carried(ratio) && split::apply(&mut book, t, ratio, &mut underlyings[t]) {
+                        diag.splits_adjusted += held;
+                    } else {
+                        // Not closed the day before (the data starts on the ex-date, or the
+                        // contracts would overflow): closed now at their last marks.
+                        split::close_at_marks(&mut book, t, &td.name, date, &sleeves);
+                    }
+                }
+            }
+            st.split_next = td.days.get(st.cursor).is_some_and(|&(next, _, _)| {
+                td.splits[st.split..].iter().take_while(|s| s.0 <= next).any(|s| !split::carried(s.1))
+            });
             let previous_s = underlyings[t];
             underlyings[t] = underlying.unwrap_or(underlyings[t]);
             remember(st, &chain, iv_days, close_days);

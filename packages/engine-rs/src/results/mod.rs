@@ -150,6 +150,8 @@ pub enum Reason {
     Hedge,
     /// Closed by an earnings rule (`close_before`, `exit_after`).
     Earnings,
+    /// Closed at the close before a split that positions cannot be carried across.
+    Split,
 }
 
 impl Reason {
@@ -169,6 +171,7 @@ impl Reason {
             Reason::Roll => "roll",
             Reason::Hedge => "hedge",
             Reason::Earnings => "earnings",
+            Reason::Split => "split",
         }
     }
 }
@@ -226,6 +229,9 @@ pub struct EntriesSkipped {
     /// Entries `strategy.earnings` did not allow.
     #[serde(default)]
     pub earnings: u64,
+    /// The day before a split positions cannot be carried across (no position opens then).
+    #[serde(default)]
+    pub split: u64,
 }
 
 /// Entries each kind of signal blocked (`all`: the first that failed; `any`: each, as all failed).
@@ -298,6 +304,9 @@ pub struct Diagnostics {
     /// Days a roll rule fired but the roll waited: a leg in scope had no quote to close at, or no
     /// replacement was found.
     pub rolls_skipped: u64,
+    /// Positions carried across a whole-number split (contracts and shares × the ratio).
+    #[serde(default)]
+    pub splits_adjusted: u64,
 }
 
 impl Diagnostics {

@@ -345,6 +345,16 @@ mod tests {
         };
         let e = with("strategies.beta.entry.max_open");
         assert_eq!(e.path, "sweep.grid.strategies.beta.entry.max_open");
+        // Through `plan` (every entry point), the error has the line of the swept path.
+        let text = format!(
+            "{HEAD}strategies:\n  zeta:\n    {PUT}\nsweep:\n  grid: {{ \"strategies.beta.entry.max_open\": [1, 2] }}\n"
+        );
+        let placed = crate::sweep::plan(&text, "s.yaml").unwrap_err();
+        assert_eq!(
+            (placed.path.as_str(), placed.line),
+            ("sweep.grid.strategies.beta.entry.max_open", Some(7)),
+            "{placed}"
+        );
         assert!(e.message.contains("no strategy is named beta; the scenario has zeta"), "{e}");
         let e = with("strategy.entry.max_open");
         assert!(e.message.contains("name the one to vary: strategies.<name>"), "{e}");

@@ -159,6 +159,32 @@ pub fn expand(scenario: &Scenario, source: &str) -> Result<Vec<SweepPoint>, Scen
     Ok(points)
 }
 
+/// Gives an error about a swept path (`sweep.grid.<path>…`, `sweep.zip.<path>…`) the line of that
+/// path's key in the scenario `text` (a dotted key cannot be followed segment by segment).
+pub fn place(mut e: ScenarioError, text: &str) -> ScenarioError {
+    if e.line.is_some() {
+        return e;
+    }
+    let path = e.path.clone();
+    let Some(rest) = path.strip_prefix("sweep.grid.").or_else(|| path.strip_prefix("sweep.zip.")) else {
+        return e;
+    };
+    // The swept path itself, or (an error about one of its values) without its trailing `[i]`.
+    let without_index = rest.rsplit_once('[').map_or(rest, |(head, _)| head);
+    let sweep_at = text.find("sweep:").unwrap_or(0);
+    for key in [rest, without_index] {
+        for written in [format!("\"{key}\""), format!("'{key}'"), key.to_string()] {
+            if let Some(k) = text[sweep_at..].find(&written) {
+                let (line, column) = super::guard::position(text, sweep_at + k);
+                e.line = Some(line);
+                e.column = Some(column);
+                return e;
+            }
+        }
+    }
+    e
+}
+
 /// A path under `strategies` names one of the scenario's strategies; `strategy.…` and
 /// `strategies.…` each go with their own form of the scenario.
 fn strategy_named(scenario: &Scenario, path: &str) -> Result<(), String> {

@@ -110,7 +110,7 @@ pub struct SweepArtifacts {
 /// Expands the sweep of a scenario text: what `aegis-launch` plans shards with.
 pub fn plan(text: &str, source: &str) -> Result<Vec<SweepPoint>, ScenarioError> {
     let scenario = job::validate(text, source)?;
-    let points = expand(&scenario, source)?;
+    let points = expand(&scenario, source).map_err(|e| crate::scenario::sweep::place(e, text))?;
     check_cscv_points(&scenario.cscv.is_some(), points.len(), source)?;
     Ok(points)
 }
@@ -210,7 +210,8 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
         scenario.data.dataset = name.to_string();
     }
     // Every point is validated here, before any data is read.
-    let points = expand(&scenario, job.run.scenario_source)?;
+    let points = expand(&scenario, job.run.scenario_source)
+        .map_err(|e| crate::scenario::sweep::place(e, job.run.scenario_text))?;
     check_cscv_points(&scenario.cscv.is_some(), points.len(), job.run.scenario_source)?;
     let n = points.len();
     if let Some(shard) = job.shard {
