@@ -98,6 +98,8 @@ pub struct BacktestOutput {
     pub strategies_arrow: Buffer,
     /// market.arrow, Arrow IPC file bytes.
     pub market_arrow: Buffer,
+    /// montecarlo.json, as text, when the scenario has a `montecarlo:` section.
+    pub montecarlo_json: Option<String>,
     pub run_json: String,
 }
 
@@ -127,6 +129,7 @@ impl Task for BacktestTask {
             positions_arrow: t.positions.into(),
             strategies_arrow: t.strategies.into(),
             market_arrow: t.market.into(),
+            montecarlo_json: a.montecarlo_json.map(|b| String::from_utf8_lossy(&b).into_owned()),
             run_json: serde_json::to_string_pretty(&a.run).unwrap_or_default(),
         })
     }

@@ -385,6 +385,8 @@ export interface BacktestResult {
   strategies: Table;
   /** Each ticker's close and the benchmark series, one row per trading day per name (docs/results.md). */
   market: Table;
+  /** The Monte Carlo analysis (docs/robustness.md), when the scenario has a `montecarlo:` section. */
+  montecarlo?: Record<string, unknown>;
   run: RunInfo;
   /** The exact bytes of the result files, identical to what the `aegis-bt` binary writes. */
   files: {
@@ -394,6 +396,7 @@ export interface BacktestResult {
     positionsArrow: Uint8Array;
     strategiesArrow: Uint8Array;
     marketArrow: Uint8Array;
+    montecarloJson?: string;
   };
 }
 
@@ -439,6 +442,7 @@ export async function runBacktest(scenario: ScenarioInput, options: RunBacktestO
     positions: tableFromIPC(out.positionsArrow),
     strategies: tableFromIPC(out.strategiesArrow),
     market: tableFromIPC(out.marketArrow),
+    ...(out.montecarloJson != null && { montecarlo: JSON.parse(out.montecarloJson) as Record<string, unknown> }),
     run: JSON.parse(out.runJson) as RunInfo,
     files: {
       summaryJson: out.summaryJson,
@@ -447,6 +451,7 @@ export async function runBacktest(scenario: ScenarioInput, options: RunBacktestO
       positionsArrow: out.positionsArrow,
       strategiesArrow: out.strategiesArrow,
       marketArrow: out.marketArrow,
+      ...(out.montecarloJson != null && { montecarloJson: out.montecarloJson }),
     },
   };
 }

@@ -83,6 +83,8 @@ pub struct Job<'a> {
 pub struct Artifacts {
     pub summary_json: Vec<u8>,
     pub tables: Tables,
+    /// `montecarlo.json`, when the scenario has a `montecarlo:` section.
+    pub montecarlo_json: Option<Vec<u8>>,
     pub run: RunInfo,
     pub outcome: Outcome,
 }
@@ -160,6 +162,28 @@ pub(crate) fn now_epoch() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
+/// The run's Monte Carlo analysis as `montecarlo.json` (pretty JSON, a final newline); options the
+/// run cannot meet (a block longer than its days) are refused at their field's line.
+fn montecarlo_json(
+    outcome: &Outcome,
+    spec: &scenario::montecarlo::Montecarlo,
+    job: &Job<'_>,
+) -> Result<Vec<u8>, JobError> {
+    let returns: Vec<f64> = outcome.equity.iter().map(|r| r.daily_return).collect();
+    let trades: Vec<f64> = outcome.positions.iter().map(|p| p.pnl).collect();
+    let report =
+        crate::montecarlo::analyze(outcome.summary.capital, &returns, &trades, &spec.options()).map_err(|e| {
+            let message = e.to_string();
+            let (field, rest) = message.split_once(": ").unwrap_or(("", message.as_str()));
+            let field = if field == "drawdown" || field == "block" || field == "resamples" { field } else { "" };
+            let path = if field.is_empty() { "montecarlo".to_string() } else { format!("montecarlo.{field}") };
+            ScenarioError::at(job.scenario_text, job.scenario_source, &path, rest.to_string())
+        })?;
+    let mut bytes = serde_json::to_vec_pretty(&report).map_err(|e| JobError::Encode(e.to_string()))?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
 /// Runs a job: parse, locate the data, backtest, encode, and write the directory when asked.
 pub fn execute(job: &Job<'_>, opts: &RunOptions<'_>) -> Result<Artifacts, JobError> {
     let started = Instant::now();
@@ -176,6 +200,10 @@ pub fn execute(job: &Job<'_>, opts: &RunOptions<'_>) -> Result<Artifacts, JobErr
     let outcome = engine::run_loaded(&scenario, &loaded, opts)?;
     let summary_json = outcome.summary.to_json_bytes();
     let tables = outcome.tables().map_err(|e| JobError::Encode(e.to_string()))?;
+    let montecarlo_json = match &scenario.montecarlo {
+        Some(spec) => Some(montecarlo_json(&outcome, spec, job)?),
+        None => None,
+    };
     let run = RunInfo {
         engine_version: crate::VERSION.to_string(),
         git_sha: git_sha(),
@@ -194,8 +222,8 @@ pub fn execute(job: &Job<'_>, opts: &RunOptions<'_>) -> Result<Artifacts, JobErr
         verification: loaded.verification,
     };
     if let Some(out) = job.out {
-        write_results(out, &summary_json, &tables, &run, job.mark_success)
+        write_results(out, &summary_json, &tables, montecarlo_json.as_deref(), &run, job.mark_success)
             .map_err(|source| JobError::Write { path: out.to_path_buf(), source })?;
     }
-    Ok(Artifacts { summary_json, tables, run, outcome })
+    Ok(Artifacts { summary_json, tables, montecarlo_json, run, outcome })
 }

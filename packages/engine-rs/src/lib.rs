@@ -10,8 +10,10 @@ pub mod dates;
 pub mod engine;
 pub mod error;
 pub mod job;
+pub mod montecarlo;
 pub mod remote;
 pub mod results;
+pub mod rng;
 pub mod scenario;
 pub mod sweep;
 /// Hand-made datasets for tests (this crate's, and the binary's with the `testkit` feature).

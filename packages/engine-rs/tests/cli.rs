@@ -178,3 +178,33 @@ fn validate_against_the_data_names_the_field_and_line() {
         );
     }
 }
+
+#[test]
+fn montecarlo_reads_a_finished_run_and_refuses_bad_options_in_one_line() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let scenario = setup(tmp.path());
+    let data = tmp.path().join("data").display().to_string();
+    let out = tmp.path().join("out").display().to_string();
+    let o = aegis_bt(&["run", "--scenario", &scenario, "--data", &data, "--out", &out, "--quiet"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report = |args: &[&str]| {
+        let mut all = vec!["montecarlo", "--run", &out, "--resamples", "50"];
+        all.extend_from_slice(args);
+        aegis_bt(&all)
+    };
+    let a = report(&["--seed", "3", "--block", "2"]);
+    assert_eq!(a.status.code(), Some(0), "{}", stderr(&a));
+    let json: serde_json::Value = serde_json::from_slice(&a.stdout).expect("one JSON object");
+    assert_eq!(json["seed"], 3);
+    assert_eq!(json["bootstrap"]["resamples"], 50);
+    assert!(json["bootstrap"]["final_equity"]["p50"].is_number());
+    assert!(json["reshuffle"].is_null(), "one position: nothing to reshuffle");
+    assert_eq!(a.stdout, report(&["--seed", "3", "--block", "2"]).stdout, "the same seed, the same bytes");
+    let bad = report(&["--block", "99"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert_eq!(errors(&bad).len(), 1, "{}", stderr(&bad));
+    assert!(errors(&bad)[0].contains("--block: a mean block length"), "{}", stderr(&bad));
+    let unfinished = tmp.path().join("nowhere").display().to_string();
+    let none = aegis_bt(&["montecarlo", "--run", &unfinished]);
+    assert!(errors(&none)[0].contains("no _SUCCESS"), "{}", stderr(&none));
+}

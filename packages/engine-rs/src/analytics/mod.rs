@@ -25,7 +25,7 @@ mod test_util;
 pub use drawdown::drawdown_series;
 pub use input::{ClosedTrade, MetricInput};
 pub use metric::Metric;
-pub use stats::TRADING_DAYS_PER_YEAR;
+pub use stats::{TRADING_DAYS_PER_YEAR, quantile_type7};
 
 use statistics::*;
 

@@ -82,17 +82,21 @@ impl Tables {
     }
 }
 
-/// Writes `summary.json`, the tables ([`TABLE_FILES`]), `run.json`, then (with `mark_success`)
-/// `_SUCCESS`.
+/// Writes `summary.json`, the tables ([`TABLE_FILES`]), `montecarlo.json` when the scenario asks
+/// for it, `run.json`, then (with `mark_success`) `_SUCCESS`.
 pub fn write_results(
     dir: &Path,
     summary_json: &[u8],
     tables: &Tables,
+    montecarlo_json: Option<&[u8]>,
     run: &RunInfo,
     mark_success: bool,
 ) -> std::io::Result<()> {
     prepare_dir(dir)?;
     tables.write(dir, summary_json)?;
+    if let Some(bytes) = montecarlo_json {
+        write_atomic(dir, "montecarlo.json", bytes)?;
+    }
     let mut run_json = serde_json::to_vec_pretty(run).map_err(std::io::Error::other)?;
     run_json.push(b'\n');
     write_atomic(dir, "run.json", &run_json)?;

@@ -8,6 +8,7 @@ pub mod guard;
 pub mod hedge;
 pub mod liquidity;
 pub mod models;
+pub mod montecarlo;
 mod parse;
 pub mod portfolio;
 pub mod roll;
@@ -64,6 +65,9 @@ pub struct Scenario {
     /// The overfitting analysis run after a sweep.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cscv: Option<CscvSpec>,
+    /// Monte Carlo robustness of the run (`montecarlo.json` beside its results).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub montecarlo: Option<montecarlo::Montecarlo>,
 }
 
 impl Scenario {

@@ -261,14 +261,8 @@ fn sample(n: usize, k: usize, seed: u64) -> Vec<usize> {
     if k >= n {
         return (0..n).collect();
     }
-    let mut state = seed ^ 0x9E37_79B9_7F4A_7C15;
-    let mut next = || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
+    let mut rng = crate::rng::SplitMix64::new(seed);
+    let mut next = || rng.next_u64();
     // Sparse Fisher–Yates: only the swapped positions are stored.
     let mut swapped: BTreeMap<usize, usize> = BTreeMap::new();
     let mut out = Vec::with_capacity(k);

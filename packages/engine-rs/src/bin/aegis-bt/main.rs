@@ -4,6 +4,7 @@
 mod cscv;
 mod dataset;
 mod exchange;
+mod montecarlo;
 mod run;
 mod sweep;
 
@@ -41,6 +42,10 @@ enum Command {
     /// Probability of backtest overfitting (CSCV) and the deflated Sharpe ratio of a returns
     /// matrix; prints one JSON object.
     Cscv(cscv::CscvArgs),
+    /// Monte Carlo robustness of a finished run: a block bootstrap of its daily returns and a
+    /// reshuffle of its trades; prints one JSON object (percentiles 5/50/95 of final equity, CAGR,
+    /// max and longest drawdown, the probability of deeper drawdowns, the equity fan).
+    Montecarlo(montecarlo::MontecarloArgs),
     /// Print the engine version.
     Version,
     /// Panic inside a worker thread (tests the internal-error path: one line, exit 70).
@@ -82,6 +87,7 @@ fn dispatch(cli: Cli) -> ExitCode {
         Command::Validate(args) => run::validate(args),
         Command::Schema => run::schema(),
         Command::Cscv(args) => cscv::run(args),
+        Command::Montecarlo(args) => montecarlo::run(args),
         Command::Panic => {
             use rayon::prelude::*;
             let sum: u64 = (0..4u64)
