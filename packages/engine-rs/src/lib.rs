@@ -11,6 +11,7 @@ pub mod engine;
 pub mod error;
 pub mod job;
 pub mod montecarlo;
+pub mod multitest;
 pub mod remote;
 pub mod results;
 pub mod rng;

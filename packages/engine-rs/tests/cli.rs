@@ -208,3 +208,26 @@ fn montecarlo_reads_a_finished_run_and_refuses_bad_options_in_one_line() {
     let none = aegis_bt(&["montecarlo", "--run", &unfinished]);
     assert!(errors(&none)[0].contains("no _SUCCESS"), "{}", stderr(&none));
 }
+
+#[test]
+fn spa_prints_one_json_object_and_refuses_bad_options_in_one_line() {
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/spa/b-two-winners.csv");
+    let o = aegis_bt(&["spa", "--matrix", fixture, "--bootstrap", "500", "--block", "10"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
+    assert!(json["spa"]["consistent"].as_f64().unwrap() < 0.01);
+    assert_eq!(json["reality_check"], json["spa"]["upper"]);
+    assert_eq!(json["stepdown"][0]["better"], serde_json::json!(["s04", "s11"]));
+    for (args, says) in [
+        (vec!["--bootstrap", "0"], "--bootstrap: at least 1"),
+        (vec!["--block", "600"], "--block: a mean block length of at least 1 and at most the 500 rows"),
+        (vec!["--benchmark", "SPY"], "--benchmark: no column named SPY"),
+    ] {
+        let mut all = vec!["spa", "--matrix", fixture];
+        all.extend(args);
+        let bad = aegis_bt(&all);
+        assert_eq!(bad.status.code(), Some(2));
+        assert_eq!(errors(&bad).len(), 1, "{}", stderr(&bad));
+        assert!(errors(&bad)[0].contains(says), "{}", stderr(&bad));
+    }
+}

@@ -6,6 +6,7 @@ mod dataset;
 mod exchange;
 mod montecarlo;
 mod run;
+mod spa;
 mod sweep;
 
 use std::process::ExitCode;
@@ -46,6 +47,10 @@ enum Command {
     /// reshuffle of its trades; prints one JSON object (percentiles 5/50/95 of final equity, CAGR,
     /// max and longest drawdown, the probability of deeper drawdowns, the equity fan).
     Montecarlo(montecarlo::MontecarloArgs),
+    /// White's reality check, Hansen's SPA (lower, consistent, upper) and the Romano–Wolf stepdown
+    /// of a returns matrix against a benchmark, by a seeded stationary bootstrap; prints one JSON
+    /// object.
+    Spa(spa::SpaArgs),
     /// Print the engine version.
     Version,
     /// Panic inside a worker thread (tests the internal-error path: one line, exit 70).
@@ -88,6 +93,7 @@ fn dispatch(cli: Cli) -> ExitCode {
         Command::Schema => run::schema(),
         Command::Cscv(args) => cscv::run(args),
         Command::Montecarlo(args) => montecarlo::run(args),
+        Command::Spa(args) => spa::run(args),
         Command::Panic => {
             use rayon::prelude::*;
             let sum: u64 = (0..4u64)
