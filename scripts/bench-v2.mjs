@@ -61,6 +61,18 @@ const run = (bin, scenario) => {
 };
 
 const RUNS = 9;
+/** The median engine time of RUNS runs of `scenario` by this binary, its rows read, and the last run's summary.json. */
+const measure = (scenario) => {
+  const seconds = [];
+  let rows = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const r = run(binary, scenario);
+    seconds.push(r.seconds);
+    rows = r.rows;
+  }
+  return { seconds: median(seconds), rows, summary: JSON.parse(readFileSync(join(work, "out", "summary.json"), "utf8")) };
+};
+
 log(`v1 examples, v1 and v2 binaries interleaved (${RUNS} runs each)…`);
 const regressions = [];
 for (const example of ["short-put.yaml", "iron-condor.yaml"]) {
@@ -84,15 +96,8 @@ for (const example of ["wheel.yaml", "delta-hedged-straddle.yaml"]) {
   for (const tickers of [["T01"], equityTickers]) {
     const scenario = join(work, `${example.replace(".yaml", "")}-${tickers.length}.yaml`);
     writeFileSync(scenario, text.replace(/tickers: \[ACME\]/, `tickers: [${tickers.join(", ")}]`));
-    const seconds = [];
-    let rows = 0;
-    for (let i = 0; i < RUNS; i++) {
-      const r = run(binary, scenario);
-      seconds.push(r.seconds);
-      rows = r.rows;
-    }
-    const summary = JSON.parse(readFileSync(join(work, "out", "summary.json"), "utf8"));
-    stock.push({ example, tickers: tickers.length, rows, seconds: median(seconds), positions: summary.diagnostics.positions_opened, hedges: summary.hedge.fills });
+    const { seconds, rows, summary } = measure(scenario);
+    stock.push({ example, tickers: tickers.length, rows, seconds, positions: summary.diagnostics.positions_opened, hedges: summary.hedge.fills });
   }
 }
 
@@ -109,15 +114,8 @@ const portfolio = (() => {
     .replace("style: { ACME: cash, GLOBEX: cash }", `style: { ${equityTickers.map((t) => `${t}: cash`).join(", ")} }`);
   const scenario = join(work, "portfolio-20.yaml");
   writeFileSync(scenario, text);
-  const seconds = [];
-  let rows = 0;
-  for (let i = 0; i < RUNS; i++) {
-    const r = run(binary, scenario);
-    seconds.push(r.seconds);
-    rows = r.rows;
-  }
-  const summary = JSON.parse(readFileSync(join(work, "out", "summary.json"), "utf8"));
-  return { rows, seconds: median(seconds), positions: summary.diagnostics.positions_opened, strategies: summary.strategies.map((s) => `${s.name} ${fmt(s.diagnostics.positions_opened)}`).join(", ") };
+  const { seconds, rows, summary } = measure(scenario);
+  return { rows, seconds, positions: summary.diagnostics.positions_opened, strategies: summary.strategies.map((s) => `${s.name} ${fmt(s.diagnostics.positions_opened)}`).join(", ") };
 })();
 
 const today = new Date().toISOString().slice(0, 10);

@@ -37,3 +37,14 @@ pub fn matrix_from_arrow(path: &Path) -> Result<Matrix, String> {
     }
     Matrix::from_columns(columns).map_err(|e: CscvError| format!("{}: {e}", path.display()))
 }
+
+/// A matrix file as the commands take it: Arrow IPC (`.arrow`, `.feather`, `.ipc`: every Float64
+/// column) or CSV (a header of column names, then rows of numbers). Errors name the file.
+pub fn read_matrix(path: &Path) -> Result<Matrix, String> {
+    let is_arrow = path.extension().is_some_and(|e| e == "arrow" || e == "feather" || e == "ipc");
+    if is_arrow {
+        return matrix_from_arrow(path);
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read the matrix: {e}", path.display()))?;
+    Matrix::from_csv(&text).map_err(|e| format!("{}: {e}", path.display()))
+}

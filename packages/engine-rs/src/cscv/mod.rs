@@ -64,7 +64,7 @@ mod result;
 mod tests;
 
 pub use analysis::{CscvOptions, analyze};
-pub use arrow_input::matrix_from_arrow;
+pub use arrow_input::{matrix_from_arrow, read_matrix};
 pub use bench::{XorShift64, bench_random, random_matrix};
 pub use combinations::{Combinations, Split, binomial, splits};
 pub use degradation::{Degradation, ols};

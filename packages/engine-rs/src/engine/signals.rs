@@ -137,11 +137,7 @@ pub fn holds(signal: &Signal, x: &Inputs<'_, '_>) -> Result<(), Vec<Kind>> {
             pass(value.map(|v| s.bounds().contains(v)), Kind::Series)
         }
         Signal::Dates(d) => {
-            let key = match d.source() {
-                crate::scenario::signals::DatesSource::Set(n) => format!("set:{n}"),
-                crate::scenario::signals::DatesSource::File(f) => format!("file:{f}"),
-            };
-            let listed = x.dates.get(&key).map(|l| l.lists(x.ticker, x.chain.trade_date));
+            let listed = x.dates.get(&super::dates_key(&d.source())).map(|l| l.lists(x.ticker, x.chain.trade_date));
             pass(listed.map(|l| l == (d.on == DatesOn::Only)), Kind::Dates)
         }
         Signal::All(list) => list.iter().try_for_each(|s| holds(s, x)),

@@ -151,16 +151,18 @@ fn any_and_all_combine_signals_and_count_what_blocked() {
     assert_eq!(o.summary.diagnostics.signals_blocked.sma, 0);
 }
 
+/// The error of a scenario whose `strategy.entry.signals` list is `signals` (YAML list items).
+fn bad(signals: &str) -> String {
+    let text = format!(
+        "name: x\ndata: {{ dataset: d, tickers: [SIG], start: 2023-01-03, end: 2023-01-10 }}\nstrategy:\n\
+         \x20 legs:\n\x20   - {{ right: put, side: short, dte: {{ target: 30 }}, delta: {{ target: 0.3 }} }}\n\
+         \x20 entry:\n\x20   signals:\n{signals}"
+    );
+    parse(&text, "x.yaml").unwrap_err().to_string()
+}
+
 #[test]
 fn bad_signals_are_refused_with_the_field_and_line() {
-    let bad = |signals: &str| {
-        let text = format!(
-            "name: x\ndata: {{ dataset: d, tickers: [SIG], start: 2023-01-03, end: 2023-01-10 }}\nstrategy:\n\
-             \x20 legs:\n\x20   - {{ right: put, side: short, dte: {{ target: 30 }}, delta: {{ target: 0.3 }} }}\n\
-             \x20 entry:\n\x20   signals:\n{signals}"
-        );
-        parse(&text, "x.yaml").unwrap_err().to_string()
-    };
     let e = bad("      - term_structure: { front_dte: 90, back_dte: 30, ratio: { max: 1 } }\n");
     assert!(e.contains("strategy.entry.signals[0].term_structure") && e.contains("must be below back_dte"), "{e}");
     assert!(e.contains("line 8"), "{e}");
@@ -285,14 +287,6 @@ fn the_dates_signal_reads_a_file_beside_the_scenario() {
 
 #[test]
 fn a_bad_dates_signal_is_refused_with_the_field() {
-    let bad = |signals: &str| {
-        let text = format!(
-            "name: x\ndata: {{ dataset: d, tickers: [SIG], start: 2023-01-03, end: 2023-01-10 }}\nstrategy:\n\
-             \x20 legs:\n\x20   - {{ right: put, side: short, dte: {{ target: 30 }}, delta: {{ target: 0.3 }} }}\n\
-             \x20 entry:\n\x20   signals:\n{signals}"
-        );
-        parse(&text, "x.yaml").unwrap_err().to_string()
-    };
     for (signals, message) in [
         ("[ { dates: { set: a, file: b.csv } } ]", "give exactly one of `set`"),
         ("[ { dates: { on: only } } ]", "give exactly one of `set`"),

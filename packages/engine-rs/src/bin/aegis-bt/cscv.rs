@@ -4,8 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::str::FromStr;
 
-use aegis_bt::cscv::{CscvOptions, Matrix, Metric, analyze, matrix_from_arrow};
-use anyhow::Context;
+use aegis_bt::cscv::{CscvOptions, Metric, analyze, read_matrix};
 use clap::Args;
 
 #[derive(Debug, Args)]
@@ -24,14 +23,7 @@ pub struct CscvArgs {
 
 pub fn run(args: CscvArgs) -> anyhow::Result<ExitCode> {
     let metric = Metric::from_str(&args.metric).map_err(|e| anyhow::anyhow!("--metric: {e}"))?;
-    let is_arrow = args.matrix.extension().is_some_and(|e| e == "arrow" || e == "feather" || e == "ipc");
-    let matrix = if is_arrow {
-        matrix_from_arrow(&args.matrix).map_err(anyhow::Error::msg)?
-    } else {
-        let text = std::fs::read_to_string(&args.matrix)
-            .with_context(|| format!("{}: cannot read the matrix", args.matrix.display()))?;
-        Matrix::from_csv(&text).map_err(|e| anyhow::anyhow!("{}: {e}", args.matrix.display()))?
-    };
+    let matrix = read_matrix(&args.matrix).map_err(anyhow::Error::msg)?;
     let options = CscvOptions { partitions: args.partitions, metric, ..CscvOptions::default() };
     let result = analyze(&matrix, &options).map_err(|e| anyhow::anyhow!("{}: {e}", args.matrix.display()))?;
     println!("{}", serde_json::to_string(&result)?);

@@ -97,16 +97,18 @@ pub fn read_scenario(location: &Location) -> anyhow::Result<String> {
 /// scenario's directory; for a scenario in S3, a scratch directory they are downloaded into
 /// from beside its key (`aegis-launch` uploads them there). `None` when it names none.
 pub fn scenario_dir(location: &Location, text: &str) -> anyhow::Result<Option<PathBuf>> {
-    let scenario = aegis_bt::job::validate(text, &location.to_string())?;
-    let files = aegis_bt::engine::dates_files(&scenario);
     match location {
         Location::Local(path) => Ok(Some(match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         })),
-        Location::S3 { .. } if files.is_empty() => Ok(None),
         #[cfg(feature = "s3")]
         Location::S3 { bucket, key } => {
+            // Only a scenario in S3 is parsed here, to learn which files to fetch beside it.
+            let files = aegis_bt::engine::dates_files(&aegis_bt::job::validate(text, &location.to_string())?);
+            if files.is_empty() {
+                return Ok(None);
+            }
             let prefix = key.rsplit_once('/').map_or(String::new(), |(dir, _)| format!("{dir}/"));
             let run = std::env::var("AEGIS_RUN_ID").unwrap_or_else(|_| "scenario".into());
             let dir = DataRootConfig::from_env(None).scratch_dir.join("scenario").join(run);
@@ -127,7 +129,10 @@ pub fn scenario_dir(location: &Location, text: &str) -> anyhow::Result<Option<Pa
             Ok(Some(dir))
         }
         #[cfg(not(feature = "s3"))]
-        Location::S3 { .. } => Err(no_s3("--scenario")),
+        Location::S3 { .. } => {
+            let _ = text;
+            Err(no_s3("--scenario"))
+        }
     }
 }
 

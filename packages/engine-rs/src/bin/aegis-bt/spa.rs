@@ -4,9 +4,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use aegis_bt::cscv::{Matrix, matrix_from_arrow};
+use aegis_bt::cscv::read_matrix;
 use aegis_bt::multitest::{Options, test};
-use anyhow::Context;
 use clap::Args;
 
 #[derive(Debug, Args)]
@@ -33,14 +32,7 @@ pub struct SpaArgs {
 }
 
 pub fn run(args: SpaArgs) -> anyhow::Result<ExitCode> {
-    let is_arrow = args.matrix.extension().is_some_and(|e| e == "arrow" || e == "feather" || e == "ipc");
-    let matrix = if is_arrow {
-        matrix_from_arrow(&args.matrix).map_err(anyhow::Error::msg)?
-    } else {
-        let text = std::fs::read_to_string(&args.matrix)
-            .with_context(|| format!("{}: cannot read the matrix", args.matrix.display()))?;
-        Matrix::from_csv(&text).map_err(|e| anyhow::anyhow!("{}: {e}", args.matrix.display()))?
-    };
+    let matrix = read_matrix(&args.matrix).map_err(anyhow::Error::msg)?;
     let options = Options {
         benchmark: (args.benchmark != "zero").then_some(args.benchmark),
         bootstrap: args.bootstrap,
