@@ -72,9 +72,47 @@ pub struct Distribution {
     /// Trading days (bootstrap) or trades (reshuffle).
     pub longest_drawdown: Spread,
     pub drawdown_deeper_than: Vec<DeeperThan>,
+    /// The resamples' max drawdowns counted in [`HISTOGRAM_BINS`] equal bins from the deepest to
+    /// the shallowest (one bin when they are all equal), for the drawdown distribution chart.
+    pub max_drawdown_histogram: Vec<Bin>,
     /// Percentiles 5, 50 and 95 of the equity along the path (at most [`FAN_POINTS`] steps, evenly
     /// spaced, the last one included), for a fan chart.
     pub fan: Vec<FanPoint>,
+}
+
+/// Bins of the max-drawdown histogram.
+pub const HISTOGRAM_BINS: usize = 20;
+
+/// A histogram bin: the values in `[from, to)` (the last bin includes `to`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Bin {
+    pub from: f64,
+    pub to: f64,
+    pub count: u32,
+}
+
+/// Counts `xs` in `bins` equal bins between their least and greatest value.
+fn histogram(xs: &[f64], bins: usize) -> Vec<Bin> {
+    let (lo, hi) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| (l.min(x), h.max(x)));
+    if xs.is_empty() || !lo.is_finite() || !hi.is_finite() {
+        return Vec::new();
+    }
+    if lo == hi {
+        return vec![Bin { from: lo, to: hi, count: xs.len() as u32 }];
+    }
+    let width = (hi - lo) / bins as f64;
+    let mut out: Vec<Bin> = (0..bins)
+        .map(|k| Bin {
+            from: lo + width * k as f64,
+            to: if k + 1 == bins { hi } else { lo + width * (k + 1) as f64 },
+            count: 0,
+        })
+        .collect();
+    for &x in xs {
+        let k = (((x - lo) / width) as usize).min(bins - 1);
+        out[k].count += 1;
+    }
+    out
 }
 
 /// Most points of a fan chart.
@@ -246,6 +284,7 @@ fn summarize(capital: f64, paths: &[Vec<f64>], options: &Options) -> Distributio
                 probability: max_drawdown.iter().filter(|&&d| d < -level).count() as f64 / n,
             })
             .collect(),
+        max_drawdown_histogram: histogram(&max_drawdown, HISTOGRAM_BINS),
         fan,
     }
 }

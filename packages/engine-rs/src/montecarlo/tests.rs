@@ -124,3 +124,20 @@ fn a_scenario_section_writes_montecarlo_json_and_refuses_a_block_too_long() {
         "{e}"
     );
 }
+
+#[test]
+fn the_drawdown_histogram_counts_every_resample_once() {
+    // The three orders of the reshuffle test: drawdowns −0.1, −0.05 and −1/11.
+    let options = Options { resamples: 3_000, ..Options::default() };
+    let r = analyze(1000.0, &[0.0], &[100.0, -50.0, -50.0], &options).unwrap();
+    let h = r.reshuffle.unwrap().max_drawdown_histogram;
+    assert_eq!(h.len(), HISTOGRAM_BINS);
+    assert_eq!(h.iter().map(|b| b.count).sum::<u32>(), 3_000);
+    close(h[0].from, -0.1, 1e-12);
+    close(h[HISTOGRAM_BINS - 1].to, -0.05, 1e-12);
+    // −1/11 ≈ −0.0909 falls in bin ⌊(−0.0909 + 0.1) / 0.0025⌋ = 3; −0.05 in the last one.
+    let filled: Vec<usize> = h.iter().enumerate().filter(|(_, b)| b.count > 0).map(|(k, _)| k).collect();
+    assert_eq!(filled, vec![0, 3, HISTOGRAM_BINS - 1]);
+    assert_eq!(histogram(&[0.5, 0.5], 20), vec![Bin { from: 0.5, to: 0.5, count: 2 }]);
+    assert!(histogram(&[], 20).is_empty());
+}
