@@ -3,21 +3,28 @@
 // drawdown, rolling Sharpe and volatility, attribution, monthly, P&L distribution, strategies, a
 // price chart per ticker), the full metrics table, the new tables and the positions section; that
 // of an older results directory (no positions.arrow, no pnl_* columns, none of the newer files) with
-// notes in their place; and one of 5,000 positions must load quickly with every position listed.
+// notes in their place; one of 5,000 positions must load quickly with every position listed; and
+// that of a real run (the addon, a small synthetic dataset) whose scenario has a `montecarlo:`
+// section must show the Monte Carlo section: fans, drawdown distributions and tables.
 // Leaves full-page screenshots in apps/local-runner/test-artifacts/ (git-ignored): report.png,
-// report-legacy.png and report-5000.png.
-import { existsSync } from "node:fs";
+// report-legacy.png, report-5000.png and report-montecarlo.png.
+import { existsSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { METRIC_NAMES, writeReport } from "../src/report/index.js";
-import { artifact, CHROMIUM, launchChromium } from "./browser.js";
+import { loadResults, METRIC_NAMES, writeReport, type MonteCarloReport } from "../src/report/index.js";
+import { runScenarioFile } from "../src/run.js";
+import { ensureDataset } from "../src/synthetic.js";
+import { artifact, CHROMIUM, launchChromium, openFile } from "./browser.js";
 import { PORTFOLIO, writeFixture, type Fixture } from "./report-fixture.js";
+import { tempDirs } from "./temp-dirs.js";
 
 const SCREENSHOT = artifact("report.png");
 const SCREENSHOT_LEGACY = artifact("report-legacy.png");
 const SCREENSHOT_MANY = artifact("report-5000.png");
+const SCREENSHOT_MONTECARLO = artifact("report-montecarlo.png");
 const FIGURES = ["chart-equity", "chart-drawdown", "chart-attribution", "chart-monthly", "chart-pnl"];
 /** The figures of the newer results files and fields, and the smallest width each is drawn at in a 1280-px window. */
 const NEW_FIGURES: [string, number][] = [
@@ -208,5 +215,97 @@ describe("report.html of a run of 5,000 positions, in Chromium", () => {
     expect(await page.locator("#positions-all tbody tr").count()).toBe(5_000);
     expect((await page.locator("#chart-price-3 > svg").boundingBox())?.width ?? 0).toBeGreaterThan(300);
     await page.screenshot({ path: SCREENSHOT_MANY, fullPage: true });
+  });
+});
+
+describe("report.html of a real run with a montecarlo: section, in Chromium", () => {
+  const tmp = tempDirs("aegis-report-mc-");
+  let browser: Browser | undefined;
+  let page: Page;
+  let errors: string[] = [];
+  let report: MonteCarloReport | undefined;
+  // A weekly short put on two years of synthetic SPX, with 200 resamples of each method.
+  const scenario = `name: short-put-montecarlo
+data:
+  dataset: synthetic-spx-2y
+  tickers: [SPX]
+  start: 2022-01-03
+  end: 2023-12-29
+capital: 1000000
+strategy:
+  legs:
+    - { right: put, side: short, qty: 1, dte: { target: 45, min: 30, max: 60 }, delta: { target: 0.30, min: 0.25, max: 0.35 } }
+  entry: { every_trading_days: 5, max_open: 3 }
+  exit: { profit_target: 0.5, stop_loss: 2.0, dte_exit: 21 }
+  sizing: { contracts: 1 }
+montecarlo: { resamples: 200 }
+`;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(MISSING_CHROMIUM);
+    const data = tmp("data");
+    await ensureDataset(data, "synthetic-spx-2y", ["SPX"]);
+    const file = join(tmp("scenario"), "short-put-montecarlo.yaml");
+    writeFileSync(file, scenario);
+    const out = tmp("out");
+    const run = await runScenarioFile(file, { data, out });
+    report = (await loadResults(out)).montecarlo;
+    browser = await launchChromium();
+    ({ page, errors } = await openFile(browser, run.report ?? join(out, "report.html")));
+    await page.screenshot({ path: SCREENSHOT_MONTECARLO, fullPage: true });
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("wrote montecarlo.json with both methods at 200 resamples", () => {
+    expect(report?.bootstrap?.resamples).toBe(200);
+    expect(report?.bootstrap?.block).toBe(20);
+    expect(report?.reshuffle?.resamples).toBe(200);
+  });
+
+  it("loads with no console errors and shows the section, stating resamples, block and seed", async () => {
+    expect(errors).toEqual([]);
+    const section = page.locator("#montecarlo");
+    expect(await section.isVisible()).toBe(true);
+    expect(await section.locator("h2").innerText()).toBe("Monte Carlo robustness");
+    const lede = await section.locator(".lede").innerText();
+    expect(lede).toContain("blocks of 20 trading days");
+    expect(lede).toContain("200 resamples");
+    expect(lede).toContain("Seed 1");
+    expect(await page.locator("#montecarlo .note-line").count()).toBe(0);
+  });
+
+  it.each(["chart-mc-fan-bootstrap", "chart-mc-fan-reshuffle", "chart-mc-drawdown-bootstrap", "chart-mc-drawdown-reshuffle"])(
+    "draws #%s as a visible SVG with shapes, two to a row",
+    async (id) => {
+      const svg = page.locator(`#${id} > svg`);
+      expect(await svg.count()).toBe(1);
+      expect(await svg.isVisible()).toBe(true);
+      const box = await svg.boundingBox();
+      expect(box?.width ?? 0).toBeGreaterThan(450);
+      expect(box?.width ?? 0).toBeLessThan(620);
+      expect(box?.height ?? 0).toBeGreaterThan(180);
+      expect(await page.locator(`#${id} svg path`).count()).toBeGreaterThan(5);
+    },
+  );
+
+  it("labels the fans' band, median and the run's own path, and marks the run's drawdown", async () => {
+    expect(await page.locator("#chart-mc-fan-bootstrap svg text").allTextContents()).toEqual(expect.arrayContaining(["5th–95th percentile", "Median", "This run", "Trading days"]));
+    expect(await page.locator("#chart-mc-fan-reshuffle svg text").allTextContents()).toEqual(expect.arrayContaining(["This run’s order", "Trades"]));
+    const marks = await page.locator("#chart-mc-drawdown-bootstrap svg text").allTextContents();
+    expect(marks.some((t) => /^This run -\d+(\.\d)?%$/.test(t))).toBe(true);
+  });
+
+  it("shows the percentiles and the deeper-drawdown tables", async () => {
+    expect(await page.locator("#mc-percentiles tbody tr[data-mc]").count()).toBe(8);
+    expect(await page.locator("#mc-deeper tbody tr").count()).toBe(3);
+    for (const id of ["mc-percentiles", "mc-deeper"]) expect((await page.locator(`#${id}`).boundingBox())?.height ?? 0, id).toBeGreaterThan(60);
+    expect(await page.locator('#mc-percentiles tr[data-mc="bootstrap.cagr"] td').allInnerTexts()).toHaveLength(5);
+  });
+
+  it("keeps the page within its width", async () => {
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
   });
 });

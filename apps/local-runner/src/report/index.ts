@@ -1,6 +1,6 @@
 // The HTML reports: the tearsheet of a backtest run and the report of a sweep. Load a directory,
 // render it, write report.html.
-export { loadResults, ResultsFileError, SUMMARY_FILE, EQUITY_FILE, TRADES_FILE, POSITIONS_FILE, STRATEGIES_FILE, MARKET_FILE, type RunResults } from "./load.js";
+export { loadResults, ResultsFileError, SUMMARY_FILE, EQUITY_FILE, TRADES_FILE, POSITIONS_FILE, STRATEGIES_FILE, MARKET_FILE, MONTECARLO_FILE, type RunResults } from "./load.js";
 export { renderReport, type ReportOptions } from "./render.js";
 export { writeReport, writeSweepReport, REPORT_FILE } from "./write.js";
 export {
@@ -22,6 +22,10 @@ export { drawdownPeriods, worstDrawdowns, type DrawdownPeriod } from "./drawdown
 export { rollingSharpeVol, ROLLING_WINDOW, TRADING_DAYS_PER_YEAR, type RollingPoint } from "./rolling.js";
 export { readMarket, findSeries, buyAndHold, closesOn, tradeMarks, isHedgeBook, type MarketSeries, type MarketKind, type TradeMark } from "./market.js";
 export { readStrategyCurves, type StrategyCurve } from "./strategies.js";
+export {
+  parseMonteCarlo, pathFigures, tradeOrderPath, MONTECARLO_METHODS,
+  type MonteCarloReport, type MonteCarloDistribution, type BootstrapDistribution, type MonteCarloSpread, type MonteCarloMethod, type DeeperThan, type DrawdownBin, type FanPoint, type PathFigures,
+} from "./montecarlo.js";
 export { histogram, niceStep, type HistogramBin } from "./histogram.js";
 export { toEpochMs, isoDay } from "./dates.js";
 export { loadSweep, isSweepDir, SWEEP_JSON_FILE, SWEEP_ARROW_FILE, RETURNS_FILE, CSCV_FILE } from "./sweep-load.js";

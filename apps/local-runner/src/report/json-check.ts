@@ -32,3 +32,19 @@ export function nullableNumber(parent: Json, key: string, path = ""): void {
   const value = parent[key];
   if (value !== null && typeof value !== "number") throw new Error(`\`${path}${key}\` should be a number or null, found ${describe(value)}`);
 }
+
+/** A finite number (JSON's 1e999 parses to Infinity); returns it. */
+export function finiteNumber(parent: Json, key: string, path = ""): number {
+  const value = parent[key];
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw new Error(`\`${path}${key}\` should be a finite number, found ${typeof value === "number" ? String(value) : describe(value)}`);
+  }
+  return value;
+}
+
+/** A whole number of at least `min` (a count, an index); returns it. */
+export function wholeNumber(parent: Json, key: string, path = "", min = 0): number {
+  const value = finiteNumber(parent, key, path);
+  if (!Number.isInteger(value) || value < min) throw new Error(`\`${path}${key}\` should be a whole number of at least ${min}, found ${value}`);
+  return value;
+}

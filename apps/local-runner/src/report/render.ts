@@ -1,7 +1,8 @@
 // Assembles the self-contained tearsheet page: header, headline figures, static SVG charts (equity,
 // benchmark, drawdown with the worst drawdowns, rolling Sharpe and volatility, P&L attribution,
 // monthly returns, P&L distribution), the metrics, benchmark, yearly returns, P&L by source, delta
-// hedge and diagnostics tables, then the strategies of a portfolio, the underlying prices with
+// hedge and diagnostics tables, then the strategies of a portfolio, the Monte Carlo robustness
+// (equity fans and drawdown distributions, with montecarlo.json), the underlying prices with
 // entries and exits, the entry filters, the positions and, optionally, the scenario text. Results
 // written before a file or field existed get the section without it, or a plain note in its place.
 import { readAttribution, totalAttribution } from "./attribution.js";
@@ -20,6 +21,7 @@ import { escapeHtml } from "./html.js";
 import type { RunResults } from "./load.js";
 import { readMarket } from "./market.js";
 import { marketSection } from "./market-html.js";
+import { monteCarloSection } from "./montecarlo-html.js";
 import { monthlyReturns } from "./monthly-returns.js";
 import { figure, kpiList, renderPage, scenarioBlock, tone } from "./page.js";
 import { positionPnl, readFills, readPositions } from "./positions.js";
@@ -100,6 +102,7 @@ ${diagnosticsTable(summary.diagnostics)}
 </aside>
 </div>
 ${strategiesSection({ summary, curves: results.strategies && readStrategyCurves(results.strategies), dates, equity })}
+${monteCarloSection({ report: results.montecarlo, summary, equity, positions })}
 ${marketSection(market, positions)}
 ${filtersSection(summary)}
 ${positionsSection(positions)}

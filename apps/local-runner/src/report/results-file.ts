@@ -22,9 +22,29 @@ export async function readResultsFile(path: string, whatDir: string): Promise<Bu
   }
 }
 
+/** As readResultsFile, for a file that older directories (or runs that did not ask for it) lack: undefined when it does not exist. */
+export async function readOptionalResultsFile(path: string, whatDir: string): Promise<Buffer | undefined> {
+  try {
+    return await readResultsFile(path, whatDir);
+  } catch (error) {
+    if (error instanceof ResultsFileError && (error.cause as NodeJS.ErrnoException | undefined)?.code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
 /** The file parsed as JSON, then checked by `parse` (which throws describing the problem). */
 export async function readJsonFile<T>(path: string, whatDir: string, parse: (value: unknown) => T, what: string): Promise<T> {
-  const text = (await readResultsFile(path, whatDir)).toString("utf8");
+  return parseJsonFile(path, await readResultsFile(path, whatDir), parse, what);
+}
+
+/** As readJsonFile, for a file that may be absent: undefined when it does not exist. */
+export async function readOptionalJsonFile<T>(path: string, whatDir: string, parse: (value: unknown) => T, what: string): Promise<T | undefined> {
+  const bytes = await readOptionalResultsFile(path, whatDir);
+  return bytes === undefined ? undefined : parseJsonFile(path, bytes, parse, what);
+}
+
+function parseJsonFile<T>(path: string, bytes: Buffer, parse: (value: unknown) => T, what: string): T {
+  const text = bytes.toString("utf8");
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -45,14 +65,8 @@ export async function readArrowFile(path: string, whatDir: string, spec?: Readon
 
 /** As readArrowFile, for a file that older directories lack: undefined when it does not exist. */
 export async function readOptionalArrowFile(path: string, whatDir: string, spec?: Readonly<Record<string, ColumnKind>>): Promise<Table | undefined> {
-  let bytes: Buffer;
-  try {
-    bytes = await readResultsFile(path, whatDir);
-  } catch (error) {
-    if (error instanceof ResultsFileError && (error.cause as NodeJS.ErrnoException | undefined)?.code === "ENOENT") return undefined;
-    throw error;
-  }
-  return parseArrowFile(path, bytes, spec);
+  const bytes = await readOptionalResultsFile(path, whatDir);
+  return bytes === undefined ? undefined : parseArrowFile(path, bytes, spec);
 }
 
 function parseArrowFile(path: string, bytes: Buffer, spec: Readonly<Record<string, ColumnKind>> | undefined): Table {

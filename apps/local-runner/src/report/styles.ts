@@ -52,6 +52,7 @@ table.points tfoot th{text-align:left}
 table.points.compact th,table.points.compact td{padding:5px 7px;font-size:12px}
 table.points .key{font-weight:650}
 #positions-by-reason{width:auto;min-width:60%}
+#mc-deeper{width:auto;min-width:60%}
 #positions-by-reason td:first-child,#positions-by-reason th:first-child{text-align:left}
 #positions-by-reason td:nth-child(2),#positions-by-reason th:nth-child(2),#positions-extremes td:nth-child(2),#positions-extremes thead th:nth-child(2){text-align:right}
 .positions,.section{margin-top:24px}
@@ -62,7 +63,7 @@ table.points .key{font-weight:650}
 .note-line{margin:0;color:${INK_MUTED};font-size:13px;background:#fff;border:1px solid ${GRID_LINE};border-radius:8px;padding:8px 14px}
 .section .note-line{margin-top:12px}
 .charts .table-scroll,aside .table-scroll{margin-top:0}
-.price-grid{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:16px;margin-top:12px}
+.price-grid,.pair-grid{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:16px;margin-top:12px}
 table.points.ledger th,table.points.ledger td{text-align:right}
 table.points.ledger td:first-child,table.points.ledger thead th:first-child,table.points.ledger tfoot th,table.points.ledger .text{text-align:left}
 table.points tr.sub td{color:${INK_MUTED}}
@@ -75,6 +76,6 @@ details{margin-top:20px;background:#fff;border:1px solid ${GRID_LINE};border-rad
 details summary{cursor:pointer;font-weight:650}
 details pre{margin:12px 0 0;overflow:auto;font:12.5px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:pre}
 footer{margin-top:24px;color:${INK_MUTED};font-size:12px}
-@media (max-width:1200px){.layout,.price-grid{grid-template-columns:minmax(0,1fr)}.kpis{grid-template-columns:repeat(3,minmax(0,1fr))}}
+@media (max-width:1200px){.layout,.price-grid,.pair-grid{grid-template-columns:minmax(0,1fr)}.kpis{grid-template-columns:repeat(3,minmax(0,1fr))}}
 @media print{body{background:#fff}.report{padding:0}figure,table.kv,table.points,.kpis li,.notice{break-inside:avoid}#positions-all-block .table-scroll{max-height:none}}
 `;
