@@ -33,6 +33,9 @@ pub enum JobError {
     Shard(String),
     #[error("{0}")]
     Cscv(String),
+    /// A walk-forward or multiple-testing analysis of a sweep that cannot run.
+    #[error("{0}")]
+    Analysis(String),
     /// An option out of its range (a thread count, a shard).
     #[error("{0}")]
     InvalidArgument(String),
@@ -49,6 +52,7 @@ impl JobError {
             JobError::Encode(_) => "ERR_ENCODE",
             JobError::Shard(_) => "ERR_SHARD",
             JobError::Cscv(_) => "ERR_CSCV",
+            JobError::Analysis(_) => "ERR_ANALYSIS",
             JobError::InvalidArgument(_) => "ERR_INVALID_ARG",
         }
     }

@@ -22,6 +22,7 @@ pub mod sweep;
 pub mod testkit;
 #[cfg(test)]
 mod trust_tests;
+pub mod walkforward;
 
 pub use error::DataError;
 

@@ -171,6 +171,17 @@ impl Outcome {
             market: market_ipc(&self.market, &self.market_names)?,
         })
     }
+
+    /// The benchmark of `scenario` (the one this outcome ran): its name and close on each trading
+    /// day (`None` before its first), from `market`.
+    pub fn benchmark_closes(&self, scenario: &Scenario) -> Option<(String, Vec<Option<f64>>)> {
+        let index = match Benchmark::of(scenario) {
+            Benchmark::Ticker(i) => i,
+            Benchmark::Series(name) => self.market_names.iter().position(|(n, k)| *n == name && *k == "series")?,
+        };
+        let name = self.market_names.get(index)?.0.clone();
+        Some((name, self.market.iter().filter(|r| r.name == index).map(|r| r.close).collect()))
+    }
 }
 
 /// One ticker's data: its partitions and the flattened day index.
@@ -705,13 +716,17 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
         .collect();
     let styles: Vec<Style> = data.iter().map(|td| scenario.settlement.style_of(&td.name)).collect();
     let (start, end) = (scenario.data.start.0, scenario.data.end.0);
-    let dates = loaded.trading_days(start);
+    // The data may reach past `end` (a walk-forward reruns a point over a window of a sweep's days).
+    let mut dates = loaded.trading_days(start);
+    dates.retain(|&d| d <= end);
     let total = dates.len() as u64;
     if dates.is_empty() {
         return Err(EngineError::Span(format!("data: no trading days between {} and {}", iso(start), iso(end))));
     }
     // Each ticker closes what it holds on its own last trading day of the run.
-    let last_of: Vec<i32> = data.iter().map(|t| t.days.last().map_or(i32::MIN, |d| d.0)).collect();
+    // Each ticker's last day of the run (its data may reach past `end`).
+    let last_of: Vec<i32> =
+        data.iter().map(|t| t.days.iter().rev().map(|d| d.0).find(|&d| d <= end).unwrap_or(i32::MIN)).collect();
     // A ticker without a row on some day is valued at its last known underlying price.
     let mut underlyings = vec![f64::NAN; data.len()];
 

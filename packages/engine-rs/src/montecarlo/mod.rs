@@ -194,7 +194,7 @@ pub fn analyze(capital: f64, returns: &[f64], trades: &[f64], options: &Options)
             }
             equity
         });
-        BootstrapReport { block: options.block, distribution: summarize(capital, &paths, options) }
+        BootstrapReport { block: options.block, distribution: summarize(capital, &paths, options, None) }
     });
     let reshuffle = (trades.len() >= 2).then(|| {
         let paths = resample(options, |rng| {
@@ -212,7 +212,9 @@ pub fn analyze(capital: f64, returns: &[f64], trades: &[f64], options: &Options)
             }
             equity
         });
-        summarize(capital, &paths, options)
+        // Every order ends at the same equity after the run's days: the run's CAGR, not one that
+        // counts a trade as a day.
+        summarize(capital, &paths, options, Some(returns.len()))
     });
     Ok(Report { seed: options.seed, capital, bootstrap, reshuffle })
 }
@@ -222,8 +224,9 @@ fn resample(options: &Options, path: impl Fn(&mut SplitMix64) -> Vec<f64> + Sync
     (0..options.resamples).into_par_iter().map(|k| path(&mut SplitMix64::stream(options.seed, u64::from(k)))).collect()
 }
 
-/// The figures of each path, then their spreads.
-fn summarize(capital: f64, paths: &[Vec<f64>], options: &Options) -> Distribution {
+/// The figures of each path, then their spreads; `cagr_days`: the days the CAGR is taken over
+/// (default each path's length).
+fn summarize(capital: f64, paths: &[Vec<f64>], options: &Options, cagr_days: Option<usize>) -> Distribution {
     struct Figures {
         final_equity: f64,
         cagr: Option<f64>,
@@ -246,7 +249,10 @@ fn summarize(capital: f64, paths: &[Vec<f64>], options: &Options) -> Distributio
             };
             Figures {
                 final_equity: equity.last().copied().unwrap_or(capital),
-                cagr: Cagr::compute(&input),
+                cagr: match cagr_days {
+                    Some(days) => input.growth().and_then(|g| Cagr::of_growth(g, days)),
+                    None => Cagr::compute(&input),
+                },
                 max_drawdown: MaxDrawdown::compute(&input).unwrap_or(0.0),
                 longest: MaxDrawdownDays::compute(&input).unwrap_or(0) as f64,
             }

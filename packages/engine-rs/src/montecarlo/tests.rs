@@ -35,6 +35,8 @@ fn reshuffled_trades_keep_the_final_equity_and_spread_the_drawdowns() {
     let s = r.reshuffle.unwrap();
     close(s.final_equity.p5, 1000.0, 0.0);
     close(s.final_equity.p95, 1000.0, 0.0);
+    // The same final equity after the run's one day: a CAGR of 0, not one per trade.
+    close(s.cagr.unwrap().p50, 0.0, 0.0);
     // Deeper than 9.5%: only (−50, −50, +100); deeper than 7%: that and (+100, −50, −50).
     close(s.drawdown_deeper_than[0].probability, 1.0 / 3.0, 0.015);
     close(s.drawdown_deeper_than[1].probability, 2.0 / 3.0, 0.015);
@@ -140,4 +142,13 @@ fn the_drawdown_histogram_counts_every_resample_once() {
     assert_eq!(filled, vec![0, 3, HISTOGRAM_BINS - 1]);
     assert_eq!(histogram(&[0.5, 0.5], 20), vec![Bin { from: 0.5, to: 0.5, count: 2 }]);
     assert!(histogram(&[], 20).is_empty());
+}
+
+#[test]
+fn a_reshuffle_takes_its_cagr_over_the_runs_days() {
+    // Two trades, +100 and +50, over a run of 253 trading days: 1.15^(252/253) − 1 in every order.
+    let r = analyze(1000.0, &[0.0; 253], &[100.0, 50.0], &Options { resamples: 50, ..Options::default() }).unwrap();
+    let c = r.reshuffle.unwrap().cagr.unwrap();
+    close(c.p5, 1.15f64.powf(252.0 / 253.0) - 1.0, 1e-12);
+    close(c.p95, c.p5, 0.0);
 }

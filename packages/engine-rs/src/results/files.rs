@@ -44,11 +44,40 @@ pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Res
 /// the files about to be replaced.
 pub(crate) fn prepare_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    match std::fs::remove_file(dir.join(SUCCESS_FILE)) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-        _ => Ok(()),
+    // `_SUCCESS` first: from here the directory is unfinished. Then the files an earlier run left
+    // that this one may not write again (a `montecarlo.json` of a scenario since edited).
+    for name in std::iter::once(SUCCESS_FILE).chain(RESULT_FILES) {
+        match std::fs::remove_file(dir.join(name)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
     }
+    Ok(())
 }
+
+/// Every file a run's or a sweep's directory may hold at its top level: an earlier run's are
+/// removed before a new one writes there (locally and in S3), so `_SUCCESS` never vouches for a
+/// mix of two runs.
+pub const RESULT_FILES: [&str; 18] = [
+    "summary.json",
+    "equity.arrow",
+    "trades.arrow",
+    "positions.arrow",
+    "strategies.arrow",
+    "market.arrow",
+    "montecarlo.json",
+    "run.json",
+    "report.html",
+    "sweep.arrow",
+    "returns.arrow",
+    "entries.arrow",
+    "benchmark.arrow",
+    "sweep.json",
+    "cscv.json",
+    "stats.json",
+    "walk_forward.json",
+    "walk_forward.arrow",
+];
 
 /// The Arrow tables of a run's results, as IPC file bytes.
 /// The result tables' Arrow IPC bytes.

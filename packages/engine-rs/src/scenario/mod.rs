@@ -11,6 +11,7 @@ pub mod models;
 pub mod montecarlo;
 mod parse;
 pub mod portfolio;
+pub mod research;
 pub mod roll;
 pub mod settlement;
 pub mod signals;
@@ -68,6 +69,12 @@ pub struct Scenario {
     /// Monte Carlo robustness of the run (`montecarlo.json` beside its results).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub montecarlo: Option<montecarlo::Montecarlo>,
+    /// Walk-forward optimisation over a sweep's points (`walk_forward.json`, `walk_forward.arrow`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub walk_forward: Option<research::WalkForwardSpec>,
+    /// The reality check, SPA and stepdown across a sweep's points (`stats.json`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spa: Option<research::SpaSpec>,
 }
 
 impl Scenario {

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::data::Verification;
 use crate::scenario::CscvSpec;
+use crate::scenario::research::{SpaSpec, WalkForwardSpec};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SweepInfo {
@@ -27,6 +28,13 @@ pub struct SweepInfo {
     /// The points in this directory, in point order.
     pub points: Vec<PointInfo>,
     pub cscv: Option<CscvSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub walk_forward: Option<WalkForwardSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spa: Option<SpaSpec>,
+    /// What the sweep's analyses left undone, and how to do it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     pub trading_days: usize,
     pub threads: usize,
     /// Seconds this directory took; for a merged sweep, the sum over its shards.

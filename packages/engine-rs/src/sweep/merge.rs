@@ -22,7 +22,10 @@ fn load_shard(dir: &Path) -> Result<(SweepInfo, SweepTable), JobError> {
     let Some(shard) = info.shard else {
         return Err(JobError::Shard(format!("{}: a whole sweep, not a shard", dir.display())));
     };
-    let table = SweepTable::decode(&info.paths, &read(dir, "sweep.arrow")?, &read(dir, "returns.arrow")?)
+    let mut table = SweepTable::decode(&info.paths, &read(dir, "sweep.arrow")?, &read(dir, "returns.arrow")?)
+        .map_err(|e| JobError::Shard(format!("{}: {e}", dir.display())))?;
+    table
+        .decode_extras(&read(dir, "entries.arrow")?, &read(dir, "benchmark.arrow")?)
         .map_err(|e| JobError::Shard(format!("{}: {e}", dir.display())))?;
     let expected: Vec<u32> = (shard.first as u32..shard.end as u32).collect();
     let found: Vec<u32> = table.rows.iter().map(|r| r.point).collect();
@@ -114,6 +117,7 @@ pub fn merge_shards(dirs: &[PathBuf], out: Option<&Path>) -> Result<SweepArtifac
                 }
                 m.rows.extend(table.rows);
                 m.returns.extend(table.returns);
+                m.entries.extend(table.entries);
             }
         }
     }
@@ -125,5 +129,5 @@ pub fn merge_shards(dirs: &[PathBuf], out: Option<&Path>) -> Result<SweepArtifac
             info.points_total
         )));
     }
-    finish(table, info, true, out.map(Path::to_path_buf), true, started)
+    finish(table, info, true, out.map(Path::to_path_buf), true, started, None)
 }

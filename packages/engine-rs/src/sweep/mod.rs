@@ -6,10 +6,14 @@
 mod cscv;
 mod info;
 mod merge;
+#[cfg(test)]
+mod research_tests;
 mod shard;
+pub mod stats;
 mod table;
 #[cfg(test)]
 mod tests;
+mod walk;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,7 +28,8 @@ pub use cscv::CscvReport;
 pub use info::{PointInfo, ShardInfo, SweepInfo};
 pub use merge::merge_shards;
 pub use shard::Shard;
-pub use table::{Cell, SweepRow, SweepTable};
+pub use table::{BenchmarkCloses, Cell, SweepRow, SweepTable};
+pub use walk::Rerun;
 
 use crate::cscv::CscvResult;
 use crate::data::manifest::{Manifest, sha256_bytes};
@@ -100,6 +105,13 @@ pub struct SweepArtifacts {
     pub returns_arrow: Vec<u8>,
     pub sweep_json: Vec<u8>,
     pub cscv_json: Option<Vec<u8>>,
+    pub entries_arrow: Vec<u8>,
+    pub benchmark_arrow: Vec<u8>,
+    /// `stats.json` (the plateau, and the SPA with a `spa:` section); `None` for a shard.
+    pub stats_json: Option<Vec<u8>>,
+    /// `walk_forward.json` and `walk_forward.arrow`, with a `walk_forward:` section.
+    pub walk_forward_json: Option<Vec<u8>>,
+    pub walk_forward_arrow: Option<Vec<u8>>,
     pub info: SweepInfo,
     pub table: SweepTable,
     pub cscv: Option<CscvResult>,
@@ -141,6 +153,16 @@ fn cell(value: &Value) -> Cell {
     }
 }
 
+/// What a point leaves in the sweep's tables.
+struct PointResult {
+    row: SweepRow,
+    returns: Vec<f64>,
+    /// The dates its positions were opened on.
+    entries: Vec<i32>,
+    /// Its benchmark's closes, kept for the first point of the sweep or shard.
+    benchmark: Option<BenchmarkCloses>,
+}
+
 /// One point's row and returns, or the error that stops the sweep.
 fn run_point(
     point: &SweepPoint,
@@ -149,7 +171,8 @@ fn run_point(
     days: usize,
     points_dir: Option<&Path>,
     cancel: &Arc<AtomicBool>,
-) -> Result<(SweepRow, Vec<f64>), JobError> {
+    keep_benchmark: bool,
+) -> Result<PointResult, JobError> {
     if cancel.load(Ordering::Relaxed) {
         return Err(EngineError::Cancelled.into());
     }
@@ -178,12 +201,21 @@ fn run_point(
             }
             row.final_equity = Some(outcome.summary.final_equity);
             row.metrics = outcome.summary.metrics.values();
-            Ok((row, outcome.equity.iter().map(|r| r.daily_return).collect()))
+            let benchmark = keep_benchmark
+                .then(|| outcome.benchmark_closes(&point.scenario))
+                .flatten()
+                .map(|(name, closes)| BenchmarkCloses { name, closes });
+            Ok(PointResult {
+                row,
+                returns: outcome.equity.iter().map(|r| r.daily_return).collect(),
+                entries: outcome.positions.iter().map(|p| p.opened).collect(),
+                benchmark,
+            })
         }
         // A point that never trades is a result, not a failure: its equity stayed flat.
         Err(EngineError::Unfillable(message)) => {
             row.error = Some(message);
-            Ok((row, vec![0.0; days]))
+            Ok(PointResult { row, returns: vec![0.0; days], entries: Vec::new(), benchmark: None })
         }
         Err(e) => Err(e.into()),
     }
@@ -248,6 +280,7 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
         .into());
     }
 
+    check_analyses(&scenario, dates.len(), job.run.scenario_text, job.run.scenario_source)?;
     let out_dir = job.run.out.map(|o| job.shard.map_or_else(|| o.to_path_buf(), |s| o.join(s.dir_name())));
     if let Some(d) = &out_dir {
         prepare_dir(d).map_err(|source| JobError::Write { path: d.clone(), source })?;
@@ -257,11 +290,11 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
     let cancel = opts.cancel.clone().unwrap_or_default();
     let done = AtomicU64::new(0);
     let total = mine.len() as u64;
-    let run_all = || -> Vec<Result<(SweepRow, Vec<f64>), JobError>> {
+    let run_all = || -> Vec<Result<PointResult, JobError>> {
         mine.par_iter()
             .enumerate()
             .map(|(k, p)| {
-                let r = run_point(p, range.start + k, &loaded, dates.len(), points_dir.as_deref(), &cancel);
+                let r = run_point(p, range.start + k, &loaded, dates.len(), points_dir.as_deref(), &cancel, k == 0);
                 if r.is_ok() {
                     let points_done = done.fetch_add(1, Ordering::Relaxed) + 1;
                     if let Some(progress) = opts.progress {
@@ -287,14 +320,18 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
     };
     let mut rows = Vec::with_capacity(results.len());
     let mut returns = Vec::with_capacity(results.len());
+    let mut entries = Vec::with_capacity(results.len());
+    let mut benchmark = None;
     // The error of the earliest point that failed for a reason of its own; a point stopped only
     // because another failed reports `Cancelled`, which ranks last.
     let mut failure: Option<JobError> = None;
     for r in results {
         match r {
-            Ok((row, series)) => {
-                rows.push(row);
-                returns.push(series);
+            Ok(point) => {
+                rows.push(point.row);
+                returns.push(point.returns);
+                entries.push(point.entries);
+                benchmark = benchmark.or(point.benchmark);
             }
             Err(e) => {
                 let cancelled = matches!(e, JobError::Engine(EngineError::Cancelled));
@@ -308,7 +345,7 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
     if let Some(e) = failure {
         return Err(e);
     }
-    let table = SweepTable { paths: paths.clone(), numeric, dates, rows, returns };
+    let table = SweepTable { paths: paths.clone(), numeric, dates, rows, returns, entries, benchmark };
     let info = SweepInfo {
         scenario: scenario.name.clone(),
         scenario_sha256: sha256_bytes(job.run.scenario_text.as_bytes()),
@@ -331,6 +368,9 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
             })
             .collect(),
         cscv: scenario.cscv,
+        walk_forward: scenario.walk_forward.clone(),
+        spa: scenario.spa,
+        notes: Vec::new(),
         trading_days: table.dates.len(),
         threads,
         wall_seconds: 0.0,
@@ -338,9 +378,34 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
         started_at,
         verification: loaded.verification.clone(),
     };
-    // CSCV compares every point, so a shard leaves it to the merge.
+    // The analyses compare every point, so a shard leaves them to the merge.
     let analyse = job.shard.is_none();
-    finish(table, info, analyse, out_dir, job.run.mark_success, started)
+    let rerun = Rerun { points: &points, loaded: &loaded, dates: &table.dates.clone() };
+    finish(table, info, analyse, out_dir, job.run.mark_success, started, Some(&rerun))
+}
+
+/// Refuses a `walk_forward:` or `spa:` section the sweep's trading days cannot meet, at its
+/// field's line, before any point runs.
+fn check_analyses(
+    scenario: &crate::scenario::Scenario,
+    days: usize,
+    text: &str,
+    source: &str,
+) -> Result<(), ScenarioError> {
+    let at = |section: &str, message: String| {
+        let (field, rest) = message.split_once(": ").unwrap_or(("", message.as_str()));
+        let known = ["in_sample", "out_of_sample", "min_trades", "bootstrap", "block"];
+        let path = if known.contains(&field) { format!("{section}.{field}") } else { section.to_string() };
+        let rest = if known.contains(&field) { rest.to_string() } else { message.clone() };
+        ScenarioError::at(text, source, &path, rest)
+    };
+    if let Some(spec) = &scenario.walk_forward {
+        crate::walkforward::windows(days, &spec.options()).map_err(|e| at("walk_forward", e.to_string()))?;
+    }
+    if let Some(spec) = &scenario.spa {
+        stats::check_spa(spec, days).map_err(|m| at("spa", m))?;
+    }
+    Ok(())
 }
 
 /// Encodes the tables, runs CSCV when the sweep asks for it and writes the directory: the same
@@ -352,10 +417,13 @@ fn finish(
     out_dir: Option<PathBuf>,
     mark_success: bool,
     started: Instant,
+    rerun: Option<&Rerun<'_>>,
 ) -> Result<SweepArtifacts, JobError> {
     let encode = |e: arrow_schema::ArrowError| JobError::Encode(e.to_string());
     let sweep_arrow = table.sweep_ipc().map_err(encode)?;
     let returns_arrow = table.returns_ipc().map_err(encode)?;
+    let entries_arrow = table.entries_ipc().map_err(encode)?;
+    let benchmark_arrow = table.benchmark_ipc().map_err(encode)?;
     let write_err = |d: &Path| {
         let path = d.to_path_buf();
         move |source| JobError::Write { path, source }
@@ -365,17 +433,49 @@ fn finish(
         prepare_dir(d).map_err(write_err(d))?;
         write_atomic(d, "sweep.arrow", &sweep_arrow).map_err(write_err(d))?;
         write_atomic(d, "returns.arrow", &returns_arrow).map_err(write_err(d))?;
+        write_atomic(d, "entries.arrow", &entries_arrow).map_err(write_err(d))?;
+        write_atomic(d, "benchmark.arrow", &benchmark_arrow).map_err(write_err(d))?;
     }
     let report = match (&info.cscv, analyse) {
         (Some(spec), true) => Some(cscv::analyse(&table, spec)?),
         _ => None,
     };
     let cscv_json = report.as_ref().map(CscvReport::to_json_bytes);
+    let stats_json = if analyse {
+        Some(stats::analyse(&table, info.cscv.as_ref(), info.spa.as_ref())?.to_json_bytes())
+    } else {
+        None
+    };
+    let walk_forward = match (&info.walk_forward, analyse) {
+        (Some(spec), true) => {
+            let options = spec.options();
+            if options.mode == crate::walkforward::Mode::Rerun && rerun.is_none() {
+                info.notes.push(
+                    "walk_forward: mode rerun runs the chosen points over the data, which a merge does not have: \
+                     run `aegis-bt walk-forward --sweep <this directory> --mode rerun --scenario <file> --data <root>`"
+                        .into(),
+                );
+                None
+            } else {
+                Some(walk::analyse(&table, &info, &options, rerun)?)
+            }
+        }
+        _ => None,
+    };
+    let walk_forward_json = walk_forward.as_ref().map(crate::walkforward::Report::to_json_bytes);
+    let walk_forward_arrow = walk_forward.as_ref().map(|w| w.to_ipc()).transpose().map_err(encode)?;
     info.wall_seconds += started.elapsed().as_secs_f64();
     let sweep_json = info.to_json_bytes();
     if let Some(d) = &out_dir {
-        if let Some(bytes) = &cscv_json {
-            write_atomic(d, "cscv.json", bytes).map_err(write_err(d))?;
+        for (name, bytes) in [
+            ("cscv.json", &cscv_json),
+            ("stats.json", &stats_json),
+            ("walk_forward.json", &walk_forward_json),
+            ("walk_forward.arrow", &walk_forward_arrow),
+        ] {
+            if let Some(bytes) = bytes {
+                write_atomic(d, name, bytes).map_err(write_err(d))?;
+            }
         }
         write_atomic(d, "sweep.json", &sweep_json).map_err(write_err(d))?;
         if mark_success {
@@ -387,6 +487,11 @@ fn finish(
         returns_arrow,
         sweep_json,
         cscv_json,
+        entries_arrow,
+        benchmark_arrow,
+        stats_json,
+        walk_forward_json,
+        walk_forward_arrow,
         info,
         table,
         cscv: report.map(|r| r.result),

@@ -45,6 +45,30 @@ pub struct SweepTable {
     pub rows: Vec<SweepRow>,
     /// `returns[k]` is the daily-return column of `rows[k]`, one value per date.
     pub returns: Vec<Vec<f64>>,
+    /// `entries[k]`: the dates `rows[k]`'s positions were opened on, in the order they ended.
+    pub entries: Vec<Vec<i32>>,
+    /// The first point's benchmark: its name and close on each date (`None` before its first).
+    pub benchmark: Option<BenchmarkCloses>,
+}
+
+/// A benchmark's closes over the sweep's trading days (`benchmark.arrow`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenchmarkCloses {
+    pub name: String,
+    pub closes: Vec<Option<f64>>,
+}
+
+impl BenchmarkCloses {
+    /// Daily returns of buying and holding it: 0 on the first day and wherever it or the day
+    /// before has no close.
+    pub fn returns(&self) -> Vec<f64> {
+        (0..self.closes.len())
+            .map(|t| match (t.checked_sub(1).and_then(|p| self.closes[p]), self.closes[t]) {
+                (Some(a), Some(b)) if a > 0.0 => b / a - 1.0,
+                _ => 0.0,
+            })
+            .collect()
+    }
 }
 
 impl SweepTable {
@@ -93,8 +117,64 @@ impl SweepTable {
         ipc_file(columns)
     }
 
+    /// `entries.arrow`: a row per position of every point (`point`, the date it was `opened`), in
+    /// point order: what a walk-forward's minimum trade count counts.
+    pub fn entries_ipc(&self) -> Result<Vec<u8>, ArrowError> {
+        let (mut point, mut opened) = (Vec::new(), Vec::new());
+        for (row, dates) in self.rows.iter().zip(&self.entries) {
+            point.extend(std::iter::repeat_n(row.point, dates.len()));
+            opened.extend_from_slice(dates);
+        }
+        ipc_file(vec![
+            ("point".into(), Arc::new(UInt32Array::from(point)), false),
+            ("opened".into(), Arc::new(Date32Array::from(opened)), false),
+        ])
+    }
+
+    /// `benchmark.arrow`: `date` and the benchmark's close, the column named after it; no column
+    /// but `date` when the sweep has no point that ran.
+    pub fn benchmark_ipc(&self) -> Result<Vec<u8>, ArrowError> {
+        let mut columns: Vec<(String, ArrayRef, bool)> =
+            vec![("date".into(), Arc::new(Date32Array::from(self.dates.clone())), false)];
+        if let Some(b) = &self.benchmark {
+            columns.push((b.name.clone(), Arc::new(Float64Array::from(b.closes.clone())), true));
+        }
+        ipc_file(columns)
+    }
+
+    /// Reads `entries.arrow` and `benchmark.arrow` back into a table decoded from the other two.
+    pub fn decode_extras(&mut self, entries_arrow: &[u8], benchmark_arrow: &[u8]) -> Result<(), String> {
+        self.entries = decode_entries(&self.rows, entries_arrow).map_err(|e| format!("entries.arrow: {e}"))?;
+        let b = read_one_batch(benchmark_arrow).map_err(|e| format!("benchmark.arrow: {e}"))?;
+        let date = b.column_by_name("date").ok_or("benchmark.arrow: no column `date`")?;
+        if date.data_type() != &DataType::Date32 || date.as_primitive::<Date32Type>().values().to_vec() != self.dates {
+            return Err("benchmark.arrow: its dates are not the sweep's trading days".into());
+        }
+        self.benchmark = match b.num_columns() {
+            1 => None,
+            2 => {
+                let field = b.schema_ref().field(1).clone();
+                let c = b.column(1);
+                if c.data_type() != &DataType::Float64 {
+                    return Err(format!(
+                        "benchmark.arrow: column `{}` is {}, not Float64",
+                        field.name(),
+                        c.data_type()
+                    ));
+                }
+                Some(BenchmarkCloses {
+                    name: field.name().clone(),
+                    closes: c.as_primitive::<Float64Type>().iter().collect(),
+                })
+            }
+            n => return Err(format!("benchmark.arrow: expected `date` and one close column, found {n} columns")),
+        };
+        Ok(())
+    }
+
     /// Reads a table back from the bytes of `sweep.arrow` and `returns.arrow` (a shard's, for the
-    /// merge). `paths` comes from the shard's `sweep.json`.
+    /// merge). `paths` comes from the shard's `sweep.json`. Its entries are empty and its
+    /// benchmark unknown until [`SweepTable::decode_extras`].
     pub fn decode(paths: &[String], sweep_arrow: &[u8], returns_arrow: &[u8]) -> Result<SweepTable, String> {
         let sweep = read_one_batch(sweep_arrow).map_err(|e| format!("sweep.arrow: {e}"))?;
         let returns = read_one_batch(returns_arrow).map_err(|e| format!("returns.arrow: {e}"))?;
@@ -170,8 +250,35 @@ impl SweepTable {
             }
             series.push(c.as_primitive::<Float64Type>().values().to_vec());
         }
-        Ok(SweepTable { paths: paths.to_vec(), numeric, dates, rows, returns: series })
+        let entries = vec![Vec::new(); rows.len()];
+        Ok(SweepTable { paths: paths.to_vec(), numeric, dates, rows, returns: series, entries, benchmark: None })
     }
+}
+
+/// Each row's entry dates from `entries.arrow`, whose points must be the rows' (in order).
+fn decode_entries(rows: &[SweepRow], bytes: &[u8]) -> Result<Vec<Vec<i32>>, String> {
+    let b = read_one_batch(bytes)?;
+    let (Some(point), Some(opened)) = (b.column_by_name("point"), b.column_by_name("opened")) else {
+        return Err("expected columns `point` and `opened`".into());
+    };
+    if point.data_type() != &DataType::UInt32
+        || opened.data_type() != &DataType::Date32
+        || point.null_count() + opened.null_count() > 0
+    {
+        return Err("`point` must be UInt32 and `opened` Date32, without nulls".into());
+    }
+    let index: std::collections::HashMap<u32, usize> = rows.iter().enumerate().map(|(k, r)| (r.point, k)).collect();
+    let mut out = vec![Vec::new(); rows.len()];
+    let mut last = 0usize;
+    for (p, d) in point.as_primitive::<UInt32Type>().values().iter().zip(opened.as_primitive::<Date32Type>().values()) {
+        let k = *index.get(p).ok_or_else(|| format!("point {p} is not one of the sweep's rows"))?;
+        if k < last {
+            return Err(format!("point {p} comes after a later point: rows must be in point order"));
+        }
+        last = k;
+        out[k].push(*d);
+    }
+    Ok(out)
 }
 
 /// The single record batch of an IPC file (the writers above write exactly one), every header

@@ -43,11 +43,11 @@ fn chain() -> Vec<Vec<Row>> {
     days
 }
 
-fn dataset(dir: &Path) {
+pub(super) fn dataset(dir: &Path) {
     write_dataset(dir, "wavy", &[("TST", chain())]);
 }
 
-const SWEEP: &str = "name: wavy-put
+pub(super) const SWEEP: &str = "name: wavy-put
 data: { dataset: wavy, tickers: [TST], start: 2023-01-03, end: 2023-03-31 }
 capital: 100000
 strategy:
@@ -64,7 +64,7 @@ sweep:
     strategy.exit.profit_target: [0.25, 0.75, 0.9]
 ";
 
-fn job<'a>(text: &'a str, root: &'a Path, out: Option<&'a Path>) -> SweepJob<'a> {
+pub(super) fn job<'a>(text: &'a str, root: &'a Path, out: Option<&'a Path>) -> SweepJob<'a> {
     SweepJob {
         run: Job {
             scenario_text: text,
@@ -83,12 +83,12 @@ fn job<'a>(text: &'a str, root: &'a Path, out: Option<&'a Path>) -> SweepJob<'a>
     }
 }
 
-fn read(dir: &Path, name: &str) -> Vec<u8> {
+pub(super) fn read(dir: &Path, name: &str) -> Vec<u8> {
     std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()))
 }
 
 /// The scenario text of one point: the sweep's text with the values set and no `sweep`.
-fn single_text(delta: &Value, lookback: &Value, target: &Value) -> String {
+pub(super) fn single_text(delta: &Value, lookback: &Value, target: &Value) -> String {
     let head = SWEEP.split("sweep:").next().unwrap();
     head.replace("target: 0.30, min: 0.05", &format!("target: {delta}, min: 0.05"))
         .replace("lookback: 20", &format!("lookback: {lookback}"))
@@ -148,8 +148,11 @@ fn the_tables_follow_the_contract() {
     let data = tempfile::tempdir().unwrap();
     dataset(data.path());
     let a = run_sweep(&job(SWEEP, data.path(), None), &SweepOptions::default()).unwrap();
-    let t = SweepTable::decode(&a.info.paths, &a.sweep_arrow, &a.returns_arrow).unwrap();
+    let mut t = SweepTable::decode(&a.info.paths, &a.sweep_arrow, &a.returns_arrow).unwrap();
+    t.decode_extras(&a.entries_arrow, &a.benchmark_arrow).unwrap();
     assert_eq!(t, a.table);
+    assert!(a.table.entries.iter().any(|e| !e.is_empty()), "some point opened positions");
+    assert_eq!(a.table.benchmark.as_ref().map(|b| b.closes.len()), Some(a.table.dates.len()));
     let sweep = table::tests_support::schema_names(&a.sweep_arrow);
     let mut want = vec!["point", "id", "params"];
     want.extend(["strategy.entry.iv_rank.lookback", "strategy.exit.profit_target", "strategy.legs[0].delta.target"]);
@@ -203,11 +206,19 @@ fn with_cscv(partitions: u32) -> String {
     SWEEP.replace("sweep:\n", &format!("cscv: {{ partitions: {partitions}, metric: sharpe }}\nsweep:\n"))
 }
 
+/// CSCV, a walk-forward (returns mode) and the SPA against the ticker bought and held.
+pub(super) fn with_analyses() -> String {
+    with_cscv(4).replace(
+        "sweep:\n",
+        "walk_forward: { in_sample: 20, out_of_sample: 10, min_trades: 1 }\nspa: { benchmark: buy_and_hold, bootstrap: 200 }\nsweep:\n",
+    )
+}
+
 #[test]
 fn shards_merge_into_the_whole_sweep_byte_for_byte_every_time() {
     let data = tempfile::tempdir().unwrap();
     dataset(data.path());
-    let text = with_cscv(4);
+    let text = with_analyses();
     let whole_dir = tempfile::tempdir().unwrap();
     let whole = run_sweep(&job(&text, data.path(), Some(whole_dir.path())), &SweepOptions::default()).unwrap();
     let report = whole.cscv.as_ref().expect("cscv ran");
@@ -227,7 +238,16 @@ fn shards_merge_into_the_whole_sweep_byte_for_byte_every_time() {
     for round in 0..2 {
         let merged_dir = tempfile::tempdir().unwrap();
         let m = merge_shards(&dirs, Some(merged_dir.path())).unwrap();
-        for name in ["sweep.arrow", "returns.arrow", "cscv.json"] {
+        for name in [
+            "sweep.arrow",
+            "returns.arrow",
+            "entries.arrow",
+            "benchmark.arrow",
+            "cscv.json",
+            "stats.json",
+            "walk_forward.json",
+            "walk_forward.arrow",
+        ] {
             assert_eq!(read(merged_dir.path(), name), read(whole_dir.path(), name), "round {round}: {name}");
         }
         assert!(merged_dir.path().join(SUCCESS_FILE).is_file());

@@ -19,12 +19,18 @@ impl Metric for Cagr {
     type Output = Option<f64>;
 
     fn compute(input: &MetricInput<'_>) -> Option<f64> {
-        let growth = input.growth()?;
+        Cagr::of_growth(input.growth()?, input.equity.len())
+    }
+}
+
+impl Cagr {
+    /// The CAGR of `growth` (final / start) over `days` equity points; `None` for a negative
+    /// growth (the account went below zero) or a figure that is not finite.
+    pub fn of_growth(growth: f64, days: usize) -> Option<f64> {
         if growth < 0.0 {
             return None;
         }
-        let n = input.equity.len() as f64;
-        finite(growth.powf(TRADING_DAYS_PER_YEAR / n) - 1.0)
+        finite(growth.powf(TRADING_DAYS_PER_YEAR / days as f64) - 1.0)
     }
 }
 

@@ -190,24 +190,8 @@ pub fn local_results_dir(out: &Location, fallback_name: &str) -> PathBuf {
     }
 }
 
-/// The files a results directory may hold at its top level: stale ones from an earlier run into
-/// the same S3 prefix are deleted, so `_SUCCESS` never vouches for a mix of two runs.
-#[cfg_attr(not(feature = "s3"), allow(dead_code))]
-const RESULT_FILES: [&str; 13] = [
-    "summary.json",
-    "equity.arrow",
-    "trades.arrow",
-    "positions.arrow",
-    "strategies.arrow",
-    "market.arrow",
-    "montecarlo.json",
-    "run.json",
-    "report.html",
-    "sweep.arrow",
-    "returns.arrow",
-    "sweep.json",
-    "cscv.json",
-];
+#[cfg(feature = "s3")]
+use aegis_bt::results::RESULT_FILES;
 
 const WRITE_CHECK: &str = ".aegis-write-check";
 
