@@ -56,7 +56,7 @@ export class ScenarioError extends AegisError {
 /** A backtest that cannot run as specified: a leg never fillable, dates outside the data, a rule the data cannot feed (`ERR_UNFILLABLE`, `ERR_DATA_RANGE`, `ERR_DATASET_NOT_FOUND`, `ERR_DATA_MISSING`). */
 export class BacktestError extends AegisError {}
 
-/** Shards that do not make one sweep, or an analysis that cannot run (`ERR_SHARD`, `ERR_CSCV`). */
+/** Shards that do not make one sweep, or an analysis that cannot run (`ERR_SHARD`, `ERR_CSCV`, `ERR_ANALYSIS`). */
 export class SweepError extends AegisError {}
 
 /** An argument the engine cannot use: wrong type, out of range, unknown option value (`ERR_INVALID_ARG`). */
@@ -111,7 +111,7 @@ function typed(err: unknown): AegisError {
     out = new ScenarioError(message, e.path ?? "", e.line ?? undefined, e.column ?? undefined);
   } else if (code === "ERR_DATA_RANGE" || code === "ERR_UNFILLABLE" || code === "ERR_DATASET_NOT_FOUND" || code === "ERR_DATA_MISSING") {
     out = new BacktestError(message, code);
-  } else if (code === "ERR_SHARD" || code === "ERR_CSCV") {
+  } else if (code === "ERR_SHARD" || code === "ERR_CSCV" || code === "ERR_ANALYSIS") {
     out = new SweepError(message, code);
   } else if (typeof code === "string" && code.startsWith("ERR_DATA_")) {
     out = new DatasetError(message, code);
@@ -577,8 +577,94 @@ export interface SweepResult {
   info: SweepInfo;
   /** Null unless the scenario has a `cscv:` section (and this is not a shard). */
   cscv: CscvReport | null;
+  /** stats.json: the plateau around the best point and, with a `spa:` section, the SPA; null for a shard. */
+  stats: SweepStats | null;
+  /** walk_forward.json; null unless the scenario has a `walk_forward:` section (and this is not a shard). */
+  walkForward: WalkForwardReport | null;
   /** The exact bytes of the files, identical to what `aegis-bt sweep` writes. */
-  files: { sweepArrow: Uint8Array; returnsArrow: Uint8Array; sweepJson: string; cscvJson: string | null };
+  files: {
+    sweepArrow: Uint8Array;
+    returnsArrow: Uint8Array;
+    entriesArrow: Uint8Array;
+    benchmarkArrow: Uint8Array;
+    sweepJson: string;
+    cscvJson: string | null;
+    statsJson: string | null;
+    walkForwardJson: string | null;
+    walkForwardArrow: Uint8Array | null;
+  };
+}
+
+/** The figures of a stretch of daily returns (walk_forward.json, docs/walk-forward.md). */
+export interface WalkForwardFigures {
+  days: number;
+  total_return: number | null;
+  cagr: number | null;
+  sharpe: number | null;
+  max_drawdown: number | null;
+  calmar: number | null;
+}
+
+export interface WalkForwardSpan {
+  first: string;
+  last: string;
+  days: number;
+}
+
+/** walk_forward.json (docs/walk-forward.md). */
+export interface WalkForwardReport {
+  scheme: "rolling" | "anchored";
+  in_sample: number;
+  out_of_sample: number;
+  metric: "sharpe" | "total_return" | "calmar" | "dsr";
+  min_trades: number | null;
+  mode: "returns" | "rerun";
+  points: number;
+  span: WalkForwardSpan;
+  out_of_sample_figures: WalkForwardFigures;
+  in_sample_cagr_mean: number | null;
+  efficiency: number | null;
+  hindsight_point: string | null;
+  hindsight: WalkForwardFigures | null;
+  windows: {
+    index: number;
+    in_sample: WalkForwardSpan;
+    out_of_sample: WalkForwardSpan;
+    point: string | null;
+    params: Record<string, unknown> | null;
+    eligible: number;
+    score: number | null;
+    in_sample_figures: WalkForwardFigures | null;
+    out_of_sample_figures: WalkForwardFigures;
+    efficiency: number | null;
+  }[];
+}
+
+/** stats.json (docs/spa.md, docs/sweeps.md). */
+export interface SweepStats {
+  plateau: {
+    metric: "sharpe" | "mean" | "total_return";
+    best_point: string;
+    best_value: number;
+    neighbours: number;
+    mean: number | null;
+    min: number | null;
+    within_10pct: number | null;
+  } | null;
+  benchmark?: string;
+  spa?: {
+    benchmark: string;
+    models: number;
+    days: number;
+    bootstrap: number;
+    block: number;
+    seed: number;
+    statistic: number;
+    best: string;
+    spa: { lower: number; consistent: number; upper: number };
+    reality_check: number;
+    stepdown: { level: number; better: string[]; critical_values: number[] }[];
+  };
 }
 
 export interface RunSweepOptions extends CallOptions {
@@ -610,7 +696,19 @@ function sweepResult(out: native.SweepOutput): SweepResult {
     returns: tableFromIPC(out.returnsArrow),
     info: JSON.parse(out.sweepJson) as SweepInfo,
     cscv: out.cscvJson != null ? (JSON.parse(out.cscvJson) as CscvReport) : null,
-    files: { sweepArrow: out.sweepArrow, returnsArrow: out.returnsArrow, sweepJson: out.sweepJson, cscvJson: out.cscvJson ?? null },
+    stats: out.statsJson != null ? (JSON.parse(out.statsJson) as SweepStats) : null,
+    walkForward: out.walkForwardJson != null ? (JSON.parse(out.walkForwardJson) as WalkForwardReport) : null,
+    files: {
+      sweepArrow: out.sweepArrow,
+      returnsArrow: out.returnsArrow,
+      entriesArrow: out.entriesArrow,
+      benchmarkArrow: out.benchmarkArrow,
+      sweepJson: out.sweepJson,
+      cscvJson: out.cscvJson ?? null,
+      statsJson: out.statsJson ?? null,
+      walkForwardJson: out.walkForwardJson ?? null,
+      walkForwardArrow: out.walkForwardArrow ?? null,
+    },
   };
 }
 

@@ -112,6 +112,12 @@ pub struct SweepOutput {
     pub returns_arrow: Buffer,
     pub sweep_json: String,
     pub cscv_json: Option<String>,
+    pub entries_arrow: Buffer,
+    pub benchmark_arrow: Buffer,
+    /// `stats.json` (null for a shard).
+    pub stats_json: Option<String>,
+    pub walk_forward_json: Option<String>,
+    pub walk_forward_arrow: Option<Buffer>,
 }
 
 impl From<SweepArtifacts> for SweepOutput {
@@ -121,6 +127,11 @@ impl From<SweepArtifacts> for SweepOutput {
             returns_arrow: a.returns_arrow.into(),
             sweep_json: String::from_utf8_lossy(&a.sweep_json).into_owned(),
             cscv_json: a.cscv_json.map(|b| String::from_utf8_lossy(&b).into_owned()),
+            entries_arrow: a.entries_arrow.into(),
+            benchmark_arrow: a.benchmark_arrow.into(),
+            stats_json: a.stats_json.map(|b| String::from_utf8_lossy(&b).into_owned()),
+            walk_forward_json: a.walk_forward_json.map(|b| String::from_utf8_lossy(&b).into_owned()),
+            walk_forward_arrow: a.walk_forward_arrow.map(Into::into),
         }
     }
 }

@@ -121,6 +121,27 @@ describe("runSweep", () => {
     rmSync(out, { recursive: true });
   });
 
+  it("runs the walk-forward and the SPA after the points, and refuses windows the days cannot hold at their line", async () => {
+    const text = SWEEP.replace("cscv: { partitions: 2 }\n", "cscv: { partitions: 2 }\nwalk_forward: { in_sample: 8, out_of_sample: 4, metric: total_return }\nspa: { bootstrap: 200 }\n");
+    const out = tmp();
+    const r = await runSweep(text, { data, out, source: "sweep.yaml" });
+    // 20 days: 19 returns, 8 in sample, then out-of-sample windows of 4, 4 and 3 days.
+    expect(r.walkForward!.windows.map((w) => w.out_of_sample.days)).toEqual([4, 4, 3]);
+    expect(r.walkForward!.span.days).toBe(11);
+    expect(r.stats!.spa!.models).toBe(6);
+    expect(r.stats!.benchmark).toBe("zero");
+    expect(r.stats!.plateau!.metric).toBe("sharpe");
+    expect(readFileSync(join(out, "walk_forward.json"), "utf8")).toBe(r.files.walkForwardJson);
+    expect(readFileSync(join(out, "walk_forward.arrow"))).toEqual(Buffer.from(r.files.walkForwardArrow!));
+    expect(readFileSync(join(out, "stats.json"), "utf8")).toBe(r.files.statsJson);
+    expect(readFileSync(join(out, "entries.arrow"))).toEqual(Buffer.from(r.files.entriesArrow));
+    rmSync(out, { recursive: true });
+    const tooLong = text.replace("in_sample: 8,", "in_sample: 80,");
+    const e = await runSweep(tooLong, { data, source: "sweep.yaml" }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ScenarioError);
+    expect((e as ScenarioError).message, (e as ScenarioError).message).toMatch(/^sweep\.yaml: walk_forward\.in_sample: 80 \+ 4 out-of-sample trading days do not fit the 19 daily returns .* \(line 11, column 17\)$/);
+  });
+
   it("rejects an aborted call with AbortError", async () => {
     const ac = new AbortController();
     ac.abort();

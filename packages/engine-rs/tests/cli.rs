@@ -231,3 +231,102 @@ fn spa_prints_one_json_object_and_refuses_bad_options_in_one_line() {
         assert!(errors(&bad)[0].contains(says), "{}", stderr(&bad));
     }
 }
+
+/// A sweep of two delta targets over 40 weekdays of a falling-then-rising chain, in `root/sweep`.
+fn sweep_setup(root: &Path) -> (String, String, String) {
+    use chrono::{Datelike, Duration, NaiveDate};
+    let first = NaiveDate::from_ymd_opt(2023, 1, 2).expect("date");
+    let days: Vec<Vec<Row>> = (0..56)
+        .map(|k| first + Duration::days(k))
+        .filter(|d| d.weekday().num_days_from_monday() < 5)
+        .enumerate()
+        .map(|(k, d)| {
+            let t = d.format("%Y-%m-%d").to_string();
+            let wave = 1.0 + 0.5 * (k as f64 * 0.4).sin();
+            vec![
+                Row::new(&t, "2023-04-21", 95.0).delta(0.20).put(wave, wave + 0.1),
+                Row::new(&t, "2023-04-21", 100.0).delta(0.30).put(2.0 * wave, 2.0 * wave + 0.1),
+            ]
+        })
+        .collect();
+    write_dataset(&root.join("data/wf"), "wf", &[("TST", days)]);
+    let text = "name: wf\n\
+data: { dataset: wf, tickers: [TST], start: 2023-01-02, end: 2023-02-24 }\n\
+strategy:\n\
+\x20 legs:\n\
+\x20   - { right: put, side: short, dte: { target: 80, min: 5, max: 120 }, delta: { target: 0.30, min: 0.1, max: 0.4 } }\n\
+\x20 entry: { every_trading_days: 2, max_open: 4 }\n\
+\x20 exit: { profit_target: 0.3 }\n\
+settlement: { style: { TST: cash } }\n\
+sweep:\n\
+\x20 grid:\n\
+\x20   strategy.legs[0].delta.target: [0.2, 0.3]\n\
+\x20   strategy.exit.profit_target: [0.2, 0.5]\n";
+    let scenario = root.join("wf.yaml");
+    std::fs::write(&scenario, text).expect("write scenario");
+    let (scenario, data) = (scenario.display().to_string(), root.join("data").display().to_string());
+    let out = root.join("sweep").display().to_string();
+    let o = aegis_bt(&["sweep", "--scenario", &scenario, "--data", &data, "--out", &out, "--quiet"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    (scenario, data, out)
+}
+
+#[test]
+fn walk_forward_reads_a_finished_sweep_in_both_modes_and_refuses_bad_options_in_one_line() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (scenario, data, out) = sweep_setup(tmp.path());
+    // Windows of 10 days in sample and 5 out, unless the arguments say otherwise.
+    let wf = |args: &[&str]| {
+        let mut all = vec!["walk-forward", "--sweep", &out];
+        all.extend_from_slice(args);
+        if !args.contains(&"--in-sample") {
+            all.extend(["--in-sample", "10"]);
+        }
+        if !args.contains(&"--out-of-sample") {
+            all.extend(["--out-of-sample", "5"]);
+        }
+        aegis_bt(&all)
+    };
+    let a = wf(&[]);
+    assert_eq!(a.status.code(), Some(0), "{}", stderr(&a));
+    let json: serde_json::Value = serde_json::from_slice(&a.stdout).expect("one JSON object");
+    // 40 days: 39 returns, 10 in sample, then 5-day windows: 6 of 5 days and one of 4.
+    let windows = json["windows"].as_array().expect("windows");
+    assert_eq!(windows.len(), 6);
+    assert_eq!(json["span"]["days"], 29);
+    assert_eq!(json["mode"], "returns");
+    let written = std::fs::read(Path::new(&out).join("walk_forward.json")).expect("written into the sweep");
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&written).expect("json"), json);
+    assert!(Path::new(&out).join("walk_forward.arrow").is_file());
+
+    let rerun_out = tmp.path().join("rerun").display().to_string();
+    let r = wf(&["--mode", "rerun", "--scenario", &scenario, "--data", &data, "--out", &rerun_out]);
+    assert_eq!(r.status.code(), Some(0), "{}", stderr(&r));
+    let rerun: serde_json::Value = serde_json::from_slice(&r.stdout).expect("one JSON object");
+    assert_eq!(rerun["mode"], "rerun");
+    assert_eq!(
+        rerun["windows"].as_array().unwrap().iter().map(|w| w["point"].clone()).collect::<Vec<_>>(),
+        windows.iter().map(|w| w["point"].clone()).collect::<Vec<_>>(),
+        "the same choices in both modes"
+    );
+
+    let other = tmp.path().join("other.yaml");
+    std::fs::write(&other, std::fs::read_to_string(&scenario).unwrap().replace("name: wf", "name: wf2")).unwrap();
+    let other = other.display().to_string();
+    for (args, says) in [
+        (vec!["--in-sample", "60"], "--in-sample: 60 + 5 out-of-sample trading days do not fit the 39 daily returns"),
+        (vec!["--out-of-sample", "0"], "--out-of-sample: at least 1 trading day"),
+        (vec!["--mode", "rerun"], "give the sweep's --scenario and --data"),
+        (vec!["--mode", "rerun", "--scenario", &other, "--data", &data], "not the scenario of the sweep"),
+    ] {
+        let bad = wf(&args);
+        assert_eq!(bad.status.code(), Some(2), "{args:?}: {}", stderr(&bad));
+        assert_eq!(errors(&bad).len(), 1, "{}", stderr(&bad));
+        assert!(errors(&bad)[0].contains(says), "{args:?}: {}", stderr(&bad));
+    }
+    let clap = wf(&["--metric", "sortino"]);
+    assert_eq!(clap.status.code(), Some(2));
+    assert!(stderr(&clap).contains("[possible values: sharpe, total_return, calmar, dsr]"), "{}", stderr(&clap));
+    let none = aegis_bt(&["walk-forward", "--sweep", &tmp.path().join("nowhere").display().to_string()]);
+    assert!(errors(&none)[0].contains("no _SUCCESS"), "{}", stderr(&none));
+}

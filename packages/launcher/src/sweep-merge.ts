@@ -2,8 +2,8 @@
 // mergeSweepShards (which checks they belong to one sweep), then into `results/<run>/`: an old
 // merge's `_SUCCESS` removed first, the merged files, an old merge's files this one does not make
 // removed, `_SUCCESS` strictly last. A merge that stops half-way therefore never leaves a
-// `_SUCCESS` over a mix of two merges. The same shards merge to the same sweep.arrow, returns.arrow
-// and cscv.json (sweep.json is provenance: the merge records its own wall time).
+// `_SUCCESS` over a mix of two merges. The same shards merge to the same tables and analyses
+// (sweep.json is provenance: the merge records its own wall time).
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -15,9 +15,23 @@ import { SUCCESS_MARKER, deleteObject, downloadObject, keys, s3Uri, uploadFile }
 import { shardName } from "./sweep-plan.js";
 
 /** What a shard directory holds that the merge reads (docs/sweeps.md "Shards"). */
-export const SHARD_FILES = ["sweep.arrow", "returns.arrow", "sweep.json", SUCCESS_MARKER] as const;
-/** What the merge writes; `cscv.json` only for a scenario with a `cscv:` section. */
-export const MERGED_FILES = ["sweep.arrow", "returns.arrow", "sweep.json", "cscv.json"] as const;
+export const SHARD_FILES = ["sweep.arrow", "returns.arrow", "entries.arrow", "benchmark.arrow", "sweep.json", SUCCESS_MARKER] as const;
+/**
+ * What the merge writes; `cscv.json`, `walk_forward.json` and `walk_forward.arrow` only for a
+ * scenario with a `cscv:` or `walk_forward:` section (a `rerun` walk-forward is left to
+ * `aegis-bt walk-forward`, sweep.json `notes` says so).
+ */
+export const MERGED_FILES = [
+  "sweep.arrow",
+  "returns.arrow",
+  "entries.arrow",
+  "benchmark.arrow",
+  "sweep.json",
+  "cscv.json",
+  "stats.json",
+  "walk_forward.json",
+  "walk_forward.arrow",
+] as const;
 
 function contentType(file: string): string {
   if (file.endsWith(".arrow")) return "application/vnd.apache.arrow.file";

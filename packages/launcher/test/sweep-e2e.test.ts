@@ -35,7 +35,7 @@ import { runCli } from "../src/cli.ts";
 import { destroyClients, type AwsClients } from "../src/clients.ts";
 import { loadConfig } from "../src/config.ts";
 import { SweepFailedError } from "../src/errors.ts";
-import { mergeShardsInS3 } from "../src/sweep-merge.ts";
+import { SHARD_FILES, mergeShardsInS3 } from "../src/sweep-merge.ts";
 import { launchSweep, planSweep, prepareSweep } from "../src/sweep.ts";
 import { CREDENTIALS, Moto, REGION, outputsStack } from "./moto.ts";
 
@@ -61,7 +61,7 @@ const ENV = {
   AWS_REGION: REGION,
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
 };
-const MERGED = ["sweep.arrow", "returns.arrow", "cscv.json"];
+const MERGED = ["sweep.arrow", "returns.arrow", "entries.arrow", "benchmark.arrow", "cscv.json", "stats.json"];
 
 let moto: Moto;
 let aws: AwsClients;
@@ -344,7 +344,7 @@ describe("sweeps on AWS Batch (moto)", () => {
     expect(r.err).toContain("3/3 shards, 6/6 points");
     const merged = await keys("results/batch-sweep/");
     expect(merged.filter((k) => !k.includes("/shards/"))).toEqual(
-      ["_SUCCESS", "cscv.json", "returns.arrow", "sweep.arrow", "sweep.json"].map((f) => `results/batch-sweep/${f}`),
+      ["_SUCCESS", "benchmark.arrow", "cscv.json", "entries.arrow", "returns.arrow", "stats.json", "sweep.arrow", "sweep.json"].map((f) => `results/batch-sweep/${f}`),
     );
     const record = JSON.parse((await object("configs/batch-sweep/launch.json")).toString());
     expect(record).toMatchObject({ target: "batch", sweep: { shards: 3, points: 6 }, jobQueue: expect.stringContaining("job-queue/aegis-bt") });
@@ -411,7 +411,7 @@ describe("sweeps on AWS Batch (moto)", () => {
     // for a subset of several is covered by the unit tests).
     const other = await prepareSweep({ scenarioText: SCENARIO, source: scenarioFile, shards: 3, lane: "batch", runId: "batch-partial" });
     for (const i of [0, 2]) {
-      for (const f of ["sweep.arrow", "returns.arrow", "sweep.json", "_SUCCESS"]) {
+      for (const f of SHARD_FILES) {
         await aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `results/batch-partial/shards/000${i}/${f}`, Body: await object(`results/batch-retry/shards/000${i}/${f}`) }));
       }
     }
@@ -516,7 +516,7 @@ describe("sweeps on this machine (--target local)", () => {
     expect(readdirSync(join(scratch, DATASET))).toContain("manifest.json");
     expect(inScratch.filter((f) => f.startsWith("aegis-merge-"))).toEqual([]);
     expect(await keys("results/local-sweep/shards/")).toEqual(
-      ["0000", "0001"].flatMap((s) => ["_SUCCESS", "returns.arrow", "sweep.arrow", "sweep.json"].map((f) => `results/local-sweep/shards/${s}/${f}`)),
+      ["0000", "0001"].flatMap((s) => ["_SUCCESS", "benchmark.arrow", "entries.arrow", "returns.arrow", "sweep.arrow", "sweep.json"].map((f) => `results/local-sweep/shards/${s}/${f}`)),
     );
     const again = await cli("sweep", scenarioFile, "--shards", "2", "--target", "local", "--binary", BINARY, "--no-fetch", "--run", "local-sweep");
     expect(again.out).toEqual([]);

@@ -47,7 +47,7 @@ const PREFIX = `results/${RUN}/`;
 const work = mkdtempSync(join(tmpdir(), "aegis-merge-test-"));
 /** The shard objects as the containers leave them, and the unsharded sweep's bytes. */
 const shards = new Map<string, Buffer>();
-let whole: { sweepArrow: Buffer; returnsArrow: Buffer };
+let whole: { sweepArrow: Buffer; returnsArrow: Buffer; statsJson: string };
 
 beforeAll(async () => {
   const data = join(work, "data");
@@ -57,12 +57,14 @@ beforeAll(async () => {
     const dir = `${PREFIX}shards/000${index}/`;
     shards.set(`${dir}sweep.arrow`, Buffer.from(r.files.sweepArrow));
     shards.set(`${dir}returns.arrow`, Buffer.from(r.files.returnsArrow));
+    shards.set(`${dir}entries.arrow`, Buffer.from(r.files.entriesArrow));
+    shards.set(`${dir}benchmark.arrow`, Buffer.from(r.files.benchmarkArrow));
     shards.set(`${dir}sweep.json`, Buffer.from(r.files.sweepJson));
     shards.set(`${dir}_SUCCESS`, Buffer.alloc(0));
   }
   const r = await runSweep(SCENARIO, { data, source: "merge.yaml" });
   expect(r.cscv).toBeNull();
-  whole = { sweepArrow: Buffer.from(r.files.sweepArrow), returnsArrow: Buffer.from(r.files.returnsArrow) };
+  whole = { sweepArrow: Buffer.from(r.files.sweepArrow), returnsArrow: Buffer.from(r.files.returnsArrow), statsJson: r.files.statsJson ?? "" };
 }, 120_000);
 
 /** A bucket holding the shards and an earlier merge: its files, its cscv.json and its _SUCCESS. */
@@ -91,15 +93,21 @@ describe("mergeShardsInS3 over an earlier merge", () => {
   it("removes the old _SUCCESS first and the old cscv.json, and writes _SUCCESS last", async () => {
     const { s3, mock, objects } = bucketAfterAnEarlierMerge();
     const r = await mergeShardsInS3(s3, BUCKET, RUN, 2, { workDir: work });
-    expect(r.files).toEqual(["sweep.arrow", "returns.arrow", "sweep.json", "_SUCCESS"]);
+    expect(r.files).toEqual(["sweep.arrow", "returns.arrow", "entries.arrow", "benchmark.arrow", "sweep.json", "stats.json", "_SUCCESS"]);
     expect(mergeWrites(mock)).toEqual([
       "delete _SUCCESS",
       "put sweep.arrow",
       "put returns.arrow",
+      "put entries.arrow",
+      "put benchmark.arrow",
       "put sweep.json",
+      "put stats.json",
       "delete cscv.json",
+      "delete walk_forward.json",
+      "delete walk_forward.arrow",
       "put _SUCCESS",
     ]);
+    expect(objects.get(`${PREFIX}stats.json`)?.toString()).toBe(whole.statsJson);
     expect(objects.get(`${PREFIX}sweep.arrow`)?.equals(whole.sweepArrow)).toBe(true);
     expect(objects.get(`${PREFIX}returns.arrow`)?.equals(whole.returnsArrow)).toBe(true);
     expect(objects.has(`${PREFIX}cscv.json`)).toBe(false);

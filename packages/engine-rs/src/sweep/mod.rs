@@ -6,6 +6,7 @@
 mod cscv;
 mod info;
 mod merge;
+mod reopen;
 #[cfg(test)]
 mod research_tests;
 mod shard;
@@ -27,6 +28,7 @@ use serde_json::Value;
 pub use cscv::CscvReport;
 pub use info::{PointInfo, ShardInfo, SweepInfo};
 pub use merge::merge_shards;
+pub use reopen::{RerunInputs, open_sweep, walk_forward_dir};
 pub use shard::Shard;
 pub use table::{BenchmarkCloses, Cell, SweepRow, SweepTable};
 pub use walk::Rerun;

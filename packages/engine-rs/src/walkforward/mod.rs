@@ -31,7 +31,7 @@ use crate::cscv::dsr::{deflated_sharpe_ratio, expected_max_sharpe, sample_sd, sk
 /// How in-sample windows move.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum), value(rename_all = "snake_case"))]
 pub enum Scheme {
     /// The last `in_sample` days before each out-of-sample window.
     #[default]
@@ -43,7 +43,7 @@ pub enum Scheme {
 /// What the in-sample best point is chosen by (higher is better).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum), value(rename_all = "snake_case"))]
 pub enum Selection {
     /// Annualised Sharpe ratio of the window's daily returns.
     #[default]
@@ -59,7 +59,7 @@ pub enum Selection {
 /// Where the chosen points' out-of-sample returns come from.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum), value(rename_all = "snake_case"))]
 pub enum Mode {
     /// The sweep's daily returns (cheap; a position open across a boundary keeps its returns).
     #[default]

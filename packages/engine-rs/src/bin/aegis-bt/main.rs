@@ -8,6 +8,7 @@ mod montecarlo;
 mod run;
 mod spa;
 mod sweep;
+mod walkforward;
 
 use std::process::ExitCode;
 
@@ -51,6 +52,10 @@ enum Command {
     /// of a returns matrix against a benchmark, by a seeded stationary bootstrap; prints one JSON
     /// object.
     Spa(spa::SpaArgs),
+    /// Walk-forward optimisation over a finished sweep: the in-sample best point of each window,
+    /// its out-of-sample returns stitched into one curve (walk_forward.json and .arrow, written
+    /// into the sweep directory); prints walk_forward.json as one line.
+    WalkForward(walkforward::WalkForwardArgs),
     /// Print the engine version.
     Version,
     /// Panic inside a worker thread (tests the internal-error path: one line, exit 70).
@@ -94,6 +99,7 @@ fn dispatch(cli: Cli) -> ExitCode {
         Command::Cscv(args) => cscv::run(args),
         Command::Montecarlo(args) => montecarlo::run(args),
         Command::Spa(args) => spa::run(args),
+        Command::WalkForward(args) => walkforward::run(args),
         Command::Panic => {
             use rayon::prelude::*;
             let sum: u64 = (0..4u64)
