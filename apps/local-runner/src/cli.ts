@@ -8,7 +8,7 @@ import { runScenarioFile } from "./run.js";
 import { defaultDataRoot, readScenarioFile } from "./scenario-file.js";
 import { summaryTable } from "./summary-table.js";
 import type { GenerateNotice } from "./synthetic.js";
-import { sweepScenarioFile } from "./sweep.js";
+import { sweepOutputFiles, sweepScenarioFile } from "./sweep.js";
 import { cscvHeadline, sweepTable } from "./sweep-table.js";
 
 /** An AbortSignal that Ctrl-C fires: the engine stops at its next check and the command fails with AbortError. */
@@ -147,7 +147,7 @@ export function buildProgram(): Command {
         const input = { sweep: r.result.sweep, info: r.result.info, cscv: r.result.cscv, returns: r.result.returns };
         console.log(sweepTable(input, o.top));
         console.log(`\n${cscvHeadline(r.result.cscv)}`);
-        const files = ["sweep.arrow", "returns.arrow", "sweep.json", ...(r.result.cscv ? ["cscv.json"] : []), ...(o.points ? ["points/"] : [])];
+        const files = [...(await sweepOutputFiles(r.out)), ...(o.points ? ["points/"] : [])];
         console.log(`\n  results  ${r.out} (${files.join(", ")})`);
         if (r.report) console.log(`  report   ${r.report}`);
         console.log(`  ran ${r.result.info.points.length.toLocaleString("en-US")} points in ${r.result.info.wall_seconds.toFixed(2)} s on ${r.result.info.threads} threads`);

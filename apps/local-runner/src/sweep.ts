@@ -1,6 +1,7 @@
 // `aegis-local sweep` as a library: scenario file → every point expanded and validated → dataset
 // (generated when synthetic and missing) → in-process sweep on all cores → output directory →
 // report.html.
+import { access } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { expandSweep, runSweep, type SweepPlan, type SweepProgress, type SweepResult, type VerifyMode } from "@aegis-bt/engine";
 import type { GenerateProgress } from "@aegis-bt/data-tools";
@@ -13,6 +14,17 @@ import type { GenerateNotice } from "./synthetic.js";
 /** Where a sweep writes unless `--out` says otherwise: `results/sweeps/<scenario name>`, apart from single runs' `results/<scenario name>`. */
 export function defaultSweepOut(name: string): string {
   return resolve(join("results", "sweeps", name));
+}
+
+/** The files a sweep may write at the top of its directory, in the order `aegis-local sweep` lists them (docs/sweeps.md). */
+export const SWEEP_OUTPUT_FILES = [
+  "sweep.arrow", "returns.arrow", "entries.arrow", "benchmark.arrow", "sweep.json", "cscv.json", "stats.json", "walk_forward.json", "walk_forward.arrow",
+] as const;
+
+/** Which of SWEEP_OUTPUT_FILES `dir` holds, in that order. */
+export async function sweepOutputFiles(dir: string): Promise<string[]> {
+  const present = await Promise.all(SWEEP_OUTPUT_FILES.map((f) => access(join(dir, f)).then(() => true, () => false)));
+  return SWEEP_OUTPUT_FILES.filter((_, i) => present[i]);
 }
 
 export interface LocalSweepOptions {

@@ -2,9 +2,9 @@
 // report.html; a report that fails leaves no `_SUCCESS` (not even an earlier run's); --no-report
 // leaves no stale report beside new results.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, watch, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runScenarioFile } from "../src/run.js";
 import { sweepScenarioFile } from "../src/sweep.js";
@@ -31,6 +31,8 @@ const SWEEP = `${SCENARIO}sweep: { grid: { "strategy.exit.profit_target": [0.25,
 
 let data: string;
 let files: { run: string; sweep: string };
+/** A module for `node --import` that makes renaming a file onto any report.html fail (EISDIR). */
+let failingRename: string;
 
 beforeAll(async () => {
   data = tmp("data");
@@ -39,6 +41,21 @@ beforeAll(async () => {
   files = { run: join(dir, "run.yaml"), sweep: join(dir, "sweep.yaml") };
   writeFileSync(files.run, SCENARIO);
   writeFileSync(files.sweep, SWEEP);
+  failingRename = join(dir, "failing-rename.mjs");
+  writeFileSync(
+    failingRename,
+    [
+      'import fs from "node:fs";',
+      'import { syncBuiltinESMExports } from "node:module";',
+      "const rename = fs.promises.rename;",
+      "fs.promises.rename = async (from, to) => {",
+      '  if (String(to).endsWith("/report.html")) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, rename \'${from}\' -> \'${to}\'`), { code: "EISDIR" });',
+      "  return rename(from, to);",
+      "};",
+      "syncBuiltinESMExports();",
+      "",
+    ].join("\n"),
+  );
 }, 300_000);
 
 type Command = "run" | "sweep";
@@ -85,27 +102,21 @@ describe.each<Command>(["run", "sweep"])("aegis-local %s", (cmd) => {
     const out = tmp("fail");
     await start(cmd, out);
     expect(existsSync(join(out, "_SUCCESS"))).toBe(true);
-    // A directory where report.html goes: the rename onto it fails.
-    const blocker = join(out, "report.html");
-    rmSync(blocker);
-    mkdirSync(join(blocker, "in-the-way"), { recursive: true });
-    const err = await start(cmd, out).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toMatch(new RegExp(`^${blocker}: cannot write the report \\(.+\\); ${out} is not marked finished \\(no _SUCCESS\\): run again, or with --no-report$`));
-    expect(existsSync(join(out, "_SUCCESS"))).toBe(false);
-    for (const f of RESULT_FILES[cmd]) expect(existsSync(join(out, f)), f).toBe(true);
-
-    const r = spawnSync(process.execPath, [CLI, cmd, cmd === "run" ? files.run : files.sweep, "--data", data, "--out", out], {
+    // The engine clears an earlier run's files (report.html among them, refusing a directory there)
+    // before it writes, so nothing left in the directory can stand in the report's way: the rename
+    // onto report.html is made to fail instead, as a full or read-only disk would.
+    const report = join(out, "report.html");
+    const r = spawnSync(process.execPath, ["--import", pathToFileURL(failingRename).href, CLI, cmd, cmd === "run" ? files.run : files.sweep, "--data", data, "--out", out], {
       encoding: "utf8",
       env: { ...process.env, CI: "1" },
     });
     expect(r.status).toBe(1);
-    expect(r.stderr.trim().split("\n").filter((l) => l.startsWith("aegis-local: error: "))).toHaveLength(1);
-    expect(r.stderr).toContain(`aegis-local: error: ${blocker}: cannot write the report (`);
+    const errors = r.stderr.trim().split("\n").filter((l) => l.startsWith("aegis-local: error: "));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(new RegExp(`^aegis-local: error: ${report}: cannot write the report \\(EISDIR: .+\\); ${out} is not marked finished \\(no _SUCCESS\\): run again, or with --no-report$`));
     expect(existsSync(join(out, "_SUCCESS"))).toBe(false);
+    for (const f of RESULT_FILES[cmd]) expect(existsSync(join(out, f)), f).toBe(true);
+    expect(existsSync(report)).toBe(false);
   });
 
   it("with --no-report: _SUCCESS last and no stale report.html beside the new results", async () => {

@@ -15,6 +15,11 @@ export interface MonteCarloFixtureOptions {
   cagrUndefined?: boolean;
   /** Every resample had the same max drawdown: one zero-width bin. */
   oneBin?: boolean;
+  /**
+   * The reshuffle's CAGR, the same in every resample as in the engine (every order ends at the
+   * same equity, over the run's trading days): the run's own order's; default 2.91%.
+   */
+  reshuffleCagr?: number;
 }
 
 /** Resamples of each method. */
@@ -36,7 +41,7 @@ export function fanSteps(length: number): number[] {
   return steps;
 }
 
-function distribution(capital: number, length: number, opts: MonteCarloFixtureOptions, scale: number): MonteCarloDistribution {
+function distribution(capital: number, length: number, opts: MonteCarloFixtureOptions, scale: number, cagr?: number): MonteCarloDistribution {
   const histogram = opts.oneBin
     ? [{ from: -0.12, to: -0.12, count: RESAMPLES }]
     : HISTOGRAM_COUNTS.map((count, k) => ({ from: (DEEPEST + WIDTH * k) / 1000, to: (DEEPEST + WIDTH * (k + 1)) / 1000, count }));
@@ -48,7 +53,7 @@ function distribution(capital: number, length: number, opts: MonteCarloFixtureOp
   return {
     resamples: RESAMPLES,
     final_equity: { p5: 0.9 * capital, p50: 1.04 * capital, p95: 1.18 * capital, mean: 1.041 * capital },
-    cagr: opts.cagrUndefined ? null : { p5: -0.0512, p50: 0.0291, p95: 0.1034, mean: 0.0301 },
+    cagr: opts.cagrUndefined ? null : cagr === undefined ? { p5: -0.0512, p50: 0.0291, p95: 0.1034, mean: 0.0301 } : { p5: cagr, p50: cagr, p95: cagr, mean: cagr },
     max_drawdown: { p5: -0.2131, p50: -0.1125, p95: -0.0512, mean: -0.1203 },
     longest_drawdown: { p5: 40.3, p50: 120.5, p95: 260, mean: 131.25 },
     drawdown_deeper_than: [
@@ -68,7 +73,7 @@ export function monteCarloReport(fx: Fixture, positions: number, opts: MonteCarl
     seed: 7,
     capital,
     bootstrap: opts.bootstrap === false ? null : { block: 20, ...distribution(capital, days, opts, 0.004) },
-    reshuffle: opts.reshuffle === false ? null : distribution(capital, positions + 1, opts, 0.01),
+    reshuffle: opts.reshuffle === false ? null : distribution(capital, positions + 1, opts, 0.01, opts.reshuffleCagr ?? 0.0291),
   };
 }
 

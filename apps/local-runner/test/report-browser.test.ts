@@ -305,6 +305,15 @@ montecarlo: { resamples: 200 }
     expect(await page.locator('#mc-percentiles tr[data-mc="bootstrap.cagr"] td').allInnerTexts()).toHaveLength(5);
   });
 
+  it("shows the reshuffle's CAGR over the run's trading days: the same in every resample as the run's own order", async () => {
+    const [label, ...values] = await page.locator('#mc-percentiles tr[data-mc="reshuffle.cagr"] td').allInnerTexts();
+    expect(label).toBe("CAGR, the same in every order");
+    expect(values).toHaveLength(4);
+    expect(new Set(values).size).toBe(1);
+    expect(values[0]).toMatch(/^-?\d+\.\d\d%$/);
+    expect(report?.reshuffle?.cagr?.p5).toBe(report?.reshuffle?.cagr?.p95);
+  });
+
   it("keeps the page within its width", async () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
   });

@@ -17,10 +17,17 @@ const fixture = removedAfterAll(writeFixture);
 const POSITIONS = 40;
 const DAYS = 340;
 
-/** A fixture with montecarlo.json written for it (options of both), loaded. */
+/** The CAGR every order of the fixture's positions makes over its trading days: (capital + Σ net P&L) / capital, to the power 252 / days, less 1. */
+async function ownOrderCagr(fx: Fixture): Promise<number> {
+  const positions = readPositions((await loadResults(fx.dir)).positions!);
+  const final = fx.summary.capital + positions.reduce((sum, p) => sum + p.pnl, 0);
+  return (final / fx.summary.capital) ** (252 / fx.summary.trading_days) - 1;
+}
+
+/** A fixture with montecarlo.json written for it (options of both; the reshuffle's CAGR that of its positions), loaded. */
 async function withMonteCarlo(opts: MonteCarloFixtureOptions = {}, fixtureOpts: FixtureOptions = {}): Promise<{ fx: Fixture; results: RunResults }> {
   const fx = await fixture(fixtureOpts);
-  await writeMonteCarlo(fx, monteCarloReport(fx, fixtureOpts.positions ?? POSITIONS, opts));
+  await writeMonteCarlo(fx, monteCarloReport(fx, fixtureOpts.positions ?? POSITIONS, { reshuffleCagr: await ownOrderCagr(fx), ...opts }));
   return { fx, results: await loadResults(fx.dir) };
 }
 
@@ -97,8 +104,12 @@ describe("a run with montecarlo.json", () => {
     expect(cells(html, "reshuffle.final_equity")[4]).toBe(formatValue(own.final, "wholeDollars"));
     expect(cells(html, "reshuffle.max_drawdown")[4]).toBe(formatValue(own.maxDrawdown, "percent"));
     expect(cells(html, "reshuffle.longest_drawdown")).toEqual(["Longest drawdown, trades", "40.3", "120.5", "260", String(own.longest)]);
-    // The reshuffle's CAGR is the same in every order: the run's own is its median.
-    expect(cells(html, "reshuffle.cagr")).toEqual(["CAGR, a trade counted as a day", "-5.12%", "2.91%", "10.34%", "2.91%"]);
+    // The reshuffle's CAGR is over the run's trading days, and every order ends at the same equity:
+    // each resample's CAGR is the run's own order's.
+    const cagr = formatValue((own.final / summary.capital) ** (252 / DAYS) - 1, "percent");
+    expect(cells(html, "reshuffle.cagr")).toEqual(["CAGR, the same in every order", cagr, cagr, cagr, cagr]);
+    expect(html).toContain("(final equity / capital)^(252 / the run’s trading days) − 1, as summary.json’s CAGR");
+    expect(html).not.toContain("a trade counted as a day");
     const table = element(html, "table", "mc-percentiles");
     expect(table).toContain("Block bootstrap of daily returns · 200 resamples, mean block 20 trading days");
     expect(table).toContain("Trade reshuffle · 200 resamples");
@@ -145,7 +156,12 @@ describe("the Monte Carlo section, partly there", () => {
   it("shows an undefined CAGR as dashes, saying why", async () => {
     const html = renderReport((await withMonteCarlo({ cagrUndefined: true })).results);
     expect(cells(html, "bootstrap.cagr").slice(0, 4)).toEqual(["CAGR: undefined, some resample’s equity fell to zero or below", "—", "—", "—"]);
-    expect(cells(html, "reshuffle.cagr")[4]).toBe("—");
+    expect(cells(html, "reshuffle.cagr").slice(0, 4)).toEqual(["CAGR: undefined, the positions’ net P&amp;L ends the equity below zero", "—", "—", "—"]);
+  });
+
+  it("states that the reshuffle ends at the run's own equity in every order", async () => {
+    const html = renderReport((await withMonteCarlo()).results);
+    expect(element(html, "section", "montecarlo")).toContain("every order ends at the same equity, so its final equity and CAGR are those of the run’s own order");
   });
 
   it("draws a histogram of one zero-width bin (every resample equally deep) as a visible bar", async () => {
@@ -169,6 +185,18 @@ describe("the Monte Carlo section, partly there", () => {
     await writeMonteCarlo(fx, report);
     const html = renderReport(await loadResults(fx.dir));
     expect(element(html, "p", "montecarlo-mismatch")).toContain(`montecarlo.json does not describe these results (${why})`);
+    expect(html).not.toContain("chart-mc-");
+  });
+
+  it("is left out with a note when montecarlo.json's reshuffle CAGR counts a trade as a day (an engine before it was over the run's days)", async () => {
+    const fx = await fixture();
+    const own = formatValue(await ownOrderCagr(fx), "percent");
+    // (final / capital)^(252 / (trades + 1)) − 1, the old figure.
+    await writeMonteCarlo(fx, monteCarloReport(fx, POSITIONS, { reshuffleCagr: 0.0912 }));
+    const html = renderReport(await loadResults(fx.dir));
+    expect(element(html, "p", "montecarlo-mismatch")).toContain(
+      `montecarlo.json does not describe these results (its reshuffle’s CAGR is 9.12%, not the ${own} every order of these positions makes over the run’s 340 trading days: it is from an engine that counted each trade as a day)`,
+    );
     expect(html).not.toContain("chart-mc-");
   });
 

@@ -24,8 +24,8 @@ const TARGET = "strategy.exit.profit_target";
 // Removed when the file is done (the example's data is about 800 MB).
 const tmp = tempDirs("aegis-sweep-");
 
-/** A one-year short put sweep: `deltas` × `targets` points, CSCV over 4 blocks unless `cscv` is false. */
-function scenario(deltas: number[], targets: number[], cscv = true): Record<string, unknown> {
+/** A one-year short put sweep: `deltas` × `targets` points, CSCV over 4 blocks unless `cscv` is false, and `extra` sections. */
+function scenario(deltas: number[], targets: number[], cscv = true, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     name: "sweep-e2e",
     data: { dataset: "synthetic-spx-1y", tickers: ["SPX"], start: "2023-01-03", end: "2023-12-29" },
@@ -39,6 +39,7 @@ function scenario(deltas: number[], targets: number[], cscv = true): Record<stri
     costs: { commission_per_contract: 0.65, slippage: { spread_fraction: 0.5 } },
     sweep: { grid: { [DELTA]: deltas, [TARGET]: targets } },
     ...(cscv ? { cscv: { partitions: 4 } } : {}),
+    ...extra,
   };
 }
 
@@ -61,7 +62,10 @@ describe("aegis-local sweep", () => {
     const out = join(tmp("cli"), "out");
     const r = spawnSync(process.execPath, [CLI, "sweep", file, "--data", data, "--out", out], { encoding: "utf8", env: { ...process.env, CI: "1" } });
     expect(r.status, r.stderr).toBe(0);
-    for (const f of ["sweep.arrow", "returns.arrow", "sweep.json", "cscv.json", "report.html", "_SUCCESS"]) expect(existsSync(join(out, f)), f).toBe(true);
+    for (const f of ["sweep.arrow", "returns.arrow", "entries.arrow", "benchmark.arrow", "sweep.json", "cscv.json", "stats.json", "report.html", "_SUCCESS"]) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    for (const f of ["walk_forward.json", "walk_forward.arrow"]) expect(existsSync(join(out, f)), f).toBe(false);
     expect(existsSync(join(out, "points"))).toBe(false);
 
     const sweep = tableFromIPC(readFileSync(join(out, "sweep.arrow")));
@@ -76,14 +80,14 @@ describe("aegis-local sweep", () => {
     expect(lines[1]).toMatch(/^ {2}rank {2}point {9}exit\.profit_target {2}delta\.target {2}sharpe {2}total return {2}max drawdown {2}trades$/);
     expect(lines.slice(2, 8).map((l) => l.trim().split(/\s+/)[0])).toEqual(["1", "2", "3", "4", "5", "6"]);
     expect(r.stdout).toContain(`PBO ${(cscv.pbo * 100).toFixed(2)}%  ·  DSR `);
-    expect(r.stdout).toContain(`  results  ${out} (sweep.arrow, returns.arrow, sweep.json, cscv.json)`);
+    expect(r.stdout).toContain(`  results  ${out} (sweep.arrow, returns.arrow, entries.arrow, benchmark.arrow, sweep.json, cscv.json, stats.json)\n`);
     expect(r.stdout).toContain(`  report   ${join(out, "report.html")}`);
     expect(r.stderr).toContain(`6 points over ${TARGET}, ${DELTA}`);
 
     const viaBinary = join(tmp("binary"), "out");
     const b = spawnSync(BINARY, ["sweep", "--scenario", file, "--data", data, "--out", viaBinary, "--quiet"], { encoding: "utf8" });
     expect(b.status, b.stderr).toBe(0);
-    for (const f of ["sweep.arrow", "returns.arrow", "cscv.json", "_SUCCESS"]) {
+    for (const f of ["sweep.arrow", "returns.arrow", "entries.arrow", "benchmark.arrow", "cscv.json", "stats.json", "_SUCCESS"]) {
       expect(readFileSync(join(viaBinary, f)).equals(readFileSync(join(out, f))), `${f} differs from aegis-bt sweep's`).toBe(true);
     }
 
@@ -104,14 +108,16 @@ describe("aegis-local sweep", () => {
     }
   });
 
-  it("without a cscv section prints how to get PBO, and writes no cscv.json", () => {
+  it("without a cscv section prints how to get PBO, and writes no cscv.json; with walk_forward:, lists the walk-forward's files", () => {
     const out = join(tmp("nocscv"), "out");
-    const r = spawnSync(process.execPath, [CLI, "sweep", write(scenario([0.2, 0.3], [0.5], false)), "--data", data, "--out", out, "--no-report"], {
+    const s = scenario([0.2, 0.3], [0.5], false, { walk_forward: { in_sample: 60, out_of_sample: 20 } });
+    const r = spawnSync(process.execPath, [CLI, "sweep", write(s), "--data", data, "--out", out, "--no-report"], {
       encoding: "utf8",
       env: { ...process.env, CI: "1" },
     });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain("no cscv section: add `cscv: { partitions: 16 }`");
+    expect(r.stdout).toContain(`  results  ${out} (sweep.arrow, returns.arrow, entries.arrow, benchmark.arrow, sweep.json, stats.json, walk_forward.json, walk_forward.arrow)\n`);
     expect(existsSync(join(out, "cscv.json"))).toBe(false);
     expect(existsSync(join(out, "report.html"))).toBe(false);
     expect(existsSync(join(out, "_SUCCESS"))).toBe(true);

@@ -1,5 +1,5 @@
 // The column contracts of equity.arrow, trades.arrow, positions.arrow, strategies.arrow and
-// market.arrow (docs/results.md) and of sweep.arrow (docs/sweeps.md), their check, and typed readers that turn an Arrow column into plain
+// market.arrow (docs/results.md) and of sweep.arrow and walk_forward.arrow (docs/sweeps.md), their check, and typed readers that turn an Arrow column into plain
 // JS arrays for the report.
 import { DataType, DateUnit, Precision, type Table } from "apache-arrow";
 import { toEpochMs } from "./dates.js";
@@ -116,6 +116,20 @@ export const SWEEP_COLUMNS = {
   total_return: "float64",
   max_drawdown: "float64",
   trade_count: "float64",
+} as const satisfies Record<string, ColumnKind>;
+
+/**
+ * walk_forward.arrow: one row per out-of-sample day of a walk-forward, first window to last: its
+ * window, the point chosen there (null: in cash), the stitched daily return and equity (growth of
+ * 1), and the in-hindsight best point's equity over the same days (null without one).
+ */
+export const WALK_FORWARD_COLUMNS = {
+  date: "date32",
+  window: "uint32",
+  point: "utf8",
+  return: "float64",
+  equity: "float64",
+  hindsight_equity: "float64",
 } as const satisfies Record<string, ColumnKind>;
 
 const KIND_NAMES: Record<ColumnKind, string> = { date32: "Date32", int32: "Int32", uint32: "UInt32", float64: "Float64", utf8: "Utf8" };

@@ -48,3 +48,46 @@ export function wholeNumber(parent: Json, key: string, path = "", min = 0): numb
   if (!Number.isInteger(value) || value < min) throw new Error(`\`${path}${key}\` should be a whole number of at least ${min}, found ${value}`);
   return value;
 }
+
+/** A finite number or null; returns it. */
+export function nullableFinite(parent: Json, key: string, path = ""): number | null {
+  const value = parent[key];
+  if (value === null) return null;
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw new Error(`\`${path}${key}\` should be a finite number or null, found ${typeof value === "number" ? String(value) : describe(value)}`);
+  }
+  return value;
+}
+
+/** A string or null; returns it. */
+export function nullableString(parent: Json, key: string, path = ""): string | null {
+  const value = parent[key];
+  if (value !== null && typeof value !== "string") throw new Error(`\`${path}${key}\` should be a string or null, found ${describe(value)}`);
+  return value;
+}
+
+/** One of `allowed` (strings); returns it. */
+export function oneOf<T extends string>(parent: Json, key: string, allowed: readonly T[], path = ""): T {
+  const value = parent[key];
+  if (!allowed.includes(value as T)) {
+    throw new Error(`\`${path}${key}\` should be one of ${allowed.join(", ")}, found ${typeof value === "string" ? JSON.stringify(value) : describe(value)}`);
+  }
+  return value as T;
+}
+
+/** A probability, a finite number in [0, 1]; returns it. */
+export function probability(parent: Json, key: string, path = ""): number {
+  const value = finiteNumber(parent, key, path);
+  if (value < 0 || value > 1) throw new Error(`\`${path}${key}\` should be in [0, 1], found ${value}`);
+  return value;
+}
+
+/** A calendar day `YYYY-MM-DD` that exists; returns it. */
+export function isoDate(parent: Json, key: string, path = ""): string {
+  const value = parent[key];
+  const ms = typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T00:00:00Z`) : Number.NaN;
+  if (!Number.isFinite(ms) || new Date(ms).toISOString().slice(0, 10) !== value) {
+    throw new Error(`\`${path}${key}\` should be a date YYYY-MM-DD, found ${typeof value === "string" ? JSON.stringify(value) : describe(value)}`);
+  }
+  return value;
+}

@@ -7,7 +7,7 @@ import { axisPercent } from "./charts/drawdown.js";
 import { ACTUAL_COLOR, drawdownHistogramChart, fanChart } from "./charts/montecarlo.js";
 import { formatValue, type FormatKind } from "./format.js";
 import { escapeHtml } from "./html.js";
-import { lastStep, MONTECARLO_METHODS, pathFigures, tradeOrderPath, type MonteCarloDistribution, type MonteCarloMethod, type MonteCarloReport, type MonteCarloSpread, type PathFigures } from "./montecarlo.js";
+import { cagrOver, lastStep, MONTECARLO_METHODS, pathFigures, tradeOrderPath, type MonteCarloDistribution, type MonteCarloMethod, type MonteCarloReport, type MonteCarloSpread, type PathFigures } from "./montecarlo.js";
 import { figure, noteLine, section } from "./page.js";
 import type { PositionRow } from "./positions.js";
 import type { RunSummary } from "./summary.js";
@@ -69,8 +69,9 @@ export function monteCarloSection(input: MonteCarloInput): string {
     bootstrap: input.equity.length > 0
       ? { path: input.equity, figures: { final: summary.final_equity, maxDrawdown: summary.metrics.max_drawdown ?? Number.NaN, longest: summary.metrics.max_drawdown_days ?? Number.NaN }, cagr: summary.metrics.cagr }
       : undefined,
-    // The positions in the order they ended; the CAGR is the same in every order (the final equity is).
-    reshuffle: input.positions && ownOrder(tradeOrderPath(report.capital, input.positions.map((p) => p.pnl)), report.reshuffle?.cagr?.p50 ?? null),
+    // The positions in the order they ended. Its CAGR is over the run's trading days, like every
+    // resample's: each order ends at the same equity, so the CAGR is the same in every order.
+    reshuffle: input.positions && ownOrder(report.capital, tradeOrderPath(report.capital, input.positions.map((p) => p.pnl)), summary.trading_days),
   };
   const present = MONTECARLO_METHODS.filter((m) => report[m] !== null);
   const notes = MONTECARLO_METHODS.filter((m) => report[m] === null).map((m) => noteLine(`montecarlo-${m}-missing`, METHODS[m].absent));
@@ -91,8 +92,9 @@ export function monteCarloSection(input: MonteCarloInput): string {
   return section("montecarlo", "Monte Carlo robustness", body.join("\n"));
 }
 
-function ownOrder(path: readonly number[], cagr: number | null): Actual {
-  return { path, figures: pathFigures(path), cagr };
+function ownOrder(capital: number, path: readonly number[], days: number): Actual {
+  const figures = pathFigures(path);
+  return { path, figures, cagr: cagrOver(capital, figures.final, days) };
 }
 
 /** Why montecarlo.json cannot be of these results, or undefined when it can. */
@@ -107,6 +109,16 @@ function mismatchOf(input: MonteCarloInput, report: MonteCarloReport): string | 
   if (trades !== undefined && trades !== null && input.positions && trades !== input.positions.length) {
     return `its reshuffle orders ${formatValue(trades, "count")} positions, positions.arrow has ${formatValue(input.positions.length, "count")}`;
   }
+  // Every order ends at the same equity, so the reshuffle's CAGR over the run's days is the run's own
+  // order's; an engine before that counted each trade as a day and gives another figure.
+  const cagr = report.reshuffle?.cagr;
+  if (cagr && input.positions) {
+    const final = report.capital + input.positions.reduce((sum, p) => sum + p.pnl, 0);
+    const own = cagrOver(report.capital, final, summary.trading_days);
+    if (own !== null && Math.abs(cagr.p50 - own) > 1e-9 * Math.max(1, Math.abs(own))) {
+      return `its reshuffle’s CAGR is ${formatValue(cagr.p50, "percent")}, not the ${formatValue(own, "percent")} every order of these positions makes over the run’s ${formatValue(summary.trading_days, "count")} trading days: it is from an engine that counted each trade as a day`;
+    }
+  }
   return undefined;
 }
 
@@ -119,7 +131,10 @@ function lede(report: MonteCarloReport): string {
     );
   }
   if (report.reshuffle) {
-    parts.push(`the <strong>trade reshuffle</strong> adds the positions’ net P&amp;L to the capital in a random order (${formatValue(report.reshuffle.resamples, "count")} resamples)`);
+    parts.push(
+      `the <strong>trade reshuffle</strong> adds the positions’ net P&amp;L to the capital in a random order (${formatValue(report.reshuffle.resamples, "count")} resamples): ` +
+        "every order ends at the same equity, so its final equity and CAGR are those of the run’s own order, and only the drawdowns along the way differ",
+    );
   }
   const methods = parts.length > 0 ? `: ${parts.join("; ")}` : "";
   return `How the same run could have gone, from montecarlo.json${methods}. Seed ${escapeHtml(String(report.seed))}, the same report on any machine.`;
@@ -187,10 +202,14 @@ function deeperTable(report: MonteCarloReport, present: readonly MonteCarloMetho
   return rowsTable({ id: "mc-deeper", caption: "Probability of a deeper max drawdown", head, rows, className: "ledger compact" });
 }
 
-/** The CAGR row's label: the reshuffle's counts each trade as a trading day (the engine's 252 points a year), the same in every order. */
+/**
+ * The CAGR row's label. Both methods' CAGR is over the run's trading days, as summary.json's; the
+ * reshuffle's is the same in every order (each ends at the same equity), the run's own order's.
+ */
 function cagrLabel(method: MonteCarloMethod, d: MonteCarloDistribution): string {
-  if (!d.cagr) return "CAGR: undefined, some resample’s equity fell to zero or below";
-  return method === "bootstrap" ? "CAGR" : `<abbr title="(final equity / capital)^(252 / (trades + 1)) − 1, as the engine computes it; the same in every order">CAGR, a trade counted as a day</abbr>`;
+  if (method === "bootstrap") return d.cagr ? "CAGR" : "CAGR: undefined, some resample’s equity fell to zero or below";
+  if (!d.cagr) return "CAGR: undefined, the positions’ net P&amp;L ends the equity below zero";
+  return `<abbr title="(final equity / capital)^(252 / the run’s trading days) − 1, as summary.json’s CAGR; every order of the positions ends at the same equity, so it is the same in every resample">CAGR, the same in every order</abbr>`;
 }
 
 function capitalize(text: string): string {

@@ -3,6 +3,7 @@
 // reads, named with its path when it is off-contract), and the run's own path in the same terms,
 // for drawing reality over the resampled distributions.
 import { drawdownPeriods } from "./drawdowns.js";
+import { TRADING_DAYS_PER_YEAR } from "./rolling.js";
 import { array, describe, finiteNumber, object, wholeNumber, type Json } from "./json-check.js";
 
 /** Percentiles 5, 50 and 95 (type 7) and the mean of one figure over the resamples. */
@@ -157,6 +158,19 @@ export function tradeOrderPath(capital: number, pnls: readonly number[]): number
   const path = [capital];
   for (const pnl of pnls) path.push((path[path.length - 1] as number) + pnl);
   return path;
+}
+
+/**
+ * The CAGR of a path ending at `final` from `capital` over the run's `days` trading days, as the
+ * engine computes summary.json's and the reshuffle's: (final / capital)^(252 / days) − 1; null when
+ * the equity ends below zero or there are no days. Every order of the positions ends at the same
+ * equity, so the reshuffle's CAGR is this in every resample.
+ */
+export function cagrOver(capital: number, final: number, days: number): number | null {
+  const growth = final / capital;
+  if (!(days > 0) || !(growth >= 0)) return null;
+  const cagr = growth ** (TRADING_DAYS_PER_YEAR / days) - 1;
+  return Number.isFinite(cagr) ? cagr : null;
 }
 
 /** The last step of a method's fan: its paths' length less one (daily returns, or positions); undefined without points. */

@@ -62,11 +62,15 @@ table.points .key{font-weight:650}
 .section > figure,.section > .table-scroll{margin-top:12px}
 .note-line{margin:0;color:${INK_MUTED};font-size:13px;background:#fff;border:1px solid ${GRID_LINE};border-radius:8px;padding:8px 14px}
 .section .note-line{margin-top:12px}
-.charts .table-scroll,aside .table-scroll{margin-top:0}
+.charts .table-scroll,aside .table-scroll,.pair-grid .table-scroll{margin-top:0}
 .price-grid,.pair-grid{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:16px;margin-top:12px}
 table.points.ledger th,table.points.ledger td{text-align:right}
 table.points.ledger td:first-child,table.points.ledger thead th:first-child,table.points.ledger tfoot th,table.points.ledger .text{text-align:left}
 table.points tr.sub td{color:${INK_MUTED}}
+table.points span.sub{color:${INK_MUTED}}
+table.points tr.cash td{color:${INK_MUTED};background:#fafafa}
+#wf-figures{width:auto;min-width:60%}
+#sweep-notes{margin:0 0 20px}
 aside table.points{font-size:12px}
 #positions-all-block summary{font-weight:650}
 #positions-all-block .table-scroll{margin-top:10px;max-height:640px;overflow:auto}

@@ -5,7 +5,9 @@ import type { Table } from "apache-arrow";
 import { nullableNumberColumn, nullableStringColumn, numberColumn, stringColumn, valueColumn } from "./columns.js";
 import { formatValue } from "./format.js";
 import { histogram, type HistogramBin } from "./histogram.js";
+import type { SweepStats } from "./stats-json.js";
 import type { CscvMetric, CscvReport, SweepInfo } from "./sweep-json.js";
+import type { WalkForwardInput } from "./walk-forward.js";
 
 /** What a sweep wrote, as read from its directory or returned by `runSweep`. */
 export interface SweepInput {
@@ -17,6 +19,10 @@ export interface SweepInput {
   cscv: CscvReport | null;
   /** returns.arrow; needed only to rank by `mean`. */
   returns?: Table;
+  /** stats.json (the plateau and, with a `spa:` section, the SPA); null or absent without the file. */
+  stats?: SweepStats | null;
+  /** walk_forward.json and walk_forward.arrow; null or absent without a `walk_forward:` section. */
+  walkForward?: WalkForwardInput | null;
 }
 
 /** A parameter's value: a number (its column is Float64) or the value's JSON text (Utf8); null if unset. */

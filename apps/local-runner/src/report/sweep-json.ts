@@ -27,7 +27,28 @@ export function parseSweepInfo(value: unknown): SweepInfo {
     number(cscv, "partitions", "cscv.");
     metric(cscv, "cscv.");
   }
+  // The scenario's `walk_forward:` and `spa:` sections, when it has them (absent from older sweeps).
+  for (const key of ["walk_forward", "spa"]) {
+    if (root[key] !== undefined && root[key] !== null) object(root[key], `\`${key}\``);
+  }
+  // What the analyses left undone (a merge cannot rerun a walk-forward), when anything.
+  if (root["notes"] !== undefined) {
+    array(root, "notes").forEach((n, i) => {
+      if (typeof n !== "string") throw new Error(`\`notes[${i}]\` should be a string, found ${describe(n)}`);
+    });
+  }
   return root as unknown as SweepInfo;
+}
+
+/** Which analyses after the points the scenario asked for, as sweep.json records them, and its notes on what they left undone. */
+export function researchSections(info: SweepInfo): { walkForward: boolean; spa: boolean; notes: string[] } {
+  const more = info as SweepInfo & { walk_forward?: unknown; spa?: unknown; notes?: string[] };
+  return { walkForward: more.walk_forward != null, spa: more.spa != null, notes: more.notes ?? [] };
+}
+
+/** sweep.json's notes about `section` (`walk_forward`): the notes that start with its name. */
+export function notesAbout(notes: readonly string[], section: string): string[] {
+  return notes.filter((n) => n.startsWith(`${section}:`));
 }
 
 /** Checks parsed cscv.json; throws describing the first problem. */

@@ -1,15 +1,21 @@
 // Assembles the sweep report: header, headline figures (PBO, DSR, probability of loss, points,
 // combinations), the ranking metric over the swept parameters, the CSCV logit histogram and
-// degradation scatter (or a note when the scenario had no `cscv:` section), the CSCV and run
-// details, the top points and, optionally, the scenario text.
+// degradation scatter (or a note when the scenario had no `cscv:` section), the CSCV details with
+// the plateau around the best point beside them (stats.json), the run details, the walk-forward
+// (walk_forward.json and .arrow) and the multiple-testing (stats.json's SPA) sections when the
+// sweep wrote them, the top points and, optionally, the scenario text.
 import { degradationChart } from "./charts/degradation.js";
 import { logitsChart } from "./charts/logits.js";
 import { sweepMetricChart } from "./charts/sweep-metric.js";
 import { formatValue } from "./format.js";
 import { escapeHtml } from "./html.js";
 import { figure, kpiList, renderPage, scenarioBlock, type Kpi } from "./page.js";
+import { multipleTestingSection, plateauBlock, statsMismatch } from "./stats-html.js";
 import { kvTable } from "./tables.js";
+import { walkForwardView } from "./walk-forward.js";
+import { walkForwardSection } from "./walk-forward-html.js";
 import { paramLabel, sweepReportData, type RankedPoint, type SweepInput, type SweepReportData, type SweepReportDataOptions } from "./sweep-data.js";
+import { notesAbout, researchSections } from "./sweep-json.js";
 import { CSCV_METRIC_LABELS, formatRankMetric, RANK_METRIC_LABELS, rankMetricTitle } from "./sweep-metrics.js";
 
 export interface SweepReportOptions extends SweepReportDataOptions {
@@ -23,8 +29,12 @@ export interface SweepReportOptions extends SweepReportDataOptions {
 export function renderSweepReport(input: SweepInput, opts: SweepReportOptions = {}): string {
   const data = sweepReportData(input, opts);
   const title = opts.title ?? data.info.scenario;
+  const stats = input.stats ?? null;
+  const mismatch = stats ? statsMismatch(stats, data.points) : undefined;
+  const walkForward = input.walkForward ? walkForwardView(input.walkForward, data.info.paths, data.labels, data.points) : null;
   const body = `${header(data, title)}
 ${kpiList(data.cscv ? cscvKpis(data) : plainKpis(data))}
+${engineNotes(data.info)}
 <div class="layout">
 <div class="charts">
 ${metricFigure(data)}
@@ -32,9 +42,12 @@ ${data.cscv ? cscvFigures(data) : noCscvNote(data.info)}
 </div>
 <aside>
 ${data.cscv ? cscvTable(data) : ""}
+${plateauBlock(stats, mismatch, data.info, data.labels)}
 ${provenanceTable(data)}
 </aside>
 </div>
+${walkForwardSection(walkForward, data.info, data.labels)}
+${multipleTestingSection(stats, mismatch, data.info, data.labels)}
 ${pointsTable(data)}
 ${failedPoints(data)}
 ${scenarioBlock(opts.scenarioText)}`;
@@ -154,6 +167,15 @@ function cscvFigures(data: SweepReportData): string {
       scatter.points.length > 0 ? degradationChart(scatter, result.metric) : "",
     ),
   ].join("\n");
+}
+
+/** sweep.json's notes on what the analyses left undone, but those the walk-forward section shows. */
+function engineNotes(info: SweepReportData["info"]): string {
+  const all = researchSections(info).notes;
+  const shown = new Set(notesAbout(all, "walk_forward"));
+  const notes = all.filter((n) => !shown.has(n));
+  if (notes.length === 0) return "";
+  return `<section id="sweep-notes" class="notice"><strong>Left undone</strong>${notes.map((n) => `<p>${escapeHtml(n)}</p>`).join("")}</section>`;
 }
 
 function noCscvNote(info: SweepReportData["info"]): string {
