@@ -9,7 +9,7 @@ use crate::data::Dataset;
 use crate::data::manifest::{MANIFEST_FILE, Manifest, sha256_bytes};
 use crate::engine::{self, EngineError, LoadedData, Outcome, RunOptions};
 use crate::error::DataError;
-use crate::results::{RunInfo, Tables, write_results};
+use crate::results::{RunInfo, Tables, Timings, write_results};
 use crate::scenario::{self, Scenario, ScenarioError};
 
 #[derive(Debug, thiserror::Error)]
@@ -201,14 +201,17 @@ pub fn execute(job: &Job<'_>, opts: &RunOptions<'_>) -> Result<Artifacts, JobErr
     let manifest_sha = Manifest::file_sha256(&dir).map_err(|e: DataError| EngineError::from(e))?;
     let mut loaded = LoadedData::load(std::iter::once(&scenario), &dataset, &opts.verify)?;
     loaded.attach_dates_files(std::iter::once(&scenario), job.scenario_dir, job.scenario_text, job.scenario_source)?;
+    let days_started = Instant::now();
     let outcome = engine::run_loaded(&scenario, &loaded, opts)?;
+    let days = days_started.elapsed().as_secs_f64();
+    let write_started = Instant::now();
     let summary_json = outcome.summary.to_json_bytes();
     let tables = outcome.tables().map_err(|e| JobError::Encode(e.to_string()))?;
     let montecarlo_json = match &scenario.montecarlo {
         Some(spec) => Some(montecarlo_json(&outcome, spec, job)?),
         None => None,
     };
-    let run = RunInfo {
+    let mut run = RunInfo {
         engine_version: crate::VERSION.to_string(),
         git_sha: git_sha(),
         entry_point: job.entry_point.to_string(),
@@ -224,10 +227,15 @@ pub fn execute(job: &Job<'_>, opts: &RunOptions<'_>) -> Result<Artifacts, JobErr
         host: host(),
         started_at,
         verification: loaded.verification,
+        timings: Timings { open_verify: loaded.open_verify_seconds, index: loaded.index_seconds, days, write: 0.0 },
     };
+    // Encoding so far; writing the directory adds its own time (in run.json and here).
+    run.timings.write = write_started.elapsed().as_secs_f64();
     if let Some(out) = job.out {
         write_results(out, &summary_json, &tables, montecarlo_json.as_deref(), &run, job.mark_success)
             .map_err(|source| JobError::Write { path: out.to_path_buf(), source })?;
+        run.timings.write = write_started.elapsed().as_secs_f64();
+        run.wall_seconds = started.elapsed().as_secs_f64();
     }
     Ok(Artifacts { summary_json, tables, montecarlo_json, run, outcome })
 }

@@ -2,6 +2,8 @@
 //! expiration. Rows are sorted by (expirDate, strike), so finding a contract is two binary
 //! searches, never a scan.
 
+use std::borrow::Cow;
+
 use crate::data::partition::Columns;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
@@ -43,11 +45,30 @@ pub struct DayChain<'a> {
     pub trade_date: i32,
     pub start: usize,
     pub end: usize,
-    pub expiries: Vec<Expiry>,
+    /// Its own, or borrowed from an index built once for every run on the data (a sweep's points
+    /// visit each day many times).
+    pub expiries: Cow<'a, [Expiry]>,
 }
 
 impl<'a> DayChain<'a> {
     pub(crate) fn new(cols: &'a Columns, trade_date: i32, start: usize, end: usize) -> Self {
+        let expiries = Cow::Owned(Self::group(cols, start, end));
+        DayChain { cols, trade_date, start, end, expiries }
+    }
+
+    /// A day whose expiries were grouped before ([`DayChain::group`] of the same rows).
+    pub(crate) fn with_expiries(
+        cols: &'a Columns,
+        trade_date: i32,
+        start: usize,
+        end: usize,
+        expiries: &'a [Expiry],
+    ) -> Self {
+        DayChain { cols, trade_date, start, end, expiries: Cow::Borrowed(expiries) }
+    }
+
+    /// The day's rows `start..end` grouped by expiry.
+    pub(crate) fn group(cols: &Columns, start: usize, end: usize) -> Vec<Expiry> {
         let exp = &cols.expir_date[..];
         let mut expiries = Vec::new();
         let mut s = start;
@@ -58,7 +79,7 @@ impl<'a> DayChain<'a> {
             expiries.push(Expiry { date, start: s, end: e });
             s = e;
         }
-        DayChain { cols, trade_date, start, end, expiries }
+        expiries
     }
 
     pub fn len(&self) -> usize {

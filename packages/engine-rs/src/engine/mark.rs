@@ -39,9 +39,10 @@ pub(super) fn mark(
             if l.expiry < chain.trade_date {
                 continue;
             }
-            match chain.find(l.expiry, l.strike) {
-                Some(row) if usable(&chain.quote(row, l.right)) => {
-                    let q = chain.quote(row, l.right);
+            // The row's quote is read once: marking every leg every day is the run's hot path.
+            let listed = chain.find(l.expiry, l.strike).map(|row| (row, chain.quote(row, l.right)));
+            match listed.filter(|(_, q)| usable(q)) {
+                Some((row, q)) => {
                     let mid = q.mid();
                     if let Some(ds) = ds
                         && l.marked_on < m.date
@@ -66,8 +67,8 @@ pub(super) fn mark(
                     }
                 }
                 // Expiring today with no listing: settlement below needs no quote.
-                _ if l.expiry == chain.trade_date => {}
-                _ => diag.quotes_missing += 1,
+                None if l.expiry == chain.trade_date => {}
+                None => diag.quotes_missing += 1,
             }
         }
         p.attribution.add(&a);

@@ -60,6 +60,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 
 use crate::analytics::{self, MetricInput};
+use crate::data::chain::Expiry;
 use crate::data::dates::DateList;
 use crate::data::events::{EventKind, Events};
 use crate::data::integrity::PartitionCheck;
@@ -192,6 +193,10 @@ struct TickerData {
     days: Vec<(i32, usize, usize)>,
     /// Per entry of `days`: contract sides whose quote breaks the data contract.
     invalid: Vec<u64>,
+    /// Every day's rows grouped by expiry, once for every run on this data: `expiries[spans[k]]`
+    /// are those of `days[k]`.
+    expiries: Vec<Expiry>,
+    spans: Vec<std::ops::Range<usize>>,
     /// (ex-date, dividend per share) from the dataset's events, in date order.
     dividends: Vec<(i32, f64)>,
     /// (ex-date, ratio: new shares per old) from the dataset's events, in date order.
@@ -207,7 +212,8 @@ impl TickerData {
         let (_, p, d) = self.days[at];
         let part = &self.parts[p];
         let span = part.days[d];
-        part.day(span.trade_date).unwrap_or_else(|| unreachable!("day index built from the partition"))
+        let expiries = &self.expiries[self.spans[at].clone()];
+        DayChain::with_expiries(&part.batches[span.batch], span.trade_date, span.start, span.end, expiries)
     }
 }
 
@@ -367,6 +373,9 @@ pub struct LoadedData {
     dates: BTreeMap<String, DateList>,
     /// How every partition loaded was checked against the manifest.
     pub verification: Verification,
+    /// Seconds spent opening and verifying the files, and indexing the days.
+    pub open_verify_seconds: f64,
+    pub index_seconds: f64,
 }
 
 impl std::fmt::Debug for LoadedData {
@@ -403,7 +412,8 @@ impl LoadedData {
         let Some(scenario) = first else {
             return Err(EngineError::Span("no scenario to load data for".into()));
         };
-        let (mut tickers, mut partitions) = load(scenario, dataset, warmup, policy)?;
+        let started = std::time::Instant::now();
+        let (mut tickers, mut partitions, index_seconds) = load(scenario, dataset, warmup, policy)?;
         let (events, check) = Events::load(&dataset.dir, &dataset.manifest, policy)?;
         partitions.extend(check);
         for t in &mut tickers {
@@ -456,7 +466,8 @@ impl LoadedData {
             series = loaded;
         }
         let verification = Verification { mode: policy.mode, partitions };
-        Ok(LoadedData { tickers, warmup, series, dates, verification })
+        let open_verify_seconds = (started.elapsed().as_secs_f64() - index_seconds).max(0.0);
+        Ok(LoadedData { tickers, warmup, series, dates, verification, open_verify_seconds, index_seconds })
     }
 
     /// Reads the dates files `scenarios` name beside themselves from `dir` (the scenarios'
@@ -497,11 +508,12 @@ fn load(
     dataset: &Dataset,
     warmup: i32,
     policy: &VerifyPolicy,
-) -> Result<(Vec<TickerData>, Vec<PartitionCheck>), EngineError> {
+) -> Result<(Vec<TickerData>, Vec<PartitionCheck>, f64), EngineError> {
     let data = &scenario.data;
     let (start, end) = (data.start.0, data.end.0);
     let mut out = Vec::new();
     let mut checks = Vec::new();
+    let mut index_seconds = 0.0;
     for t in &data.tickers {
         let name = t.0.clone();
         // The run's span must lie inside the dataset: a silently shorter backtest misleads.
@@ -524,6 +536,7 @@ fn load(
             parts.push(part);
             checks.push(check);
         }
+        let indexing = std::time::Instant::now();
         let mut days = Vec::new();
         for (pi, p) in parts.iter().enumerate() {
             for (di, span) in p.days.iter().enumerate() {
@@ -532,23 +545,38 @@ fn load(
                 }
             }
         }
-        // Counted once here, for every scenario that runs on this data (a sweep's points).
-        let invalid = days
+        // Counted and grouped once here, for every scenario that runs on this data (a sweep's points).
+        let per_day: Vec<(u64, Vec<Expiry>)> = days
             .par_iter()
-            .map(|&(date, pi, _)| parts[pi].day(date).map_or(0, |chain| chain.invalid_quotes()))
+            .map(|&(_, pi, di)| {
+                let span = parts[pi].days[di];
+                let chain = DayChain::new(&parts[pi].batches[span.batch], span.trade_date, span.start, span.end);
+                (chain.invalid_quotes(), chain.expiries.into_owned())
+            })
             .collect();
+        let mut invalid = Vec::with_capacity(days.len());
+        let mut expiries = Vec::new();
+        let mut spans = Vec::with_capacity(days.len());
+        for (count, group) in per_day {
+            invalid.push(count);
+            spans.push(expiries.len()..expiries.len() + group.len());
+            expiries.extend(group);
+        }
+        index_seconds += indexing.elapsed().as_secs_f64();
         out.push(TickerData {
             name,
             parts,
             days,
             invalid,
+            expiries,
+            spans,
             dividends: Vec::new(),
             splits: Vec::new(),
             reactions: Vec::new(),
             has_earnings: false,
         });
     }
-    Ok((out, checks))
+    Ok((out, checks, index_seconds))
 }
 
 /// What the dataset must hold beyond its chains for the rules a scenario uses: what it is missing,
@@ -603,6 +631,8 @@ pub fn check_dates_files(
         series: Series::default(),
         dates: BTreeMap::new(),
         verification: Verification { mode: crate::data::VerifyMode::Never, partitions: Vec::new() },
+        open_verify_seconds: 0.0,
+        index_seconds: 0.0,
     };
     none.attach_dates_files(std::iter::once(scenario), dir, text, source)
 }

@@ -113,6 +113,14 @@ fn a_scenario_section_writes_montecarlo_json_and_refuses_a_block_too_long() {
     };
     let out = tmp.path().join("out");
     let a = run(&text(2), Some(&out)).unwrap();
+    // run.json says where the time went; the phases fit inside the wall time.
+    let t = a.run.timings;
+    assert!(t.open_verify > 0.0 && t.index > 0.0 && t.days > 0.0 && t.write > 0.0, "{t:?}");
+    assert!(t.open_verify + t.index + t.days + t.write <= a.run.wall_seconds + 1e-6, "{t:?} in {}", a.run.wall_seconds);
+    let file: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
+    let phases: f64 =
+        ["open_verify", "index", "days", "write"].iter().map(|k| file["timings"][k].as_f64().unwrap()).sum();
+    assert!(phases <= file["wall_seconds"].as_f64().unwrap() + 1e-6, "{file}");
     let json = a.montecarlo_json.unwrap();
     assert_eq!(std::fs::read(out.join("montecarlo.json")).unwrap(), json);
     assert_eq!(run(&text(2), None).unwrap().montecarlo_json.unwrap(), json);

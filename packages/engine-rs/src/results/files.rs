@@ -31,6 +31,24 @@ pub struct RunInfo {
     pub started_at: u64,
     /// How every partition read was checked against the dataset's manifest.
     pub verification: Verification,
+    /// Where `wall_seconds` went.
+    #[serde(default)]
+    pub timings: Timings,
+}
+
+/// A run's time by phase, in seconds (`run.json` `timings`); the rest of `wall_seconds` is parsing
+/// the scenario and locating the data.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct Timings {
+    /// Mapping the partitions (and the events and series files) and checking them against the
+    /// manifest: sizes, rows, dates, tickers, sha256 unless stamped.
+    pub open_verify: f64,
+    /// Indexing the run's days: each day's rows by expiry, its invalid quotes counted.
+    pub index: f64,
+    /// The backtest itself: every trading day of every strategy, then the metrics.
+    pub days: f64,
+    /// Encoding the result tables and writing the directory.
+    pub write: f64,
 }
 
 /// Writes `name` in `dir` through a temporary name and a rename.
@@ -112,7 +130,8 @@ impl Tables {
 }
 
 /// Writes `summary.json`, the tables ([`TABLE_FILES`]), `montecarlo.json` when the scenario asks
-/// for it, `run.json`, then (with `mark_success`) `_SUCCESS`.
+/// for it, `run.json`, then (with `mark_success`) `_SUCCESS`. `run.json`'s `timings.write` and
+/// `wall_seconds` gain the time spent writing the files before it.
 pub fn write_results(
     dir: &Path,
     summary_json: &[u8],
@@ -121,12 +140,17 @@ pub fn write_results(
     run: &RunInfo,
     mark_success: bool,
 ) -> std::io::Result<()> {
+    let started = std::time::Instant::now();
     prepare_dir(dir)?;
     tables.write(dir, summary_json)?;
     if let Some(bytes) = montecarlo_json {
         write_atomic(dir, "montecarlo.json", bytes)?;
     }
-    let mut run_json = serde_json::to_vec_pretty(run).map_err(std::io::Error::other)?;
+    let mut run = run.clone();
+    let writing = started.elapsed().as_secs_f64();
+    run.timings.write += writing;
+    run.wall_seconds += writing;
+    let mut run_json = serde_json::to_vec_pretty(&run).map_err(std::io::Error::other)?;
     run_json.push(b'\n');
     write_atomic(dir, "run.json", &run_json)?;
     if mark_success { write_success(dir) } else { Ok(()) }

@@ -8,7 +8,7 @@ pub(crate) mod files;
 use serde::{Deserialize, Serialize};
 
 pub use arrow::{equity_ipc, market_ipc, positions_ipc, strategies_ipc, trades_ipc};
-pub use files::{RESULT_FILES, RunInfo, SUCCESS_FILE, TABLE_FILES, Tables, write_results, write_success};
+pub use files::{RESULT_FILES, RunInfo, SUCCESS_FILE, TABLE_FILES, Tables, Timings, write_results, write_success};
 
 use crate::analytics::Metrics;
 use crate::data::Right;
