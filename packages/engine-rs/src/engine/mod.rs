@@ -728,128 +728,218 @@ impl<'s> Sleeve<'s> {
 /// Runs `scenario` on data loaded for it (or for scenarios sharing its `data`): the same bytes
 /// out as [`run`], whatever else the data was loaded for.
 pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_>) -> Result<Outcome, EngineError> {
-    let data = &loaded.tickers;
-    debug_assert!(warmup_days(scenario) <= loaded.warmup, "data loaded with too short a warm-up");
-    // Days before this scenario's own warm-up were loaded for another scenario: skip them, so
-    // the IV history is exactly what a run of this scenario alone would see.
-    let first_day = scenario.data.start.0 - warmup_days(scenario);
-    let sleeves: Vec<Sleeve<'_>> = scenario.members().into_iter().map(|m| Sleeve::new(scenario, m, data)).collect();
-    // A dates file is read by the entry point (`attach_dates_files`): never run without it.
-    if let Some((source, field)) =
-        dates_needed(scenario).into_iter().find(|(s, _)| !loaded.dates.contains_key(&dates_key(s)))
-    {
-        return Err(EngineError::Missing(format!("{field}: the dates of {source:?} were not read before the run")));
-    }
-    let mut tallies: Vec<Tally> = sleeves
-        .iter()
-        .map(|s| Tally { diag: Diagnostics::default(), misses: vec![[0u64; 3]; s.structure.legs.len()] })
-        .collect();
-    let styles: Vec<Style> = data.iter().map(|td| scenario.settlement.style_of(&td.name)).collect();
-    let (start, end) = (scenario.data.start.0, scenario.data.end.0);
-    // The data may reach past `end` (a walk-forward reruns a point over a window of a sweep's days).
-    let mut dates = loaded.trading_days(start);
-    dates.retain(|&d| d <= end);
-    let total = dates.len() as u64;
-    if dates.is_empty() {
-        return Err(EngineError::Span(format!("data: no trading days between {} and {}", iso(start), iso(end))));
-    }
-    // Each ticker closes what it holds on its own last trading day of the run.
-    // Each ticker's last day of the run (its data may reach past `end`).
-    let last_of: Vec<i32> =
-        data.iter().map(|t| t.days.iter().rev().map(|d| d.0).find(|&d| d <= end).unwrap_or(i32::MIN)).collect();
-    // A ticker without a row on some day is valued at its last known underlying price.
-    let mut underlyings = vec![f64::NAN; data.len()];
-
-    let mut book = Portfolio::new(scenario.capital.0);
-    let mut states: Vec<TickerState> = data
-        .iter()
-        .map(|td| TickerState { cursor: td.days.partition_point(|d| d.0 < first_day), ..TickerState::default() })
-        .collect();
-    // The data's counters (quotes, marks, dividends); each strategy keeps its own beside them.
-    let mut diag = Diagnostics::default();
-    let mut equity: Vec<EquityRow> = Vec::with_capacity(dates.len());
-    let mut accounts = Accounts::new(scenario, &sleeves, dates.len());
-    let benchmark = Benchmark::of(scenario);
-    let mut market = Market::new(data, &benchmark, &loaded.series, dates.len());
-    let mut rows_scanned = 0u64;
-    let mut peak = f64::NEG_INFINITY;
+    let mut run = Stepper::new(scenario, loaded)?;
+    let total = run.days() as u64;
     let step = (total / 100).max(1);
-
-    // Warm-up days (before `start`) only feed the filters' history.
-    let (iv_days, close_days) = lookbacks(scenario);
-    if iv_days + close_days > 0 {
-        for (t, td) in data.iter().enumerate() {
-            while states[t].cursor < td.days.len() && td.days[states[t].cursor].0 < start {
-                let chain = td.chain(states[t].cursor);
-                remember(&mut states[t], &chain, iv_days, close_days);
-                states[t].cursor += 1;
-            }
-        }
-    }
-    let earnings_rules = sleeves.iter().any(|s| s.member.strategy.earnings.is_some());
-
-    for (k, &date) in dates.iter().enumerate() {
+    while let Some(date) = run.next_date() {
         if opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
             return Err(EngineError::Cancelled);
         }
+        run.step();
+        let done = run.days_done() as u64;
+        if let Some(progress) = opts.progress
+            && (done.is_multiple_of(step) || done == total)
+        {
+            progress(Progress { days_done: done, days_total: total, date });
+        }
+    }
+    run.finish()
+}
+
+/// One backtest a trading day at a time: [`run_loaded`] steps it through every day in one go; a
+/// sweep steps several points' side by side, so each day's chain is read from memory once for all
+/// of them rather than once per point.
+pub struct Stepper<'a> {
+    scenario: &'a Scenario,
+    loaded: &'a LoadedData,
+    sleeves: Vec<Sleeve<'a>>,
+    tallies: Vec<Tally>,
+    styles: Vec<Style>,
+    start: i32,
+    dates: Vec<i32>,
+    /// Each ticker's last day of the run (its data may reach past `end`).
+    last_of: Vec<i32>,
+    /// A ticker without a row on some day is valued at its last known underlying price.
+    underlyings: Vec<f64>,
+    book: Portfolio,
+    states: Vec<TickerState>,
+    /// The data's counters (quotes, marks, dividends); each strategy keeps its own beside them.
+    diag: Diagnostics,
+    equity: Vec<EquityRow>,
+    accounts: Accounts,
+    market: Market<'a>,
+    rows_scanned: u64,
+    peak: f64,
+    iv_days: usize,
+    close_days: usize,
+    earnings_rules: bool,
+    /// The index into `dates` of the next day to run.
+    next: usize,
+}
+
+impl std::fmt::Debug for Stepper<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stepper")
+            .field("scenario", &self.scenario.name)
+            .field("next", &self.next)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Stepper<'a> {
+    /// Everything before the first day: the strategies, the days, the warm-up's history.
+    pub fn new(scenario: &'a Scenario, loaded: &'a LoadedData) -> Result<Stepper<'a>, EngineError> {
+        let data = &loaded.tickers;
+        debug_assert!(warmup_days(scenario) <= loaded.warmup, "data loaded with too short a warm-up");
+        // Days before this scenario's own warm-up were loaded for another scenario: skip them, so
+        // the IV history is exactly what a run of this scenario alone would see.
+        let first_day = scenario.data.start.0 - warmup_days(scenario);
+        let sleeves: Vec<Sleeve<'a>> = scenario.members().into_iter().map(|m| Sleeve::new(scenario, m, data)).collect();
+        // A dates file is read by the entry point (`attach_dates_files`): never run without it.
+        if let Some((source, field)) =
+            dates_needed(scenario).into_iter().find(|(s, _)| !loaded.dates.contains_key(&dates_key(s)))
+        {
+            return Err(EngineError::Missing(format!("{field}: the dates of {source:?} were not read before the run")));
+        }
+        let tallies: Vec<Tally> = sleeves
+            .iter()
+            .map(|s| Tally { diag: Diagnostics::default(), misses: vec![[0u64; 3]; s.structure.legs.len()] })
+            .collect();
+        let styles: Vec<Style> = data.iter().map(|td| scenario.settlement.style_of(&td.name)).collect();
+        let (start, end) = (scenario.data.start.0, scenario.data.end.0);
+        // The data may reach past `end` (a walk-forward reruns a point over a window of a sweep's days).
+        let mut dates = loaded.trading_days(start);
+        dates.retain(|&d| d <= end);
+        if dates.is_empty() {
+            return Err(EngineError::Span(format!("data: no trading days between {} and {}", iso(start), iso(end))));
+        }
+        // Each ticker closes what it holds on its own last trading day of the run.
+        let last_of: Vec<i32> =
+            data.iter().map(|t| t.days.iter().rev().map(|d| d.0).find(|&d| d <= end).unwrap_or(i32::MIN)).collect();
+        let mut states: Vec<TickerState> = data
+            .iter()
+            .map(|td| TickerState { cursor: td.days.partition_point(|d| d.0 < first_day), ..TickerState::default() })
+            .collect();
+        let accounts = Accounts::new(scenario, &sleeves, dates.len());
+        let benchmark = Benchmark::of(scenario);
+        let market = Market::new(data, &benchmark, &loaded.series, dates.len());
+        // Warm-up days (before `start`) only feed the filters' history.
+        let (iv_days, close_days) = lookbacks(scenario);
+        if iv_days + close_days > 0 {
+            for (t, td) in data.iter().enumerate() {
+                while states[t].cursor < td.days.len() && td.days[states[t].cursor].0 < start {
+                    let chain = td.chain(states[t].cursor);
+                    remember(&mut states[t], &chain, iv_days, close_days);
+                    states[t].cursor += 1;
+                }
+            }
+        }
+        let earnings_rules = sleeves.iter().any(|s| s.member.strategy.earnings.is_some());
+        Ok(Stepper {
+            scenario,
+            loaded,
+            tallies,
+            styles,
+            start,
+            underlyings: vec![f64::NAN; data.len()],
+            book: Portfolio::new(scenario.capital.0),
+            states,
+            diag: Diagnostics::default(),
+            equity: Vec::with_capacity(dates.len()),
+            accounts,
+            market,
+            rows_scanned: 0,
+            peak: f64::NEG_INFINITY,
+            iv_days,
+            close_days,
+            earnings_rules,
+            next: 0,
+            sleeves,
+            dates,
+            last_of,
+        })
+    }
+
+    /// Trading days of the run.
+    pub fn days(&self) -> usize {
+        self.dates.len()
+    }
+
+    pub fn days_done(&self) -> usize {
+        self.next
+    }
+
+    /// The day [`Stepper::step`] runs next; `None` after the last.
+    pub fn next_date(&self) -> Option<i32> {
+        self.dates.get(self.next).copied()
+    }
+
+    /// Runs the next trading day (nothing after the last).
+    pub fn step(&mut self) {
+        let Some(date) = self.next_date() else { return };
+        self.next += 1;
+        let (scenario, loaded) = (self.scenario, self.loaded);
+        let data = &loaded.tickers;
+        let start = self.start;
         let mut attribution = Attribution::default();
         for (t, td) in data.iter().enumerate() {
-            let st = &mut states[t];
+            let st = &mut self.states[t];
             if st.cursor >= td.days.len() || td.days[st.cursor].0 != date {
                 continue;
             }
             let chain = td.chain(st.cursor);
-            let last_day = date == last_of[t];
-            diag.quotes_invalid += td.invalid[st.cursor];
+            let last_day = date == self.last_of[t];
+            self.diag.quotes_invalid += td.invalid[st.cursor];
             st.cursor += 1;
             st.day_counter += 1;
-            rows_scanned += chain.len() as u64;
+            self.rows_scanned += chain.len() as u64;
             // A day without a usable underlying price is skipped for this ticker, except its last
             // day, when what it holds still closes (at the last usable price, or the last marks).
             let underlying = chain.usable_underlying();
             if underlying.is_none() {
-                diag.underlying_unusable_days += 1;
+                self.diag.underlying_unusable_days += 1;
                 if !last_day {
                     continue;
                 }
             }
+            let book = &mut self.book;
             // Splits effective today, before anything is valued in the new shares.
             while st.split < td.splits.len() && td.splits[st.split].0 <= date {
                 let (ex, ratio) = td.splits[st.split];
                 st.split += 1;
                 if ex >= start && book.positions.iter().any(|p| p.ticker == t) {
                     let held = book.positions.iter().filter(|p| p.ticker == t).count() as u64;
-                    if split::carried(ratio) && split::apply(&mut book, t, ratio, &mut underlyings[t]) {
-                        diag.splits_adjusted += held;
+                    if split::carried(ratio) && split::apply(book, t, ratio, &mut self.underlyings[t]) {
+                        self.diag.splits_adjusted += held;
                     } else {
                         // Not closed the day before (the data starts on the ex-date, or the
                         // contracts would overflow): closed now at their last marks.
-                        split::close_at_marks(&mut book, t, &td.name, date, &sleeves);
+                        split::close_at_marks(book, t, &td.name, date, &self.sleeves);
                     }
                 }
             }
             st.split_next = td.days.get(st.cursor).is_some_and(|&(next, _, _)| {
                 td.splits[st.split..].iter().take_while(|s| s.0 <= next).any(|s| !split::carried(s.1))
             });
-            let previous_s = underlyings[t];
-            underlyings[t] = underlying.unwrap_or(underlyings[t]);
-            remember(st, &chain, iv_days, close_days);
-            if earnings_rules {
+            let previous_s = self.underlyings[t];
+            self.underlyings[t] = underlying.unwrap_or(self.underlyings[t]);
+            remember(st, &chain, self.iv_days, self.close_days);
+            if self.earnings_rules {
                 st.earnings = crate::scenario::earnings::Today::at(&td.reactions, st.cursor - 1);
             }
-            let settle_at = Some(underlyings[t]).filter(|s| s.is_finite());
+            let settle_at = Some(self.underlyings[t]).filter(|s| s.is_finite());
             // Ex-dates up to today not yet paid (one that fell on a day without data is paid on
             // the next day the ticker has), to the shares held at the previous close.
             while st.dividend < td.dividends.len() && td.dividends[st.dividend].0 <= date {
                 let (ex, amount) = td.dividends[st.dividend];
                 st.dividend += 1;
                 if ex >= start {
-                    pay_dividend(&mut book, t, amount, &mut diag);
+                    pay_dividend(book, t, amount, &mut self.diag);
                 }
             }
             let moved = Move { date, from: previous_s, to: underlying };
-            mark(&mut book, t, &chain, moved, &mut attribution, &mut diag);
-            for (k, sleeve) in sleeves.iter().enumerate() {
+            mark(book, t, &chain, moved, &mut attribution, &mut self.diag);
+            for (k, sleeve) in self.sleeves.iter().enumerate() {
                 if !sleeve.trades[t] {
                     continue;
                 }
@@ -860,51 +950,63 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
                     models: &sleeve.models,
                     strategy: k,
                 };
-                let day = TickerDay { t, chain: &chain, physical: styles[t] == Style::Physical, last_day };
-                trade_ticker(scenario, sleeve, &mut tallies[k], &mut book, &day, &ctx, st, loaded);
+                let day = TickerDay { t, chain: &chain, physical: self.styles[t] == Style::Physical, last_day };
+                trade_ticker(scenario, sleeve, &mut self.tallies[k], book, &day, &ctx, st, loaded);
             }
         }
-        let row = equity_row(&book, date, &underlyings, equity.last(), &mut peak, scenario.capital.0, attribution);
-        accounts.record(&book, &row);
-        market.record(date, &underlyings);
-        equity.push(row);
-        if let Some(progress) = opts.progress
-            && ((k as u64 + 1).is_multiple_of(step) || k as u64 + 1 == total)
-        {
-            progress(Progress { days_done: k as u64 + 1, days_total: total, date });
-        }
+        let row = equity_row(
+            &self.book,
+            date,
+            &self.underlyings,
+            self.equity.last(),
+            &mut self.peak,
+            scenario.capital.0,
+            attribution,
+        );
+        self.accounts.record(&self.book, &row);
+        self.market.record(date, &self.underlyings);
+        self.equity.push(row);
     }
 
-    // A strategy that opened nothing and missed a leg on some entry day could never be filled:
-    // say which leg and why rather than report an empty run.
-    for (sleeve, tally) in sleeves.iter().zip(&tallies) {
-        if tally.diag.positions_opened == 0
-            && let Some((leg, kind)) = worst_miss(&tally.misses)
-        {
-            let message =
-                unfillable_message(&sleeve.member, &sleeve.structure.legs, leg, kind, tally.misses[leg][kind], total);
-            return Err(EngineError::Unfillable(message));
+    /// After the last day: the summary and the tables, or why the strategy could never trade.
+    pub fn finish(self) -> Result<Outcome, EngineError> {
+        let scenario = self.scenario;
+        let total = self.dates.len() as u64;
+        // A strategy that opened nothing and missed a leg on some entry day could never be filled:
+        // say which leg and why rather than report an empty run.
+        for (sleeve, tally) in self.sleeves.iter().zip(&self.tallies) {
+            if tally.diag.positions_opened == 0
+                && let Some((leg, kind)) = worst_miss(&tally.misses)
+            {
+                let message = unfillable_message(
+                    &sleeve.member,
+                    &sleeve.structure.legs,
+                    leg,
+                    kind,
+                    tally.misses[leg][kind],
+                    total,
+                );
+                return Err(EngineError::Unfillable(message));
+            }
         }
+        let mut summary = summarize(scenario, &self.book, &self.equity, self.diag, &self.tallies);
+        summary.strategies = self.accounts.summaries(&self.sleeves, &self.book, &self.tallies);
+        summary.benchmark = self.market.benchmark(scenario.capital.0, &self.equity, summary.metrics.cagr);
+        Ok(Outcome {
+            summary,
+            equity: self.equity,
+            trades: self.book.fills,
+            positions: self.book.records,
+            strategy_names: self.sleeves.iter().map(|s| s.member.name.to_string()).collect(),
+            strategies: self.accounts.rows,
+            market: self.market.rows,
+            market_names: self.market.names,
+            rows_scanned: self.rows_scanned,
+            partitions: self.loaded.tickers.iter().map(|t| t.parts.len()).sum(),
+        })
     }
-
-    let mut summary = summarize(scenario, &book, &equity, diag, &tallies);
-    summary.strategies = accounts.summaries(&sleeves, &book, &tallies);
-    summary.benchmark = market.benchmark(scenario.capital.0, &equity, summary.metrics.cagr);
-    Ok(Outcome {
-        summary,
-        equity,
-        trades: book.fills,
-        positions: book.records,
-        strategy_names: sleeves.iter().map(|s| s.member.name.to_string()).collect(),
-        strategies: accounts.rows,
-        market: market.rows,
-        market_names: market.names,
-        rows_scanned,
-        partitions: data.iter().map(|t| t.parts.len()).sum(),
-    })
 }
 
-/// A ticker's trading day as the strategies' phases see it.
 struct TickerDay<'a, 'c> {
     t: usize,
     chain: &'a DayChain<'c>,

@@ -36,7 +36,7 @@ pub use walk::Rerun;
 use crate::cscv::CscvResult;
 use crate::data::manifest::{Manifest, sha256_bytes};
 use crate::data::{Dataset, VerifyPolicy};
-use crate::engine::{self, EngineError, LoadedData, RunOptions};
+use crate::engine::{self, EngineError, LoadedData, Stepper};
 use crate::error::DataError;
 use crate::job::{self, Job, JobError, git_sha, host, locate_dataset, now_epoch};
 use crate::results::files::{prepare_dir, write_atomic};
@@ -165,19 +165,62 @@ struct PointResult {
     benchmark: Option<BenchmarkCloses>,
 }
 
-/// One point's row and returns, or the error that stops the sweep.
-fn run_point(
-    point: &SweepPoint,
-    index: usize,
+/// Points stepped through the days side by side on one worker: each day's chain is read from
+/// memory once for the group, not once per point. Large enough to share, small enough that the
+/// workers stay evenly loaded.
+const GROUP: usize = 16;
+
+/// A group of consecutive points (the first is point `first`), run in lockstep, day by day: each
+/// point's row and returns, or the error that stops the sweep.
+fn run_group(
+    group: &[SweepPoint],
+    first: usize,
     loaded: &LoadedData,
     days: usize,
     points_dir: Option<&Path>,
     cancel: &Arc<AtomicBool>,
     keep_benchmark: bool,
-) -> Result<PointResult, JobError> {
+) -> Vec<Result<PointResult, JobError>> {
+    let cancelled = || group.iter().map(|_| Err(EngineError::Cancelled.into())).collect();
     if cancel.load(Ordering::Relaxed) {
-        return Err(EngineError::Cancelled.into());
+        return cancelled();
     }
+    let mut runs: Vec<Result<Stepper<'_>, EngineError>> =
+        group.iter().map(|p| Stepper::new(&p.scenario, loaded)).collect();
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            return cancelled();
+        }
+        let mut stepped = false;
+        for run in runs.iter_mut().flatten() {
+            if run.next_date().is_some() {
+                run.step();
+                stepped = true;
+            }
+        }
+        if !stepped {
+            break;
+        }
+    }
+    runs.into_iter()
+        .zip(group)
+        .enumerate()
+        .map(|(k, (run, point))| {
+            let outcome = run.and_then(Stepper::finish);
+            point_result(point, first + k, outcome, days, points_dir, keep_benchmark && k == 0)
+        })
+        .collect()
+}
+
+/// One point's row and returns from its outcome, or the error that stops the sweep.
+fn point_result(
+    point: &SweepPoint,
+    index: usize,
+    outcome: Result<engine::Outcome, EngineError>,
+    days: usize,
+    points_dir: Option<&Path>,
+    keep_benchmark: bool,
+) -> Result<PointResult, JobError> {
     let mut row = SweepRow {
         point: index as u32,
         id: point.id.clone(),
@@ -187,9 +230,7 @@ fn run_point(
         final_equity: None,
         metrics: vec![None; crate::analytics::Metrics::NAMES.len()],
     };
-    // The data was loaded (and verified) once for every point.
-    let opts = RunOptions { cancel: Some(cancel.clone()), progress: None, verify: VerifyPolicy::metadata_only() };
-    match engine::run_loaded(&point.scenario, loaded, &opts) {
+    match outcome {
         Ok(outcome) => {
             if outcome.equity.len() != days {
                 return Err(JobError::Shard(format!(
@@ -293,22 +334,28 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
     let done = AtomicU64::new(0);
     let total = mine.len() as u64;
     let run_all = || -> Vec<Result<PointResult, JobError>> {
-        mine.par_iter()
+        let groups: Vec<Vec<Result<PointResult, JobError>>> = mine
+            .par_chunks(GROUP)
             .enumerate()
-            .map(|(k, p)| {
-                let r = run_point(p, range.start + k, &loaded, dates.len(), points_dir.as_deref(), &cancel, k == 0);
-                if r.is_ok() {
-                    let points_done = done.fetch_add(1, Ordering::Relaxed) + 1;
-                    if let Some(progress) = opts.progress {
-                        progress(SweepProgress { points_done, points_total: total, point_id: &p.id });
+            .map(|(g, group)| {
+                let first = g * GROUP;
+                let results =
+                    run_group(group, range.start + first, &loaded, dates.len(), points_dir.as_deref(), &cancel, g == 0);
+                for (p, r) in group.iter().zip(&results) {
+                    if r.is_ok() {
+                        let points_done = done.fetch_add(1, Ordering::Relaxed) + 1;
+                        if let Some(progress) = opts.progress {
+                            progress(SweepProgress { points_done, points_total: total, point_id: &p.id });
+                        }
+                    } else {
+                        // The first failure stops the points not yet started.
+                        cancel.store(true, Ordering::Relaxed);
                     }
-                } else {
-                    // The first failure stops the points not yet started.
-                    cancel.store(true, Ordering::Relaxed);
                 }
-                r
+                results
             })
-            .collect()
+            .collect();
+        groups.into_iter().flatten().collect()
     };
     let (results, threads) = match job.threads {
         Some(t) => {

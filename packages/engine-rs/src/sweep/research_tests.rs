@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::tests::{dataset, job, read, single_text, with_analyses};
 use super::*;
+use crate::engine::RunOptions;
 use crate::job::{Job, execute};
 
 fn json(dir: &Path, name: &str) -> Value {

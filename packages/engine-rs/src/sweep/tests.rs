@@ -6,6 +6,7 @@ use std::path::Path;
 use super::*;
 use crate::cscv::norm_cdf;
 use crate::dates::{date_from_days, iso};
+use crate::engine::RunOptions;
 use crate::job::{Job, execute};
 use crate::results::SUCCESS_FILE;
 use crate::testkit::{Row, d, write_dataset};
