@@ -177,11 +177,8 @@ fn montecarlo_json(
     let trades: Vec<f64> = outcome.positions.iter().map(|p| p.pnl).collect();
     let report =
         crate::montecarlo::analyze(outcome.summary.capital, &returns, &trades, &spec.options()).map_err(|e| {
-            let message = e.to_string();
-            let (field, rest) = message.split_once(": ").unwrap_or(("", message.as_str()));
-            let field = if field == "drawdown" || field == "block" || field == "resamples" { field } else { "" };
-            let path = if field.is_empty() { "montecarlo".to_string() } else { format!("montecarlo.{field}") };
-            ScenarioError::at(job.scenario_text, job.scenario_source, &path, rest.to_string())
+            let fields = ["drawdown", "block", "resamples"];
+            ScenarioError::in_section(job.scenario_text, job.scenario_source, "montecarlo", &e.to_string(), &fields)
         })?;
     let mut bytes = serde_json::to_vec_pretty(&report).map_err(|e| JobError::Encode(e.to_string()))?;
     bytes.push(b'\n');

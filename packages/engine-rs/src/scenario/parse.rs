@@ -44,6 +44,17 @@ impl ScenarioError {
         let (line, column) = locate(text, path).map_or((None, None), |(l, c)| (Some(l), Some(c)));
         ScenarioError { source_name: source_name.to_string(), path: path.to_string(), message, line, column }
     }
+
+    /// An analysis section's refusal (`message` as `<field>: …`) at `<section>.<field>`'s line
+    /// when the field is one of `fields`, else at the section's with the whole message.
+    pub fn in_section(text: &str, source_name: &str, section: &str, message: &str, fields: &[&str]) -> ScenarioError {
+        match message.split_once(": ") {
+            Some((field, rest)) if fields.contains(&field) => {
+                Self::at(text, source_name, &format!("{section}.{field}"), rest.to_string())
+            }
+            _ => Self::at(text, source_name, section, message.to_string()),
+        }
+    }
 }
 
 /// Parses scenario text, YAML or JSON. JSON is YAML (1.2), so both go through the one YAML

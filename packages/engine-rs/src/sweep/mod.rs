@@ -442,11 +442,8 @@ fn check_analyses(
     source: &str,
 ) -> Result<(), ScenarioError> {
     let at = |section: &str, message: String| {
-        let (field, rest) = message.split_once(": ").unwrap_or(("", message.as_str()));
-        let known = ["in_sample", "out_of_sample", "min_trades", "bootstrap", "block"];
-        let path = if known.contains(&field) { format!("{section}.{field}") } else { section.to_string() };
-        let rest = if known.contains(&field) { rest.to_string() } else { message.clone() };
-        ScenarioError::at(text, source, &path, rest)
+        let fields = ["in_sample", "out_of_sample", "min_trades", "bootstrap", "block"];
+        ScenarioError::in_section(text, source, section, &message, &fields)
     };
     if let Some(spec) = &scenario.walk_forward {
         crate::walkforward::windows(days, &spec.options()).map_err(|e| at("walk_forward", e.to_string()))?;
