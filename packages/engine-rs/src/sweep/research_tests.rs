@@ -186,3 +186,75 @@ fn analyses_the_days_cannot_meet_are_refused_at_their_line_before_any_point_runs
         assert!(!out.path().join("sweep.arrow").exists(), "{to}: nothing ran");
     }
 }
+
+/// A shard's entries.arrow and benchmark.arrow are input like any other: a missing, foreign or
+/// unreadable one stops the merge naming the shard and the file, and nothing is written.
+#[test]
+fn a_merge_refuses_bad_entries_and_benchmark_files() {
+    let data = tempfile::tempdir().unwrap();
+    dataset(data.path());
+    let text = with_analyses();
+    let sharded = tempfile::tempdir().unwrap();
+    for i in 0..2 {
+        let mut j = job(&text, data.path(), Some(sharded.path()));
+        j.shard = Some(Shard { index: i, count: 2 });
+        run_sweep(&j, &SweepOptions::default()).unwrap();
+    }
+    let dirs: Vec<PathBuf> = (0..2).map(|i| sharded.path().join(format!("shards/{i:04}"))).collect();
+    let entries = read(&dirs[1], "entries.arrow");
+    let benchmark = read(&dirs[1], "benchmark.arrow");
+    let cases: [(&str, Vec<u8>, &str); 4] = [
+        ("entries.arrow", b"not arrow".to_vec(), "entries.arrow: not a readable Arrow IPC file"),
+        // Shard 0's entries name points shard 1 does not hold.
+        ("entries.arrow", read(&dirs[0], "entries.arrow"), "entries.arrow: point 0 is not one of the sweep's rows"),
+        // returns.arrow has the right columns but not the benchmark's.
+        ("benchmark.arrow", read(&dirs[1], "returns.arrow"), "benchmark.arrow: expected `date` and one close column"),
+        ("benchmark.arrow", b"".to_vec(), "benchmark.arrow: not a readable Arrow IPC file"),
+    ];
+    for (file, bytes, says) in cases {
+        std::fs::write(dirs[1].join(file), &bytes).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let e = merge_shards(&dirs, Some(out.path())).unwrap_err().to_string();
+        assert!(e.contains(&dirs[1].display().to_string()) && e.contains(says), "{file}: {e}");
+        assert!(!out.path().join("sweep.arrow").exists(), "{file}: nothing written");
+        std::fs::write(dirs[1].join("entries.arrow"), &entries).unwrap();
+        std::fs::write(dirs[1].join("benchmark.arrow"), &benchmark).unwrap();
+    }
+    std::fs::remove_file(dirs[1].join("entries.arrow")).unwrap();
+    let e = merge_shards(&dirs, None).unwrap_err().to_string();
+    assert!(e.contains("entries.arrow"), "{e}");
+}
+
+/// `walk-forward --sweep` reads a directory back: a shard, a sweep.json that is not one, or
+/// tables that disagree with it are refused naming the directory.
+#[test]
+fn a_reopened_sweep_directory_is_checked() {
+    let data = tempfile::tempdir().unwrap();
+    dataset(data.path());
+    let out = tempfile::tempdir().unwrap();
+    run_sweep(&job(&with_analyses(), data.path(), Some(out.path())), &SweepOptions::default()).unwrap();
+    let options = crate::walkforward::Options { in_sample: 20, out_of_sample: 10, ..Default::default() };
+    assert!(walk_forward_dir(out.path(), &options, None, None).is_ok());
+    let sweep_json = read(out.path(), "sweep.json");
+    let sweep_arrow = read(out.path(), "sweep.arrow");
+    let cases: [(&str, Vec<u8>, &str); 3] = [
+        ("sweep.json", b"{".to_vec(), "sweep.json: EOF while parsing"),
+        ("sweep.arrow", b"garbage".to_vec(), "sweep.arrow: not a readable Arrow IPC file"),
+        ("entries.arrow", read(out.path(), "returns.arrow"), "entries.arrow: expected columns `point` and `opened`"),
+    ];
+    for (file, bytes, says) in cases {
+        let good = read(out.path(), file);
+        std::fs::write(out.path().join(file), &bytes).unwrap();
+        let e = walk_forward_dir(out.path(), &options, None, None).unwrap_err().to_string();
+        assert!(e.contains(says), "{file}: {e}");
+        std::fs::write(out.path().join(file), &good).unwrap();
+    }
+    assert_eq!(read(out.path(), "sweep.json"), sweep_json);
+    assert_eq!(read(out.path(), "sweep.arrow"), sweep_arrow);
+    let text = with_analyses();
+    let mut j = job(&text, data.path(), Some(out.path()));
+    j.shard = Some(Shard { index: 0, count: 2 });
+    run_sweep(&j, &SweepOptions::default()).unwrap();
+    let e = walk_forward_dir(&out.path().join("shards/0000"), &options, None, None).unwrap_err().to_string();
+    assert!(e.contains("shard 0 of 2, not a whole sweep: merge the shards first"), "{e}");
+}
