@@ -220,19 +220,24 @@ pub fn execute(job: &Job<'_>, opts: &RunOptions<'_>) -> Result<Artifacts, JobErr
         data_dir: dir.display().to_string(),
         rows_scanned: outcome.rows_scanned,
         partitions: outcome.partitions,
-        wall_seconds: started.elapsed().as_secs_f64(),
+        wall_seconds: 0.0,
         host: host(),
         started_at,
         verification: loaded.verification,
         timings: Timings { open_verify: loaded.open_verify_seconds, index: loaded.index_seconds, days, write: 0.0 },
     };
-    // Encoding so far; writing the directory adds its own time (in run.json and here).
-    run.timings.write = write_started.elapsed().as_secs_f64();
+    // Encoding so far; writing the directory adds its own time (in run.json and here). The wall
+    // time and the write phase are read at one instant, so the phases never exceed the wall.
+    let clock = |run: &mut RunInfo| {
+        let now = Instant::now();
+        run.timings.write = now.duration_since(write_started).as_secs_f64();
+        run.wall_seconds = now.duration_since(started).as_secs_f64();
+    };
+    clock(&mut run);
     if let Some(out) = job.out {
         write_results(out, &summary_json, &tables, montecarlo_json.as_deref(), &run, job.mark_success)
             .map_err(|source| JobError::Write { path: out.to_path_buf(), source })?;
-        run.timings.write = write_started.elapsed().as_secs_f64();
-        run.wall_seconds = started.elapsed().as_secs_f64();
+        clock(&mut run);
     }
     Ok(Artifacts { summary_json, tables, montecarlo_json, run, outcome })
 }
