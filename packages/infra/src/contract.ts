@@ -10,7 +10,10 @@ export const OUTPUTS = {
   },
   compute: {
     clusterArn: "ClusterArn",
+    /** The task definition with the dataset volume configured at launch: snapshot runs (the name predates the split). */
     taskDefinitionArn: "TaskDefinitionArn",
+    /** The task definition without it: S3 Files and S3 sync runs. */
+    s3TaskDefinitionArn: "S3TaskDefinitionArn",
     taskFamily: "TaskFamily",
     containerName: "ContainerName",
     subnetIds: "SubnetIds",
@@ -40,7 +43,10 @@ export const REPOSITORY_NAME = "aegis-bt";
 export function dataBucketName(account: string, region: string): string {
   return `aegis-bt-data-${account}-${region}`;
 }
+/** The family of the task definition with the dataset volume (snapshot runs). */
 export const TASK_FAMILY = "aegis-bt-rust";
+/** The family of the task definition without it (S3 Files and S3 sync runs). */
+export const S3_TASK_FAMILY = "aegis-bt-rust-s3";
 export const CONTAINER_NAME = "aegis-bt";
 export const LOG_GROUP_NAME = "/ecs/aegis-bt-rust";
 /** awslogs streams are `<prefix>/<container name>/<task id>`. */

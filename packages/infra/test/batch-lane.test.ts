@@ -20,8 +20,15 @@ function only(t: Template, type: string): Record<string, unknown> {
   return found[0]!.Properties;
 }
 
+/** The properties of one resource of the default stack's template, by construct. */
+function properties(construct: { node: { defaultChild?: unknown } }): Record<string, unknown> {
+  return (template.toJSON().Resources as Resources)[logicalId(construct)]!.Properties;
+}
+
 const jobContainer = (t: Template) => only(t, "AWS::Batch::JobDefinition").ContainerProperties as Record<string, unknown>;
-const taskContainer = (t: Template) => (only(t, "AWS::ECS::TaskDefinition").ContainerDefinitions as Array<Record<string, unknown>>)[0]!;
+/** The run task definitions (snapshot runs, S3 runs): the same container apart from the dataset volume. */
+const runTaskDefinitions = () => [properties(stack.task.taskDefinition), properties(stack.task.s3TaskDefinition)];
+const taskContainer = () => (properties(stack.task.taskDefinition).ContainerDefinitions as Array<Record<string, unknown>>)[0]!;
 
 describe("the Batch lane", () => {
   it("has two Fargate compute environments in the tasks' subnets and security group: Spot and on demand", () => {
@@ -72,14 +79,16 @@ describe("the Batch lane", () => {
       }),
     });
     const job = jobContainer(template);
-    const task = taskContainer(template);
-    expect(task.EntryPoint).toEqual(["aegis-bt"]);
-    expect(job.Image).toEqual(task.Image);
+    for (const taskDefinition of runTaskDefinitions()) {
+      const task = (taskDefinition.ContainerDefinitions as Array<Record<string, unknown>>)[0]!;
+      expect(task.EntryPoint).toEqual(["aegis-bt"]);
+      expect(job.Image).toEqual(task.Image);
+    }
   });
 
   it("gives the job the task's environment, from the same source", () => {
     const job = jobContainer(template);
-    expect(job.Environment).toEqual(taskContainer(template).Environment);
+    expect(job.Environment).toEqual(taskContainer().Environment);
     expect(job.Environment).toEqual([
       {
         Name: "AEGIS_DATASET_URI",
@@ -97,9 +106,10 @@ describe("the Batch lane", () => {
     const job = jobContainer(template);
     expect(job.JobRoleArn).toEqual(taskRole);
     expect(job.ExecutionRoleArn).toEqual(executionRole);
-    const taskDefinition = only(template, "AWS::ECS::TaskDefinition");
-    expect(taskDefinition.TaskRoleArn).toEqual(taskRole);
-    expect(taskDefinition.ExecutionRoleArn).toEqual(executionRole);
+    for (const taskDefinition of runTaskDefinitions()) {
+      expect(taskDefinition.TaskRoleArn).toEqual(taskRole);
+      expect(taskDefinition.ExecutionRoleArn).toEqual(executionRole);
+    }
     const iamInBatch = stack.batch.node.findAll().filter((c) => c instanceof iam.CfnRole || c instanceof iam.CfnPolicy);
     expect(iamInBatch.map((c) => c.node.path)).toEqual([]);
   });

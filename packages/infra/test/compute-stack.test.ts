@@ -17,6 +17,13 @@ function logicalId(s: ComputeStack, construct: { node: { defaultChild?: unknown 
   return s.getLogicalId(construct.node.defaultChild as CfnElement);
 }
 
+/** A resource's properties, by construct. */
+function properties(s: ComputeStack, t: Template, construct: { node: { defaultChild?: unknown } }): Record<string, unknown> {
+  const resource = (t.toJSON().Resources as Resources)[logicalId(s, construct)];
+  expect(resource, construct.node.toString()).toBeDefined();
+  return resource?.Properties ?? {};
+}
+
 /** Every statement that grants the task role anything, from inline, managed or attached policies. */
 function taskRoleStatements(s: ComputeStack, t: Template): Array<Record<string, unknown>> {
   const roleId = logicalId(s, s.task.taskRole);
@@ -106,52 +113,68 @@ describe("AegisBtCompute", () => {
     });
   });
 
-  it("defines the aegis-bt-rust task: 16 vCPU / 120 GB / 50 GiB on Linux x86_64", () => {
-    template.resourceCountIs("AWS::ECS::TaskDefinition", 1);
-    template.hasResourceProperties("AWS::ECS::TaskDefinition", {
-      Family: "aegis-bt-rust",
+  it("defines two task definitions of 16 vCPU / 120 GB / 50 GiB on Linux x86_64: with the dataset volume and without", () => {
+    const common = {
       Cpu: "16384",
       Memory: "122880",
       EphemeralStorage: { SizeInGiB: 50 },
       NetworkMode: "awsvpc",
       RequiresCompatibilities: ["FARGATE"],
       RuntimePlatform: { OperatingSystemFamily: "LINUX", CpuArchitecture: "X86_64" },
+      TaskRoleArn: { "Fn::GetAtt": [logicalId(stack, stack.task.taskRole), "Arn"] },
+      ExecutionRoleArn: { "Fn::GetAtt": [logicalId(stack, stack.task.executionRole as iam.Role), "Arn"] },
+    };
+    // Snapshot runs: the volume RunTask fills from a snapshot (the resource and family of before the split).
+    expect(properties(stack, template, stack.task.taskDefinition)).toMatchObject({
+      ...common,
+      Family: "aegis-bt-rust",
       Volumes: [{ Name: "dataset", ConfiguredAtLaunch: true }],
     });
+    expect(logicalId(stack, stack.task.taskDefinition)).toBe("BacktestTaskDefinitionC916CEB1");
+    // S3 Files and S3 sync runs: no volume at all, so RunTask needs no volume configuration.
+    const s3 = properties(stack, template, stack.task.s3TaskDefinition);
+    expect(s3).toMatchObject({ ...common, Family: "aegis-bt-rust-s3" });
+    expect(s3.Volumes).toBeUndefined();
   });
 
-  it("runs the aegis-bt container: entry point, command, stop timeout, memory reservation, environment", () => {
-    template.hasResourceProperties("AWS::ECS::TaskDefinition", {
-      ContainerDefinitions: [
-        Match.objectLike({
-          Name: "aegis-bt",
-          Essential: true,
-          EntryPoint: ["aegis-bt"],
-          Command: ["run"],
-          StopTimeout: 120,
-          MemoryReservation: 121856,
-          Memory: Match.absent(),
-          MountPoints: [{ SourceVolume: "dataset", ContainerPath: "/mnt/data", ReadOnly: true }],
-          Environment: [
-            {
-              Name: "AEGIS_DATASET_URI",
-              Value: { "Fn::Join": ["", ["s3://aegis-bt-data-", { Ref: "AWS::AccountId" }, "-", { Ref: "AWS::Region" }, "/datasets/"]] },
-            },
-            { Name: "AEGIS_S3FILES_MOUNT", Value: "/mnt/s3files" },
-            { Name: "AEGIS_EBS_MOUNT", Value: "/mnt/data" },
-            { Name: "AEGIS_SCRATCH_DIR", Value: "/tmp/aegis-scratch" },
-          ],
-        }),
+  it("runs the same aegis-bt container in both: entry point, command, stop timeout, memory reservation, environment", () => {
+    const container = {
+      Name: "aegis-bt",
+      Essential: true,
+      EntryPoint: ["aegis-bt"],
+      Command: ["run"],
+      StopTimeout: 120,
+      MemoryReservation: 121856,
+      Environment: [
+        {
+          Name: "AEGIS_DATASET_URI",
+          Value: { "Fn::Join": ["", ["s3://aegis-bt-data-", { Ref: "AWS::AccountId" }, "-", { Ref: "AWS::Region" }, "/datasets/"]] },
+        },
+        { Name: "AEGIS_S3FILES_MOUNT", Value: "/mnt/s3files" },
+        { Name: "AEGIS_EBS_MOUNT", Value: "/mnt/data" },
+        { Name: "AEGIS_SCRATCH_DIR", Value: "/tmp/aegis-scratch" },
       ],
-    });
+    };
+    const [snapshot, plain] = [stack.task.taskDefinition, stack.task.s3TaskDefinition].map(
+      (td) => properties(stack, template, td).ContainerDefinitions as Array<Record<string, unknown>>,
+    );
+    expect(snapshot).toHaveLength(1);
+    expect(plain).toHaveLength(1);
+    expect(snapshot![0]).toMatchObject({ ...container, MountPoints: [{ SourceVolume: "dataset", ContainerPath: "/mnt/data", ReadOnly: true }] });
+    expect(snapshot![0]!.Memory).toBeUndefined();
+    expect(plain![0]).toMatchObject(container);
+    expect(plain![0]!.MountPoints).toBeUndefined();
+    // Apart from the dataset mount, the two containers are the same.
+    const { MountPoints: _, ...rest } = snapshot![0]!;
+    expect(plain![0]).toEqual(rest);
   });
 
   it("logs with awslogs to /ecs/aegis-bt-rust, kept a month", () => {
     const logGroupId = logicalId(stack, stack.task.logGroup);
     template.hasResourceProperties("AWS::Logs::LogGroup", { LogGroupName: "/ecs/aegis-bt-rust", RetentionInDays: 30 });
-    template.hasResourceProperties("AWS::ECS::TaskDefinition", {
-      ContainerDefinitions: [
-        Match.objectLike({
+    for (const td of [stack.task.taskDefinition, stack.task.s3TaskDefinition]) {
+      expect(properties(stack, template, td).ContainerDefinitions).toEqual([
+        expect.objectContaining({
           LogConfiguration: {
             LogDriver: "awslogs",
             Options: {
@@ -161,8 +184,8 @@ describe("AegisBtCompute", () => {
             },
           },
         }),
-      ],
-    });
+      ]);
+    }
   });
 
   it("builds the image from the repository root's Dockerfile by default", () => {
@@ -234,6 +257,7 @@ describe("AegisBtCompute", () => {
         "LogGroupName",
         "LogStreamPrefix",
         "SecurityGroupIds",
+        "S3TaskDefinitionArn",
         "SubnetIds",
         "TaskDefinitionArn",
         "TaskFamily",
@@ -241,6 +265,7 @@ describe("AegisBtCompute", () => {
     );
     template.hasOutput("ClusterArn", { Value: { "Fn::GetAtt": [logicalId(stack, stack.cluster), "Arn"] } });
     template.hasOutput("TaskDefinitionArn", { Value: { Ref: logicalId(stack, stack.task.taskDefinition) } });
+    template.hasOutput("S3TaskDefinitionArn", { Value: { Ref: logicalId(stack, stack.task.s3TaskDefinition) } });
     template.hasOutput("TaskFamily", { Value: "aegis-bt-rust" });
     template.hasOutput("ContainerName", { Value: "aegis-bt" });
     template.hasOutput("SubnetIds", { Value: { "Fn::Join": [",", Match.anyValue()] } });
@@ -279,19 +304,17 @@ describe("AegisBtCompute variants", () => {
     const fs = "arn:aws:s3files:eu-west-1:123456789012:file-system/fs-0123456789abcdef0";
     const s = buildApp({ "aegis:s3FilesFileSystemArn": fs }).compute;
     const t = Template.fromStack(s);
-    t.hasResourceProperties("AWS::ECS::TaskDefinition", {
+    const s3files = { SourceVolume: "s3files", ContainerPath: "/mnt/s3files", ReadOnly: true };
+    expect(properties(s, t, s.task.taskDefinition)).toMatchObject({
       Volumes: [
         { Name: "dataset", ConfiguredAtLaunch: true },
         { Name: "s3files", S3FilesVolumeConfiguration: { FileSystemArn: fs } },
       ],
-      ContainerDefinitions: [
-        Match.objectLike({
-          MountPoints: [
-            { SourceVolume: "dataset", ContainerPath: "/mnt/data", ReadOnly: true },
-            { SourceVolume: "s3files", ContainerPath: "/mnt/s3files", ReadOnly: true },
-          ],
-        }),
-      ],
+      ContainerDefinitions: [{ MountPoints: [{ SourceVolume: "dataset", ContainerPath: "/mnt/data", ReadOnly: true }, s3files] }],
+    });
+    expect(properties(s, t, s.task.s3TaskDefinition)).toMatchObject({
+      Volumes: [{ Name: "s3files", S3FilesVolumeConfiguration: { FileSystemArn: fs } }],
+      ContainerDefinitions: [{ MountPoints: [s3files] }],
     });
     expect(grants(taskRoleStatements(s, t))).toEqual(
       [...EXPECTED_TASK_GRANTS, JSON.stringify(["Allow", "s3files:ClientMount", fs, null])].sort(),

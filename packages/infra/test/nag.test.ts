@@ -78,6 +78,7 @@ describe("cdk-nag AwsSolutionsChecks", () => {
     expect(acks.map((a) => `${a.path} ${a.id.replace(/<[^>]+>/g, "<>")}`).sort()).toEqual(
       [
         "AegisBtCompute/Backtest/TaskDefinition AwsSolutions-ECS2",
+        "AegisBtCompute/Backtest/S3TaskDefinition AwsSolutions-ECS2",
         "AegisBtCompute/Backtest/TaskDefinition/ExecutionRole AwsSolutions-IAM5[Resource::*]",
         "AegisBtCompute/Backtest/TaskRole AwsSolutions-IAM5[Resource::arn:<>:s3:::aegis-bt-data-<>-<>/configs/*]",
         "AegisBtCompute/Backtest/TaskRole AwsSolutions-IAM5[Resource::arn:<>:s3:::aegis-bt-data-<>-<>/datasets/*]",

@@ -1,5 +1,6 @@
-// The Fargate task definition that runs `aegis-bt run`: size, image, environment, volumes, logs and a
-// task role that can read scenarios and datasets and write results, nothing else.
+// The Fargate task definitions that run `aegis-bt run`: one with the dataset volume configured at launch
+// (snapshot runs), one without it (S3 Files and S3 sync runs). Same size, image, environment, logs and
+// task role (read scenarios and datasets, write results, nothing else); the launcher picks one per run.
 import { Duration, IgnoreMode, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import * as ecr from "aws-cdk-lib/aws-ecr";
 import * as ecs from "aws-cdk-lib/aws-ecs";
@@ -17,6 +18,7 @@ import {
   LOG_STREAM_PREFIX,
   PREFIXES,
   S3FILES_MOUNT,
+  S3_TASK_FAMILY,
   S3FILES_VOLUME_NAME,
   SCRATCH_DIR,
   STOP_TIMEOUT_SECONDS,
@@ -52,8 +54,18 @@ export function memoryReservationMiB(taskMemoryMiB: number): number {
 }
 
 export class BacktestTask extends Construct {
+  /**
+   * For snapshot runs (family `aegis-bt-rust`, output `TaskDefinitionArn`): the dataset volume
+   * `configuredAtLaunch`, read-only at /mnt/data. RunTask must then give it a volume configuration.
+   */
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly container: ecs.ContainerDefinition;
+  /**
+   * For S3 Files and S3 sync runs (family `aegis-bt-rust-s3`, output `S3TaskDefinitionArn`): no volume
+   * configured at launch, so RunTask needs no volume configuration.
+   */
+  readonly s3TaskDefinition: ecs.FargateTaskDefinition;
+  readonly s3Container: ecs.ContainerDefinition;
   readonly taskRole: iam.Role;
   readonly executionRole: iam.IRole;
   readonly logGroup: logs.LogGroup;
@@ -66,8 +78,8 @@ export class BacktestTask extends Construct {
    * directory. Run-specific URIs come per run, as overrides.
    */
   readonly environment: Readonly<Record<string, string>>;
-  /** The volumes added so far, in the order the L2 renders them into `Volumes`. */
-  private readonly volumeNames: string[] = [];
+  /** Each task definition's volumes so far, in the order the L2 renders them into `Volumes`. */
+  private readonly volumeNames = new Map<ecs.TaskDefinition, string[]>();
 
   constructor(scope: Construct, id: string, props: BacktestTaskProps) {
     super(scope, id);
@@ -124,8 +136,40 @@ export class BacktestTask extends Construct {
       });
     }
 
-    this.taskDefinition = new ecs.FargateTaskDefinition(this, "TaskDefinition", {
-      family: TASK_FAMILY,
+    this.image = containerImage(this, props.image, props.repository);
+    this.environment = {
+      AEGIS_DATASET_URI: `s3://${bucket.bucketName}/${PREFIXES.datasets}`,
+      AEGIS_S3FILES_MOUNT: S3FILES_MOUNT,
+      AEGIS_EBS_MOUNT: EBS_MOUNT,
+      AEGIS_SCRATCH_DIR: SCRATCH_DIR,
+    };
+
+    // Snapshot runs: the construct IDs and the family are those of the single task definition before
+    // the split, so a deployed stack keeps this resource and `TaskDefinitionArn` keeps its meaning.
+    this.taskDefinition = this.newTaskDefinition("TaskDefinition", TASK_FAMILY, undefined);
+    this.executionRole = this.taskDefinition.obtainExecutionRole();
+    Validations.of(this.executionRole).acknowledge({
+      id: "AwsSolutions-IAM5[Resource::*]",
+      reason:
+        "CDK's execution-role policy: ecr:GetAuthorizationToken has no resource-level permissions and must be granted on '*'; image pulls and log writes are scoped to the repository and the log group.",
+    });
+    this.container = this.addRunContainer(this.taskDefinition);
+    // The EBS volume from a dataset snapshot: RunTask supplies it (volumeConfigurations).
+    this.addVolume(this.taskDefinition, { name: DATASET_VOLUME_NAME, configuredAtLaunch: true });
+    this.container.addMountPoints({ sourceVolume: DATASET_VOLUME_NAME, containerPath: EBS_MOUNT, readOnly: true });
+
+    // S3 Files and S3 sync runs: the same container without the dataset volume.
+    this.s3TaskDefinition = this.newTaskDefinition("S3TaskDefinition", S3_TASK_FAMILY, this.executionRole);
+    this.s3Container = this.addRunContainer(this.s3TaskDefinition);
+
+    if (props.s3Files) this.addS3FilesVolume(props.s3Files);
+  }
+
+  /** A task definition of this size and platform with the task role; without `executionRole`, CDK makes one. */
+  private newTaskDefinition(id: string, family: string, executionRole: iam.IRole | undefined): ecs.FargateTaskDefinition {
+    const size = this.size;
+    const taskDefinition = new ecs.FargateTaskDefinition(this, id, {
+      family,
       cpu: size.cpu,
       memoryLimitMiB: size.memoryMiB,
       ...(size.ephemeralStorageGiB === undefined ? {} : { ephemeralStorageGiB: size.ephemeralStorageGiB }),
@@ -134,64 +178,59 @@ export class BacktestTask extends Construct {
         cpuArchitecture: ecs.CpuArchitecture.X86_64,
       },
       taskRole: this.taskRole,
+      // The first task definition makes the execution role; the others share it.
+      ...(executionRole ? { executionRole } : {}),
     });
+    Validations.of(taskDefinition).acknowledge({
+      id: "AwsSolutions-ECS2",
+      reason:
+        "The environment holds no secrets, only the dataset S3 URI and mount paths (docs/remote.md); run-specific URIs come as RunTask overrides.",
+    });
+    this.volumeNames.set(taskDefinition, []);
+    return taskDefinition;
+  }
 
-    this.image = containerImage(this, props.image, props.repository);
-    this.environment = {
-      AEGIS_DATASET_URI: `s3://${bucket.bucketName}/${PREFIXES.datasets}`,
-      AEGIS_S3FILES_MOUNT: S3FILES_MOUNT,
-      AEGIS_EBS_MOUNT: EBS_MOUNT,
-      AEGIS_SCRATCH_DIR: SCRATCH_DIR,
-    };
-    this.container = this.taskDefinition.addContainer("Container", {
+  /** The `aegis-bt` container running `aegis-bt run`, the same in every run task definition. */
+  private addRunContainer(taskDefinition: ecs.FargateTaskDefinition): ecs.ContainerDefinition {
+    return taskDefinition.addContainer("Container", {
       containerName: CONTAINER_NAME,
       image: this.image,
       entryPoint: ["aegis-bt"],
       command: ["run"],
       essential: true,
       stopTimeout: Duration.seconds(STOP_TIMEOUT_SECONDS),
-      memoryReservationMiB: memoryReservationMiB(size.memoryMiB),
+      memoryReservationMiB: memoryReservationMiB(this.size.memoryMiB),
       environment: { ...this.environment },
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: LOG_STREAM_PREFIX }),
     });
-
-    Validations.of(this.taskDefinition).acknowledge({
-      id: "AwsSolutions-ECS2",
-      reason:
-        "The environment holds no secrets, only the dataset S3 URI and mount paths (docs/remote.md); run-specific URIs come as RunTask overrides.",
-    });
-    this.executionRole = this.taskDefinition.obtainExecutionRole();
-    Validations.of(this.executionRole).acknowledge({
-      id: "AwsSolutions-IAM5[Resource::*]",
-      reason:
-        "CDK's execution-role policy: ecr:GetAuthorizationToken has no resource-level permissions and must be granted on '*'; image pulls and log writes are scoped to the repository and the log group.",
-    });
-
-    // The EBS volume from a dataset snapshot: RunTask supplies it (volumeConfigurations).
-    this.addVolume({ name: DATASET_VOLUME_NAME, configuredAtLaunch: true });
-    this.container.addMountPoints({ sourceVolume: DATASET_VOLUME_NAME, containerPath: EBS_MOUNT, readOnly: true });
-
-    if (props.s3Files) this.addS3FilesVolume(props.s3Files);
   }
 
-  /** Adds a volume and returns its index in the rendered `Volumes` list. */
-  private addVolume(volume: ecs.Volume): number {
-    this.taskDefinition.addVolume(volume);
-    this.volumeNames.push(volume.name);
-    return this.volumeNames.length - 1;
+  /** Adds a volume to a task definition and returns its index in the rendered `Volumes` list. */
+  private addVolume(taskDefinition: ecs.TaskDefinition, volume: ecs.Volume): number {
+    taskDefinition.addVolume(volume);
+    const names = this.volumeNames.get(taskDefinition) ?? [];
+    names.push(volume.name);
+    this.volumeNames.set(taskDefinition, names);
+    return names.length - 1;
   }
 
+  /** The S3 Files file system, read-only at /mnt/s3files in both run task definitions. */
   private addS3FilesVolume(options: S3FilesVolumeOptions): void {
-    const index = this.addVolume({ name: S3FILES_VOLUME_NAME });
-    // aws-cdk-lib 2.276's `Volume` has no S3 Files variant (the L1 does): fill in the rendered
-    // volume through an override. The index is this volume's position in `Volumes`.
-    const cfn = this.taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
-    cfn.addPropertyOverride(`Volumes.${index}.S3FilesVolumeConfiguration`, {
-      FileSystemArn: options.fileSystemArn,
-      ...(options.accessPointArn ? { AccessPointArn: options.accessPointArn } : {}),
-      ...(options.rootDirectory ? { RootDirectory: options.rootDirectory } : {}),
-    });
-    this.container.addMountPoints({ sourceVolume: S3FILES_VOLUME_NAME, containerPath: S3FILES_MOUNT, readOnly: true });
+    for (const [taskDefinition, container] of [
+      [this.taskDefinition, this.container],
+      [this.s3TaskDefinition, this.s3Container],
+    ] as const) {
+      const index = this.addVolume(taskDefinition, { name: S3FILES_VOLUME_NAME });
+      // aws-cdk-lib 2.276's `Volume` has no S3 Files variant (the L1 does): fill in the rendered
+      // volume through an override. The index is this volume's position in `Volumes`.
+      const cfn = taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
+      cfn.addPropertyOverride(`Volumes.${index}.S3FilesVolumeConfiguration`, {
+        FileSystemArn: options.fileSystemArn,
+        ...(options.accessPointArn ? { AccessPointArn: options.accessPointArn } : {}),
+        ...(options.rootDirectory ? { RootDirectory: options.rootDirectory } : {}),
+      });
+      container.addMountPoints({ sourceVolume: S3FILES_VOLUME_NAME, containerPath: S3FILES_MOUNT, readOnly: true });
+    }
     // Read-only client access to this file system only (no s3files:ClientWrite / ClientRootAccess).
     this.taskRole.addToPrincipalPolicy(
       new iam.PolicyStatement({

@@ -1,4 +1,4 @@
-// AegisBtCompute: the stateless half (network, cluster, task definition, roles, the Batch lane).
+// AegisBtCompute: the stateless half (network, cluster, task definitions, roles, the Batch lane).
 // Everything here can be destroyed and re-created; the data stays in AegisBtStorage.
 import { CfnOutput, Fn, Stack, type StackProps } from "aws-cdk-lib";
 import * as ecr from "aws-cdk-lib/aws-ecr";
@@ -93,8 +93,17 @@ export class ComputeStack extends Stack {
     const o = OUTPUTS.compute;
     const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     out(o.clusterArn, this.cluster.clusterArn, "The ECS cluster (FARGATE and FARGATE_SPOT capacity providers)");
-    out(o.taskDefinitionArn, this.task.taskDefinition.taskDefinitionArn, "The aegis-bt task definition (this revision)");
-    out(o.taskFamily, TASK_FAMILY, "The task definition family");
+    out(
+      o.taskDefinitionArn,
+      this.task.taskDefinition.taskDefinitionArn,
+      "The aegis-bt task definition for snapshot runs: the dataset volume configured at launch, read-only at /mnt/data (this revision)",
+    );
+    out(
+      o.s3TaskDefinitionArn,
+      this.task.s3TaskDefinition.taskDefinitionArn,
+      "The aegis-bt task definition for S3 Files and S3 sync runs: no volume configured at launch (this revision)",
+    );
+    out(o.taskFamily, TASK_FAMILY, "The family of TaskDefinitionArn");
     out(o.containerName, CONTAINER_NAME, "The container to override");
     out(o.subnetIds, Fn.join(",", this.network.subnetIds), "Subnets for awsvpcConfiguration, comma-separated");
     out(o.securityGroupIds, this.network.securityGroup.securityGroupId, "Security groups for awsvpcConfiguration, comma-separated");
