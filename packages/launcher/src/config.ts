@@ -12,8 +12,17 @@ export interface LaunchConfig {
   bucket: string;
   /** The ECS cluster (name or ARN). */
   cluster: string;
-  /** The `aegis-bt` task definition (ARN or family[:revision]). */
+  /**
+   * The `aegis-bt` task definition with the dataset volume configured at launch (ARN or
+   * family[:revision]): runs with a snapshot. Also every other run's when {@link s3TaskDefinition}
+   * is not known (a compute stack deployed before the split, or `--task-definition` alone).
+   */
   taskDefinition: string;
+  /**
+   * The task definition without that volume, for runs on S3 Files or the S3 sync
+   * (`S3TaskDefinitionArn`; `AEGIS_S3_TASK_DEFINITION` overrides it).
+   */
+  s3TaskDefinition?: string;
   /** The container the overrides apply to. */
   containerName: string;
   subnets: string[];
@@ -59,6 +68,7 @@ export const OUTPUTS: readonly { output: string; stack: Stack; field: Field; fla
   { output: "RepositoryName", stack: "storage", field: "repositoryName" },
   { output: "ClusterArn", stack: "compute", field: "cluster", flag: "--cluster" },
   { output: "TaskDefinitionArn", stack: "compute", field: "taskDefinition", flag: "--task-definition" },
+  { output: "S3TaskDefinitionArn", stack: "compute", field: "s3TaskDefinition" },
   { output: "TaskFamily", stack: "compute", field: "taskFamily" },
   { output: "ContainerName", stack: "compute", field: "containerName", flag: "--container" },
   { output: "SubnetIds", stack: "compute", field: "subnets", flag: "--subnets" },
@@ -196,7 +206,18 @@ export interface ConfigSources {
   /** A JSON file of outputs, read instead of the stacks. */
   file?: string;
   overrides?: ConfigOverrides;
+  /**
+   * The environment, for the overrides that have no flag ({@link ENV_OVERRIDES}); default
+   * `process.env`. Flags win over it.
+   */
+  env?: Readonly<Record<string, string | undefined>>;
 }
+
+/** Environment variables that override an output and have no flag. */
+export const ENV_OVERRIDES = {
+  /** `S3TaskDefinitionArn`: the task definition of runs without a snapshot. */
+  s3TaskDefinition: "AEGIS_S3_TASK_DEFINITION",
+} as const satisfies Partial<Record<Field, string>>;
 
 /** Reads the configuration from the file or the stacks, then applies the flags. */
 export async function loadConfig(src: ConfigSources): Promise<ConfigValues> {
@@ -229,8 +250,17 @@ export async function loadConfig(src: ConfigSources): Promise<ConfigValues> {
     }
     source = `stack${wanted.length > 1 ? "s" : ""} ${wanted.map((s) => names[s]).join(", ")}`;
   }
-  for (const [k, v] of Object.entries(src.overrides ?? {})) {
+  const env = src.env ?? process.env;
+  const s3FromEnv = env[ENV_OVERRIDES.s3TaskDefinition]?.trim();
+  if (s3FromEnv) values.s3TaskDefinition = s3FromEnv;
+  const overrides = src.overrides ?? {};
+  for (const [k, v] of Object.entries(overrides)) {
     if (v !== undefined) (values as Record<string, unknown>)[k] = v;
+  }
+  // A task definition named on the command line serves every run, as before the split, unless the
+  // one for runs without a snapshot is named too: the stack's would not be the one the user meant.
+  if (overrides.taskDefinition !== undefined && overrides.s3TaskDefinition === undefined && !s3FromEnv) {
+    delete values.s3TaskDefinition;
   }
   return { ...values, source };
 }

@@ -14,6 +14,7 @@ export {
   OUTPUTS,
   DEFAULT_STORAGE_STACK,
   DEFAULT_COMPUTE_STACK,
+  ENV_OVERRIDES,
   type LaunchConfig,
   type BatchConfig,
   type ConfigValues,
@@ -71,6 +72,7 @@ export {
 } from "./s3.js";
 export {
   buildRunTaskRequest,
+  taskDefinitionFor,
   containerEnvironment,
   submitMany,
   runOneTask,

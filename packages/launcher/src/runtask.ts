@@ -42,6 +42,16 @@ export function checkSnapshotId(id: string): string {
   return id;
 }
 
+/**
+ * The task definition of a run (docs/remote.md, "Two task definitions"): with a snapshot, the one
+ * whose dataset volume is configured at launch (the request then configures it); without, the one
+ * with no such volume, so no task starts with a volume nobody configured. A configuration without
+ * the second (a stack deployed before the split) keeps using the first for every run.
+ */
+export function taskDefinitionFor(config: LaunchConfig, snapshot: boolean): string {
+  return snapshot ? config.taskDefinition : (config.s3TaskDefinition ?? config.taskDefinition);
+}
+
 /** Everything a run's RunTask request is made of. */
 export interface RunPlan {
   runId: string;
@@ -84,8 +94,8 @@ export interface ShardRef {
 /**
  * The RunTask request of attempt `attempt` of a run, or of one shard of a sweep. Pure: the same
  * plan, attempt and shard give the same request. FARGATE or (with `spot`) a FARGATE_SPOT capacity
- * provider strategy, never both; the dataset snapshot as a managed EBS volume; overrides checked
- * against ECS's 8 KiB limit.
+ * provider strategy, never both; the dataset snapshot as a managed EBS volume of the task definition
+ * that has one ({@link taskDefinitionFor}); overrides checked against ECS's 8 KiB limit.
  */
 export function buildRunTaskRequest(plan: RunPlan, attempt = 1, shard?: ShardRef): RunTaskCommandInput {
   const { config, runId } = plan;
@@ -106,7 +116,7 @@ export function buildRunTaskRequest(plan: RunPlan, attempt = 1, shard?: ShardRef
   }
   const request: RunTaskCommandInput = {
     cluster: config.cluster,
-    taskDefinition: config.taskDefinition,
+    taskDefinition: taskDefinitionFor(config, plan.snapshot !== undefined),
     count: 1,
     ...(plan.spot
       ? { capacityProviderStrategy: [{ capacityProvider: "FARGATE_SPOT", weight: 1 }] }

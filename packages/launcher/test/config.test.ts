@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DescribeStacksCommand, type DescribeStacksCommandOutput, type StackStatus } from "@aws-sdk/client-cloudformation";
 import { mockClient } from "aws-sdk-client-mock";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { loadConfig, parseConfigFile, requireBatchConfig, requireBucket, requireLaunchConfig } from "../src/config.ts";
 import { awsError, clients } from "./fixtures.ts";
 
@@ -15,6 +15,7 @@ const STORAGE = {
 const COMPUTE = {
   ClusterArn: "arn:aws:ecs:us-east-1:123456789012:cluster/aegis-bt",
   TaskDefinitionArn: "arn:aws:ecs:us-east-1:123456789012:task-definition/aegis-bt:3",
+  S3TaskDefinitionArn: "arn:aws:ecs:us-east-1:123456789012:task-definition/aegis-bt-s3:3",
   TaskFamily: "aegis-bt",
   ContainerName: "aegis-bt",
   SubnetIds: "subnet-a, subnet-b",
@@ -52,13 +53,14 @@ function mocked(storage: Record<string, string> = STORAGE, compute: Record<strin
 describe("configuration from the stacks' outputs", () => {
   it("reads both stacks by name into a typed LaunchConfig", async () => {
     const { cloudFormation, mock } = mocked();
-    const values = await loadConfig({ cloudFormation });
+    const values = await loadConfig({ cloudFormation, env: {} });
     expect(requireLaunchConfig(values)).toEqual({
       bucket: "aegis-bt-data",
       repositoryUri: STORAGE.RepositoryUri,
       repositoryName: "aegis-bt",
       cluster: COMPUTE.ClusterArn,
       taskDefinition: COMPUTE.TaskDefinitionArn,
+      s3TaskDefinition: COMPUTE.S3TaskDefinitionArn,
       taskFamily: "aegis-bt",
       containerName: "aegis-bt",
       subnets: ["subnet-a", "subnet-b"],
@@ -78,6 +80,62 @@ describe("configuration from the stacks' outputs", () => {
     const { cloudFormation } = mocked();
     const values = await loadConfig({ cloudFormation, overrides: { bucket: "other", subnets: ["subnet-z"], assignPublicIp: "DISABLED" } });
     expect(values).toMatchObject({ bucket: "other", subnets: ["subnet-z"], assignPublicIp: "DISABLED", cluster: COMPUTE.ClusterArn });
+  });
+
+  describe("the two task definitions (docs/remote.md, \"Two task definitions\")", () => {
+    const OTHER_S3 = "arn:aws:ecs:us-east-1:123456789012:task-definition/my-s3:1";
+
+    it("reads S3TaskDefinitionArn beside TaskDefinitionArn", async () => {
+      const { cloudFormation } = mocked();
+      expect(await loadConfig({ cloudFormation, env: {} })).toMatchObject({
+        taskDefinition: COMPUTE.TaskDefinitionArn,
+        s3TaskDefinition: COMPUTE.S3TaskDefinitionArn,
+      });
+    });
+
+    it("leaves it unset for a stack deployed before the split", async () => {
+      const { S3TaskDefinitionArn: _, ...before } = COMPUTE;
+      const { cloudFormation } = mocked(STORAGE, before);
+      const config = requireLaunchConfig(await loadConfig({ cloudFormation, env: {} }));
+      expect(config.taskDefinition).toBe(COMPUTE.TaskDefinitionArn);
+      expect(config).not.toHaveProperty("s3TaskDefinition");
+    });
+
+    it("takes AEGIS_S3_TASK_DEFINITION over the stack's (blank counts as unset)", async () => {
+      const { cloudFormation } = mocked();
+      expect((await loadConfig({ cloudFormation, env: { AEGIS_S3_TASK_DEFINITION: ` ${OTHER_S3} ` } })).s3TaskDefinition).toBe(OTHER_S3);
+      expect((await loadConfig({ cloudFormation, env: { AEGIS_S3_TASK_DEFINITION: " " } })).s3TaskDefinition).toBe(COMPUTE.S3TaskDefinitionArn);
+    });
+
+    it("reads the environment from process.env by default", async () => {
+      const { cloudFormation } = mocked();
+      vi.stubEnv("AEGIS_S3_TASK_DEFINITION", OTHER_S3);
+      try {
+        expect((await loadConfig({ cloudFormation })).s3TaskDefinition).toBe(OTHER_S3);
+      } finally {
+        vi.unstubAllEnvs();
+      }
+    });
+
+    it("uses --task-definition alone for every run, unless the S3 one is named too", async () => {
+      const { cloudFormation } = mocked();
+      const alone = await loadConfig({ cloudFormation, env: {}, overrides: { taskDefinition: "mine:4" } });
+      expect(alone.taskDefinition).toBe("mine:4");
+      expect(alone).not.toHaveProperty("s3TaskDefinition");
+      const both = await loadConfig({ cloudFormation, env: { AEGIS_S3_TASK_DEFINITION: OTHER_S3 }, overrides: { taskDefinition: "mine:4" } });
+      expect(both).toMatchObject({ taskDefinition: "mine:4", s3TaskDefinition: OTHER_S3 });
+      const code = await loadConfig({ cloudFormation, env: {}, overrides: { taskDefinition: "mine:4", s3TaskDefinition: "mine-s3:4" } });
+      expect(code).toMatchObject({ taskDefinition: "mine:4", s3TaskDefinition: "mine-s3:4" });
+    });
+
+    it("reads S3TaskDefinitionArn from a config file", async () => {
+      const file = join(mkdtempSync(join(tmpdir(), "aegis-launch-config-")), "outputs.json");
+      writeFileSync(file, JSON.stringify({ ...STORAGE, ...COMPUTE }));
+      expect(await loadConfig({ file, env: {} })).toMatchObject({
+        taskDefinition: COMPUTE.TaskDefinitionArn,
+        s3TaskDefinition: COMPUTE.S3TaskDefinitionArn,
+      });
+    });
   });
 
   it("reads renamed stacks, and only the ones asked for", async () => {

@@ -32,6 +32,7 @@ export const CONFIG: LaunchConfig = {
   bucket: "aegis-bt-data-123456789012",
   cluster: "arn:aws:ecs:us-east-1:123456789012:cluster/aegis-bt",
   taskDefinition: "arn:aws:ecs:us-east-1:123456789012:task-definition/aegis-bt:7",
+  s3TaskDefinition: "arn:aws:ecs:us-east-1:123456789012:task-definition/aegis-bt-s3:7",
   containerName: "aegis-bt",
   subnets: ["subnet-0a1b2c3d", "subnet-4e5f6a7b"],
   securityGroups: ["sg-0123abcd"],

@@ -12,6 +12,7 @@ import {
   runOneTask,
   submitMany,
   tagValue,
+  taskDefinitionFor,
 } from "../src/runtask.ts";
 import { awsError, clients, CONFIG, fakeClock, plan, RUN_ID, TASK_ARN } from "./fixtures.ts";
 
@@ -21,7 +22,7 @@ describe("buildRunTaskRequest", () => {
   it("builds the on-demand request of docs/remote.md", () => {
     expect(buildRunTaskRequest(plan())).toEqual({
       cluster: CONFIG.cluster,
-      taskDefinition: CONFIG.taskDefinition,
+      taskDefinition: CONFIG.s3TaskDefinition,
       count: 1,
       launchType: "FARGATE",
       networkConfiguration: {
@@ -85,6 +86,53 @@ describe("buildRunTaskRequest", () => {
     const sized = buildRunTaskRequest(plan({ snapshot: { snapshotId: "snap-0123abcd", sizeInGiB: 400 } }));
     expect(sized.volumeConfigurations?.[0]?.managedEBSVolume?.sizeInGiB).toBe(400);
     expect(buildRunTaskRequest(plan())).not.toHaveProperty("volumeConfigurations");
+  });
+
+  describe("picks the task definition by the run's data path (docs/remote.md, \"Two task definitions\")", () => {
+    const SNAPSHOT = { snapshotId: "snap-0123456789abcdef0" };
+    const shard = { index: 1, count: 4 };
+    it.each([
+      ["an EBS snapshot", { snapshot: SNAPSHOT }, undefined],
+      ["an EBS snapshot, on Spot", { snapshot: SNAPSHOT, spot: true }, undefined],
+      ["an EBS snapshot, a sweep shard", { snapshot: SNAPSHOT }, shard],
+    ])("%s: the task definition with the dataset volume, and its volume configuration", (_, over, s) => {
+      const r = buildRunTaskRequest(plan(over), 1, s);
+      expect(r.taskDefinition).toBe(CONFIG.taskDefinition);
+      expect(r.volumeConfigurations).toEqual([
+        {
+          name: CONFIG.datasetVolumeName,
+          managedEBSVolume: expect.objectContaining({ snapshotId: SNAPSHOT.snapshotId, roleArn: CONFIG.ecsInfrastructureRoleArn }),
+        },
+      ]);
+    });
+
+    // S3 Files mount and S3 sync are one request: the binary chooses between them inside the task.
+    it.each([
+      ["the S3 Files mount or the S3 sync", {}, undefined],
+      ["the S3 Files mount or the S3 sync, on Spot", { spot: true }, undefined],
+      ["the S3 Files mount or the S3 sync, a sweep shard", {}, shard],
+    ])("%s: the task definition without it, and no volume configuration", (_, over, s) => {
+      const r = buildRunTaskRequest(plan(over), 1, s);
+      expect(r.taskDefinition).toBe(CONFIG.s3TaskDefinition);
+      expect(r.taskDefinition).not.toBe(CONFIG.taskDefinition);
+      expect(r).not.toHaveProperty("volumeConfigurations");
+    });
+
+    it("keeps the one task definition of a stack deployed before the split for every run", () => {
+      const { s3TaskDefinition: _, ...config } = CONFIG;
+      const s3 = buildRunTaskRequest(plan({ config }));
+      expect(s3.taskDefinition).toBe(CONFIG.taskDefinition);
+      expect(s3).not.toHaveProperty("volumeConfigurations");
+      const snap = buildRunTaskRequest(plan({ config, snapshot: SNAPSHOT }));
+      expect(snap.taskDefinition).toBe(CONFIG.taskDefinition);
+      expect(snap.volumeConfigurations).toHaveLength(1);
+    });
+
+    it("says which task definition a run needs", () => {
+      expect(taskDefinitionFor(CONFIG, true)).toBe(CONFIG.taskDefinition);
+      expect(taskDefinitionFor(CONFIG, false)).toBe(CONFIG.s3TaskDefinition);
+      expect(taskDefinitionFor({ ...CONFIG, s3TaskDefinition: undefined }, false)).toBe(CONFIG.taskDefinition);
+    });
   });
 
   it("refuses a snapshot without the infrastructure role or the volume name", () => {

@@ -47,6 +47,24 @@ describe("the Fargate lane", () => {
     ]);
   });
 
+  it.each([
+    ["without a snapshot: the task definition without the dataset volume, no volume configuration", undefined, CONFIG.s3TaskDefinition, false],
+    ["with a snapshot: the task definition with the dataset volume, and its configuration", { snapshotId: "snap-0123abcd" }, CONFIG.taskDefinition, true],
+  ])("sends every shard %s", async (_, snapshot, taskDefinition, volume) => {
+    const { ecs } = clients();
+    const mock = mockClient(ecs);
+    let n = 0;
+    mock.on(RunTaskCommand).callsFake(() => ({ tasks: [{ taskArn: taskArn(++n) }], failures: [] }));
+    await fargateLane(ecs, plan(snapshot && { snapshot }), 3, { clock: fakeClock() }).start([0, 1, 2].map((shard) => ({ shard, attempt: 1 })));
+    const sent = mock.commandCalls(RunTaskCommand).map((c) => c.args[0].input as RunTaskCommandInput);
+    expect(sent).toHaveLength(3);
+    for (const r of sent) {
+      expect(r.taskDefinition).toBe(taskDefinition);
+      if (volume) expect(r.volumeConfigurations?.map((v) => [v.name, v.managedEBSVolume?.snapshotId])).toEqual([["dataset", "snap-0123abcd"]]);
+      else expect(r).not.toHaveProperty("volumeConfigurations");
+    }
+  });
+
   it("uses FARGATE_SPOT with --spot, and records a shard RunTask could not place as refused", async () => {
     const { ecs } = clients();
     const mock = mockClient(ecs);
@@ -71,7 +89,7 @@ describe("the Fargate lane", () => {
     mockClient(ecs).on(RunTaskCommand).rejects(awsError("AccessDeniedException", "not allowed: ecs:RunTask", 400));
     const res = await fargateLane(ecs, plan(), 2, { clock: fakeClock() }).start([{ shard: 0, attempt: 1 }]);
     expect(res.error?.message).toBe(
-      `access denied while RunTask on cluster ${CONFIG.cluster} in us-east-1: not allowed: ecs:RunTask; these credentials need ecs:RunTask on ${CONFIG.taskDefinition} and iam:PassRole on its roles (docs/remote.md, "IAM for users")`,
+      `access denied while RunTask on cluster ${CONFIG.cluster} in us-east-1: not allowed: ecs:RunTask; these credentials need ecs:RunTask on ${CONFIG.s3TaskDefinition} and iam:PassRole on its roles (docs/remote.md, "IAM for users")`,
     );
     expect(res.started).toEqual([]);
   });
