@@ -5,7 +5,7 @@ export { exportOratsCsv, importOrats } from "./orats/index.js";
 export type { ExportOptions, ExportProgress, ExportResult, ImportOptions, ImportProgress, ImportSummary, RowProblem } from "./orats/index.js";
 export { info, validate, prepareOutputDir, seriesProblems } from "./datasets.js";
 export type { DatasetInfo, VerifyReport } from "./datasets.js";
-export { MANIFEST_FILE, readManifest, sha256File, type DatasetSource, type Manifest } from "./manifest.js";
+export { MANIFEST_FILE, datasetSpan, readManifest, sha256File, type DatasetSource, type Manifest } from "./manifest.js";
 export {
   EVENT_COLUMNS,
   EVENT_KINDS,

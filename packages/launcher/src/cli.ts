@@ -1,10 +1,12 @@
 // `aegis-launch`: assembles the command groups of ./commands/ into one program and runs it; each
 // command parses its arguments, builds the clients and calls the library. Nothing else lives here.
+import { createInterface } from "node:readline/promises";
 import { Command, CommanderError } from "commander";
 import { RunFailedError, SweepFailedError, errorDetails, userMessage } from "./errors.js";
 import { shardName } from "./sweep-plan.js";
 import { addGlobalOptions, type CliIo } from "./commands/common.js";
 import { registerCost } from "./commands/cost.js";
+import { registerDataset } from "./commands/dataset.js";
 import { registerRuns } from "./commands/runs.js";
 import { registerSubmit } from "./commands/submit.js";
 import { registerSweep } from "./commands/sweep.js";
@@ -26,6 +28,7 @@ export function buildProgram(io: CliIo): Command {
   registerSweep(program, io);
   registerRuns(program, io);
   registerCost(program, io);
+  registerDataset(program, io);
   return program;
 }
 
@@ -64,5 +67,14 @@ export async function main(argv: string[]): Promise<void> {
     out: (line) => console.log(line),
     err: (line) => console.error(line),
     env: process.env,
+    interactive: process.stdin.isTTY === true && process.stderr.isTTY === true,
+    ask: async (question) => {
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        return await rl.question(question);
+      } finally {
+        rl.close();
+      }
+    },
   });
 }

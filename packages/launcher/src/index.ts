@@ -47,6 +47,7 @@ export {
   s3Uri,
   checkBucket,
   checkDataset,
+  checkDatasetName,
   checkWritable,
   writeChecks,
   deleteObject,
@@ -61,6 +62,8 @@ export {
   uploadFile,
   finishedShards,
   readText,
+  readBytes,
+  listAll,
   readLaunchRecord,
   writeLaunchRecord,
   SUCCESS_MARKER,
@@ -233,3 +236,33 @@ export {
   type SweepResult,
   type SweepLaneName,
 } from "./sweep.js";
+export {
+  uploadDataset,
+  DEFAULT_UPLOAD_CONCURRENCY,
+  type DatasetUploadOptions,
+  type DatasetUploadProgress,
+  type DatasetUploadEvent,
+  type DatasetUploadResult,
+} from "./dataset-upload.js";
+export { listDatasets, describeDataset, removeDataset, type DatasetListing, type DatasetRemoval } from "./datasets.js";
+export { parseManifest, manifestFiles, manifestSha256, summarizeManifest, MANIFEST_NAME, type DatasetFile, type ManifestSummary } from "./dataset-manifest.js";
+export {
+  putFile,
+  digestFile,
+  headObject,
+  objectMismatch,
+  deleteKeys,
+  partSizeFor,
+  s3Checksum,
+  sameChecksum,
+  transientS3Failure,
+  Limiter,
+  MIN_PART_SIZE,
+  DEFAULT_PART_SIZE,
+  MAX_PARTS,
+  DELETE_BATCH,
+  SHA256_METADATA,
+  type FileDigest,
+  type RemoteObject,
+  type PutFileOptions,
+} from "./s3-objects.js";

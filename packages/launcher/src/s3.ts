@@ -34,6 +34,8 @@ export const keys = {
   shard: (run: string, index: number) => `results/${run}/shards/${shardName(index)}/`,
   shardSuccess: (run: string, index: number) => `results/${run}/shards/${shardName(index)}/${SUCCESS_MARKER}`,
   datasets: () => "datasets/",
+  /** A dataset's prefix: its manifest and the files it names (docs/remote.md, "Datasets in S3"). */
+  dataset: (dataset: string) => `datasets/${dataset}/`,
   manifest: (dataset: string) => `datasets/${dataset}/manifest.json`,
 };
 
@@ -50,7 +52,7 @@ async function region(s3: S3Client): Promise<string | undefined> {
 }
 
 /** No such object (a missing bucket is not that: it is reported, never read as "no object"). */
-function notFound(err: unknown): boolean {
+export function notFound(err: unknown): boolean {
   const name = errorName(err);
   if (name === "NoSuchBucket" || foreignResponse(err) !== undefined) return false;
   return name === "NotFound" || name === "NoSuchKey" || httpStatus(err) === 404;
@@ -135,14 +137,20 @@ export async function objectExists(s3: S3Client, bucket: string, key: string): P
   }
 }
 
-/** Refuses a dataset that has no `datasets/<name>/manifest.json` in the bucket. */
-export async function checkDataset(s3: S3Client, bucket: string, dataset: string): Promise<void> {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(dataset) || dataset.includes("..")) {
+/** Refuses what cannot be a dataset's name (the engine's rule: letters, digits, `.`, `_`, `-`, no `..`, at most 128). */
+export function checkDatasetName(dataset: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(dataset) || dataset.includes("..")) {
     throw new InputError(`"${dataset}" is not a dataset name`);
   }
+  return dataset;
+}
+
+/** Refuses a dataset that has no `datasets/<name>/manifest.json` in the bucket. */
+export async function checkDataset(s3: S3Client, bucket: string, dataset: string): Promise<void> {
+  checkDatasetName(dataset);
   if (!(await objectExists(s3, bucket, keys.manifest(dataset)))) {
     throw new InputError(
-      `unknown dataset ${dataset}: ${s3Uri(bucket, keys.manifest(dataset))} does not exist (upload it with aegis-data, or pass --dataset)`,
+      `unknown dataset ${dataset}: ${s3Uri(bucket, keys.manifest(dataset))} does not exist (upload it with aegis-launch dataset upload, or pass --dataset)`,
     );
   }
 }
@@ -241,6 +249,19 @@ export async function readText(s3: S3Client, bucket: string, key: string): Promi
   }
 }
 
+/** An object's bytes, or `undefined` when there is no such object. */
+export async function readBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array | undefined> {
+  try {
+    const res = await aws({ action: `reading ${s3Uri(bucket, key)}`, bucket, permission: `s3:GetObject on ${s3Arn(bucket, key)}` }, () =>
+      s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })),
+    );
+    return (await res.Body?.transformToByteArray()) ?? new Uint8Array();
+  } catch (err) {
+    if (notFound((err as { cause?: unknown }).cause)) return undefined;
+    throw err;
+  }
+}
+
 /** The run's launch record, if it has one (runs launched by other tools may not). */
 export async function readLaunchRecord(s3: S3Client, bucket: string, runId: string): Promise<LaunchRecord | undefined> {
   const text = await readText(s3, bucket, keys.launchRecord(runId));
@@ -269,7 +290,8 @@ export async function finishedShards(s3: S3Client, bucket: string, runId: string
   return done;
 }
 
-async function listAll(
+/** Every object under `prefix` (key, size, time), and with `delimiter` the common prefixes; pages followed. */
+export async function listAll(
   s3: S3Client,
   bucket: string,
   prefix: string,

@@ -11,12 +11,13 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as delay } from "node:timers/promises";
 import { CreateClusterCommand, DescribeTasksCommand, ListTasksCommand, RegisterTaskDefinitionCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
-import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { generateDataset } from "@aegis-bt/data-tools";
 import { runBacktest } from "@aegis-bt/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../src/cli.ts";
 import { destroyClients, type AwsClients } from "../src/clients.ts";
+import { uploadDataset } from "../src/dataset-upload.ts";
 import { CREDENTIALS, Moto, REGION, outputsStack } from "./moto.ts";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -64,10 +65,8 @@ beforeAll(async () => {
   moto = await Moto.start();
   aws = moto.clients();
   await aws.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  for (const file of filesUnder(join(localData, DATASET))) {
-    const key = `datasets/${DATASET}/${relative(join(localData, DATASET), file)}`;
-    await aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: readFileSync(file) }));
-  }
+  // The dataset goes up as users put it there: what the binary syncs back is exactly what upload wrote.
+  await uploadDataset(aws.s3, { bucket: BUCKET, dir: join(localData, DATASET) });
   const cluster = await aws.ecs.send(new CreateClusterCommand({ clusterName: "aegis-bt" }));
   const td = await aws.ecs.send(
     new RegisterTaskDefinitionCommand({

@@ -233,7 +233,7 @@ describe("bucket, dataset and run listing", () => {
     const { s3 } = bucketWith({ "datasets/known/manifest.json": "{}" });
     await expect(checkDataset(s3, BUCKET, "known")).resolves.toBeUndefined();
     await expect(checkDataset(s3, BUCKET, "orats-spx-2017")).rejects.toThrow(
-      `unknown dataset orats-spx-2017: s3://${BUCKET}/datasets/orats-spx-2017/manifest.json does not exist (upload it with aegis-data, or pass --dataset)`,
+      `unknown dataset orats-spx-2017: s3://${BUCKET}/datasets/orats-spx-2017/manifest.json does not exist (upload it with aegis-launch dataset upload, or pass --dataset)`,
     );
     await expect(checkDataset(s3, BUCKET, "../x")).rejects.toThrow(/not a dataset name/);
   });

@@ -14,6 +14,10 @@ export interface CliIo {
   err: (line: string) => void;
   /** The environment (AWS_ENDPOINT_URL, AEGIS_BT_BINARY, AEGIS_SCRATCH_DIR); the CLI reads nothing else from it. */
   env: Readonly<Record<string, string | undefined>>;
+  /** Whether a person can answer questions (stdin and stderr are terminals); absent: no one can. */
+  interactive?: boolean;
+  /** Asks a question and resolves with the answer's line (used only when `interactive`). */
+  ask?: (question: string) => Promise<string>;
 }
 
 export interface GlobalOptions {
