@@ -23,6 +23,10 @@ export const OUTPUTS = {
     logStreamPrefix: "LogStreamPrefix",
     ecsInfrastructureRoleArn: "EcsInfrastructureRoleArn",
     datasetVolumeName: "DatasetVolumeName",
+    /** Runs `aegis-bt dataset pull` with the dataset volume writable (the snapshot lifecycle's task). */
+    datasetPullTaskDefinitionArn: "DatasetPullTaskDefinitionArn",
+    /** The Step Functions state machine of a dataset's EBS snapshot. */
+    datasetSnapshotStateMachineArn: "DatasetSnapshotStateMachineArn",
     jobQueueArn: "JobQueueArn",
     jobDefinitionArn: "JobDefinitionArn",
     batchLogStreamPrefix: "BatchLogStreamPrefix",
@@ -62,6 +66,21 @@ export const S3FILES_VOLUME_NAME = "s3files";
 export const EBS_MOUNT = "/mnt/data";
 export const S3FILES_MOUNT = "/mnt/s3files";
 export const SCRATCH_DIR = "/tmp/aegis-scratch";
+
+/** The family of the task definition that pulls a dataset onto a new EBS volume (read-write). */
+export const DATASET_PULL_FAMILY = "aegis-bt-dataset-pull";
+/** The state machine that turns a dataset in S3 into a tagged EBS snapshot. */
+export const SNAPSHOT_STATE_MACHINE_NAME = "aegis-bt-dataset-snapshot";
+/**
+ * Tags of a dataset's volume and snapshot: the launcher picks the newest completed snapshot whose
+ * dataset and manifest sha256 match a run's; `aegis:execution` names the state machine's execution
+ * that made it (its IAM is limited to volumes and snapshots so tagged).
+ */
+export const SNAPSHOT_TAGS = {
+  dataset: "aegis:dataset",
+  manifestSha256: "aegis:manifest-sha256",
+  execution: "aegis:execution",
+} as const;
 
 /** Seconds between SIGTERM and SIGKILL: a Fargate Spot interruption gives two minutes. */
 export const STOP_TIMEOUT_SECONDS = 120;

@@ -9,5 +9,11 @@ export { ImageRepository, type ImageRepositoryProps } from "./storage/image-repo
 export { ComputeStack, type ComputeOptions, type ComputeStackProps } from "./compute/compute-stack.js";
 export { BacktestTask, memoryReservationMiB, type BacktestTaskProps, type S3FilesVolumeOptions } from "./compute/backtest-task.js";
 export { BatchLane, type BatchLaneProps } from "./compute/batch-lane.js";
+export {
+  DatasetSnapshot,
+  DATASET_PULL_SIZE,
+  SNAPSHOT_LIFECYCLE_LIMITS,
+  type DatasetSnapshotProps,
+} from "./compute/dataset-snapshot.js";
 export { Network, type NetworkOptions, type NetworkProps } from "./compute/network.js";
 export { EcsInfrastructureRole, ECS_VOLUMES_MANAGED_POLICY } from "./compute/ecs-infrastructure-role.js";

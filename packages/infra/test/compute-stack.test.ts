@@ -250,6 +250,8 @@ describe("AegisBtCompute", () => {
         "BatchLogStreamPrefix",
         "ClusterArn",
         "ContainerName",
+        "DatasetPullTaskDefinitionArn",
+        "DatasetSnapshotStateMachineArn",
         "DatasetVolumeName",
         "EcsInfrastructureRoleArn",
         "JobDefinitionArn",
@@ -275,6 +277,8 @@ describe("AegisBtCompute", () => {
     template.hasOutput("LogStreamPrefix", { Value: "aegis-bt" });
     template.hasOutput("EcsInfrastructureRoleArn", { Value: { "Fn::GetAtt": [logicalId(stack, stack.infrastructureRole.role), "Arn"] } });
     template.hasOutput("DatasetVolumeName", { Value: "dataset" });
+    template.hasOutput("DatasetPullTaskDefinitionArn", { Value: { Ref: logicalId(stack, stack.datasetSnapshot.pullTaskDefinition) } });
+    template.hasOutput("DatasetSnapshotStateMachineArn", { Value: { Ref: logicalId(stack, stack.datasetSnapshot.stateMachine) } });
     template.hasOutput("JobQueueArn", { Value: { "Fn::GetAtt": [logicalId(stack, stack.batch.jobQueue), "JobQueueArn"] } });
     template.hasOutput("JobDefinitionArn", { Value: { Ref: logicalId(stack, stack.batch.jobDefinition) } });
     template.hasOutput("BatchLogStreamPrefix", { Value: "aegis-bt-batch" });

@@ -1,4 +1,5 @@
-// AegisBtCompute: the stateless half (network, cluster, task definitions, roles, the Batch lane).
+// AegisBtCompute: the stateless half (network, cluster, task definitions, roles, the dataset snapshot
+// state machine, the Batch lane).
 // Everything here can be destroyed and re-created; the data stays in AegisBtStorage.
 import { CfnOutput, Fn, Stack, type StackProps } from "aws-cdk-lib";
 import * as ecr from "aws-cdk-lib/aws-ecr";
@@ -18,6 +19,7 @@ import { DEFAULT_TASK_SIZE, type FargateSize } from "../fargate-size.js";
 import { imageAssetSource, type ImageSource } from "../image.js";
 import { BacktestTask, type S3FilesVolumeOptions } from "./backtest-task.js";
 import { BatchLane } from "./batch-lane.js";
+import { DatasetSnapshot } from "./dataset-snapshot.js";
 import { EcsInfrastructureRole } from "./ecs-infrastructure-role.js";
 import { Network, type NetworkOptions } from "./network.js";
 
@@ -49,6 +51,7 @@ export class ComputeStack extends Stack {
   readonly network: Network;
   readonly infrastructureRole: EcsInfrastructureRole;
   readonly batch: BatchLane;
+  readonly datasetSnapshot: DatasetSnapshot;
 
   constructor(scope: Construct, id: string, props: ComputeStackProps) {
     super(scope, id, props);
@@ -78,6 +81,15 @@ export class ComputeStack extends Stack {
     if (props.s3Files) this.network.allowNfsToVpc();
 
     this.infrastructureRole = new EcsInfrastructureRole(this, "EcsInfrastructure");
+
+    this.datasetSnapshot = new DatasetSnapshot(this, "DatasetSnapshot", {
+      task: this.task,
+      cluster: this.cluster,
+      network: this.network,
+      infrastructureRole: this.infrastructureRole.role,
+      bucketName: props.bucketName,
+      logRetention,
+    });
 
     this.batch = new BatchLane(this, "Batch", {
       task: this.task,
@@ -112,6 +124,16 @@ export class ComputeStack extends Stack {
     out(o.logStreamPrefix, LOG_STREAM_PREFIX, "awslogs stream prefix: streams are <prefix>/<container>/<task id>");
     out(o.ecsInfrastructureRoleArn, this.infrastructureRole.role.roleArn, "The ECS infrastructure role for EBS volumes at launch");
     out(o.datasetVolumeName, DATASET_VOLUME_NAME, "The task-definition volume configured at launch, mounted at /mnt/data");
+    out(
+      o.datasetPullTaskDefinitionArn,
+      this.datasetSnapshot.pullTaskDefinition.taskDefinitionArn,
+      "The task definition that runs aegis-bt dataset pull onto a new EBS volume, read-write at /mnt/data (this revision)",
+    );
+    out(
+      o.datasetSnapshotStateMachineArn,
+      this.datasetSnapshot.stateMachine.stateMachineArn,
+      "The state machine that makes a dataset's tagged EBS snapshot: input {dataset, manifestSha256, sizeGiB}",
+    );
     out(o.jobQueueArn, this.batch.jobQueue.jobQueueArn, "The Batch job queue for sweeps (Fargate Spot first, then on demand)");
     out(o.jobDefinitionArn, this.batch.jobDefinition.jobDefinitionArn, "The aegis-bt sweep job definition (this revision)");
     out(o.batchLogStreamPrefix, BATCH_LOG_STREAM_PREFIX, "awslogs stream prefix of the Batch jobs, in the same log group");
