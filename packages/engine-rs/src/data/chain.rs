@@ -39,6 +39,25 @@ impl Quote {
     }
 }
 
+/// Where a held contract was found last: a leg looked up every day usually sits at the same
+/// place within its expiry the next day, so one strike compared replaces a binary search (the
+/// marking of held legs waits on memory, not on arithmetic). A cache, never part of a leg's
+/// identity: any two hints compare equal.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RowHint {
+    /// The trade date `row` belongs to.
+    date: i32,
+    row: usize,
+    /// The row's place within its expiry's rows.
+    offset: usize,
+}
+
+impl PartialEq for RowHint {
+    fn eq(&self, _: &RowHint) -> bool {
+        true
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct DayChain<'a> {
     pub cols: &'a Columns,
@@ -105,16 +124,21 @@ impl<'a> DayChain<'a> {
     /// `0 ≤ bid ≤ ask`, or a null anywhere in the row (counted in a run's diagnostics).
     pub fn invalid_quotes(&self) -> u64 {
         let c = self.cols;
-        let bad = |bid: f64, ask: f64| !(bid.is_finite() && ask.is_finite() && 0.0 <= bid && bid <= ask);
-        (self.start..self.end)
-            .map(|row| {
-                if self.is_null_row(row) {
-                    2
-                } else {
-                    u64::from(bad(c.c_bid[row], c.c_ask[row])) + u64::from(bad(c.p_bid[row], c.p_ask[row]))
-                }
-            })
-            .sum()
+        let (rows, nulls) = (self.start..self.end, c.null_rows.as_deref());
+        // Branch-free over plain slices, so the count runs at memory speed (it reads four whole
+        // columns of every day a run loads).
+        let bad = |bid: f64, ask: f64| u64::from(!(bid.is_finite() && ask.is_finite() && 0.0 <= bid && bid <= ask));
+        let sides = c.c_bid[rows.clone()]
+            .iter()
+            .zip(&c.c_ask[rows.clone()])
+            .zip(c.p_bid[rows.clone()].iter().zip(&c.p_ask[rows.clone()]));
+        match nulls {
+            None => sides.map(|((&cb, &ca), (&pb, &pa))| bad(cb, ca) + bad(pb, pa)).sum(),
+            Some(nulls) => sides
+                .zip(&nulls[rows])
+                .map(|(((&cb, &ca), (&pb, &pa)), &null)| if null { 2 } else { bad(cb, ca) + bad(pb, pa) })
+                .sum(),
+        }
     }
 
     /// True when the row has a null in some column: its quotes are unusable.
@@ -132,6 +156,35 @@ impl<'a> DayChain<'a> {
         let strikes = &self.cols.strike[e.start..e.end];
         let i = strikes.partition_point(|&k| k < strike);
         (i < strikes.len() && strikes[i] == strike).then_some(e.start + i)
+    }
+
+    /// [`DayChain::find`], trying the place the hint remembers first; the hint learns the answer.
+    /// The same row as `find` whatever the hint says (strikes are unique within an expiry).
+    pub fn find_hinted(&self, expiry: i32, strike: f64, hint: &mut RowHint) -> Option<usize> {
+        // Found today already (marking, then the exit rules): still checked, since a split may
+        // have changed the leg's strike in between.
+        let c = self.cols;
+        if hint.date == self.trade_date
+            && (self.start..self.end).contains(&hint.row)
+            && c.strike[hint.row] == strike
+            && c.expir_date[hint.row] == expiry
+        {
+            return Some(hint.row);
+        }
+        let e = self.expiry(expiry)?;
+        let guess = e.start + hint.offset;
+        let row = if guess < e.end && self.cols.strike[guess] == strike {
+            guess
+        } else {
+            let strikes = &self.cols.strike[e.start..e.end];
+            let i = strikes.partition_point(|&k| k < strike);
+            if !(i < strikes.len() && strikes[i] == strike) {
+                return None;
+            }
+            e.start + i
+        };
+        *hint = RowHint { date: self.trade_date, row, offset: row - e.start };
+        Some(row)
     }
 
     /// Open interest and volume of one side of a batch row (`cOi`/`cVolu` or `pOi`/`pVolu`).

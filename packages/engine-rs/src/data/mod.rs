@@ -30,7 +30,7 @@ pub mod sidecar;
 pub mod stamps;
 pub mod verify;
 
-pub use chain::{DayChain, Expiry, Quote, Right};
+pub use chain::{DayChain, Expiry, Quote, Right, RowHint};
 pub use dataset::{Dataset, Selection};
 pub use integrity::{Verification, VerifyMode, VerifyPolicy};
 pub use manifest::{Manifest, PartitionEntry};

@@ -60,6 +60,42 @@ fn looks_up_contracts_by_expiry_strike_and_right_without_scanning() {
     assert_eq!(day.find(d("2023-03-17"), 4100.0), Some(5));
 }
 
+/// A hint only saves work: whatever it remembers — nothing, another day's row, another contract's
+/// place, a row past the day — the hinted lookup finds what `find` finds, and learns it.
+#[test]
+fn a_hinted_lookup_finds_what_find_finds_whatever_the_hint_says() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("SPX/2023.arrow");
+    // Day 2 lists one strike fewer in the first expiry: yesterday's places shift.
+    let mut days = two_days();
+    days[1].remove(0);
+    write_partition(&path, "SPX", &days);
+    let p = Partition::open(&path).unwrap();
+    let (day1, day2) = (p.day(d("2023-01-03")).unwrap(), p.day(d("2023-01-04")).unwrap());
+    let contracts: Vec<(i32, f64)> = ["2023-02-17", "2023-03-17", "2023-02-24"]
+        .iter()
+        .flat_map(|e| [3900.0, 4000.0, 4050.0, 4100.0].map(|k| (d(e), k)))
+        .collect();
+    for day in [&day1, &day2] {
+        for &(e, k) in &contracts {
+            // Hints learnt from every contract on either day, and the empty one.
+            let mut hints = vec![RowHint::default()];
+            for other in [&day1, &day2] {
+                for &(oe, ok) in &contracts {
+                    let mut h = RowHint::default();
+                    other.find_hinted(oe, ok, &mut h);
+                    hints.push(h);
+                }
+            }
+            for mut h in hints {
+                assert_eq!(day.find_hinted(e, k, &mut h), day.find(e, k), "{e} {k} on {}", day.trade_date);
+                // Asked again the same day, the learnt hint answers the same.
+                assert_eq!(day.find_hinted(e, k, &mut h), day.find(e, k));
+            }
+        }
+    }
+}
+
 #[test]
 fn refuses_a_day_split_across_record_batches() {
     let tmp = tempfile::tempdir().unwrap();

@@ -38,7 +38,7 @@ pub(super) fn equity_row(
         daily_return: previous.map_or(0.0, |prev| if prev.equity != 0.0 { equity / prev.equity - 1.0 } else { 0.0 }),
         drawdown: if *peak > 0.0 { equity / *peak - 1.0 } else { 0.0 },
         open_positions: book.positions.iter().filter(|p| !p.hedge_book).count() as i32,
-        realized_pnl: book.closed.iter().map(|t| t.net_pnl).sum(),
+        realized_pnl: book.realized_pnl(),
         unrealized_pnl: unrealized(book),
         delta_dollars: delta,
         gamma_dollars: gamma,

@@ -27,7 +27,7 @@ pub(super) fn closing_prices(
             if l.expiry <= chain.trade_date {
                 return (s.map(|s| intrinsic(l.right, l.strike, s)), true);
             }
-            let q = chain.find(l.expiry, l.strike).map(|row| chain.quote(row, l.right)).filter(usable);
+            let q = l.row_in(chain).map(|row| chain.quote(row, l.right)).filter(usable);
             // Closing a long sells, closing a short buys.
             (q.map(|q| models.fill.option_price(q.bid, q.ask, l.side == crate::scenario::Side::Short, order)), false)
         })

@@ -113,6 +113,7 @@ mod tests {
                     greeks: Greeks { delta, ..Greeks::default() },
                     iv: 0.2,
                     marked_on: 0,
+                    hint: Default::default(),
                 })
                 .collect(),
             premium: 0.0,

@@ -40,7 +40,7 @@ pub(super) fn mark(
                 continue;
             }
             // The row's quote is read once: marking every leg every day is the run's hot path.
-            let listed = chain.find(l.expiry, l.strike).map(|row| (row, chain.quote(row, l.right)));
+            let listed = l.row_in(chain).map(|row| (row, chain.quote(row, l.right)));
             match listed.filter(|(_, q)| usable(q)) {
                 Some((row, q)) => {
                     let mid = q.mid();

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::analytics::ClosedTrade;
-use crate::data::{DayChain, Right};
+use crate::data::{DayChain, Right, RowHint};
 use crate::engine::models::Models;
 use crate::engine::risk::MULTIPLIER;
 use crate::engine::select::ChosenLeg;
@@ -46,6 +46,9 @@ pub struct HeldLeg {
     /// The date of the last mark.
     #[serde(default)]
     pub marked_on: i32,
+    /// Where the contract was listed when last looked up.
+    #[serde(skip)]
+    pub hint: std::cell::Cell<RowHint>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -117,6 +120,14 @@ pub enum Holding {
 impl HeldLeg {
     pub fn contracts(&self, units: u32) -> f64 {
         self.side.sign() * f64::from(self.qty) * f64::from(units)
+    }
+
+    /// The contract's row in `chain`, if listed (its hint remembers where).
+    pub fn row_in(&self, chain: &DayChain<'_>) -> Option<usize> {
+        let mut hint = self.hint.get();
+        let row = chain.find_hinted(self.expiry, self.strike, &mut hint);
+        self.hint.set(hint);
+        row
     }
 }
 
@@ -199,6 +210,15 @@ pub struct Portfolio {
     /// Every position that ended, in the order they ended (positions.arrow).
     #[serde(default)]
     pub records: Vec<PositionRecord>,
+    /// The sum of `closed`'s net P&L, added in their order as they close: the equity row reads it
+    /// every day, and summing the whole list each day made a long run quadratic.
+    #[serde(default = "empty_sum")]
+    realized: f64,
+}
+
+/// What summing no numbers gives, so the running `realized` has the bits of summing the list.
+fn empty_sum() -> f64 {
+    std::iter::empty::<f64>().sum()
 }
 
 /// What the engine needs to know about the day a fill happens.
@@ -215,7 +235,12 @@ pub struct FillContext<'a> {
 
 impl Portfolio {
     pub fn new(capital: f64) -> Self {
-        Portfolio { cash: capital, next_id: 1, ..Default::default() }
+        Portfolio { cash: capital, next_id: 1, realized: empty_sum(), ..Default::default() }
+    }
+
+    /// The closed trades' net P&L so far.
+    pub fn realized_pnl(&self) -> f64 {
+        self.realized
     }
 
     pub fn positions_value(&self) -> f64 {
@@ -301,6 +326,7 @@ impl Portfolio {
                 greeks: g,
                 iv: l.quote.mid_iv,
                 marked_on: ctx.date,
+                hint: Default::default(),
             };
             position.legs_opened += 1;
             let n = held.contracts(position.units);
@@ -454,6 +480,7 @@ impl Portfolio {
         let net = p.gross_pnl + p.dividends - p.fees;
         if !p.hedge_book {
             self.closed.push(ClosedTrade { net_pnl: net, days_held: i64::from(date - p.opened) });
+            self.realized += net;
             self.closed_strategy.push(p.strategy);
         }
         self.records.push(PositionRecord {
