@@ -205,27 +205,38 @@ impl S3 {
         Ok(keys)
     }
 
-    /// Fetches many objects with up to `parallelism` requests in flight; results in input order.
-    pub fn get_many(&self, bucket: &str, keys: &[String], parallelism: usize) -> Vec<Result<Bytes, S3Error>> {
-        let store = match self.store(bucket) {
-            Ok(s) => s,
-            Err(e) => return keys.iter().map(|_| Err(S3Error::Setup(e.to_string()))).collect(),
-        };
+    /// Fetches many objects with up to `parallelism` requests in flight, handing each to `each`
+    /// (with its index in `keys`) as it arrives, in any order: at most `parallelism` objects are
+    /// held at once, so a dataset of any size streams to disk. Stops at the first error, from S3
+    /// or from `each`.
+    pub fn get_each<E: From<S3Error>>(
+        &self,
+        bucket: &str,
+        keys: &[String],
+        parallelism: usize,
+        mut each: impl FnMut(usize, Bytes) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let store = self.store(bucket)?;
         self.runtime.block_on(async {
-            futures::stream::iter(keys.iter().cloned())
-                .map(|key| {
-                    let store = store.clone();
-                    async move {
+            // Spawned, so downloads go on while `each` writes and hashes the last one.
+            let mut arrivals = futures::stream::iter(keys.iter().cloned().enumerate())
+                .map(|(i, key)| {
+                    let (store, bucket) = (store.clone(), bucket.to_string());
+                    tokio::spawn(async move {
                         let path = ObjectPath::from(key.as_str());
-                        match store.get(&path).await {
-                            Ok(r) => r.bytes().await.map_err(|e| describe(bucket, &key, e)),
-                            Err(e) => Err(describe(bucket, &key, e)),
-                        }
-                    }
+                        let got = match store.get(&path).await {
+                            Ok(r) => r.bytes().await.map_err(|e| describe(&bucket, &key, e)),
+                            Err(e) => Err(describe(&bucket, &key, e)),
+                        };
+                        (i, got)
+                    })
                 })
-                .buffered(parallelism.max(1))
-                .collect()
-                .await
+                .buffer_unordered(parallelism.max(1));
+            while let Some(joined) = arrivals.next().await {
+                let (i, got) = joined.map_err(|e| S3Error::Setup(format!("a download task failed: {e}")))?;
+                each(i, got?)?;
+            }
+            Ok(())
         })
     }
 }

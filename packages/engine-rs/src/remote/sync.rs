@@ -52,6 +52,16 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SyncError> {
     std::fs::rename(&tmp, path).map_err(io(path))
 }
 
+/// One file of a sync, as it lands (for progress lines).
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Landed<'a> {
+    pub path: &'a str,
+    pub bytes: u64,
+    /// Files landed so far, of `of` to download.
+    pub done: usize,
+    pub of: usize,
+}
+
 /// Syncs `<root_uri>/<dataset>/` into `<into>/<dataset>/` for the selection; returns the local
 /// data root (`into`) and what was done.
 pub fn sync_dataset(
@@ -63,6 +73,39 @@ pub fn sync_dataset(
     parallelism: usize,
     stamps: &StampStore,
 ) -> Result<(PathBuf, SyncStats), SyncError> {
+    let pull = Pull { root_uri, dataset, into, parallelism, stamps, manifest_sha256: None };
+    sync(s3, &pull, selection, &mut |_| {})
+}
+
+/// What `aegis-bt dataset pull` copies: a whole dataset, optionally only if its manifest is the
+/// one expected (a snapshot tagged with a manifest must hold that manifest's files).
+#[derive(Debug, Clone, Copy)]
+pub struct Pull<'a> {
+    /// `s3://bucket/prefix` holding `<dataset>/`.
+    pub root_uri: &'a str,
+    pub dataset: &'a str,
+    pub into: &'a Path,
+    pub parallelism: usize,
+    pub stamps: &'a StampStore,
+    /// The sha256 the manifest's bytes must have; a different manifest is refused before any file
+    /// is copied.
+    pub manifest_sha256: Option<&'a str>,
+}
+
+/// Copies every file of a dataset into `<into>/<dataset>/`, each checked against the manifest's
+/// sha256, files already there with the right checksum kept, the manifest written last.
+pub fn pull_dataset(s3: &S3, pull: &Pull<'_>, progress: &mut dyn FnMut(Landed<'_>)) -> Result<SyncStats, SyncError> {
+    sync(s3, pull, &Selection::default(), progress).map(|(_, stats)| stats)
+}
+
+fn sync(
+    s3: &S3,
+    pull: &Pull<'_>,
+    selection: &Selection,
+    progress: &mut dyn FnMut(Landed<'_>),
+) -> Result<(PathBuf, SyncStats), SyncError> {
+    let (root_uri, dataset, into, parallelism, stamps) =
+        (pull.root_uri, pull.dataset, pull.into, pull.parallelism, pull.stamps);
     let started = Instant::now();
     let Location::S3 { bucket, key } = Location::parse(root_uri).map_err(SyncError::Data)? else {
         return Err(SyncError::Data(format!("{root_uri}: expected an s3:// URI")));
@@ -71,9 +114,19 @@ pub fn sync_dataset(
     let Location::S3 { key: prefix_key, .. } = &prefix else { unreachable!("joined an S3 location") };
     let manifest_key = format!("{}/{MANIFEST_FILE}", prefix_key.trim_end_matches('/'));
     let manifest_bytes = s3.get(&bucket, &manifest_key).map_err(|e| match e {
-        S3Error::NotFound { uri } => SyncError::Data(format!("dataset {dataset} not found: {uri} does not exist")),
+        S3Error::NotFound { uri } => SyncError::Data(format!(
+            "dataset {dataset} not found: {uri} does not exist (an upload writes it last: none finished)"
+        )),
         other => other.into(),
     })?;
+    if let Some(expected) = pull.manifest_sha256 {
+        let actual = sha256_bytes(&manifest_bytes);
+        if !actual.eq_ignore_ascii_case(expected) {
+            return Err(SyncError::Data(format!(
+                "s3://{bucket}/{manifest_key}: the manifest's sha256 is {actual}, not the expected {expected} (the dataset was uploaded again since)"
+            )));
+        }
+    }
     let manifest =
         Manifest::parse(&manifest_bytes, Path::new(&manifest_key)).map_err(|e| SyncError::Data(e.to_string()))?;
     let dir = into.join(dataset);
@@ -101,10 +154,17 @@ pub fn sync_dataset(
             missing.push((path.clone(), sha256.clone()));
         }
     }
+    // A manifest from an earlier, different pull is removed first: the directory is complete
+    // only once the new one is written, last.
+    let manifest_path = dir.join(MANIFEST_FILE);
+    if manifest_path.is_file() && std::fs::read(&manifest_path).ok().as_deref() != Some(&manifest_bytes[..]) {
+        std::fs::remove_file(&manifest_path).map_err(io(&manifest_path))?;
+    }
     let keys: Vec<String> =
         missing.iter().map(|(path, _)| format!("{}/{}", prefix_key.trim_end_matches('/'), path)).collect();
-    for (((path, sha256), key), got) in missing.iter().zip(&keys).zip(s3.get_many(&bucket, &keys, parallelism)) {
-        let bytes = got?;
+    let of = missing.len();
+    s3.get_each(&bucket, &keys, parallelism, |i, bytes| {
+        let ((path, sha256), key) = (&missing[i], &keys[i]);
         let actual = sha256_bytes(&bytes);
         if actual != *sha256 {
             return Err(SyncError::Checksum { uri: format!("s3://{bucket}/{key}"), expected: sha256.clone(), actual });
@@ -114,9 +174,11 @@ pub fn sync_dataset(
         stamps.record(&dir.join(path), sha256);
         stats.downloaded += 1;
         stats.bytes += bytes.len() as u64;
-    }
+        progress(Landed { path, bytes: bytes.len() as u64, done: stats.downloaded, of });
+        Ok(())
+    })?;
     // The full manifest, written last: partitions outside the selection are simply not opened.
-    write_atomic(&dir.join(MANIFEST_FILE), &manifest_bytes)?;
+    write_atomic(&manifest_path, &manifest_bytes)?;
     stats.seconds = started.elapsed().as_secs_f64();
     Ok((into.to_path_buf(), stats))
 }

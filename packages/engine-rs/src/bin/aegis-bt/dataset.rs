@@ -35,6 +35,11 @@ pub enum DatasetCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Copy a whole dataset from `s3://<bucket>/<prefix>/<dataset>/` into `<out>/<dataset>/`, each
+    /// file checked against the manifest's sha256, files already there with the right checksum
+    /// kept, the manifest written last (what fills an EBS volume before it is snapshotted). Takes
+    /// the standard AWS environment (AWS_ENDPOINT_URL, AWS_REGION, credentials).
+    Pull(PullArgs),
     /// Count contracts a DTE and |delta| filter selects, scanning every row of the selected
     /// partitions through the memory map (a reader benchmark and a sanity check).
     Scan(ScanArgs),
@@ -71,6 +76,29 @@ pub struct ScanArgs {
     json: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// The bucket holding the datasets.
+    #[arg(long)]
+    bucket: String,
+    /// The dataset's name (its folder under the prefix).
+    #[arg(long)]
+    dataset: String,
+    /// The folder to fill: the dataset lands in `<out>/<dataset>/`.
+    #[arg(long)]
+    out: PathBuf,
+    /// The key prefix of the datasets in the bucket.
+    #[arg(long, default_value = "datasets")]
+    prefix: String,
+    /// Refuse, before copying anything, unless the manifest in S3 has this sha256 (a snapshot
+    /// tagged with a manifest must hold that manifest's files).
+    #[arg(long, value_name = "SHA256")]
+    manifest_sha256: Option<String>,
+    /// Downloads in flight.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    parallelism: u16,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum RightArg {
     Call,
@@ -104,7 +132,46 @@ pub fn run(cmd: DatasetCommand) -> anyhow::Result<ExitCode> {
             Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         DatasetCommand::Scan(args) => scan(args),
+        DatasetCommand::Pull(args) => pull(args),
     }
+}
+
+#[cfg(feature = "s3")]
+fn pull(args: PullArgs) -> anyhow::Result<ExitCode> {
+    use aegis_bt::remote::sync::{Pull, pull_dataset};
+    use serde_json::json;
+    aegis_bt::scenario::check_dataset_name(&args.dataset).map_err(|m| anyhow::anyhow!("--dataset: {m}"))?;
+    if let Some(sha) = &args.manifest_sha256
+        && !(sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        bail!("--manifest-sha256: expected 64 hexadecimal digits, got \"{sha}\"");
+    }
+    let prefix = args.prefix.trim_matches('/');
+    let root_uri =
+        if prefix.is_empty() { format!("s3://{}", args.bucket) } else { format!("s3://{}/{prefix}", args.bucket) };
+    let stamps = StampStore::from_env();
+    let pull = Pull {
+        root_uri: &root_uri,
+        dataset: &args.dataset,
+        into: &args.out,
+        parallelism: usize::from(args.parallelism),
+        stamps: &stamps,
+        manifest_sha256: args.manifest_sha256.as_deref(),
+    };
+    let into = args.out.join(&args.dataset);
+    crate::exchange::event(&json!({ "event": "pull_start", "dataset": args.dataset, "from": root_uri, "into": into.display().to_string(), "parallelism": args.parallelism }));
+    let s3 = aegis_bt::remote::s3::S3::from_env()?;
+    let stats = pull_dataset(&s3, &pull, &mut |landed| {
+        crate::exchange::event(&json!({ "event": "pull_file", "file": landed }));
+    })?;
+    crate::exchange::event(&json!({ "event": "pull_done", "dataset": args.dataset, "into": into.display().to_string(), "stats": stats }));
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(not(feature = "s3"))]
+fn pull(args: PullArgs) -> anyhow::Result<ExitCode> {
+    let _ = (args.bucket, args.dataset, args.out, args.prefix, args.manifest_sha256, args.parallelism);
+    bail!("dataset pull reads S3, but this aegis-bt was built without S3 support (cargo feature `s3`)")
 }
 
 fn info(dir: &std::path::Path, json: bool) -> anyhow::Result<ExitCode> {
