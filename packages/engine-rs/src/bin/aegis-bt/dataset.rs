@@ -159,12 +159,16 @@ fn pull(args: PullArgs) -> anyhow::Result<ExitCode> {
         manifest_sha256: args.manifest_sha256.as_deref(),
     };
     let into = args.out.join(&args.dataset);
-    crate::exchange::event(&json!({ "event": "pull_start", "dataset": args.dataset, "from": root_uri, "into": into.display().to_string(), "parallelism": args.parallelism }));
+    crate::exchange::event(
+        &json!({ "event": "pull_start", "dataset": args.dataset, "from": root_uri, "into": into.display().to_string(), "parallelism": args.parallelism }),
+    );
     let s3 = aegis_bt::remote::s3::S3::from_env()?;
     let stats = pull_dataset(&s3, &pull, &mut |landed| {
         crate::exchange::event(&json!({ "event": "pull_file", "file": landed }));
     })?;
-    crate::exchange::event(&json!({ "event": "pull_done", "dataset": args.dataset, "into": into.display().to_string(), "stats": stats }));
+    crate::exchange::event(
+        &json!({ "event": "pull_done", "dataset": args.dataset, "into": into.display().to_string(), "stats": stats }),
+    );
     Ok(ExitCode::SUCCESS)
 }
 
