@@ -39,6 +39,10 @@ pub enum JobError {
     /// An option out of its range (a thread count, a shard).
     #[error("{0}")]
     InvalidArgument(String),
+    /// A sweep stopped on request (a Spot interruption): what finished is in its checkpoint, and
+    /// the same command resumes it.
+    #[error("{0}")]
+    Interrupted(String),
 }
 
 impl JobError {
@@ -54,6 +58,7 @@ impl JobError {
             JobError::Cscv(_) => "ERR_CSCV",
             JobError::Analysis(_) => "ERR_ANALYSIS",
             JobError::InvalidArgument(_) => "ERR_INVALID_ARG",
+            JobError::Interrupted(_) => "ERR_INTERRUPTED",
         }
     }
 }

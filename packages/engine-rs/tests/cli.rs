@@ -330,3 +330,129 @@ fn walk_forward_reads_a_finished_sweep_in_both_modes_and_refuses_bad_options_in_
     let none = aegis_bt(&["walk-forward", "--sweep", &tmp.path().join("nowhere").display().to_string()]);
     assert!(errors(&none)[0].contains("no _SUCCESS"), "{}", stderr(&none));
 }
+
+/// A year of weekdays with Friday expiries up to 70 days out and 61 strikes around a wavy spot:
+/// enough rows that a few hundred points take a second or two on one thread.
+fn long_chain(root: &Path) {
+    use aegis_bt::dates::{date_from_days, iso, parse_iso};
+    use chrono::Datelike;
+    let (first, last) = (parse_iso("2022-01-03").expect("date"), parse_iso("2022-12-30").expect("date"));
+    let weekday = |x: i32| date_from_days(x).weekday().num_days_from_monday() < 5;
+    let mut spot: f64 = 100.0;
+    let mut days = Vec::new();
+    for (k, date) in (first..=last).filter(|&x| weekday(x)).enumerate() {
+        let k = k as f64;
+        spot *= 1.0 + 0.011 * (k * 0.7).sin() + 0.004 * (k * 1.3).cos() - 0.0003;
+        let mut rows = Vec::new();
+        for expiry in (date + 1..=date + 70).filter(|&x| date_from_days(x).weekday() == chrono::Weekday::Fri) {
+            let t = f64::from(expiry - date) / 365.0;
+            for strike in (70..=130).map(f64::from) {
+                // A logistic stand-in for N(d1): monotone in the strike, wider with time.
+                let call_delta = 1.0 / (1.0 + ((strike - spot) / (4.0 + 20.0 * t.sqrt())).exp());
+                let put = ((strike - spot).max(0.0) + 6.0 * t.sqrt() * (1.0 - call_delta)).max(0.01);
+                let call = ((spot - strike).max(0.0) + 6.0 * t.sqrt() * call_delta).max(0.01);
+                rows.push(
+                    Row::new(&iso(date), &iso(expiry), strike)
+                        .delta(call_delta)
+                        .call(call * 0.97, call * 1.03 + 0.05)
+                        .put(put * 0.97, put * 1.03 + 0.05)
+                        .spot(spot),
+                );
+            }
+        }
+        days.push(rows);
+    }
+    write_dataset(&root.join("data/long"), "long", &[("TST", days)]);
+}
+
+const LONG_SWEEP: &str = "name: long\n\
+data: { dataset: long, tickers: [TST], start: 2022-01-03, end: 2022-12-30 }\n\
+capital: 100000\n\
+cscv: { partitions: 8 }\n\
+strategy:\n\
+\x20 legs:\n\
+\x20   - { right: put, side: short, dte: { target: 30, min: 10, max: 60 }, delta: { target: 0.30, min: 0.05, max: 0.6 } }\n\
+\x20 entry: { every_trading_days: 2, max_open: 4 }\n\
+\x20 exit: { profit_target: 0.5, dte_exit: 7 }\n\
+sweep:\n\
+\x20 grid:\n\
+\x20   strategy.legs[0].delta.target: [0.1, 0.12, 0.14, 0.16, 0.18, 0.2, 0.22, 0.24, 0.26, 0.28, 0.3, 0.32, 0.34, 0.36, 0.38, 0.4]\n\
+\x20   strategy.exit.profit_target: [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]\n\
+\x20   strategy.exit.dte_exit: [3, 7]\n";
+
+const SWEEP_FILES: [&str; 6] =
+    ["sweep.arrow", "returns.arrow", "entries.arrow", "benchmark.arrow", "cscv.json", "stats.json"];
+
+/// Starts a sweep of LONG_SWEEP into `out` (one thread, a checkpoint after every group).
+fn start_sweep(root: &Path, out: &Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_aegis-bt"))
+        .args(["sweep", "--scenario"])
+        .arg(root.join("long.yaml"))
+        .arg("--data")
+        .arg(root.join("data"))
+        .arg("--out")
+        .arg(out)
+        .args(["--threads", "1", "--checkpoint-seconds", "0", "--quiet"])
+        .env("AEGIS_VERIFY_CACHE", "off")
+        .env_remove("AEGIS_RUN_ID")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start aegis-bt sweep")
+}
+
+fn signal(child: &std::process::Child, name: &str) {
+    let ok = Command::new("kill").args([format!("-{name}"), child.id().to_string()]).status().expect("kill");
+    assert!(ok.success() || name == "KILL", "kill -{name}");
+}
+
+/// A sweep signalled at a random moment, SIGTERM or SIGKILL, 24 times: each one ends with a
+/// status that says what happened (0 done, 75 stopped with its checkpoint, or killed by the signal
+/// before it could answer), and the same command run again ends with the bytes of a sweep never
+/// stopped — resuming from the checkpoint whenever one was written.
+#[test]
+fn a_sweep_signalled_at_any_moment_resumes_to_the_same_bytes() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    long_chain(tmp.path());
+    std::fs::write(tmp.path().join("long.yaml"), LONG_SWEEP).expect("write scenario");
+    let whole = tmp.path().join("whole");
+    let started = std::time::Instant::now();
+    let o = start_sweep(tmp.path(), &whole).wait_with_output().expect("sweep");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let span = started.elapsed();
+
+    let mut rng = aegis_bt::rng::SplitMix64::new(75);
+    let (mut stopped, mut resumed) = (0, 0);
+    for trial in 0..24 {
+        let out = tmp.path().join(format!("trial-{trial}"));
+        let child = start_sweep(tmp.path(), &out);
+        std::thread::sleep(span.mul_f64(rng.next_f64() * 0.9));
+        let kill = trial % 4 == 3;
+        signal(&child, if kill { "KILL" } else { "TERM" });
+        let o = child.wait_with_output().expect("wait");
+        let text = stderr(&o);
+        match o.status.code() {
+            Some(0) => {}
+            Some(75) => {
+                stopped += 1;
+                assert!(text.contains("run the same command again to resume"), "{text}");
+                assert!(!out.join("_SUCCESS").exists());
+            }
+            // Killed by the signal itself (SIGKILL, or SIGTERM before the handler was in place).
+            None => {}
+            Some(code) => panic!("trial {trial}: exit {code}: {text}"),
+        }
+        let again = start_sweep(tmp.path(), &out).wait_with_output().expect("resume");
+        assert_eq!(again.status.code(), Some(0), "trial {trial}: {}", stderr(&again));
+        if stderr(&again).contains("resuming: ") {
+            resumed += 1;
+        }
+        for f in SWEEP_FILES {
+            let (a, b) = (std::fs::read(whole.join(f)).expect("whole"), std::fs::read(out.join(f)).expect("resumed"));
+            assert!(a == b, "trial {trial}: {f} differs from the sweep never stopped");
+        }
+        assert!(!out.join("checkpoint").exists(), "trial {trial}: the checkpoint outlived the results");
+    }
+    assert!(stopped >= 6, "only {stopped} of 18 SIGTERMs stopped a running sweep");
+    assert!(resumed >= 6, "only {resumed} of 24 trials resumed from a checkpoint");
+}

@@ -3,8 +3,10 @@
 import { BatchClient } from "@aws-sdk/client-batch";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import { annotateErrors } from "./errors.js";
 
 export interface AwsCredentials {
@@ -33,6 +35,10 @@ export interface AwsClients {
   batch: BatchClient;
   cloudFormation: CloudFormationClient;
   logs: CloudWatchLogsClient;
+  /** EC2, for the EBS volumes and snapshots of datasets. */
+  ec2: EC2Client;
+  /** AWS Step Functions, for the dataset snapshot state machine. */
+  sfn: SFNClient;
 }
 
 /**
@@ -41,7 +47,7 @@ export interface AwsClients {
  */
 export const SDK_MAX_ATTEMPTS = 8;
 
-/** Builds the five clients the launcher uses, all with the same region, endpoint and credentials. */
+/** Builds the clients the launcher uses, all with the same region, endpoint and credentials. */
 export function createClients(settings: ClientSettings = {}): AwsClients {
   const common = {
     ...(settings.region !== undefined && { region: settings.region }),
@@ -59,6 +65,8 @@ export function createClients(settings: ClientSettings = {}): AwsClients {
     batch: annotateErrors(new BatchClient(common)),
     cloudFormation: annotateErrors(new CloudFormationClient(common)),
     logs: annotateErrors(new CloudWatchLogsClient(common)),
+    ec2: annotateErrors(new EC2Client(common)),
+    sfn: annotateErrors(new SFNClient(common)),
   };
 }
 
@@ -69,4 +77,6 @@ export function destroyClients(clients: AwsClients): void {
   clients.batch.destroy();
   clients.cloudFormation.destroy();
   clients.logs.destroy();
+  clients.ec2.destroy();
+  clients.sfn.destroy();
 }

@@ -36,6 +36,10 @@ export interface LaunchConfig {
   ecsInfrastructureRoleArn?: string;
   /** The task-definition volume (`configuredAtLaunch`) the dataset snapshot is attached as. */
   datasetVolumeName?: string;
+  /** The task definition that runs `aegis-bt dataset pull` onto a new EBS volume (`DatasetPullTaskDefinitionArn`). */
+  datasetPullTaskDefinition?: string;
+  /** The state machine that makes a dataset's EBS snapshot without a laptop (`DatasetSnapshotStateMachineArn`). */
+  datasetSnapshotStateMachine?: string;
   /** The AWS Batch lane of sweeps: its job queue and job definition (ARN or name). */
   jobQueue?: string;
   jobDefinition?: string;
@@ -78,6 +82,8 @@ export const OUTPUTS: readonly { output: string; stack: Stack; field: Field; fla
   { output: "LogStreamPrefix", stack: "compute", field: "logStreamPrefix", flag: "--log-stream-prefix" },
   { output: "EcsInfrastructureRoleArn", stack: "compute", field: "ecsInfrastructureRoleArn", flag: "--infrastructure-role" },
   { output: "DatasetVolumeName", stack: "compute", field: "datasetVolumeName", flag: "--dataset-volume" },
+  { output: "DatasetPullTaskDefinitionArn", stack: "compute", field: "datasetPullTaskDefinition", flag: "--pull-task-definition" },
+  { output: "DatasetSnapshotStateMachineArn", stack: "compute", field: "datasetSnapshotStateMachine", flag: "--state-machine" },
   { output: "JobQueueArn", stack: "compute", field: "jobQueue", flag: "--job-queue" },
   { output: "JobDefinitionArn", stack: "compute", field: "jobDefinition", flag: "--job-definition" },
   { output: "BatchLogStreamPrefix", stack: "compute", field: "batchLogStreamPrefix" },
@@ -300,6 +306,42 @@ export function requireLaunchConfig(values: ConfigValues): LaunchConfig {
     assignPublicIp: values.assignPublicIp ?? "DISABLED",
     propagateTags: values.propagateTags ?? "TASK_DEFINITION",
   };
+}
+
+/** What `dataset snapshot` needs: RunTask of the pull task definition with a new EBS volume. */
+export type SnapshotLaunchConfig = LaunchConfig & {
+  datasetPullTaskDefinition: string;
+  ecsInfrastructureRoleArn: string;
+  datasetVolumeName: string;
+};
+
+const SNAPSHOT_FIELDS: readonly Field[] = ["bucket", "cluster", "datasetPullTaskDefinition", "containerName", "subnets", "ecsInfrastructureRoleArn", "datasetVolumeName"];
+
+/** The configuration of the laptop-driven snapshot lifecycle (docs/remote.md, "Datasets on EBS snapshots"). */
+export function requireSnapshotConfig(values: ConfigValues): SnapshotLaunchConfig {
+  requireFields(values, SNAPSHOT_FIELDS, "to snapshot a dataset");
+  const { source: _source, ...rest } = values;
+  return {
+    ...rest,
+    bucket: values.bucket as string,
+    cluster: values.cluster as string,
+    // Not started by the lifecycle; kept so the value is a whole LaunchConfig.
+    taskDefinition: values.taskDefinition ?? (values.datasetPullTaskDefinition as string),
+    datasetPullTaskDefinition: values.datasetPullTaskDefinition as string,
+    containerName: values.containerName as string,
+    subnets: values.subnets as string[],
+    securityGroups: values.securityGroups ?? [],
+    assignPublicIp: values.assignPublicIp ?? "DISABLED",
+    propagateTags: values.propagateTags ?? "TASK_DEFINITION",
+    ecsInfrastructureRoleArn: values.ecsInfrastructureRoleArn as string,
+    datasetVolumeName: values.datasetVolumeName as string,
+  };
+}
+
+/** The state machine of `dataset snapshot --via stepfunctions`. */
+export function requireStateMachine(values: ConfigValues): string {
+  requireFields(values, ["datasetSnapshotStateMachine"], "to start the dataset snapshot state machine");
+  return values.datasetSnapshotStateMachine as string;
 }
 
 /** What the Batch lane of a sweep needs: the bucket, the job queue and the job definition. */

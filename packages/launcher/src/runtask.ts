@@ -32,8 +32,8 @@ export const SWEEP_COMMAND = ["sweep"];
 const SNAPSHOT_ID = /^snap-[0-9a-f]{8,17}$/;
 
 /**
- * Checks the form of an EBS snapshot id (`snap-` and 8 or 17 hex digits). Only the form: whether
- * the snapshot exists would need EC2's DescribeSnapshots, which the launcher does not call.
+ * Checks the form of an EBS snapshot id (`snap-` and 8 or 17 hex digits). Only the form: a snapshot
+ * named with `--snapshot` is not looked up (the ones the launcher chooses itself are, snapshots.ts).
  */
 export function checkSnapshotId(id: string): string {
   if (!SNAPSHOT_ID.test(id)) {
@@ -50,6 +50,17 @@ export function checkSnapshotId(id: string): string {
  */
 export function taskDefinitionFor(config: LaunchConfig, snapshot: boolean): string {
   return snapshot ? config.taskDefinition : (config.s3TaskDefinition ?? config.taskDefinition);
+}
+
+/** The tasks' `awsvpcConfiguration`: the stack's subnets, security groups and public IP setting. */
+export function networkConfiguration(config: LaunchConfig): NonNullable<RunTaskCommandInput["networkConfiguration"]> {
+  return {
+    awsvpcConfiguration: {
+      subnets: [...config.subnets],
+      ...(config.securityGroups.length > 0 && { securityGroups: [...config.securityGroups] }),
+      assignPublicIp: config.assignPublicIp,
+    },
+  };
 }
 
 /** Everything a run's RunTask request is made of. */
@@ -121,13 +132,7 @@ export function buildRunTaskRequest(plan: RunPlan, attempt = 1, shard?: ShardRef
     ...(plan.spot
       ? { capacityProviderStrategy: [{ capacityProvider: "FARGATE_SPOT", weight: 1 }] }
       : { launchType: "FARGATE" }),
-    networkConfiguration: {
-      awsvpcConfiguration: {
-        subnets: [...config.subnets],
-        ...(config.securityGroups.length > 0 && { securityGroups: [...config.securityGroups] }),
-        assignPublicIp: config.assignPublicIp,
-      },
-    },
+    networkConfiguration: networkConfiguration(config),
     overrides,
     clientToken: clientToken(runId, attempt, shard?.index),
     startedBy: startedBy(runId),

@@ -1,6 +1,7 @@
 // Submitting a run: every check before anything is sent, then the S3 upload and RunTask (or the
 // local binary), optionally waiting and fetching.
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ECSClient, RunTaskCommandInput } from "@aws-sdk/client-ecs";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { validateScenario } from "@aegis-bt/engine";
@@ -25,6 +26,7 @@ import {
   type LaunchRecord,
 } from "./s3.js";
 import { resolveSize, type ProfileName, type TaskSize } from "./sizes.js";
+import { findRunSnapshot } from "./snapshots.js";
 import { readBesideFiles, type BesideFile } from "./beside.js";
 import { attemptFields, runToCompletion, type RunEvent, type RunOutcome } from "./wait.js";
 
@@ -41,6 +43,8 @@ export interface SubmitInput {
   spot?: boolean;
   /** EBS snapshot holding the dataset (`snap-…`), attached at launch. */
   snapshot?: string;
+  /** Use no snapshot, not even one found by the dataset's tags (`--no-snapshot`). */
+  noSnapshot?: boolean;
   /** Size of that volume; default the snapshot's. */
   volumeSizeGiB?: number;
   /** Dataset name; default the scenario's `data.dataset`. */
@@ -61,6 +65,12 @@ export interface PreparedRun {
   spot: boolean;
   dataset: string;
   snapshot?: { snapshotId: string; sizeInGiB?: number };
+  /**
+   * Look for the dataset's newest completed snapshot of its current manifest before launching on
+   * Fargate ({@link chooseRunSnapshot}): {@link prepareRun} sets it unless `--snapshot` or
+   * `--no-snapshot` was given; absent, nothing is looked up.
+   */
+  findSnapshot?: boolean;
 }
 
 /** The scenario's `resources.profile`, read from the engine's normalized JSON. */
@@ -87,6 +97,7 @@ export function prepareRun(input: SubmitInput): PreparedRun {
     ...(input.memoryGb !== undefined && { memoryGb: input.memoryGb }),
     ...(input.ephemeralGiB !== undefined && { ephemeralGiB: input.ephemeralGiB }),
   });
+  if (input.noSnapshot && input.snapshot !== undefined) throw new InputError("--snapshot and --no-snapshot contradict each other: give one");
   if (input.volumeSizeGiB !== undefined && input.snapshot === undefined) {
     throw new InputError("--volume-size sizes the dataset volume of --snapshot; give --snapshot too");
   }
@@ -111,7 +122,32 @@ export function prepareRun(input: SubmitInput): PreparedRun {
     spot: input.spot ?? false,
     dataset,
     ...(snapshot && { snapshot }),
+    findSnapshot: snapshot === undefined && !input.noSnapshot,
   };
+}
+
+/** What {@link chooseRunSnapshot} reads of a run (or of a sweep). */
+export interface SnapshotChoosing {
+  dataset: string;
+  snapshot?: { snapshotId: string; sizeInGiB?: number };
+  findSnapshot?: boolean;
+}
+
+/**
+ * Where a run on Fargate reads its dataset when no `--snapshot` was given (docs/remote.md, "Datasets
+ * on EBS snapshots"): the newest completed EBS snapshot tagged with the dataset and the sha256 of its
+ * manifest in the bucket now ({@link findRunSnapshot}); a snapshot of another manifest is passed over
+ * and said why; with none, S3 Files or the S3 sync as before. Returns the run (with the snapshot, if
+ * one is taken) and the lines to show on stderr. A run with `--snapshot` or `--no-snapshot` looks up
+ * nothing.
+ */
+export async function chooseRunSnapshot<R extends SnapshotChoosing>(deps: { s3: S3Client; ec2: EC2Client }, run: R, config: LaunchConfig): Promise<{ run: R; notes: string[] }> {
+  if (!run.findSnapshot) return { run, notes: run.snapshot || run.findSnapshot === undefined ? [] : [`--no-snapshot: the task reads ${run.dataset} from S3 Files, or syncs the partitions it needs from S3`] };
+  if (!config.ecsInfrastructureRoleArn || !config.datasetVolumeName) {
+    return { run, notes: [`not looking for EBS snapshots of ${run.dataset}: the configuration lacks EcsInfrastructureRoleArn or DatasetVolumeName, which attaching one needs; the task reads S3 Files, or syncs from S3`] };
+  }
+  const found = await findRunSnapshot(deps, config.bucket, run.dataset);
+  return { run: found.snapshotId ? { ...run, snapshot: { snapshotId: found.snapshotId } } : run, notes: found.notes };
 }
 
 /** The run against a deployment: what {@link buildRunTaskRequest} turns into requests. */

@@ -3,18 +3,19 @@
 // Batch array job, or the local binary), the merge in S3 and the fetch. Launching the same sweep
 // again picks up where it stopped: finished shards are skipped, a merged sweep is only fetched.
 import type { BatchClient, SubmitJobCommandInput } from "@aws-sdk/client-batch";
+import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ECSClient, RunTaskCommandInput } from "@aws-sdk/client-ecs";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { expandSweep, validateScenario } from "@aegis-bt/engine";
 import { systemClock, type BackoffPolicy, type Clock } from "./backoff.js";
 import { buildSubmitJobRequest, batchJobGroups, type BatchSweepPlan } from "./batch.js";
-import { requireBatchConfig, requireLaunchConfig, type ConfigValues } from "./config.js";
+import { requireBatchConfig, requireLaunchConfig, type ConfigValues, type LaunchConfig } from "./config.js";
 import { InputError, SweepFailedError, type FailedShard } from "./errors.js";
 import { awsEnvironment, checkBinary, localEnvironment } from "./local-target.js";
 import { checkRunId, sweepRunId } from "./run-id.js";
 import { SCRATCH_ENV } from "./scratch.js";
 import { fetchRun, type FetchResult } from "./runs.js";
-import { buildRunTaskRequest, containerEnvironment, type RunPlan } from "./runtask.js";
+import { buildRunTaskRequest, checkSnapshotId, containerEnvironment, type RunPlan } from "./runtask.js";
 import {
   checkWritable,
   finishedShards,
@@ -29,7 +30,7 @@ import {
   type LaunchRecord,
 } from "./s3.js";
 import { resolveSize, type ProfileName, type TaskSize } from "./sizes.js";
-import { scenarioProfile } from "./submit.js";
+import { chooseRunSnapshot, scenarioProfile } from "./submit.js";
 import { batchLane, fargateLane, localLane, type SweepLane } from "./sweep-lanes.js";
 import { mergeShardsInS3, type MergeResult } from "./sweep-merge.js";
 import { planShards, shardName, type Shard } from "./sweep-plan.js";
@@ -57,6 +58,10 @@ export interface SweepInput {
   spot?: boolean;
   /** Dataset name; default the scenario's `data.dataset`. */
   dataset?: string;
+  /** The Fargate lane: attach the dataset from this EBS snapshot (`snap-…`) to every shard. */
+  snapshot?: string;
+  /** The Fargate lane: use no snapshot, not even one found by the dataset's tags (`--no-snapshot`). */
+  noSnapshot?: boolean;
 }
 
 /** A sweep checked, expanded, split and named, not yet tied to an account. */
@@ -77,6 +82,10 @@ export interface PreparedSweep {
   size: TaskSize;
   spot: boolean;
   dataset: string;
+  /** The Fargate lane: every shard attaches the dataset from this snapshot. */
+  snapshot?: { snapshotId: string };
+  /** The Fargate lane: look for the dataset's snapshot before launching ({@link chooseSweepSnapshot}). */
+  findSnapshot?: boolean;
 }
 
 function hasSweep(normalizedJson: string): boolean {
@@ -104,6 +113,10 @@ export async function prepareSweep(input: SweepInput): Promise<PreparedSweep> {
   if (lane === "batch" && input.spot) {
     throw new InputError("--spot applies to the Fargate lane; on --lane batch the job queue's compute environment decides (Fargate Spot in the stack)");
   }
+  if (lane === "batch" && (input.snapshot !== undefined || input.noSnapshot)) {
+    throw new InputError("--snapshot and --no-snapshot apply to the Fargate lane: AWS Batch cannot attach an EBS volume, so its jobs read S3 Files or sync from S3");
+  }
+  if (input.noSnapshot && input.snapshot !== undefined) throw new InputError("--snapshot and --no-snapshot contradict each other: give one");
   if (lane === "batch" && input.ephemeralGiB !== undefined) {
     throw new InputError("--ephemeral cannot be set per job on --lane batch: AWS Batch takes ephemeral storage from the job definition");
   }
@@ -129,7 +142,20 @@ export async function prepareSweep(input: SweepInput): Promise<PreparedSweep> {
     size,
     spot: input.spot ?? false,
     dataset: input.dataset ?? summary.dataset,
+    ...(input.snapshot !== undefined && { snapshot: { snapshotId: checkSnapshotId(input.snapshot) } }),
+    ...(lane === "fargate" && { findSnapshot: input.snapshot === undefined && !input.noSnapshot }),
   };
+}
+
+/**
+ * The Fargate lane's data path when no `--snapshot` was given: the newest completed snapshot of the
+ * dataset's current manifest, as for `submit` ({@link chooseRunSnapshot}); the Batch lane looks up
+ * nothing (Batch cannot attach EBS volumes). Returns the sweep and the lines to show on stderr.
+ */
+export async function chooseSweepSnapshot(deps: { s3: S3Client; ec2: EC2Client }, sweep: PreparedSweep, config: LaunchConfig): Promise<{ sweep: PreparedSweep; notes: string[] }> {
+  if (sweep.lane !== "fargate") return { sweep, notes: [] };
+  const { run, notes } = await chooseRunSnapshot(deps, sweep, config);
+  return { sweep: run, notes };
 }
 
 /** The sweep against a deployment: the plan its lane's requests are built from. */
@@ -157,6 +183,7 @@ export function planSweep(sweep: PreparedSweep, values: ConfigValues): SweepTarg
     size: sweep.size,
     spot: sweep.spot,
     dataset: sweep.dataset,
+    ...(sweep.snapshot && { snapshot: sweep.snapshot }),
   };
   buildRunTaskRequest(plan, 1, { index: k - 1, count: k });
   return { lane: "fargate", plan };
@@ -255,6 +282,7 @@ export function sweepRecord(
     size: sweep.size,
     spot: sweep.spot,
     dataset: sweep.dataset,
+    ...(sweep.snapshot && { snapshotId: sweep.snapshot.snapshotId }),
     sweep: { shards: k, points: sweep.points },
     attempts: earlier?.attempts ?? [],
   };

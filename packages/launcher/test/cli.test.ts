@@ -4,10 +4,12 @@ import { join } from "node:path";
 import { BatchClient } from "@aws-sdk/client-batch";
 import { CloudFormationClient, DescribeStacksCommand, type DescribeStacksCommandOutput } from "@aws-sdk/client-cloudformation";
 import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { DescribeTasksCommand, ECSClient, RunTaskCommand } from "@aws-sdk/client-ecs";
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { runCli } from "../src/cli.ts";
 import { SCENARIO, SWEEP_SCENARIO, TASK_ARN, task } from "./fixtures.ts";
 
@@ -25,7 +27,7 @@ async function cli(...args: string[]) {
 }
 
 // Class-level mocks: they also catch the clients the CLI builds itself.
-const mocks = [mockClient(S3Client), mockClient(ECSClient), mockClient(CloudFormationClient), mockClient(CloudWatchLogsClient), mockClient(BatchClient)];
+const mocks = [mockClient(S3Client), mockClient(ECSClient), mockClient(CloudFormationClient), mockClient(CloudWatchLogsClient), mockClient(BatchClient), mockClient(EC2Client), mockClient(SFNClient)];
 afterEach(() => mocks.forEach((m) => m.reset()));
 
 describe("aegis-launch", () => {
@@ -148,5 +150,27 @@ describe("aegis-launch", () => {
       expect.stringMatching(/^aegis-launch: error: run spx-short-put-45d-\d{8}-\d{6}-[0-9a-f]{6} failed: exit code 3, EssentialContainerExited, Essential container in task exited$/),
     ]);
     expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(1);
+  });
+
+  it("reads AEGIS_S3_TASK_DEFINITION from the CLI's environment (io.env), never from process.env behind it", async () => {
+    const [s3, , cfn] = mocks as [ReturnType<typeof mockClient>, ReturnType<typeof mockClient>, ReturnType<typeof mockClient>];
+    const outputs = (o: Record<string, string>): Partial<DescribeStacksCommandOutput> => ({ Stacks: [{ StackName: "x", StackStatus: "CREATE_COMPLETE" as const, CreationTime: new Date(), Outputs: Object.entries(o).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })) }] });
+    cfn.on(DescribeStacksCommand, { StackName: "AegisBtStorage" }).resolves(outputs({ BucketName: "b" }));
+    cfn.on(DescribeStacksCommand, { StackName: "AegisBtCompute" }).resolves(outputs({ ClusterArn: "c", TaskDefinitionArn: "td", S3TaskDefinitionArn: "stack-s3-td", ContainerName: "aegis-bt", SubnetIds: "subnet-1" }));
+    s3.on(ListObjectsV2Command).resolves({ Name: "b" });
+    s3.on(HeadObjectCommand).resolves({});
+    const dry = async (env: Record<string, string>) => {
+      const out: string[] = [];
+      const code = await runCli(["node", "aegis-launch", "submit", file, "--dry-run", "--no-snapshot", "--region", "us-east-1"], { out: (l) => out.push(l), err: () => undefined, env });
+      expect(code).toBe(0);
+      return (JSON.parse(out.join("\n")) as { runTask: { taskDefinition: string } }).runTask.taskDefinition;
+    };
+    expect(await dry({ AEGIS_S3_TASK_DEFINITION: "env-s3-td" })).toBe("env-s3-td");
+    vi.stubEnv("AEGIS_S3_TASK_DEFINITION", "process-s3-td");
+    try {
+      expect(await dry({})).toBe("stack-s3-td");
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });

@@ -4,6 +4,8 @@
 //! (environment, ECS container credentials, web identity, instance metadata) — so tests can point
 //! it at a local endpoint. The Node addon builds without this module's S3 half.
 
+#[cfg(feature = "s3")]
+pub mod checkpoint;
 pub mod data_root;
 pub mod location;
 #[cfg(feature = "s3")]

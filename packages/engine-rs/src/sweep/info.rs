@@ -35,6 +35,9 @@ pub struct SweepInfo {
     /// What the sweep's analyses left undone, and how to do it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Points taken from a checkpoint rather than run (a sweep resumed after an interruption).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub resumed_points: usize,
     pub trading_days: usize,
     pub threads: usize,
     /// Seconds this directory took; for a merged sweep, the sum over its shards.
@@ -71,4 +74,8 @@ impl SweepInfo {
         bytes.push(b'\n');
         bytes
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }

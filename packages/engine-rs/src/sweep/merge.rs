@@ -99,11 +99,13 @@ pub fn merge_shards(dirs: &[PathBuf], out: Option<&Path>) -> Result<SweepArtifac
     info.shard = None;
     info.points = Vec::with_capacity(info.points_total);
     info.wall_seconds = 0.0;
+    info.resumed_points = 0;
     info.host = host();
     let mut merged: Option<SweepTable> = None;
     for (dir, (shard_info, table)) in shards {
         info.points.extend(shard_info.points);
         info.wall_seconds += shard_info.wall_seconds;
+        info.resumed_points += shard_info.resumed_points;
         info.started_at = info.started_at.min(shard_info.started_at);
         info.threads = info.threads.max(shard_info.threads);
         match &mut merged {

@@ -3,6 +3,9 @@
 //! Writes `sweep.arrow`, `returns.arrow`, `sweep.json`, `cscv.json` (with a `cscv:` section) and
 //! `_SUCCESS` last (docs/sweeps.md). A sweep can be cut into shards and merged back.
 
+pub mod checkpoint;
+#[cfg(test)]
+mod checkpoint_tests;
 mod cscv;
 mod info;
 mod merge;
@@ -81,10 +84,40 @@ pub struct SweepProgress<'a> {
     pub point_id: &'a str,
 }
 
+/// Whether a sweep keeps a checkpoint of its finished points, and where.
+#[derive(Default, Clone, Copy)]
+pub enum Checkpointing<'a> {
+    /// None: a stopped sweep starts over.
+    #[default]
+    Off,
+    /// In `checkpoint/` beside the results (a sweep without an output directory keeps none).
+    Beside(checkpoint::Policy),
+    /// In this store (an S3 prefix, for the container).
+    In(&'a dyn checkpoint::CheckpointStore, checkpoint::Policy),
+}
+
+impl std::fmt::Debug for Checkpointing<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Checkpointing::Off => f.write_str("Off"),
+            Checkpointing::Beside(p) => f.debug_tuple("Beside").field(p).finish(),
+            Checkpointing::In(store, p) => f.debug_tuple("In").field(&store.describe()).field(p).finish(),
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct SweepOptions<'a> {
     /// Set to stop the sweep: running points stop at their next day, the rest never start.
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Set to stop the sweep gently (a Spot interruption): points not yet started never start,
+    /// running ones finish (unless `cancel` is set too), the checkpoint is written, and the sweep
+    /// ends with [`JobError::Interrupted`].
+    pub stop: Option<Arc<AtomicBool>>,
+    /// Keep finished points so a stopped sweep resumes.
+    pub checkpoint: Checkpointing<'a>,
+    /// Told what a checkpoint gave back or set aside, as the sweep starts (one line each).
+    pub notice: Option<&'a (dyn Fn(&str) + Sync)>,
     /// Called from worker threads as each point finishes.
     pub progress: Option<&'a (dyn Fn(SweepProgress<'_>) + Sync)>,
     /// How partitions are checked against the manifest as they are loaded (once, for every point).
@@ -95,6 +128,8 @@ impl std::fmt::Debug for SweepOptions<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SweepOptions")
             .field("cancel", &self.cancel)
+            .field("stop", &self.stop)
+            .field("checkpoint", &self.checkpoint)
             .field("verify", &self.verify)
             .finish_non_exhaustive()
     }
@@ -156,6 +191,7 @@ fn cell(value: &Value) -> Cell {
 }
 
 /// What a point leaves in the sweep's tables.
+#[derive(Debug, Clone)]
 struct PointResult {
     row: SweepRow,
     returns: Vec<f64>,
@@ -170,23 +206,23 @@ struct PointResult {
 /// workers stay evenly loaded.
 const GROUP: usize = 16;
 
-/// A group of consecutive points (the first is point `first`), run in lockstep, day by day: each
-/// point's row and returns, or the error that stops the sweep.
+/// A group of points (each with its index in the sweep), run in lockstep, day by day: each
+/// point's row and returns, or the error that stops the sweep. Point `benchmark_of` keeps its
+/// benchmark's closes (the first point of the sweep or shard).
 fn run_group(
-    group: &[SweepPoint],
-    first: usize,
+    group: &[(usize, &SweepPoint)],
     loaded: &LoadedData,
     days: usize,
     points_dir: Option<&Path>,
     cancel: &Arc<AtomicBool>,
-    keep_benchmark: bool,
+    benchmark_of: usize,
 ) -> Vec<Result<PointResult, JobError>> {
     let cancelled = || group.iter().map(|_| Err(EngineError::Cancelled.into())).collect();
     if cancel.load(Ordering::Relaxed) {
         return cancelled();
     }
     let mut runs: Vec<Result<Stepper<'_>, EngineError>> =
-        group.iter().map(|p| Stepper::new(&p.scenario, loaded)).collect();
+        group.iter().map(|(_, p)| Stepper::new(&p.scenario, loaded)).collect();
     loop {
         if cancel.load(Ordering::Relaxed) {
             return cancelled();
@@ -204,12 +240,24 @@ fn run_group(
     }
     runs.into_iter()
         .zip(group)
-        .enumerate()
-        .map(|(k, (run, point))| {
+        .map(|(run, &(index, point))| {
             let outcome = run.and_then(Stepper::finish);
-            point_result(point, first + k, outcome, days, points_dir, keep_benchmark && k == 0)
+            point_result(point, index, outcome, days, points_dir, index == benchmark_of)
         })
         .collect()
+}
+
+/// A point's row before it has run: what it is, no results.
+fn blank_row(point: &SweepPoint, index: usize) -> SweepRow {
+    SweepRow {
+        point: index as u32,
+        id: point.id.clone(),
+        params: params_json(&point.params),
+        cells: point.params.iter().map(|(_, v)| cell(v)).collect(),
+        error: None,
+        final_equity: None,
+        metrics: vec![None; crate::analytics::Metrics::NAMES.len()],
+    }
 }
 
 /// One point's row and returns from its outcome, or the error that stops the sweep.
@@ -221,15 +269,7 @@ fn point_result(
     points_dir: Option<&Path>,
     keep_benchmark: bool,
 ) -> Result<PointResult, JobError> {
-    let mut row = SweepRow {
-        point: index as u32,
-        id: point.id.clone(),
-        params: params_json(&point.params),
-        cells: point.params.iter().map(|(_, v)| cell(v)).collect(),
-        error: None,
-        final_equity: None,
-        metrics: vec![None; crate::analytics::Metrics::NAMES.len()],
-    };
+    let mut row = blank_row(point, index);
     match outcome {
         Ok(outcome) => {
             if outcome.equity.len() != days {
@@ -331,28 +371,79 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
     let points_dir = out_dir.as_ref().filter(|_| job.write_points).map(|d| d.join("points"));
 
     let cancel = opts.cancel.clone().unwrap_or_default();
-    let done = AtomicU64::new(0);
+    let stop = opts.stop.clone().unwrap_or_default();
+    let beside = out_dir.as_deref().map(checkpoint::DirStore::beside);
+    let store: Option<(&dyn checkpoint::CheckpointStore, checkpoint::Policy)> = match opts.checkpoint {
+        Checkpointing::Off => None,
+        Checkpointing::Beside(policy) => beside.as_ref().map(|s| (s as &dyn checkpoint::CheckpointStore, policy)),
+        Checkpointing::In(store, policy) => Some((store, policy)),
+    };
+    let identity = checkpoint::Identity {
+        scenario_sha256: sha256_bytes(job.run.scenario_text.as_bytes()),
+        dataset: dataset.manifest.name.clone(),
+        dataset_manifest_sha256: manifest_sha.clone(),
+        engine_version: crate::VERSION.to_string(),
+        git_sha: git_sha(),
+        points_total: n,
+        first: range.start,
+        end: range.end,
+        trading_days: dates.len(),
+        first_date: dates.first().copied(),
+        last_date: dates.last().copied(),
+    };
+    let layout = checkpoint::Layout { paths: paths.clone(), numeric: numeric.clone(), dates: dates.clone() };
+    let (checkpointer, restored) = match store {
+        Some((store, policy)) => {
+            let (c, r) = checkpoint::Checkpointer::open(store, policy, identity, layout, &points);
+            if let Some(notice) = opts.notice {
+                r.notes.iter().for_each(|n| notice(n));
+            }
+            (Some(c), r.points)
+        }
+        None => (None, Vec::new()),
+    };
+    // Each of this sweep's points: restored from the checkpoint, or run below.
+    let mut slots: Vec<Option<Result<PointResult, JobError>>> = (0..mine.len()).map(|_| None).collect();
+    let resumed = restored.len();
+    for (index, point) in restored {
+        slots[index - range.start] = Some(Ok(point));
+    }
+    if let (Some(notice), true) = (opts.notice, resumed > 0) {
+        notice(&format!("resuming: {resumed} of {} point(s) kept from the checkpoint", mine.len()));
+    }
+    let todo: Vec<(usize, &SweepPoint)> =
+        (range.clone()).zip(mine).filter(|(i, _)| slots[i - range.start].is_none()).collect();
+    let done = AtomicU64::new(resumed as u64);
     let total = mine.len() as u64;
-    let run_all = || -> Vec<Result<PointResult, JobError>> {
-        let groups: Vec<Vec<Result<PointResult, JobError>>> = mine
+    let run_all = || -> Vec<(usize, Result<PointResult, JobError>)> {
+        let groups: Vec<Vec<(usize, Result<PointResult, JobError>)>> = todo
             .par_chunks(GROUP)
-            .enumerate()
-            .map(|(g, group)| {
-                let first = g * GROUP;
-                let results =
-                    run_group(group, range.start + first, &loaded, dates.len(), points_dir.as_deref(), &cancel, g == 0);
-                for (p, r) in group.iter().zip(&results) {
-                    if r.is_ok() {
-                        let points_done = done.fetch_add(1, Ordering::Relaxed) + 1;
-                        if let Some(progress) = opts.progress {
-                            progress(SweepProgress { points_done, points_total: total, point_id: &p.id });
+            .map(|group| {
+                // After a stop, points not yet started never start.
+                if stop.load(Ordering::Relaxed) {
+                    return group.iter().map(|(i, _)| (*i, Err(JobError::Interrupted(String::new())))).collect();
+                }
+                let results = run_group(group, &loaded, dates.len(), points_dir.as_deref(), &cancel, range.start);
+                let mut finished = Vec::new();
+                for ((index, p), r) in group.iter().zip(&results) {
+                    match r {
+                        Ok(point) => {
+                            let points_done = done.fetch_add(1, Ordering::Relaxed) + 1;
+                            if let Some(progress) = opts.progress {
+                                progress(SweepProgress { points_done, points_total: total, point_id: &p.id });
+                            }
+                            if checkpointer.is_some() {
+                                finished.push((*index, point.clone()));
+                            }
                         }
-                    } else {
                         // The first failure stops the points not yet started.
-                        cancel.store(true, Ordering::Relaxed);
+                        Err(_) => cancel.store(true, Ordering::Relaxed),
                     }
                 }
-                results
+                if let Some(c) = &checkpointer {
+                    c.offer(finished);
+                }
+                group.iter().map(|(i, _)| *i).zip(results).collect()
             })
             .collect();
         groups.into_iter().flatten().collect()
@@ -367,14 +458,22 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
         }
         None => (run_all(), rayon::current_num_threads()),
     };
-    let mut rows = Vec::with_capacity(results.len());
-    let mut returns = Vec::with_capacity(results.len());
-    let mut entries = Vec::with_capacity(results.len());
+    for (index, r) in results {
+        slots[index - range.start] = Some(r);
+    }
+    // Whatever happened, what finished is kept for the next attempt.
+    if let Some(c) = &checkpointer {
+        c.flush();
+    }
+    let mut rows = Vec::with_capacity(slots.len());
+    let mut returns = Vec::with_capacity(slots.len());
+    let mut entries = Vec::with_capacity(slots.len());
     let mut benchmark = None;
     // The error of the earliest point that failed for a reason of its own; a point stopped only
-    // because another failed reports `Cancelled`, which ranks last.
+    // because another failed (or the sweep was stopped) ranks last.
     let mut failure: Option<JobError> = None;
-    for r in results {
+    let mut interrupted = false;
+    for r in slots.into_iter().flatten() {
         match r {
             Ok(point) => {
                 rows.push(point.row);
@@ -383,15 +482,37 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
                 benchmark = benchmark.or(point.benchmark);
             }
             Err(e) => {
-                let cancelled = matches!(e, JobError::Engine(EngineError::Cancelled));
-                if failure.as_ref().is_none_or(|f| !cancelled && matches!(f, JobError::Engine(EngineError::Cancelled)))
-                {
+                let secondary = matches!(e, JobError::Engine(EngineError::Cancelled) | JobError::Interrupted(_));
+                interrupted |= matches!(e, JobError::Interrupted(_))
+                    || (stop.load(Ordering::Relaxed) && matches!(e, JobError::Engine(EngineError::Cancelled)));
+                let ranks_last =
+                    |f: &JobError| matches!(f, JobError::Engine(EngineError::Cancelled) | JobError::Interrupted(_));
+                if failure.as_ref().is_none_or(|f| !secondary && ranks_last(f)) {
                     failure = Some(e);
                 }
             }
         }
     }
     if let Some(e) = failure {
+        let own = !matches!(e, JobError::Engine(EngineError::Cancelled) | JobError::Interrupted(_));
+        if interrupted && !own {
+            let kept = checkpointer.as_ref().map_or(rows.len(), |c| c.kept());
+            let at = checkpointer.as_ref().and(store).map(|(s, _)| s.describe());
+            let mut message = match at {
+                Some(at) => format!(
+                    "stopped: {kept} of {} point(s) finished and kept in {at}; run the same command again to resume",
+                    mine.len()
+                ),
+                None => format!(
+                    "stopped after {kept} of {} point(s); without a checkpoint a new run starts over",
+                    mine.len()
+                ),
+            };
+            if let Some(why) = checkpointer.as_ref().and_then(|c| c.failure()) {
+                message.push_str(&format!(" (the checkpoint could not be written: {why})"));
+            }
+            return Err(JobError::Interrupted(message));
+        }
         return Err(e);
     }
     let table = SweepTable { paths: paths.clone(), numeric, dates, rows, returns, entries, benchmark };
@@ -419,7 +540,13 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
         cscv: scenario.cscv,
         walk_forward: scenario.walk_forward.clone(),
         spa: scenario.spa,
-        notes: Vec::new(),
+        notes: checkpointer
+            .as_ref()
+            .and_then(|c| c.failure())
+            .map(|why| format!("the checkpoint could not be written ({why}): an interruption would have started over"))
+            .into_iter()
+            .collect(),
+        resumed_points: resumed,
         trading_days: table.dates.len(),
         threads,
         wall_seconds: 0.0,
@@ -430,7 +557,15 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
     // The analyses compare every point, so a shard leaves them to the merge.
     let analyse = job.shard.is_none();
     let rerun = Rerun { points: &points, loaded: &loaded, dates: &table.dates.clone() };
-    finish(table, info, analyse, out_dir, job.run.mark_success, started, Some(&rerun))
+    let artifacts = finish(table, info, analyse, out_dir, job.run.mark_success, started, Some(&rerun))?;
+    // The results are written: the checkpoint has served.
+    if let Some(c) = &checkpointer
+        && let Err(why) = c.clear()
+        && let Some(notice) = opts.notice
+    {
+        notice(&format!("the checkpoint could not be removed ({why}); it is not needed any more"));
+    }
+    Ok(artifacts)
 }
 
 /// Refuses a `walk_forward:` or `spa:` section the sweep's trading days cannot meet, at its

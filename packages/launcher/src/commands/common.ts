@@ -38,6 +38,8 @@ export interface GlobalOptions {
   logStreamPrefix?: string;
   infrastructureRole?: string;
   datasetVolume?: string;
+  pullTaskDefinition?: string;
+  stateMachine?: string;
   propagateTags?: string;
   jobQueue?: string;
   jobDefinition?: string;
@@ -66,6 +68,8 @@ export function addGlobalOptions(program: Command): Command {
     .option("--log-stream-prefix <prefix>", "LogStreamPrefix")
     .option("--infrastructure-role <arn>", "EcsInfrastructureRoleArn (for --snapshot)")
     .option("--dataset-volume <name>", "DatasetVolumeName (for --snapshot)")
+    .option("--pull-task-definition <arn>", "DatasetPullTaskDefinitionArn (dataset snapshot)")
+    .option("--state-machine <arn>", "DatasetSnapshotStateMachineArn (dataset snapshot --via stepfunctions)")
     .option("--propagate-tags <mode>", "TASK_DEFINITION (default) or NONE")
     .option("--job-queue <arn>", "JobQueueArn (sweep --lane batch)")
     .option("--job-definition <arn>", "JobDefinitionArn (sweep --lane batch)")
@@ -119,6 +123,8 @@ function overrides(g: GlobalOptions): ConfigOverrides {
   if (g.logStreamPrefix) o.logStreamPrefix = g.logStreamPrefix;
   if (g.infrastructureRole) o.ecsInfrastructureRoleArn = g.infrastructureRole;
   if (g.datasetVolume) o.datasetVolumeName = g.datasetVolume;
+  if (g.pullTaskDefinition) o.datasetPullTaskDefinition = g.pullTaskDefinition;
+  if (g.stateMachine) o.datasetSnapshotStateMachine = g.stateMachine;
   if (g.propagateTags) o.propagateTags = checkPropagateTags(g.propagateTags, "--propagate-tags");
   if (g.jobQueue) o.jobQueue = g.jobQueue;
   if (g.jobDefinition) o.jobDefinition = g.jobDefinition;
@@ -133,11 +139,24 @@ async function region(clients: AwsClients): Promise<string | undefined> {
   }
 }
 
-/** The configuration from the stacks' outputs (or --config), with the flags' overrides. */
-export async function config(g: GlobalOptions, clients: AwsClients, stacks: ("storage" | "compute")[] = ["storage", "compute"]): Promise<ConfigValues> {
+/** The CLI's environment that each set of clients was built from ({@link withClients}). */
+const clientsEnv = new WeakMap<AwsClients, CliIo["env"]>();
+
+/**
+ * The configuration from the stacks' outputs (or --config), with the flags' overrides and the
+ * environment's (`AEGIS_S3_TASK_DEFINITION`): the CLI's environment (`io.env`) that `clients` were
+ * built from, never `process.env` behind its back.
+ */
+export async function config(
+  g: GlobalOptions,
+  clients: AwsClients,
+  stacks: ("storage" | "compute")[] = ["storage", "compute"],
+  env: CliIo["env"] = clientsEnv.get(clients) ?? {},
+): Promise<ConfigValues> {
   const r = await region(clients);
   return loadConfig({
     cloudFormation: clients.cloudFormation,
+    env,
     ...(r && { region: r }),
     ...(g.config !== undefined && { file: g.config }),
     ...(g.storageStack !== undefined && { storageStack: g.storageStack }),
@@ -150,6 +169,7 @@ export async function config(g: GlobalOptions, clients: AwsClients, stacks: ("st
 /** Builds the clients the global options describe, runs `fn` with them, and closes them. */
 export async function withClients<T>(g: GlobalOptions, io: CliIo, fn: (clients: AwsClients) => Promise<T>): Promise<T> {
   const clients = createClients(clientSettings(g, io));
+  clientsEnv.set(clients, io.env);
   try {
     return await fn(clients);
   } finally {
@@ -198,6 +218,17 @@ export function addSizeOptions(cmd: Command): Command {
     .option("--memory <GB>", "memory in GB, on top of the profile (checked against the Fargate table)", positiveNumber)
     .option("--ephemeral <GiB>", "ephemeral storage in GiB, 21–200", positiveNumber)
     .option("--spot", "run on Fargate Spot (about 70% cheaper; may be interrupted)", false);
+}
+
+/**
+ * Asks `question` ([y/N]) when a person can answer; without one, refuses unless `yes` (so a script
+ * never deletes by accident). `noTerminal` and `declined` are the refusals' messages.
+ */
+export async function confirm(io: CliIo, o: { yes: boolean; question: string; noTerminal: string; declined: string }): Promise<void> {
+  if (o.yes) return;
+  if (!io.interactive || !io.ask) throw new InputError(o.noTerminal);
+  const answer = await io.ask(o.question);
+  if (!/^y(es)?$/i.test(answer.trim())) throw new InputError(o.declined);
 }
 
 /** The scratch directory asked for (`--scratch-dir`, else $AEGIS_SCRATCH_DIR), checked and, unless `dryRun`, made; or none. */

@@ -4,9 +4,11 @@ import { progressBar } from "@aegis-bt/data-tools";
 import { requireBucket } from "../config.js";
 import { uploadDataset, DEFAULT_UPLOAD_CONCURRENCY, type DatasetUploadEvent } from "../dataset-upload.js";
 import { describeDataset, listDatasets, removeDataset, type DatasetListing } from "../datasets.js";
-import { InputError } from "../errors.js";
+import { InputError, userMessage } from "../errors.js";
 import { DEFAULT_PART_SIZE, MIN_PART_SIZE } from "../s3-objects.js";
-import { config, globals, interruptible, positiveInteger, withClients, type CliIo } from "./common.js";
+import { listDatasetSnapshots, withSnapshotCounts } from "../snapshots.js";
+import { confirm, config, globals, interruptible, positiveInteger, withClients, type CliIo } from "./common.js";
+import { registerDatasetSnapshots } from "./dataset-snapshots.js";
 
 const MIB = 1024 * 1024;
 
@@ -85,10 +87,10 @@ interface UploadFlags {
 export function registerDataset(program: Command, io: CliIo): void {
   const dataset = program
     .command("dataset")
-    .description("Datasets in s3://<bucket>/datasets/<name>/: upload one from a local directory, list them, remove one")
+    .description("Datasets in s3://<bucket>/datasets/<name>/: upload one from a local directory, list them, remove one; make, list and delete their EBS snapshots")
     .addHelpText(
       "after",
-      "\nA dataset in S3 is complete when its manifest.json is there: upload writes it last, rm deletes it first.\n\nExamples:\n  aegis-launch dataset upload data-cache/synthetic-spx-7y\n  aegis-launch dataset list\n  aegis-launch dataset rm synthetic-spx-7y --yes\n",
+      "\nA dataset in S3 is complete when its manifest.json is there: upload writes it last, rm deletes it first.\nA run without --snapshot attaches the newest completed EBS snapshot of its dataset's current manifest.\n\nExamples:\n  aegis-launch dataset upload data-cache/synthetic-spx-7y\n  aegis-launch dataset list\n  aegis-launch dataset snapshot synthetic-spx-7y --wait\n  aegis-launch dataset snapshots synthetic-spx-7y\n  aegis-launch dataset rm synthetic-spx-7y --yes\n",
     );
 
   dataset
@@ -157,13 +159,21 @@ export function registerDataset(program: Command, io: CliIo): void {
 
   dataset
     .command("list")
-    .description("The datasets in s3://<bucket>/datasets/: size, rows, tickers, span; 'incomplete' for a prefix without manifest.json")
+    .description("The datasets in s3://<bucket>/datasets/: size, rows, tickers, span, completed EBS snapshots of the current manifest; 'incomplete' for a prefix without manifest.json")
     .option("--json", "print JSON", false)
     .action(async (o: { json: boolean }, cmd: Command) => {
       const g = globals(cmd);
       await withClients(g, io, async (clients) => {
         const bucket = requireBucket(await config(g, clients, ["storage"]));
-        const rows = await listDatasets(clients.s3, bucket);
+        let rows = await listDatasets(clients.s3, bucket);
+        if (rows.length > 0) {
+          // The SNAPSHOTS column: completed EBS snapshots of each dataset's current manifest.
+          try {
+            rows = withSnapshotCounts(rows, await listDatasetSnapshots(clients.ec2));
+          } catch (err) {
+            io.err(`snapshots not counted: ${userMessage(err)}`);
+          }
+        }
         if (o.json) io.out(JSON.stringify(rows, null, 2));
         else if (rows.length === 0) io.out(`no datasets in s3://${bucket}/datasets/`);
         else for (const line of datasetTable(rows)) io.out(line);
@@ -182,13 +192,16 @@ export function registerDataset(program: Command, io: CliIo): void {
         const d = await describeDataset(clients.s3, bucket, name);
         if (!d) throw new InputError(`no dataset ${name}: nothing under s3://${bucket}/datasets/${name}/`);
         const what = `${d.uri} (${plural(d.objects, "object")}, ${formatBytes(d.bytes)}${d.complete ? "" : ", incomplete"})`;
-        if (!o.yes) {
-          if (!io.interactive || !io.ask) throw new InputError(`not deleting dataset ${name} without confirmation: stdin is not a terminal; pass --yes to delete ${what}`);
-          const answer = await io.ask(`delete dataset ${name}: ${what}? [y/N] `);
-          if (!/^y(es)?$/i.test(answer.trim())) throw new InputError(`not confirmed: dataset ${name} is untouched`);
-        }
+        await confirm(io, {
+          yes: o.yes,
+          question: `delete dataset ${name}: ${what}? [y/N] `,
+          noTerminal: `not deleting dataset ${name} without confirmation: stdin is not a terminal; pass --yes to delete ${what}`,
+          declined: `not confirmed: dataset ${name} is untouched`,
+        });
         const r = await removeDataset(clients.s3, bucket, name);
         io.out(`deleted ${r.uri}: ${plural(r.deleted, "object")}, ${formatBytes(r.bytes)}${r.hadManifest ? " (the manifest first)" : ""}`);
       });
     });
+
+  registerDatasetSnapshots(dataset, io);
 }

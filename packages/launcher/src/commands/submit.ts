@@ -7,7 +7,7 @@ import { awsEnvironment, defaultBinary } from "../local-target.js";
 import { containerEnvironment } from "../runtask.js";
 import { keys, s3Uri, writeChecks } from "../s3.js";
 import { SCRATCH_ENV } from "../scratch.js";
-import { dryRun, launch, launchLocal, planRun, preflight, prepareRun, runWritePrefixes, type PreparedRun } from "../submit.js";
+import { chooseRunSnapshot, dryRun, launch, launchLocal, planRun, preflight, prepareRun, runWritePrefixes, type PreparedRun } from "../submit.js";
 import type { RunEvent } from "../wait.js";
 import { addSizeOptions, config, globals, interruptible, positiveInteger, readScenario, redact, scratchDir, sizeFlags, withClients, type CliIo, type GlobalOptions } from "./common.js";
 
@@ -30,7 +30,8 @@ interface SubmitFlags {
   memory?: number;
   ephemeral?: number;
   spot: boolean;
-  snapshot?: string;
+  /** The snapshot id, or false for --no-snapshot. */
+  snapshot?: string | false;
   volumeSize?: number;
   dataset?: string;
   wait: boolean;
@@ -47,17 +48,19 @@ async function submitCommand(file: string, o: SubmitFlags, g: GlobalOptions, io:
   if (o.target !== "local" && o.scratchDir !== undefined) {
     throw new InputError("--scratch-dir applies to --target local; on Fargate the task definition sets AEGIS_SCRATCH_DIR");
   }
-  const run: PreparedRun = prepareRun({
+  const prepared: PreparedRun = prepareRun({
     scenarioText: readScenario(file),
     source: file,
     ...sizeFlags(o),
     spot: o.spot,
-    ...(o.snapshot !== undefined && { snapshot: o.snapshot }),
+    ...(typeof o.snapshot === "string" && { snapshot: o.snapshot }),
+    ...(o.snapshot === false && { noSnapshot: true }),
     ...(o.volumeSize !== undefined && { volumeSizeGiB: o.volumeSize }),
     ...(o.dataset !== undefined && { dataset: o.dataset }),
   });
-  const out = o.out ?? join("results", run.runId);
-  if (o.target === "local" && (o.spot || o.snapshot)) throw new InputError("--spot and --snapshot apply to Fargate, not --target local");
+  const out = o.out ?? join("results", prepared.runId);
+  if (o.target === "local" && (o.spot || o.snapshot !== undefined)) throw new InputError("--spot, --snapshot and --no-snapshot apply to Fargate, not --target local");
+  let run = prepared;
   const scratch = o.target === "local" ? await scratchDir(o.scratchDir, io, o.dryRun) : undefined;
   await withClients(g, io, async (clients) => {
     if (o.target === "local") {
@@ -88,8 +91,13 @@ async function submitCommand(file: string, o: SubmitFlags, g: GlobalOptions, io:
       }
       return;
     }
-    const plan = planRun(run, requireLaunchConfig(await config(g, clients)));
-    const checked = await preflight(clients.s3, plan.config.bucket, run.dataset);
+    const launchConfig = requireLaunchConfig(await config(g, clients));
+    planRun(run, launchConfig); // refuses what ECS would refuse, before any AWS call
+    const checked = await preflight(clients.s3, launchConfig.bucket, run.dataset);
+    const chosen = await chooseRunSnapshot({ s3: clients.s3, ec2: clients.ec2 }, run, launchConfig);
+    for (const note of chosen.notes) io.err(note);
+    run = chosen.run;
+    const plan = planRun(run, launchConfig);
     if (o.dryRun) {
       const { runId, ...rest } = dryRun(run, plan);
       const checks = { checked, atLaunch: writeChecks(plan.config.bucket, runWritePrefixes(runId, "fargate")) };
@@ -138,7 +146,8 @@ export function registerSubmit(program: Command, io: CliIo): void {
       .description("Validate a scenario, upload it to s3://<bucket>/configs/<run>/ and start it on Fargate")
       .argument("<scenario>", "scenario file (YAML or JSON)"),
   )
-    .option("--snapshot <snap-id>", "attach the dataset from this EBS snapshot (only its form is checked)")
+    .option("--snapshot <snap-id>", "attach the dataset from this EBS snapshot (only its form is checked; default: the newest completed snapshot of the dataset's current manifest, if any)")
+    .option("--no-snapshot", "attach no snapshot: read S3 Files or sync from S3 even when a snapshot of the dataset matches")
     .option("--volume-size <GiB>", "size of the --snapshot volume (default: the snapshot's)", positiveInteger)
     .option("--dataset <name>", "dataset name (default: the scenario's data.dataset); needs datasets/<name>/manifest.json")
     .option("--wait", "wait for the end: stream the log, retry Spot interruptions and failed starts, fetch the results", false)

@@ -3,14 +3,14 @@
 import { join } from "node:path";
 import { Option, type Command } from "commander";
 import { progressBar } from "@aegis-bt/data-tools";
-import { requireBucket } from "../config.js";
+import { requireBucket, requireLaunchConfig } from "../config.js";
 import { InputError } from "../errors.js";
 import { awsEnvironment, defaultBinary } from "../local-target.js";
 import { containerEnvironment } from "../runtask.js";
 import { finishedShards, keys, readLaunchRecord, runSucceeded, s3Uri, writeChecks } from "../s3.js";
 import { SCRATCH_ENV } from "../scratch.js";
 import { preflight } from "../submit.js";
-import { launchSweep, launchSweepLocal, planSweep, prepareSweep, sweepDryRun, sweepWritePrefixes, type PreparedSweep, type SweepLaneName, type SweepResult } from "../sweep.js";
+import { chooseSweepSnapshot, launchSweep, launchSweepLocal, planSweep, prepareSweep, sweepDryRun, sweepWritePrefixes, type PreparedSweep, type SweepLaneName, type SweepResult } from "../sweep.js";
 import { shardName } from "../sweep-plan.js";
 import { formatProgress, type SweepProgress } from "../sweep-progress.js";
 import type { SweepEvent } from "../sweep-wait.js";
@@ -86,6 +86,8 @@ interface SweepFlags {
   ephemeral?: number;
   spot: boolean;
   dataset?: string;
+  /** The snapshot id, or false for --no-snapshot. */
+  snapshot?: string | false;
   wait: boolean;
   out?: string;
   fetch: boolean;
@@ -98,8 +100,9 @@ interface SweepFlags {
 
 async function sweepCommand(file: string, o: SweepFlags, g: GlobalOptions, io: CliIo): Promise<void> {
   if (o.target === "local" && o.spot) throw new InputError("--spot applies to Fargate, not --target local");
+  if (o.target === "local" && o.snapshot !== undefined) throw new InputError("--snapshot and --no-snapshot apply to the Fargate lane, not --target local");
   if (o.target !== "local" && o.parallel !== undefined) throw new InputError("--parallel applies to --target local; on AWS every shard has its own task or job");
-  const sweep = await prepareSweep({
+  let sweep = await prepareSweep({
     scenarioText: readScenario(file),
     source: file,
     shards: o.shards,
@@ -108,6 +111,8 @@ async function sweepCommand(file: string, o: SweepFlags, g: GlobalOptions, io: C
     spot: o.spot,
     ...(o.run !== undefined && { runId: o.run }),
     ...(o.dataset !== undefined && { dataset: o.dataset }),
+    ...(typeof o.snapshot === "string" && { snapshot: o.snapshot }),
+    ...(o.snapshot === false && { noSnapshot: true }),
   });
   const out = o.out ?? join("results", sweep.runId);
   const again = `aegis-launch sweep ${file} --shards ${o.shards}${o.lane === "batch" ? " --lane batch" : ""}${o.run !== undefined ? ` --run ${o.run}` : ""}`;
@@ -163,9 +168,16 @@ async function sweepCommand(file: string, o: SweepFlags, g: GlobalOptions, io: C
       }
       return;
     }
-    const target = planSweep(sweep, await config(g, clients));
+    const values = await config(g, clients);
+    planSweep(sweep, values); // refuses what the service would refuse, before any AWS call
+    const checked = await preflight(clients.s3, values.bucket as string, sweep.dataset);
+    if (sweep.lane === "fargate") {
+      const chosen = await chooseSweepSnapshot({ s3: clients.s3, ec2: clients.ec2 }, sweep, requireLaunchConfig(values));
+      for (const note of chosen.notes) io.err(note);
+      sweep = chosen.sweep;
+    }
+    const target = planSweep(sweep, values);
     const bucket = target.plan.config.bucket;
-    const checked = await preflight(clients.s3, bucket, sweep.dataset);
     if (o.dryRun) {
       const [merged, doneShards, record] = await Promise.all([
         runSucceeded(clients.s3, bucket, sweep.runId),
@@ -213,7 +225,9 @@ export function registerSweep(program: Command, io: CliIo): void {
       .requiredOption("--shards <K>", "how many shards (tasks, array children) to split the points over, 1 to the number of points", positiveInteger)
       .addOption(new Option("--lane <lane>", "fargate: one ECS task per shard; batch: one AWS Batch array job").choices(["fargate", "batch"]).default("fargate"))
       .option("--run <id>", "name the run (default <scenario>-sweep-<hash of the scenario, K and --dataset>: the same sweep again skips finished shards)")
-      .option("--dataset <name>", "dataset name (default: the scenario's data.dataset); needs datasets/<name>/manifest.json"),
+      .option("--dataset <name>", "dataset name (default: the scenario's data.dataset); needs datasets/<name>/manifest.json")
+      .option("--snapshot <snap-id>", "Fargate lane: every shard attaches the dataset from this EBS snapshot (default: the newest completed snapshot of the dataset's current manifest, if any)")
+      .option("--no-snapshot", "Fargate lane: attach no snapshot, read S3 Files or sync from S3 even when a snapshot of the dataset matches"),
   )
     .option("--wait", "follow the shards to the end: progress and ETA, retry failed shards, merge, fetch", false)
     .option("--attempts <n>", "with --wait: attempts per shard before the sweep fails", positiveInteger, 3)

@@ -6,10 +6,15 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use aegis_bt::job::Job;
+use aegis_bt::job::JobError;
 use aegis_bt::remote::Location;
-use aegis_bt::sweep::{self, Shard, SweepArtifacts, SweepJob, SweepOptions, SweepProgress};
+use aegis_bt::sweep::checkpoint::{CheckpointStore, Policy};
+use aegis_bt::sweep::{self, Checkpointing, Shard, SweepArtifacts, SweepJob, SweepOptions, SweepProgress};
 use clap::Args;
 
 use crate::exchange::{
@@ -37,6 +42,54 @@ pub struct SweepArgs {
     /// Print no progress lines.
     #[arg(long)]
     quiet: bool,
+    /// Write finished points to the checkpoint (`checkpoint/` beside the results, or under the
+    /// shard's S3 prefix) at least this often, so a stopped sweep resumes when run again with the
+    /// same arguments. 0 writes after every group of points.
+    #[arg(long, env = "AEGIS_CHECKPOINT_SECONDS", default_value_t = 10.0, value_parser = seconds)]
+    checkpoint_seconds: f64,
+    /// Also write the checkpoint once this many finished points are waiting.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    checkpoint_points: Option<u32>,
+    /// Keep no checkpoint: a stopped sweep starts over.
+    #[arg(long)]
+    no_checkpoint: bool,
+    /// After SIGTERM or Ctrl-C, points already running get this long to finish before they are
+    /// abandoned; none start. Then the checkpoint is written and the sweep exits with status 75
+    /// (retry: the same command resumes). Fargate gives a task 120 s after a Spot notice.
+    #[arg(long, env = "AEGIS_STOP_GRACE_SECONDS", default_value_t = 30.0, value_parser = seconds)]
+    grace: f64,
+}
+
+/// Exit status of a sweep stopped on request with its checkpoint written: EX_TEMPFAIL, which the
+/// launcher and the Batch job definition retry.
+pub const EXIT_RETRY: u8 = 75;
+
+fn seconds(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && (0.0..=86_400.0).contains(&s) => Ok(s),
+        _ => Err(format!("expected seconds from 0 to 86400, got \"{text}\"")),
+    }
+}
+
+/// Turns SIGTERM and Ctrl-C into a gentle stop: `stop` at once (no new points), `cancel` after
+/// `grace` (running points abandoned). A second Ctrl-C ends the process at once.
+fn watch_signals(stop: &Arc<AtomicBool>, cancel: &Arc<AtomicBool>, grace: f64) -> anyhow::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let got = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register_conditional_shutdown(SIGINT, 130, got.clone())?;
+    signal_hook::flag::register(SIGTERM, got.clone())?;
+    signal_hook::flag::register(SIGINT, got.clone())?;
+    let (stop, cancel) = (stop.clone(), cancel.clone());
+    std::thread::Builder::new().name("signals".into()).spawn(move || {
+        while !got.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        stop.store(true, Ordering::Relaxed);
+        event(&serde_json::json!({ "event": "stopping", "grace_seconds": grace }));
+        std::thread::sleep(Duration::from_secs_f64(grace));
+        cancel.store(true, Ordering::Relaxed);
+    })?;
+    Ok(())
 }
 
 /// The shard to run: `--shard`/`AEGIS_SHARD`, else an AWS Batch array child's, else none.
@@ -137,8 +190,24 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
         "points": total,
         "shard": shard.map(|s| s.to_string()),
     }));
+    let (stop, cancel) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+    watch_signals(&stop, &cancel, args.grace)?;
+    let policy = Policy {
+        every: Duration::from_secs_f64(args.checkpoint_seconds),
+        every_points: args.checkpoint_points.map(|n| n as usize),
+    };
+    let remote = checkpoint_in_s3(&out_at, shard)?;
+    let checkpoint = match (&remote, args.no_checkpoint) {
+        (_, true) => Checkpointing::Off,
+        (Some(store), false) => Checkpointing::In(store.as_ref(), policy),
+        (None, false) => Checkpointing::Beside(policy),
+    };
+    let notice = |line: &str| event(&serde_json::json!({ "event": "checkpoint", "message": line }));
     let opts = SweepOptions {
-        cancel: None,
+        cancel: Some(cancel),
+        stop: Some(stop),
+        checkpoint,
+        notice: Some(&notice),
         progress: if args.quiet { None } else { Some(&report) },
         verify: args.source.verify_policy(),
     };
@@ -158,7 +227,14 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
         write_points: args.points,
         threads: args.threads,
     };
-    let artifacts = sweep::run_sweep(&job, &opts)?;
+    let artifacts = match sweep::run_sweep(&job, &opts) {
+        Err(JobError::Interrupted(message)) => {
+            event(&serde_json::json!({ "event": "interrupted", "message": message, "exit": EXIT_RETRY }));
+            eprintln!("aegis-bt: {message}");
+            return Ok(ExitCode::from(EXIT_RETRY));
+        }
+        other => other?,
+    };
     deliver(&local_out, &out_at)?;
     let written = match (&out_at, shard) {
         (Location::S3 { .. }, Some(s)) => format!("{}/{}/", out_at.to_string().trim_end_matches('/'), s.dir_name()),
@@ -193,4 +269,21 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
     let artifacts = sweep::merge_shards(&dirs, Some(&args.out))?;
     done_event(&artifacts, &args.out.display().to_string());
     Ok(ExitCode::SUCCESS)
+}
+
+/// The checkpoint of a sweep written to S3: under the shard's prefix, so a retry on another
+/// machine finds it. `None` for a local output (the checkpoint goes beside the results).
+#[cfg(feature = "s3")]
+fn checkpoint_in_s3(out: &Location, shard: Option<Shard>) -> anyhow::Result<Option<Box<dyn CheckpointStore>>> {
+    let Location::S3 { bucket, key } = out else { return Ok(None) };
+    let s3 = aegis_bt::remote::s3::S3::from_env()?;
+    let base = key.trim_matches('/');
+    let dir = shard.map_or_else(|| base.to_string(), |s| format!("{base}/{}", s.dir_name()));
+    let prefix = format!("{}/{}", dir.trim_start_matches('/'), sweep::checkpoint::DIR_NAME);
+    Ok(Some(Box::new(aegis_bt::remote::checkpoint::S3Store::new(s3, bucket, prefix.trim_start_matches('/')))))
+}
+
+#[cfg(not(feature = "s3"))]
+fn checkpoint_in_s3(_: &Location, _: Option<Shard>) -> anyhow::Result<Option<Box<dyn CheckpointStore>>> {
+    Ok(None)
 }
