@@ -114,10 +114,11 @@ describe("the Batch lane", () => {
     expect(iamInBatch.map((c) => c.node.path)).toEqual([]);
   });
 
-  it("retries an attempt after a Spot interruption or a lost host, three attempts in all, and exits on anything else", () => {
+  it("retries an attempt stopped with its checkpoint (exit 75), after a Spot interruption or a lost host, three attempts in all, and exits on anything else", () => {
     expect(only(template, "AWS::Batch::JobDefinition").RetryStrategy).toEqual({
       Attempts: 3,
       EvaluateOnExit: [
+        { Action: "RETRY", OnExitCode: "75" },
         { Action: "RETRY", OnStatusReason: "Your Spot Task was interrupted*" },
         { Action: "RETRY", OnStatusReason: "ECS is performing maintenance*" },
         { Action: "RETRY", OnStatusReason: "Host EC2*" },
@@ -128,9 +129,12 @@ describe("the Batch lane", () => {
   });
 
   it("uses only the characters Batch allows in a status-reason pattern, with `*` only at the end", () => {
-    const rules = (only(template, "AWS::Batch::JobDefinition").RetryStrategy as { EvaluateOnExit: Array<{ OnStatusReason: string }> })
+    const rules = (only(template, "AWS::Batch::JobDefinition").RetryStrategy as { EvaluateOnExit: Array<{ OnStatusReason?: string; OnExitCode?: string }> })
       .EvaluateOnExit;
-    for (const { OnStatusReason: pattern } of rules) expect(pattern).toMatch(/^[A-Za-z0-9.: ]*\*?$/);
+    for (const { OnStatusReason: pattern, OnExitCode: code } of rules) {
+      if (pattern === undefined) expect(code).toMatch(/^[0-9]+$/);
+      else expect(pattern).toMatch(/^[A-Za-z0-9.: ]*\*?$/);
+    }
     // Batch accepts at most five rules.
     expect(rules.length).toBeLessThanOrEqual(5);
   });

@@ -11,6 +11,8 @@ import { DEFAULT_POLL, DEFAULT_RETRY_DELAY } from "./wait.js";
 
 /** Attempts per shard in one launch, the first included. */
 export const DEFAULT_SHARD_ATTEMPTS = 3;
+/** `aegis-bt sweep`'s exit status when it stopped on SIGTERM with its checkpoint written: retried. */
+export const EXIT_STOPPED_RESUMABLE = 75;
 
 export type SweepEvent =
   | { type: "started"; shards: number[]; ids: string[] }
@@ -93,8 +95,9 @@ export async function runShards(deps: { s3: S3Client; clock?: Clock }, opts: Run
     const n = tries.get(shard) ?? 0;
     // A known non-zero exit is the shard's own failure (bad data, a bug): another attempt would fail
     // the same way and bill again, so only losses without an exit code (Spot, start failures, lost
-    // hosts) are retried — the rule the Batch job definition's evaluateOnExit applies too.
-    const retryable = exitCode === undefined || exitCode === 0;
+    // hosts) are retried — the rule the Batch job definition's evaluateOnExit applies too — and exit
+    // 75: the shard stopped on SIGTERM (a Spot notice) with its checkpoint written, and resumes.
+    const retryable = exitCode === undefined || exitCode === 0 || exitCode === EXIT_STOPPED_RESUMABLE;
     if (opts.wait && retryable && n < maxAttempts) {
       const delayMs = backoffDelay(n - 1, opts.retryDelay ?? DEFAULT_RETRY_DELAY, clock.random);
       retryAt.set(shard, clock.now() + delayMs);

@@ -10,7 +10,7 @@ const RUN = "sweep-run";
 const BUCKET = "b";
 const success = (shard: number) => `results/${RUN}/shards/${shardName(shard)}/_SUCCESS`;
 
-type Fate = "ok" | "fail" | "spot" | "exit0-without-success";
+type Fate = "ok" | "fail" | "spot" | "exit0-without-success" | "stopped-75";
 
 /**
  * A lane whose attempts end on their first poll (or after `livePolls` polls); `fate(shard, attempt)`
@@ -38,6 +38,8 @@ function fakeLane(objects: Map<string, Buffer>, fate: (shard: number, attempt: n
         if (f === "ok") objects.set(success(a.shard as number), Buffer.alloc(0));
         if (f === "ok" || f === "exit0-without-success") return { live: false, fields: { lastStatus: "STOPPED", exitCode: 0 }, reason: "exited 0 but _SUCCESS is missing" };
         if (f === "spot") return { live: false, fields: { lastStatus: "STOPPED", stopCode: "SpotInterruption" }, reason: "Spot interruption" };
+        // The binary caught the Spot notice's SIGTERM, wrote its checkpoint and exited 75.
+        if (f === "stopped-75") return { live: false, fields: { lastStatus: "STOPPED", stopCode: "SpotInterruption", exitCode: 75 }, reason: "exit code 75", exitCode: 75 };
         return { live: false, fields: { lastStatus: "STOPPED", exitCode: 1 }, reason: "exit code 1", exitCode: 1 };
       });
     },
@@ -155,6 +157,17 @@ describe("runShards", () => {
     expect([...out.done].sort()).toEqual([0, 1]);
     expect(out.failed).toEqual([{ shard: 2, attempts: 1, reason: "exit code 1", exitCode: 1 }]);
     expect(o.events).toContainEqual({ type: "gave-up", shard: 2, attempts: 1, reason: "exit code 1" });
+  });
+
+  it("retries a shard that stopped with its checkpoint (exit 75): the next attempt resumes it", async () => {
+    const { s3, objects } = memoryS3();
+    const { lane, starts } = fakeLane(objects, (shard, attempt) => (shard === 1 && attempt === 1 ? "stopped-75" : "ok"));
+    const o = options({ lane, maxAttempts: 3 });
+    const out = await runShards({ s3, clock: fakeClock() }, o.opts);
+    expect([...out.done].sort()).toEqual([0, 1, 2]);
+    expect(out.failed).toEqual([]);
+    expect(starts.flat().filter((s) => s.shard === 1).map((s) => s.attempt)).toEqual([1, 2]);
+    expect(o.events).toContainEqual(expect.objectContaining({ type: "retrying", shard: 1, attempt: 1, reason: "exit code 75" }));
   });
 
   it("without wait, starts the shards and returns", async () => {

@@ -21,6 +21,9 @@ export interface BatchLaneProps {
   readonly s3Files?: S3FilesVolumeOptions;
 }
 
+/** `aegis-bt sweep`'s exit status when it stopped on SIGTERM and wrote its checkpoint (docs/errors.md). */
+export const EXIT_STOPPED_RESUMABLE = 75;
+
 /** Attempts per array child: the first run and two retries after a Spot interruption or a lost host. */
 const ATTEMPTS = 3;
 /** Per attempt: a hung shard is stopped instead of billed for ever. */
@@ -31,6 +34,9 @@ const ATTEMPT_TIMEOUT = Duration.hours(24);
  * hence the catch-all last. Patterns match the start of the attempt's status reason (a trailing `*`).
  */
 const RETRY_STRATEGIES: readonly batch.RetryStrategy[] = [
+  // The sweep stopped on SIGTERM with its checkpoint written (exit 75, EX_TEMPFAIL): the next
+  // attempt resumes from the checkpoint, losing only the points that were running.
+  batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.custom({ onExitCode: String(EXIT_STOPPED_RESUMABLE) })),
   // Fargate Spot took the capacity back: ECS stops the task with "Your Spot Task was interrupted."
   // and Batch reports that as the status reason.
   batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.custom({ onStatusReason: "Your Spot Task was interrupted*" })),
