@@ -1,31 +1,11 @@
-// Fargate cost: a price table carrying its date and region, an estimate before a run (with the
-// assumptions printed), and the actual cost of a finished run from its tasks' times.
+// Fargate cost of a single run: an estimate before it (with the assumptions printed), and the
+// actual cost of a finished run from its tasks' times. Prices: prices.ts; sweeps: sweep-cost.ts.
+import { FARGATE_PRICES, SPOT_DISCOUNT } from "./prices.js";
 import type { AttemptRecord } from "./s3.js";
 import type { TaskSize } from "./sizes.js";
 
-/**
- * AWS Fargate on-demand prices, us-east-1, Linux/x86_64, as recorded on 2026-11-21 from
- * https://aws.amazon.com/fargate/pricing/ (re-check there before trusting an estimate elsewhere).
- * Billing runs from the start of the image pull to the task's stop, per second, one minute minimum;
- * the first 20 GB of ephemeral storage are included.
- */
-export const FARGATE_PRICES = {
-  region: "us-east-1",
-  platform: "Linux/x86_64",
-  asOf: "2026-11-21",
-  currency: "USD",
-  perVcpuHour: 0.04048,
-  perGbHour: 0.004445,
-  perEphemeralGbHour: 0.000111,
-  includedEphemeralGb: 20,
-  minimumSeconds: 60,
-} as const;
-
-/**
- * Fargate Spot's discount on the on-demand price. AWS advertises "up to 70%"; the real Spot price
- * varies by region and over time, so Spot figures here are estimates even for finished runs.
- */
-export const SPOT_DISCOUNT = 0.7;
+// The price table lives in prices.ts (region and date included); these names stay importable from here.
+export { FARGATE_PRICES, SPOT_DISCOUNT };
 
 /**
  * What a run's duration is estimated from. Each is a documented guess, printed with every estimate:
@@ -213,11 +193,13 @@ export function wallTimeCost(wallSeconds: number, size: TaskSize, spot: boolean)
   };
 }
 
-function money(usd: number): string {
+/** Dollars for a person: four decimals under a cent, else two. */
+export function money(usd: number): string {
   return usd < 0.01 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
 }
 
-function duration(seconds: number): string {
+/** Seconds for a person: s, min or h. */
+export function duration(seconds: number): string {
   if (seconds < 120) return `${seconds.toFixed(0)} s`;
   if (seconds < 7200) return `${(seconds / 60).toFixed(1)} min`;
   return `${(seconds / 3600).toFixed(2)} h`;

@@ -137,6 +137,7 @@ export {
   type HourlyRate,
   type ScenarioSpan,
 } from "./cost.js";
+export { PRICE_LIST, EBS_PRICES } from "./prices.js";
 export {
   runLocalBinary,
   awsEnvironment,

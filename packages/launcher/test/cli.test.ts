@@ -114,7 +114,7 @@ describe("aegis-launch", () => {
     const r = await cli("cost", file, "--spot", "--profile", "synthetic");
     expect(r.code).toBe(0);
     expect(r.out[0]).toBe("size        8 vCPU / 60 GB / 21 GiB ephemeral, Fargate Spot");
-    expect(r.out.join("\n")).toMatch(/assumptions\n {2}prices {4}us-east-1 Linux\/x86_64, as of 2026-11-21/);
+    expect(r.out.join("\n")).toMatch(/assumptions\n {2}prices {4}us-east-1 Linux\/x86_64, as of 2024-12-01/);
     const json = await cli("cost", file, "--json", "--cpu", "4", "--memory", "30", "--ephemeral", "21");
     expect(JSON.parse(json.out.join("\n")).size).toEqual({ vcpu: 4, memoryGb: 30, ephemeralGiB: 21 });
     expect(mocks.every((m) => m.calls().length === 0)).toBe(true);

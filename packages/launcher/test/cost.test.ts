@@ -17,7 +17,7 @@ const SYNTHETIC = { vcpu: 8, memoryGb: 60, ephemeralGiB: 21 };
 
 describe("the price table", () => {
   it("carries its date and region", () => {
-    expect(FARGATE_PRICES).toMatchObject({ region: "us-east-1", platform: "Linux/x86_64", asOf: "2026-11-21", perVcpuHour: 0.04048, perGbHour: 0.004445, perEphemeralGbHour: 0.000111 });
+    expect(FARGATE_PRICES).toMatchObject({ region: "us-east-1", platform: "Linux/x86_64", dated: "2024-12-01", asOf: "2024-12-01", perVcpuHour: 0.04048, perGbHour: 0.004445, perEphemeralGbHour: 0.000111 });
     expect(SPOT_DISCOUNT).toBe(0.7);
   });
 });
@@ -101,7 +101,7 @@ describe("the runtime estimate", () => {
     expect(e.runtime.seconds.total).toBeCloseTo(111.888, 9);
     expect(e.usd).toBeCloseTo((1.18441 * 0.3 * 112) / 3600, 12);
     const lines = formatEstimate(e, span).join("\n");
-    expect(lines).toContain("us-east-1 Linux/x86_64, as of 2026-11-21");
+    expect(lines).toContain("us-east-1 Linux/x86_64, as of 2024-12-01");
     expect(lines).toContain("1824 weekdays 2017-01-03 … 2023-12-29 (holidays not removed)");
     expect(lines).toContain("9,120,000 = days × 1 ticker(s) × 5,000 rows per ticker-day");
     expect(lines).toContain("Fargate Spot");
