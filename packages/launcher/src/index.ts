@@ -139,6 +139,20 @@ export {
 } from "./cost.js";
 export { PRICE_LIST, EBS_PRICES } from "./prices.js";
 export {
+  estimateSweepCost,
+  formatSweepEstimate,
+  shardPointSeconds,
+  assumedData,
+  SWEEP_ASSUMPTIONS,
+  SWEEP_GROUP,
+  type SweepEstimate,
+  type SweepEstimateInput,
+  type PointTime,
+  type SweepData,
+} from "./sweep-cost.js";
+export { calibrate, calibrationShards, fitPointTime, formatCalibration, spanCoverage, manifestData, type Calibration, type CalibrateOptions } from "./calibrate.js";
+export { estimateSnapshotCost, formatSnapshotEstimate, SNAPSHOT_ASSUMPTIONS, PULL_TASK, type SnapshotEstimate } from "./snapshot-cost.js";
+export {
   runLocalBinary,
   awsEnvironment,
   localEnvironment,

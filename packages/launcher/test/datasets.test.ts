@@ -421,6 +421,24 @@ describe("dataset upload, list, rm", () => {
   });
 });
 
+describe("cost --snapshot-of a dataset in the bucket", () => {
+  it("estimates from the manifest's bytes in S3, and refuses an unfinished or unknown dataset", async () => {
+    const files = small();
+    await uploadDataset(aws.s3, { bucket: BUCKET, dir: dataset("spx-cost", files) });
+    const r = await cli({}, "cost", "--snapshot-of", "spx-cost", "--json");
+    expect(r.code, r.err.join("\n")).toBe(0);
+    const bytes = Object.values(files).reduce((n, b) => n + b.length, 0);
+    const doc = JSON.parse(r.out.join("\n"));
+    // 8,199 bytes: a 2 GiB volume (⌈8,199 × 1.2 / 2³⁰⌉ + 1); 8,199 / 2³⁰ GiB × $0.05 a month.
+    expect(doc).toMatchObject({ kind: "snapshot", dataset: "spx-cost", manifestSource: `s3://${BUCKET}/datasets/spx-cost/manifest.json`, bytes, volumeGiB: 2, months: 1 });
+    expect(doc.storage.usdPerMonth).toBeCloseTo((bytes / 2 ** 30) * 0.05, 15);
+
+    await aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: "datasets/half/SPX/2020.arrow", Body: "x" }));
+    expect((await cli({}, "cost", "--snapshot-of", "half")).err).toEqual([`aegis-launch: error: dataset half has no s3://${BUCKET}/datasets/half/manifest.json (an unfinished upload): nothing to snapshot yet`]);
+    expect((await cli({}, "cost", "--snapshot-of", "nothing")).err).toEqual([`aegis-launch: error: no dataset nothing in s3://${BUCKET}/datasets/ (nor a local directory nothing with a manifest.json)`]);
+  });
+});
+
 function esc(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
