@@ -198,6 +198,12 @@ export function jobFields(job: JobDetail): Partial<AttemptRecord> {
   if (started) out.startedAt = started;
   if (stopped && jobState(job) !== "live") out.stoppedAt = stopped;
   if (job.statusReason) out.stoppedReason = job.statusReason;
+  const tries = (job.attempts ?? []).map((t) => {
+    const from = isoMs(t.startedAt);
+    const to = isoMs(t.stoppedAt);
+    return { ...(from && { startedAt: from }), ...(to && { stoppedAt: to }) };
+  });
+  if (tries.some((t) => t.startedAt || t.stoppedAt)) out.jobAttempts = tries;
   const exit = job.container?.exitCode ?? last?.container?.exitCode;
   if (exit !== undefined) out.exitCode = exit;
   return out;

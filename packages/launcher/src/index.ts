@@ -152,6 +152,7 @@ export {
 } from "./sweep-cost.js";
 export { calibrate, calibrationShards, fitPointTime, formatCalibration, spanCoverage, manifestData, type Calibration, type CalibrateOptions } from "./calibrate.js";
 export { estimateSnapshotCost, formatSnapshotEstimate, SNAPSHOT_ASSUMPTIONS, PULL_TASK, type SnapshotEstimate } from "./snapshot-cost.js";
+export { sweepCost, withCostField, formatSweepCost, type SweepCost, type ShardCost, type AttemptCost } from "./shard-cost.js";
 export {
   runLocalBinary,
   awsEnvironment,

@@ -13,16 +13,20 @@ import { IncompleteRunError, InputError, aws } from "./errors.js";
 import { LogFollower, logStreamName } from "./logs.js";
 import { startedBy } from "./run-id.js";
 import { TAG_RUN } from "./runtask.js";
+import { Limiter } from "./s3-objects.js";
 import {
   downloadResults,
   finishedShards,
+  keys,
   listRuns,
   readLaunchRecord,
+  readText,
   runSucceeded,
   type AttemptRecord,
   type DownloadResult,
   type LaunchRecord,
 } from "./s3.js";
+import { sweepCost, withCostField, type SweepCost } from "./shard-cost.js";
 import { shardName } from "./sweep-plan.js";
 import { attemptFields, classifyStop, describeTask } from "./wait.js";
 
@@ -246,6 +250,10 @@ export interface FetchOptions {
 
 export interface FetchResult extends DownloadResult {
   cost?: RunCost;
+  /** A sweep on Fargate or Batch: what each shard cost, as written into the fetched sweep.json. */
+  sweepCost?: SweepCost;
+  /** Why `sweepCost` could not be written into sweep.json (not a JSON object, a `cost` already there). */
+  sweepCostNotWritten?: string;
 }
 
 async function attemptsWithTimes(deps: StatusDeps, record: LaunchRecord, opts: FetchOptions): Promise<AttemptRecord[]> {
@@ -262,11 +270,98 @@ async function attemptsWithTimes(deps: StatusDeps, record: LaunchRecord, opts: F
   return out;
 }
 
+/** A sweep's attempts with the times ECS or AWS Batch still report where the launch record lacks them; a failed lookup is a note. */
+async function sweepAttemptsWithTimes(deps: StatusDeps, record: LaunchRecord, opts: FetchOptions): Promise<{ attempts: AttemptRecord[]; notes: string[] }> {
+  const clock = deps.clock ?? systemClock;
+  const notes: string[] = [];
+  if (record.target === "batch") {
+    const ids = record.attempts.filter((a) => a.jobId && (!a.stoppedAt || !a.jobAttempts)).map((a) => a.jobId as string);
+    if (ids.length === 0 || !deps.batch) return { attempts: record.attempts, notes };
+    const jobs = await describeJobs(deps.batch, ids, clock).catch((err: unknown) => {
+      notes.push(`DescribeJobs failed, so the launch record's times were used: ${(err as Error).message}`);
+      return new Map<string, JobDetail>();
+    });
+    return { attempts: record.attempts.map((a) => (a.jobId && jobs.has(a.jobId) ? { ...a, ...jobFields(jobs.get(a.jobId) as JobDetail) } : a)), notes };
+  }
+  const cluster = opts.cluster ?? record.cluster;
+  const arns = record.attempts.filter((a) => a.taskArn && !a.jobId && !a.stoppedAt).map((a) => a.taskArn as string);
+  if (arns.length === 0 || !deps.ecs || !cluster) return { attempts: record.attempts, notes };
+  const tasks = await describeTasks(deps.ecs, cluster, arns, clock).catch((err: unknown) => {
+    notes.push(`DescribeTasks failed, so the launch record's times were used: ${(err as Error).message}`);
+    return [] as Task[];
+  });
+  const byArn = new Map(tasks.map((t) => [t.taskArn, t]));
+  const container = opts.containerName ?? "aegis-bt";
+  return { attempts: record.attempts.map((a) => (a.taskArn && !a.jobId && byArn.has(a.taskArn) ? { ...a, ...attemptFields(byArn.get(a.taskArn) as Task, container) } : a)), notes };
+}
+
+/** Whether an attempt's stop is known (a Batch job's: every one of its own attempts'). */
+function timed(a: AttemptRecord | undefined): boolean {
+  if (!a) return false;
+  if (a.jobAttempts && a.jobAttempts.length > 0) return a.jobAttempts.every((t) => t.stoppedAt !== undefined);
+  return a.stoppedAt !== undefined;
+}
+
+/** The shards' own sweep.json `wall_seconds`, for shards whose last attempt has no stop time. */
+async function shardWallSeconds(s3: S3Client, bucket: string, runId: string, shards: number[]): Promise<Map<number, number>> {
+  const walls = new Map<number, number>();
+  const limiter = new Limiter(8);
+  await Promise.all(
+    shards.map((i) =>
+      limiter.run(async () => {
+        const text = await readText(s3, bucket, `${keys.shard(runId, i)}sweep.json`).catch(() => undefined);
+        try {
+          const wall = text !== undefined ? (JSON.parse(text) as { wall_seconds?: unknown }).wall_seconds : undefined;
+          if (typeof wall === "number") walls.set(i, wall);
+        } catch {
+          // An unreadable shard sweep.json: that shard's cost is reported as not counted.
+        }
+      }),
+    ),
+  );
+  return walls;
+}
+
+/**
+ * The cost of every shard of a merged Fargate or Batch sweep ({@link sweepCost}), added to the
+ * fetched sweep.json as its last field `cost` (every byte the engine wrote kept).
+ */
+async function writeSweepCost(
+  deps: StatusDeps,
+  record: LaunchRecord & { sweep: { shards: number } },
+  opts: FetchOptions,
+): Promise<{ sweepCost: SweepCost; sweepCostNotWritten?: string } | undefined> {
+  if (record.target !== "fargate" && record.target !== "batch") return undefined;
+  const file = join(opts.out, "sweep.json");
+  const { attempts, notes } = await sweepAttemptsWithTimes(deps, record, opts);
+  const k = record.sweep.shards;
+  const untimed = Array.from({ length: k }, (_, i) => i).filter((i) => !timed(attempts.filter((a) => a.shard === i).at(-1)));
+  const wallSeconds = untimed.length > 0 ? await shardWallSeconds(deps.s3, opts.bucket, opts.runId, untimed) : new Map<number, number>();
+  const cost = sweepCost({
+    lane: record.target,
+    size: record.size,
+    spot: record.spot,
+    shards: k,
+    attempts,
+    wallSeconds,
+    ...(record.snapshotId !== undefined && { snapshotId: record.snapshotId }),
+  });
+  cost.notes.unshift(...notes);
+  try {
+    await writeFile(file, withCostField(await readFile(file, "utf8"), cost, file));
+  } catch (err) {
+    // The download stands; only the cost is not in the file.
+    return { sweepCost: cost, sweepCostNotWritten: err instanceof InputError ? err.message : `${file}: ${(err as Error).message}` };
+  }
+  return { sweepCost: cost };
+}
+
 /**
  * Downloads `results/<run>/` (refusing a run without `_SUCCESS` unless `partial`) and, for a finished
  * Fargate run, writes its cost into the local run.json as `cost`: from the tasks' times (the launch
  * record, else ECS), else a lower bound from the engine's wall time. Of a sweep, only the merged
- * files (not `shards/`), and a sweep not merged yet is refused with its shards done.
+ * files (not `shards/`), and a sweep not merged yet is refused with its shards done; a merged sweep
+ * on Fargate or Batch gets each shard's cost in the local sweep.json ({@link writeSweepCost}).
  */
 export async function fetchRun(deps: StatusDeps, opts: FetchOptions): Promise<FetchResult> {
   const record = opts.record ?? (await readLaunchRecord(deps.s3, opts.bucket, opts.runId));
@@ -277,7 +372,9 @@ export async function fetchRun(deps: StatusDeps, opts: FetchOptions): Promise<Fe
         `sweep ${opts.runId} is not merged yet (${done.size}/${record.sweep.shards} shards done): launch the same sweep again (with --wait) to finish and merge it`,
       );
     }
-    return downloadResults(deps.s3, opts.bucket, opts.runId, opts.out, { skip: ["shards/"], ...(opts.partial && { partial: true }) });
+    const merged = await downloadResults(deps.s3, opts.bucket, opts.runId, opts.out, { skip: ["shards/"], ...(opts.partial && { partial: true }) });
+    if (!merged.complete) return merged;
+    return { ...merged, ...(await writeSweepCost(deps, { ...record, sweep: record.sweep }, opts)) };
   }
   const result = await downloadResults(deps.s3, opts.bucket, opts.runId, opts.out, { ...(opts.partial && { partial: true }) });
   if (!result.complete) return result;

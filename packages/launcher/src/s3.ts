@@ -208,6 +208,8 @@ export interface AttemptRecord {
   pullStartedAt?: string;
   startedAt?: string;
   stoppedAt?: string;
+  /** A Batch job's own attempts (its retry strategy's), each billed: their start and stop, as DescribeJobs reports them. */
+  jobAttempts?: { startedAt?: string; stoppedAt?: string }[];
 }
 
 /**

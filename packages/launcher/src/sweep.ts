@@ -336,7 +336,8 @@ function failure(runId: string, failed: FailedShard[], done: number, count: numb
 }
 
 interface LaunchCore {
-  deps: { s3: S3Client; clock?: Clock };
+  /** ECS or Batch, when given, let the fetch find the shards' stop times for their cost. */
+  deps: { s3: S3Client; ecs?: ECSClient; batch?: BatchClient; clock?: Clock };
   bucket: string;
   sweep: PreparedSweep;
   recordTarget: LaunchRecord["target"];
@@ -352,7 +353,8 @@ async function launchOn(core: LaunchCore): Promise<SweepResult> {
   const { runId } = sweep;
   const k = sweep.shards.length;
   const resultsUri = s3Uri(bucket, keys.results(runId));
-  const fetch = async () => (opts.fetchTo !== undefined ? fetchRun({ s3 }, { bucket, runId, out: opts.fetchTo }) : undefined);
+  const services = { s3, ...(deps.ecs && { ecs: deps.ecs }), ...(deps.batch && { batch: deps.batch }), ...(deps.clock && { clock: deps.clock }) };
+  const fetch = async () => (opts.fetchTo !== undefined ? fetchRun(services, { bucket, runId, out: opts.fetchTo }) : undefined);
   if (await runSucceeded(s3, bucket, runId)) {
     const fetched = await fetch();
     return { runId, resultsUri, state: "already-merged", skipped: sweep.shards.map((s) => s.index), started: [], ...(fetched && { fetched }) };

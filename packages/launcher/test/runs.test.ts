@@ -4,13 +4,14 @@ import { DescribeTasksCommand, ListTasksCommand, type Task } from "@aws-sdk/clie
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, readdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DescribeJobsCommand } from "@aws-sdk/client-batch";
 import { deriveStatus, deriveSweepStatus, fetchRun, recentRuns, runLogs, runStatus } from "../src/runs.ts";
 import { startedBy } from "../src/run-id.ts";
 import type { LaunchRecord } from "../src/s3.ts";
+import type { SweepCost } from "../src/shard-cost.ts";
 import { awsError, clients, fakeClock, memoryS3, RUN_ID, task } from "./fixtures.ts";
 
 const BUCKET = "b";
@@ -215,6 +216,99 @@ describe("sweeps", () => {
     const r = await fetchRun({ s3 }, { bucket: BUCKET, runId: RUN_ID, out });
     expect(r.files).toEqual(["cscv.json", "returns.arrow", "sweep.arrow", "sweep.json", "_SUCCESS"]);
     expect(readdirSync(out).sort()).toEqual(["_SUCCESS", "cscv.json", "returns.arrow", "sweep.arrow", "sweep.json"]);
+    // A sweep.json that is not JSON: the download stands, the cost is reported as not written.
+    expect(r.sweepCostNotWritten).toMatch(/sweep\.json: not valid JSON \(.*\), so its cost cannot be added$/);
+    expect(readFileSync(join(out, "sweep.json"), "utf8")).toBe("sweep.json");
+  });
+
+  /** A merged sweep in memory, its sweep.json as the engine writes it, and each shard's own `wall_seconds`. */
+  function mergedSweep(rec: LaunchRecord, walls: Record<number, number> = {}) {
+    const merged = `{\n  "scenario": "s",\n  "points_total": 6,\n  "wall_seconds": 3.5\n}\n`;
+    const objects = new Map<string, Buffer>([
+      [`configs/${RUN_ID}/launch.json`, Buffer.from(JSON.stringify(rec))],
+      [`results/${RUN_ID}/sweep.json`, Buffer.from(merged)],
+      [`results/${RUN_ID}/_SUCCESS`, Buffer.alloc(0)],
+    ]);
+    for (const [i, w] of Object.entries(walls)) objects.set(`results/${RUN_ID}/shards/000${i}/sweep.json`, Buffer.from(JSON.stringify({ wall_seconds: w })));
+    return { ...memoryS3(objects), merged, out: join(mkdtempSync(join(tmpdir(), "aegis-sweep-cost-")), "r") };
+  }
+
+  it("fetch writes each shard's cost into sweep.json, asking ECS for the stop times the record lacks", async () => {
+    const arn = (i: number) => `arn:aws:ecs:us-east-1:1:task/c/${i}`;
+    const rec = sweep([
+      { shard: 0, attempt: 1, clientToken: "a", taskArn: arn(0), pullStartedAt: "2026-12-01T10:00:00Z", stoppedAt: "2026-12-01T10:10:00Z" },
+      { shard: 1, attempt: 1, clientToken: "b", taskArn: arn(1), lastStatus: "RUNNING" },
+      { shard: 2, attempt: 1, clientToken: "c", taskArn: arn(2), lastStatus: "RUNNING" },
+    ]);
+    const { s3, merged, out } = mergedSweep(rec, { 2: 42.25 });
+    const { ecs } = clients();
+    const mock = mockClient(ecs);
+    // ECS still knows shard 1's task, not shard 2's (it forgets stopped tasks after about an hour).
+    mock.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: arn(1), lastStatus: "STOPPED", pullStartedAt: new Date("2026-12-01T10:00:00Z"), startedAt: new Date("2026-12-01T10:01:00Z"), stoppedAt: new Date("2026-12-01T10:20:00Z"), containers: [{ name: "aegis-bt", exitCode: 0 }] }] });
+    const r = await fetchRun({ s3, ecs, clock: fakeClock() }, { bucket: BUCKET, runId: RUN_ID, out });
+    expect(mock.commandCalls(DescribeTasksCommand)[0]?.args[0].input).toMatchObject({ cluster: "c", tasks: [arn(1), arn(2)] });
+    const text = readFileSync(join(out, "sweep.json"), "utf8");
+    expect(text.startsWith(merged.slice(0, merged.lastIndexOf("}")).trimEnd())).toBe(true);
+    const doc = JSON.parse(text) as { cost: SweepCost; wall_seconds: number };
+    expect(doc.wall_seconds).toBe(3.5);
+    expect(doc.cost).toEqual(JSON.parse(JSON.stringify(r.sweepCost)));
+    // orats-7y on demand, 1.18441 $/h: 600 s + 1200 s from the task times, 42.25 s → 60 s billed from shard 2's wall time.
+    expect(doc.cost.shards.map((s) => [s.shard, s.billed_seconds, s.attempts.map((a) => a.basis)])).toEqual([
+      [0, 600, ["task-times"]],
+      [1, 1200, ["task-times"]],
+      [2, 60, ["engine-wall-time"]],
+    ]);
+    expect(doc.cost.total_usd).toBeCloseTo((1.18441 * 1860) / 3600, 12);
+    expect(doc.cost).toMatchObject({ lane: "fargate", complete: false, prices_dated: "2024-12-01", region: "us-east-1" });
+    expect(doc.cost.notes).toEqual([`shard 0002: attempt 1 (${arn(2)}) has no stop time (the service no longer knows it): counted at the shard's wall_seconds, 42.25 s, a lower bound`]);
+  });
+
+  it("fetch of a Batch sweep bills each job's own attempts from DescribeJobs, on demand and on Spot", async () => {
+    const rec = sweep(
+      [0, 1, 2].map((i) => ({ shard: i, attempt: 1, jobId: `arr:${i}`, arrayJobId: "arr" })),
+      { target: "batch" },
+    );
+    const { s3, out } = mergedSweep(rec);
+    const { batch } = clients();
+    const ms = (t: string) => Date.parse(`2026-12-01T${t}Z`);
+    mockClient(batch)
+      .on(DescribeJobsCommand)
+      .resolves({
+        jobs: [
+          { jobId: "arr:0", status: "SUCCEEDED", startedAt: ms("10:00:00"), stoppedAt: ms("10:05:00"), attempts: [{ startedAt: ms("10:00:00"), stoppedAt: ms("10:05:00") }] },
+          // Interrupted on Spot, retried by Batch itself: both attempts billed.
+          { jobId: "arr:1", status: "SUCCEEDED", startedAt: ms("10:10:00"), stoppedAt: ms("10:20:00"), attempts: [{ startedAt: ms("10:00:00"), stoppedAt: ms("10:02:00") }, { startedAt: ms("10:10:00"), stoppedAt: ms("10:20:00") }] },
+          { jobId: "arr:2", status: "SUCCEEDED", startedAt: ms("10:00:00"), stoppedAt: ms("10:00:30") },
+        ] as never,
+      });
+    const r = await fetchRun({ s3, batch, clock: fakeClock() }, { bucket: BUCKET, runId: RUN_ID, out });
+    const cost = (JSON.parse(readFileSync(join(out, "sweep.json"), "utf8")) as { cost: SweepCost }).cost;
+    expect(cost.shards.map((s) => [s.spot, s.billed_seconds])).toEqual([
+      [null, 300],
+      [null, 720],
+      [null, 60],
+    ]);
+    // 1080 s: 1.18441 × 1080 / 3600 = 0.355323 on demand, × 0.3 = 0.1065969 on Spot.
+    expect(cost.total_usd).toBeCloseTo(0.355323, 12);
+    expect(cost.total_usd_spot).toBeCloseTo(0.1065969, 12);
+    expect(cost.complete).toBe(true);
+    expect(r.sweepCost?.lane).toBe("batch");
+  });
+
+  it("fetch leaves a local sweep's sweep.json alone, and says when ECS cannot be asked", async () => {
+    const local = mergedSweep(sweep([{ shard: 0, attempt: 1, clientToken: "local", startedAt: "2026-12-01T10:00:00Z", stoppedAt: "2026-12-01T10:01:00Z" }], { target: "local" }));
+    const r = await fetchRun({ s3: local.s3 }, { bucket: BUCKET, runId: RUN_ID, out: local.out });
+    expect(r.sweepCost).toBeUndefined();
+    expect(readFileSync(join(local.out, "sweep.json"), "utf8")).toBe(local.merged);
+
+    const gone = mergedSweep(sweep([{ shard: 0, attempt: 1, clientToken: "a", taskArn: "arn:t0" }]));
+    const { ecs } = clients();
+    mockClient(ecs).on(DescribeTasksCommand).rejects(awsError("AccessDeniedException", "not allowed", 400));
+    const r2 = await fetchRun({ s3: gone.s3, ecs, clock: fakeClock() }, { bucket: BUCKET, runId: RUN_ID, out: gone.out });
+    expect(r2.sweepCost?.complete).toBe(false);
+    expect(r2.sweepCost?.notes[0]).toMatch(/^DescribeTasks failed, so the launch record's times were used: /);
+    expect(r2.sweepCost?.notes).toContain("shard 0001: no attempt recorded and no wall_seconds: not counted");
+    expect(r2.sweepCost?.total_usd).toBe(0);
   });
 
   it("logs prints each shard's attempts, Batch jobs by the stream Batch names", async () => {

@@ -35,6 +35,7 @@ import { runCli } from "../src/cli.ts";
 import { destroyClients, type AwsClients } from "../src/clients.ts";
 import { loadConfig } from "../src/config.ts";
 import { SweepFailedError } from "../src/errors.ts";
+import type { SweepCost } from "../src/shard-cost.ts";
 import { SHARD_FILES, mergeShardsInS3 } from "../src/sweep-merge.ts";
 import { launchSweep, planSweep, prepareSweep } from "../src/sweep.ts";
 import { CREDENTIALS, Moto, REGION, outputsStack } from "./moto.ts";
@@ -340,7 +341,10 @@ describe("sweeps on AWS Batch (moto)", () => {
       [0, "2", ["sweep"]],
     ]);
     expectReference(out);
-    expect(r.err.at(-2)).toBe(`sweep batch-sweep merged: s3://${BUCKET}/results/batch-sweep/ (6 points from 3 shards)`);
+    // The merge, where the results went, then what the shards cost (with the notes).
+    const merged0 = r.err.indexOf(`sweep batch-sweep merged: s3://${BUCKET}/results/batch-sweep/ (6 points from 3 shards)`);
+    expect(r.err[merged0 + 1]).toMatch(/^results in .* \(\d+ files\)$/);
+    expect(r.err[merged0 + 2]).toMatch(/^cost ~\$/);
     expect(r.err).toContain("3/3 shards, 6/6 points");
     const merged = await keys("results/batch-sweep/");
     expect(merged.filter((k) => !k.includes("/shards/"))).toEqual(
@@ -384,6 +388,24 @@ describe("sweeps on AWS Batch (moto)", () => {
     const fetched = await cli("fetch", "batch-sweep", "--out", join(work, "batch-fetched"));
     expect(fetched.code, fetched.err.join("\n")).toBe(0);
     expectReference(join(work, "batch-fetched"));
+    // Each shard's cost from DescribeJobs (moto's jobs start and stop at once: a minute billed each),
+    // added to sweep.json after every byte of the merge's.
+    const s3Text = (await object("results/batch-sweep/sweep.json")).toString();
+    const local = readFileSync(join(work, "batch-fetched", "sweep.json"), "utf8");
+    expect(local.startsWith(s3Text.slice(0, s3Text.lastIndexOf("}")).trimEnd())).toBe(true);
+    const { cost, ...rest } = JSON.parse(local) as { cost: SweepCost };
+    expect(rest).toEqual(JSON.parse(s3Text));
+    expect(cost).toMatchObject({ lane: "batch", complete: true, region: "us-east-1", prices_dated: "2024-12-01", billed_seconds: 180 });
+    expect(cost.shards.map((c) => [c.shard, c.spot, c.vcpu, c.memory_gib, c.attempts.map((a) => [a.id, a.basis, a.billed_seconds])])).toEqual(
+      [0, 1, 2].map((i) => [i, null, 16, 120, [[`${arrayJobId}:${i}`, "job-times", 60]]]),
+    );
+    // orats-7y: 1.18441 $/h × 180 s on demand; × 0.3 on Spot.
+    expect(cost.total_usd).toBeCloseTo((1.18441 * 180) / 3600, 12);
+    expect(cost.total_usd_spot).toBeCloseTo((0.355323 * 180) / 3600, 12);
+    expect(fetched.out[1]).toBe("cost ~$0.0592 on demand, $0.0178 on Spot for 3 shards (3 billed attempts, 180 s); written to sweep.json as cost");
+    // The launch that merged and fetched wrote the same cost.
+    expect(r.err).toContain(fetched.out[1]);
+    expect((JSON.parse(readFileSync(join(out, "sweep.json"), "utf8")) as { cost: SweepCost }).cost.total_usd).toBeCloseTo(cost.total_usd, 12);
   });
 
   it("skips finished shards, retries only the failed one as a plain job, and merges the same bytes", async () => {
@@ -464,6 +486,20 @@ describe("sweeps on Fargate (moto)", () => {
     // moto reports exit code 0 for a task it was told to stop; AWS would report the container's own.
     expect(r.err.some((l) => /^shard 0000 attempt 1 ended \(the task (exited 0|stopped \(no exit code.*\)) but shards\/0000\/_SUCCESS is missing\); retrying in \d+ s$/.test(l)), r.err.join("\n")).toBe(true);
     expectReference(out);
+    // moto's ECS reports no task times: each shard's last attempt is costed at its own sweep.json
+    // wall_seconds (a lower bound, said so), shard 0's stopped first attempt is named as not counted.
+    const { cost } = JSON.parse(readFileSync(join(out, "sweep.json"), "utf8")) as { cost: SweepCost };
+    expect(cost).toMatchObject({ lane: "fargate", complete: false, billed_seconds: 180 });
+    expect(cost.shards.map((c) => [c.vcpu, c.memory_gib, c.ephemeral_gib, c.spot, c.attempts.map((a) => [a.attempt, a.basis, a.billed_seconds])])).toEqual([
+      [8, 60, 21, false, [[2, "engine-wall-time", 60]]],
+      [8, 60, 21, false, [[1, "engine-wall-time", 60]]],
+      [8, 60, 21, false, [[1, "engine-wall-time", 60]]],
+    ]);
+    expect(cost.total_usd).toBeCloseTo((0.590651 * 180) / 3600, 12);
+    expect(cost.notes.filter((n) => n.startsWith("shard 0000: attempt 1 ")).map((n) => n.replace(/\(arn:[^)]+\)/, "(…)"))).toEqual([
+      "shard 0000: attempt 1 (…) has no start or stop time (still running, or the service no longer knows it): not counted",
+    ]);
+    expect(r.err.some((l) => l.startsWith("cost ~$0.0295 for 3 shards (3 billed attempts, 180 s), incomplete: a lower bound; written to sweep.json as cost"))).toBe(true);
     const tasks = await aws.ecs.send(new ListTasksCommand({ cluster: "aegis-bt", desiredStatus: "STOPPED" }));
     const described = await aws.ecs.send(new DescribeTasksCommand({ cluster: "aegis-bt", tasks: tasks.taskArns ?? [], include: ["TAGS"] }));
     expect(described.tasks?.map((t) => t.tags?.find((x) => x.key === "aegis:shard")?.value).sort()).toEqual(["0/3", "0/3", "1/3", "2/3"]);

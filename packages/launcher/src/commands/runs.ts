@@ -5,6 +5,7 @@ import { requireBucket } from "../config.js";
 import { InputError } from "../errors.js";
 import { checkRunId } from "../run-id.js";
 import { fetchRun, recentRuns, runLogs, runStatus, type RunStatus } from "../runs.js";
+import { formatSweepCost } from "../shard-cost.js";
 import { shardName } from "../sweep-plan.js";
 import { config, globals, interruptible, positiveInteger, withClients, type CliIo } from "./common.js";
 
@@ -81,7 +82,7 @@ export function registerRuns(program: Command, io: CliIo): void {
 
   program
     .command("fetch")
-    .description("Download results/<run>/ (refused without _SUCCESS unless --partial); writes the run's cost into run.json")
+    .description("Download results/<run>/ (refused without _SUCCESS unless --partial); writes the run's cost into run.json, a sweep's into sweep.json")
     .argument("<run>", "run id")
     .option("--out <dir>", "directory (default results/<run>)")
     .option("--partial", "download an unfinished or failed run's files anyway", false)
@@ -91,7 +92,7 @@ export function registerRuns(program: Command, io: CliIo): void {
       await withClients(g, io, async (clients) => {
         const values = await config(g, clients);
         const r = await fetchRun(
-          { s3: clients.s3, ecs: clients.ecs },
+          { s3: clients.s3, ecs: clients.ecs, batch: clients.batch },
           {
             bucket: requireBucket(values),
             runId,
@@ -103,6 +104,11 @@ export function registerRuns(program: Command, io: CliIo): void {
         );
         io.out(`${r.dir}: ${r.files.length} files, ${r.bytes.toLocaleString("en-US")} bytes${r.complete ? "" : " (partial: no _SUCCESS)"}`);
         if (r.cost) io.out(`cost ~$${r.cost.usd.toFixed(4)} (${r.cost.basis}, ${r.cost.billedSeconds} s billed) written to run.json`);
+        if (r.sweepCost) {
+          const [line, ...notes] = formatSweepCost(r.sweepCost, r.sweepCostNotWritten);
+          io.out(line as string);
+          for (const n of notes) io.err(n);
+        }
       });
     });
 }

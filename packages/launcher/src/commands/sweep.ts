@@ -11,6 +11,7 @@ import { finishedShards, keys, readLaunchRecord, runSucceeded, s3Uri, writeCheck
 import { SCRATCH_ENV } from "../scratch.js";
 import { preflight } from "../submit.js";
 import { chooseSweepSnapshot, launchSweep, launchSweepLocal, planSweep, prepareSweep, sweepDryRun, sweepWritePrefixes, type PreparedSweep, type SweepLaneName, type SweepResult } from "../sweep.js";
+import { formatSweepCost } from "../shard-cost.js";
 import { shardName } from "../sweep-plan.js";
 import { formatProgress, type SweepProgress } from "../sweep-progress.js";
 import type { SweepEvent } from "../sweep-wait.js";
@@ -73,6 +74,7 @@ function printSweepResult(io: CliIo, sweep: PreparedSweep, r: SweepResult, again
   if (r.state === "already-merged") io.err(`sweep ${r.runId} is already merged: ${r.resultsUri}`);
   else io.err(`sweep ${r.runId} merged: ${r.resultsUri} (${sweep.points} points from ${k} shards${r.skipped.length > 0 ? `, ${r.skipped.length} done before this launch` : ""})`);
   if (r.fetched) io.err(`results in ${r.fetched.dir} (${r.fetched.files.length} files)`);
+  if (r.fetched?.sweepCost) for (const line of formatSweepCost(r.fetched.sweepCost, r.fetched.sweepCostNotWritten)) io.err(line);
 }
 
 interface SweepFlags {
