@@ -534,6 +534,10 @@ export interface SweepInfo {
   wall_seconds: number;
   host: string;
   started_at: number;
+  /** Points taken from a checkpoint rather than run (absent when none). */
+  resumed_points?: number;
+  /** What the reader should know (a checkpoint that could not be written, a merge's left-out analysis). */
+  notes?: string[];
 }
 
 /** `cscv.json`: the probability of backtest overfitting and its companions (docs/sweeps.md). */
@@ -686,6 +690,12 @@ export interface RunSweepOptions extends CallOptions {
   verify?: VerifyMode;
   /** Write `_SUCCESS` last (default true); `false` leaves it to the caller (see {@link writeSuccessMarker}). */
   markSuccess?: boolean;
+  /**
+   * Keep finished points in `<out>/checkpoint/` (default true with `out`): a sweep stopped by the
+   * signal or killed resumes from them when run again with the same scenario, data and shard, to
+   * the same bytes; `info.resumed_points` says how many it kept. Removed once the files are written.
+   */
+  checkpoint?: boolean;
 }
 
 export type { SweepProgress } from "../binding.js";
@@ -721,6 +731,7 @@ export async function runSweep(scenario: ScenarioInput, options: RunSweepOptions
   const common = runCommon<native.SweepProgress>(scenario, o, "runSweep");
   const { signal, onProgress } = common;
   checkBoolean(o.points, "runSweep: points");
+  checkBoolean(o.checkpoint, "runSweep: checkpoint");
   const shard = checkShard(o.shard);
   const request: native.SweepRequest = {
     ...common.request,
@@ -728,6 +739,7 @@ export async function runSweep(scenario: ScenarioInput, options: RunSweepOptions
     shardCount: shard?.count,
     points: o.points ?? undefined,
     threads: checkThreads(o.threads),
+    checkpoint: o.checkpoint ?? undefined,
   };
   const out = await cancellable(signal, onProgress, (token, progress) => native.runSweep(request, token, progress, signal));
   return sweepResult(out);

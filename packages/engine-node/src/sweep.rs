@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use aegis_bt::job::Job;
-use aegis_bt::sweep::{self, Shard, SweepArtifacts, SweepJob, SweepOptions, SweepProgress as Progress};
+use aegis_bt::sweep::{
+    self, Checkpointing, Shard, SweepArtifacts, SweepJob, SweepOptions, SweepProgress as Progress, checkpoint,
+};
 use napi::bindgen_prelude::{AbortSignal, AsyncTask, Buffer};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status, Task};
@@ -96,6 +98,9 @@ pub struct SweepRequest {
     pub verify: Option<String>,
     /// Write `_SUCCESS` after the files (default true); `false` leaves it to the caller.
     pub mark_success: Option<bool>,
+    /// Keep finished points in `<out>/checkpoint/` so a stopped sweep resumes when run again
+    /// (default true when `out` is set).
+    pub checkpoint: Option<bool>,
 }
 
 #[napi(object)]
@@ -183,10 +188,17 @@ impl SweepTask {
                 f.call(event, ThreadsafeFunctionCallMode::NonBlocking);
             }
         };
+        let checkpoint = if r.checkpoint.unwrap_or(true) {
+            Checkpointing::Beside(checkpoint::Policy::default())
+        } else {
+            Checkpointing::Off
+        };
         let opts = SweepOptions {
             cancel: Some(self.cancel.clone()),
+            checkpoint,
             progress: Some(&report),
             verify: verify_policy(r.verify.as_deref())?,
+            ..SweepOptions::default()
         };
         let job = SweepJob {
             run: Job {

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -146,5 +146,35 @@ describe("runSweep", () => {
     const ac = new AbortController();
     ac.abort();
     await expect(runSweep(SWEEP, { data, signal: ac.signal })).rejects.toThrow(AbortError);
+  });
+
+  it("keeps the points finished before an abort in <out>/checkpoint/ and resumes from them to the same bytes", async () => {
+    // 6,000 points on one thread: long enough for the abort at the first progress to land mid-sweep.
+    const commissions = Array.from({ length: 2000 }, (_, i) => Number((0.5 + i / 1000).toFixed(3)));
+    const big = SWEEP.replace("[0.5, 1.5]", JSON.stringify(commissions)).replace("cscv: { partitions: 2 }\n", "");
+    const whole = tmp();
+    const fresh = await runSweep(big, { data, out: whole, threads: 1, checkpoint: false });
+    expect(fresh.info.resumed_points).toBeUndefined();
+
+    const out = tmp();
+    const ac = new AbortController();
+    const stopped = runSweep(big, { data, out, threads: 1, signal: ac.signal, onProgress: () => ac.abort() });
+    await expect(stopped).rejects.toThrow(AbortError);
+    expect(existsSync(join(out, "checkpoint", "checkpoint.json"))).toBe(true);
+    expect(existsSync(join(out, "_SUCCESS"))).toBe(false);
+
+    const resumed = await runSweep(big, { data, out, threads: 1 });
+    expect(resumed.info.resumed_points).toBeGreaterThanOrEqual(16);
+    expect(resumed.info.resumed_points).toBeLessThan(6000);
+    for (const f of ["sweep.arrow", "returns.arrow", "entries.arrow", "benchmark.arrow"]) {
+      expect(readFileSync(join(out, f)).equals(readFileSync(join(whole, f))), f).toBe(true);
+    }
+    expect(existsSync(join(out, "checkpoint"))).toBe(false);
+    rmSync(out, { recursive: true });
+    rmSync(whole, { recursive: true });
+  }, 60_000);
+
+  it("refuses a checkpoint option that is not a boolean", async () => {
+    await expect(runSweep(SWEEP, { data, checkpoint: "yes" as unknown as boolean })).rejects.toThrow(/runSweep: checkpoint/);
   });
 });

@@ -458,11 +458,13 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
         }
         None => (run_all(), rayon::current_num_threads()),
     };
+    let complete = results.iter().all(|(_, r)| r.is_ok());
     for (index, r) in results {
         slots[index - range.start] = Some(r);
     }
-    // Whatever happened, what finished is kept for the next attempt.
-    if let Some(c) = &checkpointer {
+    // Whatever stopped the sweep, what finished is kept for the next attempt (a sweep that
+    // completes writes its results instead).
+    if let (Some(c), false) = (&checkpointer, complete) {
         c.flush();
     }
     let mut rows = Vec::with_capacity(slots.len());
