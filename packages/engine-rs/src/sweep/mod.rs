@@ -448,16 +448,39 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
             .collect();
         groups.into_iter().flatten().collect()
     };
-    let (results, threads) = match job.threads {
-        Some(t) => {
-            let pool = rayon::ThreadPoolBuilder::new()
+    let pool = match job.threads {
+        Some(t) => Some(
+            rayon::ThreadPoolBuilder::new()
                 .num_threads(t)
                 .build()
-                .map_err(|e| JobError::Shard(format!("cannot start {t} worker threads: {e}")))?;
-            (pool.install(run_all), t)
-        }
-        None => (run_all(), rayon::current_num_threads()),
+                .map_err(|e| JobError::Shard(format!("cannot start {t} worker threads: {e}")))?,
+        ),
+        None => None,
     };
+    let threads = job.threads.unwrap_or_else(rayon::current_num_threads);
+    let running = AtomicBool::new(true);
+    let results = std::thread::scope(|scope| {
+        // The moment the sweep is told to stop, the points already finished are written: the
+        // kill may come before the running ones end (Batch allows 30 s after SIGTERM).
+        if let Some(c) = &checkpointer {
+            let (stop, running) = (&stop, &running);
+            scope.spawn(move || {
+                while running.load(Ordering::Relaxed) {
+                    if stop.load(Ordering::Relaxed) {
+                        c.flush();
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+            });
+        }
+        let results = match &pool {
+            Some(pool) => pool.install(run_all),
+            None => run_all(),
+        };
+        running.store(false, Ordering::Relaxed);
+        results
+    });
     let complete = results.iter().all(|(_, r)| r.is_ok());
     for (index, r) in results {
         slots[index - range.start] = Some(r);

@@ -53,10 +53,11 @@ pub struct SweepArgs {
     /// Keep no checkpoint: a stopped sweep starts over.
     #[arg(long)]
     no_checkpoint: bool,
-    /// After SIGTERM or Ctrl-C, points already running get this long to finish before they are
-    /// abandoned; none start. Then the checkpoint is written and the sweep exits with status 75
-    /// (retry: the same command resumes). Fargate gives a task 120 s after a Spot notice.
-    #[arg(long, env = "AEGIS_STOP_GRACE_SECONDS", default_value_t = 30.0, value_parser = seconds)]
+    /// After SIGTERM or Ctrl-C, the points finished are written at once and none start; those
+    /// running get this long to finish before they are abandoned. Then the checkpoint is written
+    /// and the sweep exits with status 75 (retry: the same command resumes). Fargate gives a task
+    /// 120 s after a Spot notice, Batch 30 s by default.
+    #[arg(long, env = "AEGIS_STOP_GRACE_SECONDS", default_value_t = 20.0, value_parser = seconds)]
     grace: f64,
 }
 
