@@ -1,5 +1,5 @@
 // A sweep shard interrupted the way Fargate Spot interrupts it, against moto's S3 and the real
-// binary: SIGTERM once its first checkpoint is in S3 → exit 75 with the finished points under
+// binary: SIGTERM once its first group of points is done → exit 75 with the finished points under
 // `results/<run>/shards/<iiii>/checkpoint/`; the same command again (a retried task, another
 // machine: nothing local is reused) resumes from S3, writes the shard byte for byte as an
 // uninterrupted run does, and removes the checkpoint. The merge of the shards then equals the
@@ -34,7 +34,7 @@ cscv: { partitions: 8 }
 sweep:
   grid:
     strategy.legs[0].delta.target: [${deltas.join(", ")}]
-    strategy.exit.profit_target: [0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
+    strategy.exit.profit_target: [0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8]
 `;
 
 let moto: Moto;
@@ -96,17 +96,17 @@ describe("a sweep shard stopped by SIGTERM", () => {
     const run = "results/resume/";
     const out = `s3://${BUCKET}/${run}`;
     const checkpoint = `${run}shards/0000/checkpoint/`;
-    // Stopped once its first chunk is in S3 (a group of 16 points of the shard's 48).
+    // Stopped as soon as its first group of 16 points is done (of the shard's 96, run one group at
+    // a time): the group running then finishes in the grace, the rest never start.
     const stopped = await sweep(out, "0/2", (child) => {
-      void (async () => {
-        for (let i = 0; i < 600; i++) {
-          if ((await keys(checkpoint)).includes(`${checkpoint}checkpoint.json`)) {
-            child.kill("SIGTERM");
-            return;
-          }
-          await delay(50);
+      let sent = false;
+      child.stderr!.on("data", (d: Buffer) => {
+        const done = [...d.toString().matchAll(/"points_done":(\d+)/g)].map((m) => Number(m[1]));
+        if (!sent && done.some((n) => n >= 16)) {
+          sent = true;
+          child.kill("SIGTERM");
         }
-      })();
+      });
     });
     expect(stopped.code, stopped.stderr).toBe(75);
     expect(stopped.stderr).toContain(`kept in s3://${BUCKET}/${checkpoint}`);
@@ -115,11 +115,11 @@ describe("a sweep shard stopped by SIGTERM", () => {
     const index = JSON.parse((await object(`${checkpoint}checkpoint.json`)).toString()) as { chunks: Array<{ points: number[] }> };
     const kept = index.chunks.flatMap((c) => c.points).length;
     expect(kept).toBeGreaterThanOrEqual(16);
-    expect(kept).toBeLessThan(48);
+    expect(kept).toBeLessThan(96);
 
     const retried = await sweep(out, "0/2");
     expect(retried.code, retried.stderr).toBe(0);
-    expect(retried.stderr).toContain(`resuming: ${kept} of 48 point(s) kept from the checkpoint`);
+    expect(retried.stderr).toContain(`resuming: ${kept} of 96 point(s) kept from the checkpoint`);
     expect(await keys(checkpoint)).toEqual([]);
     const info = JSON.parse((await object(`${run}shards/0000/sweep.json`)).toString()) as { resumed_points?: number };
     expect(info.resumed_points).toBe(kept);
@@ -150,6 +150,6 @@ describe("a sweep shard stopped by SIGTERM", () => {
     for (const f of ["sweep.arrow", "returns.arrow", "cscv.json"]) {
       expect(readFileSync(join(merged, f)).equals(readFileSync(join(work, "whole", f))), f).toBe(true);
     }
-    expect(whole.info.points_total).toBe(96);
+    expect(whole.info.points_total).toBe(192);
   }, 600_000);
 });
