@@ -251,3 +251,47 @@ fn a_shard_keeps_its_checkpoint_in_its_own_directory_and_merges_to_the_same_byte
     merge_shards(&dirs, Some(merged.path())).unwrap();
     assert_same(whole.path(), merged.path());
 }
+
+/// With `points/`, a checkpointed point whose own files are gone (a task's scratch does not
+/// outlive it) runs again, so every point's files are there after the resume.
+#[test]
+fn a_checkpointed_point_without_its_files_runs_again_when_points_are_written() {
+    let data = tempfile::tempdir().unwrap();
+    dataset(data.path());
+    let out = tempfile::tempdir().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let progress = |p: SweepProgress<'_>| {
+        if p.points_done >= 10 {
+            stop.store(true, Ordering::Relaxed);
+        }
+    };
+    let mut j = job(SWEEP60, data.path(), Some(out.path()));
+    j.write_points = true;
+    j.threads = Some(1);
+    let stopping = SweepOptions {
+        stop: Some(stop.clone()),
+        checkpoint: Checkpointing::Beside(every_group()),
+        progress: Some(&progress),
+        ..SweepOptions::default()
+    };
+    assert!(matches!(run_sweep(&j, &stopping), Err(JobError::Interrupted(_))));
+    let points = expand(&job::validate(SWEEP60, "s").unwrap(), "s").unwrap();
+    std::fs::remove_dir_all(out.path().join("points").join(&points[3].id)).unwrap();
+    let notes = Mutex::new(Vec::new());
+    let notice = |line: &str| notes.lock().unwrap().push(line.to_string());
+    let opts = SweepOptions {
+        checkpoint: Checkpointing::Beside(every_group()),
+        notice: Some(&notice),
+        ..SweepOptions::default()
+    };
+    let a = run_sweep(&j, &opts).unwrap();
+    let notes = notes.into_inner().unwrap();
+    assert!(
+        notes.iter().any(|n| n == "1 checkpointed point(s) run again: their files under points/ are not here"),
+        "{notes:?}"
+    );
+    assert_eq!(a.info.resumed_points, 15);
+    for p in &points {
+        assert!(out.path().join("points").join(&p.id).join("market.arrow").is_file(), "{}", p.id);
+    }
+}

@@ -402,6 +402,20 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
         }
         None => (None, Vec::new()),
     };
+    // With `--points`, a point is kept only if its own files are still there (a task's scratch
+    // directory does not outlive it): the others run again to write them.
+    let mut restored = restored;
+    if let Some(dir) = &points_dir {
+        let before = restored.len();
+        let last = crate::results::files::TABLE_FILES[crate::results::files::TABLE_FILES.len() - 1];
+        restored.retain(|(i, _)| dir.join(&points[*i].id).join(last).is_file());
+        if let (Some(notice), true) = (opts.notice, restored.len() < before) {
+            notice(&format!(
+                "{} checkpointed point(s) run again: their files under points/ are not here",
+                before - restored.len()
+            ));
+        }
+    }
     // Each of this sweep's points: restored from the checkpoint, or run below.
     let mut slots: Vec<Option<Result<PointResult, JobError>>> = (0..mine.len()).map(|_| None).collect();
     let resumed = restored.len();
