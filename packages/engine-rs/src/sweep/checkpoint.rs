@@ -354,7 +354,6 @@ fn read_chunk(
         return Err("its points are not the ones the index lists".into());
     }
     let mut out = Vec::with_capacity(listed.len());
-    let benchmark_owner = listed.first().copied();
     for ((row, returns), entries) in table.rows.into_iter().zip(table.returns).zip(table.entries) {
         let index = row.point as usize;
         if !(identity.first..identity.end).contains(&index) {
@@ -371,8 +370,7 @@ fn read_chunk(
         fresh.final_equity = row.final_equity;
         fresh.metrics = row.metrics;
         // A chunk keeps the benchmark only when it holds the sweep's first point.
-        let benchmark =
-            (index == identity.first && Some(index) == benchmark_owner).then(|| table.benchmark.clone()).flatten();
+        let benchmark = (index == identity.first).then(|| table.benchmark.clone()).flatten();
         out.push((index, PointResult { row: fresh, returns, entries, benchmark }));
     }
     Ok(out)

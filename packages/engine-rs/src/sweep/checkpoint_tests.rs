@@ -70,6 +70,15 @@ fn run(
     (result, notes.into_inner().unwrap())
 }
 
+/// The test data, and SWEEP60 run on it whole, never stopped and without a checkpoint.
+fn data_and_whole_sweep() -> (tempfile::TempDir, tempfile::TempDir) {
+    let data = tempfile::tempdir().unwrap();
+    dataset(data.path());
+    let whole = tempfile::tempdir().unwrap();
+    run_sweep(&job(SWEEP60, data.path(), Some(whole.path())), &SweepOptions::default()).unwrap();
+    (data, whole)
+}
+
 fn assert_same(whole: &Path, resumed: &Path) {
     for f in COMPARED {
         assert!(read(whole, f) == read(resumed, f), "{f} differs after a resume");
@@ -78,10 +87,7 @@ fn assert_same(whole: &Path, resumed: &Path) {
 
 #[test]
 fn a_sweep_stopped_anywhere_resumes_to_the_bytes_of_one_never_stopped() {
-    let data = tempfile::tempdir().unwrap();
-    dataset(data.path());
-    let whole = tempfile::tempdir().unwrap();
-    run_sweep(&job(SWEEP60, data.path(), Some(whole.path())), &SweepOptions::default()).unwrap();
+    let (data, whole) = data_and_whole_sweep();
 
     let mut rng = SplitMix64::new(20261207);
     let (mut stopped, mut resumed_total) = (0, 0);
@@ -128,10 +134,7 @@ fn stopped_sweep(data: &Path) -> (tempfile::TempDir, usize) {
 
 #[test]
 fn a_damaged_or_missing_chunk_is_set_aside_and_its_points_run_again() {
-    let data = tempfile::tempdir().unwrap();
-    dataset(data.path());
-    let whole = tempfile::tempdir().unwrap();
-    run_sweep(&job(SWEEP60, data.path(), Some(whole.path())), &SweepOptions::default()).unwrap();
+    let (data, whole) = data_and_whole_sweep();
 
     let (out, kept) = stopped_sweep(data.path());
     let chunk = out.path().join(DIR_NAME).join("chunk-00001");
@@ -199,10 +202,7 @@ impl CheckpointStore for ReadOnly {
 
 #[test]
 fn a_checkpoint_that_cannot_be_written_changes_no_result_and_is_said() {
-    let data = tempfile::tempdir().unwrap();
-    dataset(data.path());
-    let whole = tempfile::tempdir().unwrap();
-    run_sweep(&job(SWEEP60, data.path(), Some(whole.path())), &SweepOptions::default()).unwrap();
+    let (data, whole) = data_and_whole_sweep();
     let out = tempfile::tempdir().unwrap();
     let opts = SweepOptions { checkpoint: Checkpointing::In(&ReadOnly, every_group()), ..SweepOptions::default() };
     let a = run_sweep(&job(SWEEP60, data.path(), Some(out.path())), &opts).unwrap();
@@ -216,10 +216,7 @@ fn a_checkpoint_that_cannot_be_written_changes_no_result_and_is_said() {
 
 #[test]
 fn a_shard_keeps_its_checkpoint_in_its_own_directory_and_merges_to_the_same_bytes() {
-    let data = tempfile::tempdir().unwrap();
-    dataset(data.path());
-    let whole = tempfile::tempdir().unwrap();
-    run_sweep(&job(SWEEP60, data.path(), Some(whole.path())), &SweepOptions::default()).unwrap();
+    let (data, whole) = data_and_whole_sweep();
     let out = tempfile::tempdir().unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let progress = |p: SweepProgress<'_>| {
