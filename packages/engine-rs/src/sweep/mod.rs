@@ -247,6 +247,12 @@ fn run_group(
         .collect()
 }
 
+/// A point that did not fail of its own: stopped because another failed, or the sweep was
+/// cancelled or told to stop. Such errors rank after any real failure.
+fn stopped_by_another(e: &JobError) -> bool {
+    matches!(e, JobError::Engine(EngineError::Cancelled) | JobError::Interrupted(_))
+}
+
 /// A point's row before it has run: what it is, no results.
 fn blank_row(point: &SweepPoint, index: usize) -> SweepRow {
     SweepRow {
@@ -511,7 +517,6 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
     // The error of the earliest point that failed for a reason of its own; a point stopped only
     // because another failed (or the sweep was stopped) ranks last.
     let mut failure: Option<JobError> = None;
-    let mut interrupted = false;
     for r in slots.into_iter().flatten() {
         match r {
             Ok(point) => {
@@ -521,20 +526,15 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
                 benchmark = benchmark.or(point.benchmark);
             }
             Err(e) => {
-                let secondary = matches!(e, JobError::Engine(EngineError::Cancelled) | JobError::Interrupted(_));
-                interrupted |= matches!(e, JobError::Interrupted(_))
-                    || (stop.load(Ordering::Relaxed) && matches!(e, JobError::Engine(EngineError::Cancelled)));
-                let ranks_last =
-                    |f: &JobError| matches!(f, JobError::Engine(EngineError::Cancelled) | JobError::Interrupted(_));
-                if failure.as_ref().is_none_or(|f| !secondary && ranks_last(f)) {
+                if failure.as_ref().is_none_or(|f| !stopped_by_another(&e) && stopped_by_another(f)) {
                     failure = Some(e);
                 }
             }
         }
     }
     if let Some(e) = failure {
-        let own = !matches!(e, JobError::Engine(EngineError::Cancelled) | JobError::Interrupted(_));
-        if interrupted && !own {
+        // Only points stopped, none failed of its own: the sweep was told to stop.
+        if stop.load(Ordering::Relaxed) && stopped_by_another(&e) {
             let kept = checkpointer.as_ref().map_or(rows.len(), |c| c.kept());
             let at = checkpointer.as_ref().and(store).map(|(s, _)| s.describe());
             let mut message = match at {
