@@ -138,6 +138,21 @@ fn bad_flags_and_paths_are_usage_errors() {
         assert_eq!(o.status.code(), Some(2));
         assert!(errors(&o)[0].contains("threads: expected a whole number from 1 to"), "{}", stderr(&o));
     }
+    // The checkpoint and stop flags: refused before anything runs, naming the flag, nothing written.
+    let fresh = tmp.path().join("never").display().to_string();
+    for (flag, value) in [
+        ("--checkpoint-seconds", "-1"),
+        ("--checkpoint-seconds", "soon"),
+        ("--checkpoint-seconds", "NaN"),
+        ("--grace", "1e9"),
+        ("--checkpoint-points", "0"),
+    ] {
+        let arg = format!("{flag}={value}");
+        let o = aegis_bt(&["sweep", "--scenario", &sweep, "--data", &data, "--out", &fresh, &arg]);
+        assert_eq!(o.status.code(), Some(2), "{flag} {value}");
+        assert!(stderr(&o).contains(flag), "{flag} {value}: {}", stderr(&o));
+        assert!(!tmp.path().join("never").exists(), "{flag} {value} wrote something");
+    }
 }
 
 /// `validate --data` checks a scenario against its dataset: a ticker it lacks, an earnings rule
