@@ -10,7 +10,7 @@ use super::dominance::{dominance, sort_ascending};
 use super::dsr::{DeflatedSharpe, deflated_sharpe};
 use super::error::CscvError;
 use super::matrix::Matrix;
-use super::metric::{BlockStats, EqualBlockFold, Metric};
+use super::metric::{BlockMajor, BlockStats, EqualBlockFold, FoldScratch, Metric};
 use super::rank::{argmax_first, average_rank, rank_logit};
 use super::result::CscvResult;
 
@@ -143,18 +143,21 @@ fn score_table(
     let mut table = Vec::new();
     table.try_reserve_exact(values).map_err(|_| CscvError::TooLarge { values })?;
     table.resize(values, 0.0);
+    let blocks = BlockMajor::new(stats, partitions);
     let filled: Vec<Result<(), CscvError>> = table
         .par_chunks_mut(n)
         .zip(all_splits.par_iter())
         .enumerate()
-        .map(|(k, (row, split))| {
-            score_blocks(fold, stats, partitions, metric, &split.in_sample, row).map_err(|column| {
-                CscvError::NonFiniteMetric {
+        .map_init(FoldScratch::default, |scratch, (k, (row, split))| {
+            blocks.score(fold, &split.in_sample, metric, scratch, row);
+            match row.iter().position(|v| !v.is_finite()) {
+                None => Ok(()),
+                Some(column) => Err(CscvError::NonFiniteMetric {
                     scope: format!("combination {k}"),
                     column: matrix.columns[column].clone(),
                     statistic: metric.name(),
-                }
-            })
+                }),
+            }
         })
         .collect();
     // In combination order, so the error reported is the first one, always.
@@ -191,25 +194,6 @@ fn deflated_best(
         return Err(full_sample(best, "deflated sharpe"));
     }
     Ok(dsr)
-}
-
-/// Fills `row[c]` with the metric of column c on the blocks `in_sample`
-/// (merged in time order). A non-finite value stops it with that column's index.
-fn score_blocks(
-    fold: &EqualBlockFold,
-    stats: &[BlockStats],
-    partitions: usize,
-    metric: Metric,
-    in_sample: &[usize],
-    row: &mut [f64],
-) -> Result<(), usize> {
-    for (c, (blocks, value)) in stats.chunks_exact(partitions).zip(row.iter_mut()).enumerate() {
-        *value = fold.fold(blocks, in_sample).metric(metric);
-        if !value.is_finite() {
-            return Err(c);
-        }
-    }
-    Ok(())
 }
 
 /// n* = argmax R (first on ties) and the logit of R̄\[n*\]'s rank within R̄.
