@@ -27,6 +27,7 @@ pub(super) fn enter(
     st: &TickerState,
     loaded: &LoadedData,
     tally: &mut Tally,
+    selections: &mut select::Selections,
 ) {
     let Tally { diag, misses } = tally;
     let strategy = sleeve.member.strategy;
@@ -81,7 +82,7 @@ pub(super) fn enter(
         }
     }
     let skipped = &mut diag.entries_skipped;
-    let chosen = match choose_legs(chain, legs) {
+    let chosen = match selections.choose(t, chain, legs) {
         Ok(c) => c,
         Err(miss) => {
             let kind = match miss {

@@ -775,6 +775,8 @@ pub struct Stepper<'a> {
     earnings_rules: bool,
     /// The index into `dates` of the next day to run.
     next: usize,
+    /// Leg selections of the day, for a run stepped on its own.
+    selections: select::Selections,
 }
 
 impl std::fmt::Debug for Stepper<'_> {
@@ -854,6 +856,7 @@ impl<'a> Stepper<'a> {
             close_days,
             earnings_rules,
             next: 0,
+            selections: select::Selections::default(),
             sleeves,
             dates,
             last_of,
@@ -876,6 +879,14 @@ impl<'a> Stepper<'a> {
 
     /// Runs the next trading day (nothing after the last).
     pub fn step(&mut self) {
+        let mut selections = std::mem::take(&mut self.selections);
+        self.step_sharing(&mut selections);
+        self.selections = selections;
+    }
+
+    /// [`Stepper::step`], with the day's leg selections shared with other runs on the same data
+    /// (a sweep's points stepped side by side): the same bytes out either way.
+    pub fn step_sharing(&mut self, selections: &mut select::Selections) {
         let Some(date) = self.next_date() else { return };
         self.next += 1;
         let (scenario, loaded) = (self.scenario, self.loaded);
@@ -951,7 +962,7 @@ impl<'a> Stepper<'a> {
                     strategy: k,
                 };
                 let day = TickerDay { t, chain: &chain, physical: self.styles[t] == Style::Physical, last_day };
-                trade_ticker(scenario, sleeve, &mut self.tallies[k], book, &day, &ctx, st, loaded);
+                trade_ticker(scenario, sleeve, &mut self.tallies[k], book, &day, &ctx, st, loaded, selections);
             }
         }
         let row = equity_row(
@@ -1027,6 +1038,7 @@ fn trade_ticker(
     ctx: &FillContext<'_>,
     st: &TickerState,
     loaded: &LoadedData,
+    selections: &mut select::Selections,
 ) {
     let TickerDay { t, chain, physical, last_day } = *day;
     let td = &loaded.tickers[t];
@@ -1073,7 +1085,7 @@ fn trade_ticker(
             }
         }
     }
-    enter(scenario, sleeve, book, t, chain, ctx, st, loaded, tally);
+    enter(scenario, sleeve, book, t, chain, ctx, st, loaded, tally, selections);
 }
 
 /// Each strategy's own account inside the shared one: its P&L (closed positions, then what its
@@ -1087,6 +1099,10 @@ struct Accounts {
     records_seen: usize,
     peaks: Vec<f64>,
     rows: Vec<StrategyRow>,
+    /// Per strategy, today: what its open positions would realize, and how many it holds
+    /// (kept between days so recording a day allocates nothing).
+    open_pnl: Vec<f64>,
+    open: Vec<i32>,
 }
 
 impl Accounts {
@@ -1098,6 +1114,8 @@ impl Accounts {
             records_seen: 0,
             peaks: capital.clone(),
             rows: Vec::with_capacity(days * sleeves.len()),
+            open_pnl: Vec::with_capacity(sleeves.len()),
+            open: Vec::with_capacity(sleeves.len()),
             capital,
         }
     }
@@ -1108,24 +1126,27 @@ impl Accounts {
         }
         self.records_seen = book.records.len();
         let n = self.capital.len();
-        let mut open_pnl = vec![0.0; n];
-        let mut open = vec![0i32; n];
+        let (open_pnl, open) = (&mut self.open_pnl, &mut self.open);
+        open_pnl.clear();
+        open_pnl.resize(n, 0.0);
+        open.clear();
+        open.resize(n, 0);
         for p in &book.positions {
             open_pnl[p.strategy] += p.net_pnl();
             if !p.hedge_book {
                 open[p.strategy] += 1;
             }
         }
-        let previous: Option<Vec<f64>> =
-            self.rows.len().checked_sub(n).map(|i| self.rows[i..].iter().map(|r| r.equity).collect());
+        // Where the previous day's rows start (they stay put while today's are pushed).
+        let previous = self.rows.len().checked_sub(n);
         for s in 0..n {
             let (equity, pnl) = if self.whole {
                 (account.equity, account.equity - self.capital[s])
             } else {
-                let pnl = self.realized[s] + open_pnl[s];
+                let pnl = self.realized[s] + self.open_pnl[s];
                 (self.capital[s] + pnl, pnl)
             };
-            let before = previous.as_ref().map_or(self.capital[s], |rows| rows[s]);
+            let before = previous.map_or(self.capital[s], |first| self.rows[first + s].equity);
             self.peaks[s] = self.peaks[s].max(equity);
             self.rows.push(StrategyRow {
                 date: account.date,
@@ -1140,7 +1161,7 @@ impl Accounts {
                     0.0
                 },
                 drawdown: if self.peaks[s] > 0.0 { equity / self.peaks[s] - 1.0 } else { 0.0 },
-                open_positions: open[s],
+                open_positions: self.open[s],
             });
         }
     }

@@ -25,6 +25,36 @@ pub struct ChosenLeg {
     pub quote: Quote,
 }
 
+/// The legs chosen on one day, remembered for whoever asks again that day with the same legs:
+/// [`choose_legs`] depends on nothing but the day's chain and the legs, so a sweep's points
+/// stepped side by side (and strategies of one scenario with the same legs) choose once.
+#[derive(Debug, Default)]
+pub struct Selections {
+    date: i32,
+    /// What was chosen on `date`.
+    chosen: Vec<Chosen>,
+}
+
+/// One ticker's legs and what [`choose_legs`] said of them.
+type Chosen = (usize, Vec<LegSpec>, Result<Vec<ChosenLeg>, Miss>);
+
+impl Selections {
+    /// [`choose_legs`] of ticker `ticker`'s chain on its trade date: the same answer, computed
+    /// once a day per distinct legs.
+    pub fn choose(&mut self, ticker: usize, day: &DayChain<'_>, legs: &[LegSpec]) -> Result<Vec<ChosenLeg>, Miss> {
+        if self.date != day.trade_date {
+            self.date = day.trade_date;
+            self.chosen.clear();
+        }
+        if let Some((_, _, known)) = self.chosen.iter().find(|(t, l, _)| *t == ticker && l.as_slice() == legs) {
+            return known.clone();
+        }
+        let answer = choose_legs(day, legs);
+        self.chosen.push((ticker, legs.to_vec(), answer.clone()));
+        answer
+    }
+}
+
 /// Why a leg could not be chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Miss {

@@ -271,6 +271,34 @@ fn an_offset_wing_never_crosses_to_the_other_side_of_its_reference() {
     assert_eq!(legs[1].strike, 105.0);
 }
 
+#[test]
+fn selections_remember_a_days_choice_per_ticker_and_legs_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_dataset(tmp.path(), "golden", &[("TST", quiet_days([(0.8, 1.0), (0.5, 0.7), (0.0, 0.05)], 100.0))]);
+    let ds = Dataset::open(tmp.path()).unwrap();
+    let parts = ds.open_partitions(&Selection::default(), &VerifyPolicy::default()).unwrap();
+    let (first, second) = (parts[0].1.day(d(DAYS[0])).unwrap(), parts[0].1.day(d(DAYS[1])).unwrap());
+    let s = scenario("{}", 0.5);
+    let legs = s.first_strategy().legs.clone();
+    let mut nothing_inside = legs.clone();
+    nothing_inside[0].delta.as_mut().unwrap().target = crate::scenario::values::UnitOpen(0.99);
+    nothing_inside[0].delta.as_mut().unwrap().min = Some(crate::scenario::values::UnitOpen(0.98));
+    let mut selections = select::Selections::default();
+    for (day, ticker, legs) in [
+        (&first, 0, &legs),
+        (&first, 0, &nothing_inside),
+        (&first, 0, &legs),
+        (&first, 1, &nothing_inside),
+        (&second, 0, &legs),
+        (&second, 0, &nothing_inside),
+        (&first, 0, &legs),
+    ] {
+        assert_eq!(selections.choose(ticker, day, legs), choose_legs(day, legs), "{ticker} {legs:?}");
+    }
+    // The two legs differ in what they find, so a mixed-up memory would have shown above.
+    assert_ne!(choose_legs(&first, &legs), choose_legs(&first, &nothing_inside));
+}
+
 /// A scenario that tries to enter every day (one position at a time) on the golden chain.
 fn daily_entries() -> Scenario {
     let text = "name: golden\n\

@@ -223,6 +223,7 @@ fn run_group(
     }
     let mut runs: Vec<Result<Stepper<'_>, EngineError>> =
         group.iter().map(|(_, p)| Stepper::new(&p.scenario, loaded)).collect();
+    let mut selections = engine::select::Selections::default();
     loop {
         if cancel.load(Ordering::Relaxed) {
             return cancelled();
@@ -230,7 +231,7 @@ fn run_group(
         let mut stepped = false;
         for run in runs.iter_mut().flatten() {
             if run.next_date().is_some() {
-                run.step();
+                run.step_sharing(&mut selections);
                 stepped = true;
             }
         }
@@ -245,6 +246,13 @@ fn run_group(
             point_result(point, index, outcome, days, points_dir, index == benchmark_of)
         })
         .collect()
+}
+
+/// What a point's leg selections depend on besides the data: every strategy's legs.
+fn selection_key(scenario: &crate::scenario::Scenario) -> String {
+    let legs: Vec<Vec<crate::scenario::LegSpec>> =
+        scenario.members().iter().map(|m| m.strategy.structure().legs).collect();
+    serde_json::to_string(&legs).unwrap_or_default()
 }
 
 /// A point that did not fail of its own: stopped because another failed, or the sweep was
@@ -431,8 +439,11 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
     if let (Some(notice), true) = (opts.notice, resumed > 0) {
         notice(&format!("resuming: {resumed} of {} point(s) kept from the checkpoint", mine.len()));
     }
-    let todo: Vec<(usize, &SweepPoint)> =
+    let mut todo: Vec<(usize, &SweepPoint)> =
         (range.clone()).zip(mine).filter(|(i, _)| slots[i - range.start].is_none()).collect();
+    // Points that choose the same legs run in the same groups, where each day's choice is made
+    // once for all of them (results are placed by index: the order changes no byte).
+    todo.sort_by_cached_key(|&(index, point)| (selection_key(&point.scenario), index));
     let done = AtomicU64::new(resumed as u64);
     let total = mine.len() as u64;
     let run_all = || -> Vec<(usize, Result<PointResult, JobError>)> {
