@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -122,8 +123,9 @@ pub fn expand(scenario: &Scenario, source: &str) -> Result<Vec<SweepPoint>, Scen
     let mut base = scenario.clone();
     base.sweep = None;
     let base_json = serde_json::to_value(&base).map_err(|e| err("", e.to_string()))?;
-    let mut points = Vec::with_capacity(indices.len());
-    for index in indices {
+    // Each point is parsed and validated on its own (the bulk of a large sweep's start-up), in
+    // parallel; the first error in point order is the one reported, as if one by one.
+    let point = |index: usize| -> Result<SweepPoint, ScenarioError> {
         let (g, z) = (index / zip_points, index % zip_points);
         let mut params: Vec<(String, Value)> = Vec::new();
         let mut rest = g;
@@ -153,8 +155,10 @@ pub fn expand(scenario: &Scenario, source: &str) -> Result<Vec<SweepPoint>, Scen
             e
         })?;
         keep_order(&mut scenario, &base);
-        points.push(SweepPoint { id, params, scenario });
-    }
+        Ok(SweepPoint { id, params, scenario })
+    };
+    let expanded: Vec<Result<SweepPoint, ScenarioError>> = indices.into_par_iter().map(point).collect();
+    let points = expanded.into_iter().collect::<Result<Vec<_>, _>>()?;
     refuse_equal_points(&points).map_err(|m| err("", m))?;
     Ok(points)
 }

@@ -221,6 +221,13 @@ fn bad_sweeps_are_refused_before_anything_runs() {
     let e = sweep::expand(&with("  grid: { \"strategy.legs[0].delta.target\": [0.3, 1.5] }\n"), "s.yaml").unwrap_err();
     assert_eq!(e.path, "strategy.legs[0].delta.target");
     assert!(e.message.contains("got 1.5") && e.message.contains("[strategy.legs[0].delta.target=1.5]"), "{e}");
+    // Points are checked in parallel; the error is still the first bad point's, every time.
+    for _ in 0..20 {
+        let values: Vec<String> = (0..400).map(|i| format!("{}", 0.26 + f64::from(i) * 0.00002)).collect();
+        let grid = format!("  grid: {{ \"strategy.legs[0].delta.target\": [{}, 1.5, 2.5, 3.5] }}\n", values.join(", "));
+        let e = sweep::expand(&with(&grid), "s.yaml").unwrap_err();
+        assert!(e.message.contains("[strategy.legs[0].delta.target=1.5]"), "{e}");
+    }
     let e = sweep::expand(&with("  grid: { \"strategy.legs[3].qty\": [2] }\n"), "s.yaml").unwrap_err();
     assert!(e.message.contains("has 1 item(s), no [3]"), "{e}");
     let e = parse(&format!("{GOOD}cscv: {{ partitions: 7 }}\n"), "s.yaml").unwrap_err();
