@@ -165,9 +165,10 @@ the analysis, the rest the points (${fmt((sweep0.now - cscvAlone.seconds) / sing
 
 **A 10,000-point one-year sweep** (2023, 10 × 10 × 10 × 10 with stop losses; ${fmt(bigInfo.trading_days)} trading days): ${fmt(big[1], 2)} s on 1 thread
 (${fmt(10000 / big[1])} points/s), ${fmt(big[2], 2)} s on 2 (${fmt(10000 / big[2])} points/s): ${fmt(big[1] / big[2], 2)}× from 1 to 2 threads on this
-machine's 2 cores. Points share nothing mutable and never wait on each other (groups of 16 points per task); the serial
-parts — expanding and validating 10,000 scenarios, loading the data once, encoding the tables, the plateau — run on one
-thread, and their share was not measured separately.
+machine's 2 cores. Points share nothing mutable and never wait on each other (groups of 16 points that choose the same
+legs per task, each day's choice made once per group); expanding and validating the 10,000 scenarios runs in parallel too.
+The serial parts — loading the data once, encoding the tables, the plateau — run on one thread, and their share was not
+measured separately.
 
 **Walk-forward over the 1,000-point sweep** (rolling 504/126, Sharpe, ${wfReturns.json.windows.length} windows, process time):
 \`returns\` mode ${ms(wfReturns.seconds)}; \`rerun\` mode ${ms(wfRerun.seconds)} (each window's chosen point run from flat; the data opened once).
