@@ -191,8 +191,9 @@ struct TickerData {
     parts: Vec<Partition>,
     /// (trade date, partition, day span index), in date order.
     days: Vec<(i32, usize, usize)>,
-    /// Per entry of `days`: contract sides whose quote breaks the data contract.
-    invalid: Vec<u64>,
+    /// Per entry of `days`: contract sides whose quote breaks the data contract. Counted once, by
+    /// whoever asks first ([`TickerData::invalid`]).
+    invalid: std::sync::OnceLock<Vec<u64>>,
     /// Every day's rows grouped by expiry, once for every run on this data: `expiries[spans[k]]`
     /// are those of `days[k]`.
     expiries: Vec<Expiry>,
@@ -215,6 +216,13 @@ impl TickerData {
         let expiries = &self.expiries[self.spans[at].clone()];
         DayChain::with_expiries(&part.batches[span.batch], span.trade_date, span.start, span.end, expiries)
     }
+
+    /// Per entry of `days`, its invalid quote sides. Only a run's end needs them, and counting
+    /// reads four whole columns: a single run counts them on another core while its days run
+    /// ([`run_loaded`]), a sweep before its points ([`LoadedData::count_invalid_quotes`]).
+    fn invalid(&self) -> &[u64] {
+        self.invalid.get_or_init(|| (0..self.days.len()).map(|k| self.chain(k).invalid_quotes()).collect())
+    }
 }
 
 /// Per-ticker running state.
@@ -231,6 +239,8 @@ struct TickerState {
     split_next: bool,
     /// Trading days of this ticker seen inside [start, end].
     day_counter: u64,
+    /// The index into `TickerData::days` of the run's first day: the run visits `first..cursor`.
+    first: usize,
     iv: IvHistory,
     closes: signals::Closes,
     /// Today against the ticker's earnings reaction days (with `strategy.earnings`).
@@ -494,6 +504,15 @@ impl LoadedData {
     }
 
     /// The trading days from `start` on: each day some ticker has data, oldest first.
+    /// Counts every day's invalid quote sides now, on all cores: what a sweep does before its
+    /// points, so none of them waits at its end for a count another started.
+    pub fn count_invalid_quotes(&self) {
+        for td in &self.tickers {
+            td.invalid
+                .get_or_init(|| (0..td.days.len()).into_par_iter().map(|k| td.chain(k).invalid_quotes()).collect());
+        }
+    }
+
     pub fn trading_days(&self, start: i32) -> Vec<i32> {
         let mut dates: Vec<i32> =
             self.tickers.iter().flat_map(|t| t.days.iter().map(|d| d.0)).filter(|&d| d >= start).collect();
@@ -546,19 +565,16 @@ fn load(
             }
         }
         // Counted and grouped once here, for every scenario that runs on this data (a sweep's points).
-        let per_day: Vec<(u64, Vec<Expiry>)> = days
+        let per_day: Vec<Vec<Expiry>> = days
             .par_iter()
             .map(|&(_, pi, di)| {
                 let span = parts[pi].days[di];
-                let chain = DayChain::new(&parts[pi].batches[span.batch], span.trade_date, span.start, span.end);
-                (chain.invalid_quotes(), chain.expiries.into_owned())
+                DayChain::group(&parts[pi].batches[span.batch], span.start, span.end)
             })
             .collect();
-        let mut invalid = Vec::with_capacity(days.len());
         let mut expiries = Vec::new();
         let mut spans = Vec::with_capacity(days.len());
-        for (count, group) in per_day {
-            invalid.push(count);
+        for group in per_day {
             spans.push(expiries.len()..expiries.len() + group.len());
             expiries.extend(group);
         }
@@ -567,7 +583,7 @@ fn load(
             name,
             parts,
             days,
-            invalid,
+            invalid: std::sync::OnceLock::new(),
             expiries,
             spans,
             dividends: Vec::new(),
@@ -728,6 +744,21 @@ impl<'s> Sleeve<'s> {
 /// Runs `scenario` on data loaded for it (or for scenarios sharing its `data`): the same bytes
 /// out as [`run`], whatever else the data was loaded for.
 pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_>) -> Result<Outcome, EngineError> {
+    std::thread::scope(|scope| {
+        // Only the run's end needs the invalid-quote counts: another core counts them while the
+        // days run (the end waits for them if it comes first).
+        if loaded.tickers.iter().any(|td| td.invalid.get().is_none()) {
+            scope.spawn(|| {
+                for td in &loaded.tickers {
+                    td.invalid();
+                }
+            });
+        }
+        step_all(scenario, loaded, opts)
+    })
+}
+
+fn step_all(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_>) -> Result<Outcome, EngineError> {
     let mut run = Stepper::new(scenario, loaded)?;
     let total = run.days() as u64;
     let step = (total / 100).max(1);
@@ -836,6 +867,9 @@ impl<'a> Stepper<'a> {
                 }
             }
         }
+        for st in &mut states {
+            st.first = st.cursor;
+        }
         let earnings_rules = sleeves.iter().any(|s| s.member.strategy.earnings.is_some());
         Ok(Stepper {
             scenario,
@@ -900,7 +934,6 @@ impl<'a> Stepper<'a> {
             }
             let chain = td.chain(st.cursor);
             let last_day = date == self.last_of[t];
-            self.diag.quotes_invalid += td.invalid[st.cursor];
             st.cursor += 1;
             st.day_counter += 1;
             self.rows_scanned += chain.len() as u64;
@@ -980,8 +1013,16 @@ impl<'a> Stepper<'a> {
     }
 
     /// After the last day: the summary and the tables, or why the strategy could never trade.
-    pub fn finish(self) -> Result<Outcome, EngineError> {
+    pub fn finish(mut self) -> Result<Outcome, EngineError> {
         let scenario = self.scenario;
+        // The invalid quotes of the days this run visited (counted meanwhile: see `run_loaded`).
+        self.diag.quotes_invalid = self
+            .loaded
+            .tickers
+            .iter()
+            .zip(&self.states)
+            .map(|(td, st)| td.invalid()[st.first..st.cursor].iter().sum::<u64>())
+            .sum();
         let total = self.dates.len() as u64;
         // A strategy that opened nothing and missed a leg on some entry day could never be filled:
         // say which leg and why rather than report an empty run.

@@ -330,6 +330,33 @@ fn a_crossed_quote_is_never_traded_and_is_counted() {
 }
 
 #[test]
+fn invalid_quotes_are_counted_on_the_days_a_run_visits_and_nowhere_else() {
+    // Crossed quotes on days 0, 2 and 3; the data is loaded for all four days (as a sweep's is
+    // for a walk-forward window), the run covers days 1–2: one invalid quote, however counted.
+    let mut days = quiet_days([(0.8, 1.0), (0.5, 0.7), (0.0, 0.05)], 100.0);
+    for k in [0, 2, 3] {
+        days[k][0] = days[k][0].clone().put(1.3, 1.2);
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    write_dataset(tmp.path(), "golden", &[("TST", days)]);
+    let ds = Dataset::open(tmp.path()).unwrap();
+    let whole = daily_entries();
+    let mut window = whole.clone();
+    window.data.start = crate::scenario::values::IsoDate(d(DAYS[1]));
+    window.data.end = crate::scenario::values::IsoDate(d(DAYS[2]));
+    let load = || LoadedData::load(std::iter::once(&whole), &ds, &VerifyPolicy::default()).unwrap();
+    // Counted on another core during the run (a single run's way), then before it (a sweep's).
+    let (during, before) = (load(), load());
+    before.count_invalid_quotes();
+    for loaded in [&during, &before] {
+        let o = run_loaded(&window, loaded, &RunOptions::default()).unwrap();
+        assert_eq!(o.summary.diagnostics.quotes_invalid, 1);
+        let o = run_loaded(&whole, loaded, &RunOptions::default()).unwrap();
+        assert_eq!(o.summary.diagnostics.quotes_invalid, 3);
+    }
+}
+
+#[test]
 fn a_null_in_a_row_makes_both_its_quotes_unusable() {
     let mut days = quiet_days([(0.8, 1.0), (0.5, 0.7), (0.0, 0.05)], 100.0);
     days[0][0] = days[0][0].clone().null_put_bid();

@@ -359,6 +359,7 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
     let mut loaded = LoadedData::load(mine.iter().map(|p| &p.scenario), &dataset, &opts.verify)?;
     let (text, source) = (job.run.scenario_text, job.run.scenario_source);
     loaded.attach_dates_files(mine.iter().map(|p| &p.scenario), job.run.scenario_dir, text, source)?;
+    loaded.count_invalid_quotes();
     let dates = loaded.trading_days(scenario.data.start.0);
     if let Some(spec) = &scenario.cscv
         && spec.partitions as usize > dates.len()

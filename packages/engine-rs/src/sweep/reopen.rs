@@ -110,6 +110,7 @@ pub fn walk_forward_dir(
                 inputs.scenario_text,
                 inputs.scenario_source,
             )?;
+            loaded.count_invalid_quotes();
             let source = Rerun { points: &points, loaded: &loaded, dates: &table.dates };
             walk::analyse(&table, &info, options, Some(&source))?
         }
