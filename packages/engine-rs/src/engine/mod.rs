@@ -503,7 +503,6 @@ impl LoadedData {
         Ok(())
     }
 
-    /// The trading days from `start` on: each day some ticker has data, oldest first.
     /// Counts every day's invalid quote sides now, on all cores: what a sweep does before its
     /// points, so none of them waits at its end for a count another started.
     pub fn count_invalid_quotes(&self) {
@@ -513,6 +512,7 @@ impl LoadedData {
         }
     }
 
+    /// The trading days from `start` on: each day some ticker has data, oldest first.
     pub fn trading_days(&self, start: i32) -> Vec<i32> {
         let mut dates: Vec<i32> =
             self.tickers.iter().flat_map(|t| t.days.iter().map(|d| d.0)).filter(|&d| d >= start).collect();
@@ -564,7 +564,7 @@ fn load(
                 }
             }
         }
-        // Counted and grouped once here, for every scenario that runs on this data (a sweep's points).
+        // Grouped once here, for every scenario that runs on this data (a sweep's points).
         let per_day: Vec<Vec<Expiry>> = days
             .par_iter()
             .map(|&(_, pi, di)| {
