@@ -120,17 +120,20 @@ impl BlockStats {
         match metric {
             Metric::Mean => self.mean,
             Metric::TotalReturn => self.growth - 1.0,
-            Metric::Sharpe => {
-                if !self.m2.is_finite() || !self.mean.is_finite() {
-                    return f64::NAN;
-                }
-                if self.count < 2.0 || self.m2 == 0.0 {
-                    return 0.0;
-                }
-                self.mean / (self.m2 / (self.count - 1.0)).sqrt()
-            }
+            Metric::Sharpe => sharpe(self.count, self.mean, self.m2),
         }
     }
+}
+
+/// The Sharpe ratio of rows with these statistics (see [`Metric::Sharpe`]): NaN when the mean or
+/// M2 is not finite, else 0 for fewer than two rows or no spread. Written with selects rather
+/// than early returns, so a loop over many columns vectorizes ([`BlockMajor::score`]); the value
+/// computed for a discarded case is never read.
+#[inline]
+fn sharpe(count: f64, mean: f64, m2: f64) -> f64 {
+    let ratio = mean / (m2 / (count - 1.0)).sqrt();
+    let ratio = if count < 2.0 || m2 == 0.0 { 0.0 } else { ratio };
+    if m2.is_finite() && mean.is_finite() { ratio } else { f64::NAN }
 }
 
 /// Folds blocks of equal size with precomputed merge weights, so the hot loop
@@ -262,22 +265,11 @@ impl BlockMajor {
         match metric {
             Metric::Mean => row.copy_from_slice(mean),
             Metric::TotalReturn => row.iter_mut().zip(growth.iter()).for_each(|(v, g)| *v = g - 1.0),
-            // BlockStats::metric's branches as selects, so the square roots
-            // and divisions vectorize too; the discarded lanes' values are
-            // never read.
-            Metric::Sharpe if count < 2.0 => {
-                row.iter_mut().zip(mean.iter()).zip(m2.iter()).for_each(|((v, &mean), &m2)| {
-                    *v = if m2.is_finite() && mean.is_finite() { 0.0 } else { f64::NAN };
-                })
-            }
-            Metric::Sharpe => {
-                let dof = count - 1.0;
-                for ((v, &mean), &m2) in row.iter_mut().zip(mean.iter()).zip(m2.iter()) {
-                    let sharpe = mean / (m2 / dof).sqrt();
-                    let sharpe = if m2 == 0.0 { 0.0 } else { sharpe };
-                    *v = if m2.is_finite() && mean.is_finite() { sharpe } else { f64::NAN };
-                }
-            }
+            Metric::Sharpe => row
+                .iter_mut()
+                .zip(mean.iter())
+                .zip(m2.iter())
+                .for_each(|((v, &mean), &m2)| *v = sharpe(count, mean, m2)),
         }
     }
 }
