@@ -263,3 +263,39 @@ fn verify_checks_every_row_against_the_contract() {
         assert!(report.problems.iter().all(|p| p.file == "SPX/2023.arrow"));
     }
 }
+
+#[test]
+fn a_day_is_grouped_into_its_expiries_whatever_their_lengths() {
+    // Expiries of 1, 15, 16, 17, 33 and 2 strikes: shorter, as long as and longer than the
+    // 16-row blocks the grouping compares at a time. Each group is exactly its expiry's rows.
+    let lengths = [1usize, 15, 16, 17, 33, 2];
+    let expiries = ["2023-01-20", "2023-01-27", "2023-02-17", "2023-03-17", "2023-06-16", "2023-12-15"];
+    let mut rows = Vec::new();
+    for (len, expiry) in lengths.iter().zip(expiries) {
+        rows.extend((0..*len).map(|k| Row::new("2023-01-03", expiry, 3000.0 + 10.0 * k as f64)));
+    }
+    let part =
+        Partition::from_batches(std::path::Path::new("SPX/2023.arrow"), &[crate::testkit::batch("SPX", &rows)], 0)
+            .unwrap();
+    let groups = DayChain::group(&part.batches[0], 0, rows.len());
+    let mut start = 0;
+    let expected: Vec<Expiry> = lengths
+        .iter()
+        .zip(expiries)
+        .map(|(len, expiry)| {
+            start += len;
+            Expiry { date: d(expiry), start: start - len, end: start }
+        })
+        .collect();
+    assert_eq!(groups, expected);
+    // A window inside the day, starting and ending mid-expiry.
+    let inner = DayChain::group(&part.batches[0], 5, 40);
+    assert_eq!(
+        inner,
+        vec![
+            Expiry { date: d("2023-01-27"), start: 5, end: 16 },
+            Expiry { date: d("2023-02-17"), start: 16, end: 32 },
+            Expiry { date: d("2023-03-17"), start: 32, end: 40 },
+        ]
+    );
+}
