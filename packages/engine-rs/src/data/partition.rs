@@ -2,6 +2,7 @@
 //! partition reads the footer and the message headers, never the data pages, so a backtest touches
 //! only the columns and days it uses.
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -207,6 +208,46 @@ impl Columns {
         };
         let tickers = ticker_values(col("ticker")?.as_ref());
         Ok(Columns { null_count, null_rows: null_rows.map(Arc::from), tickers, ..columns })
+    }
+}
+
+impl Columns {
+    /// The columns a day's step reads for a held leg of the given rights, besides the quotes'
+    /// bid and ask: the contract's place (expiry, strike), its value and implied vol, the call
+    /// greeks, and what a put's greeks are derived from. Each as bytes, with its width.
+    pub fn stepped(&self, calls: bool, puts: bool) -> Vec<(&[u8], usize)> {
+        fn f(c: &ScalarBuffer<f64>) -> (&[u8], usize) {
+            (c.inner().as_slice(), 8)
+        }
+        let mut out = vec![(self.expir_date.inner().as_slice(), 4), f(&self.strike), f(&self.stk_px)];
+        out.extend([&self.delta, &self.gamma, &self.theta, &self.vega].map(f));
+        if calls {
+            out.extend([&self.c_value, &self.c_mid_iv].map(f));
+        }
+        if puts {
+            out.extend([&self.p_value, &self.p_mid_iv, &self.yte, &self.i_rate, &self.div_rate].map(f));
+        }
+        out
+    }
+
+    /// Reads a byte of every 64 KiB of `rows` in `columns`: the page faults this takes map those
+    /// pages for every thread of the process (a fault maps the 64 KiB around it, Linux's default
+    /// fault-around), so whoever reads the rows later finds them mapped. On a system that maps
+    /// less per fault the later reader faults in the rest itself: slower, never different.
+    pub fn touch(columns: &[(&[u8], usize)], rows: Range<usize>) {
+        const STRIDE: usize = 64 * 1024;
+        for &(bytes, width) in columns {
+            let Some(span) = bytes.get(rows.start.saturating_mul(width)..rows.end.saturating_mul(width)) else {
+                continue;
+            };
+            // The first byte, then the first of every 64 KiB-aligned block after it.
+            let aligned = (STRIDE - span.as_ptr() as usize % STRIDE) % STRIDE;
+            let mut sum = span.first().copied().unwrap_or(0);
+            for at in (aligned..span.len()).step_by(STRIDE) {
+                sum = sum.wrapping_add(span[at]);
+            }
+            std::hint::black_box(sum);
+        }
     }
 }
 

@@ -299,3 +299,21 @@ fn a_day_is_grouped_into_its_expiries_whatever_their_lengths() {
         ]
     );
 }
+
+#[test]
+fn touching_rows_ahead_of_a_run_stays_inside_its_columns_whatever_the_range() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("SPX/2023.arrow");
+    write_partition(&path, "SPX", &two_days());
+    let part = Partition::open(&path).unwrap();
+    let cols = &part.batches[0];
+    // The place, the underlying and the call greeks always; each right adds its own columns.
+    assert_eq!(cols.stepped(false, false).len(), 7);
+    assert_eq!(cols.stepped(true, false).len(), 9);
+    assert_eq!(cols.stepped(false, true).len(), 12);
+    let n = cols.len;
+    #[allow(clippy::reversed_empty_ranges)]
+    for rows in [0..n, 0..0, 2..1, 0..usize::MAX, usize::MAX - 1..usize::MAX, n..n + 5] {
+        Columns::touch(&cols.stepped(true, true), rows);
+    }
+}

@@ -37,6 +37,7 @@ pub mod models;
 pub mod portfolio;
 #[cfg(test)]
 mod portfolio_tests;
+mod quote_count;
 pub mod risk;
 pub mod roll;
 pub mod select;
@@ -86,6 +87,7 @@ use ivrank::IvHistory;
 use mark::{Move, finite, mark};
 use models::Models;
 use portfolio::{FillContext, Greeks, Portfolio, greeks_of};
+use quote_count::SharedCount;
 use risk::MULTIPLIER;
 use select::{Miss, choose_legs, usable};
 
@@ -192,7 +194,8 @@ struct TickerData {
     /// (trade date, partition, day span index), in date order.
     days: Vec<(i32, usize, usize)>,
     /// Per entry of `days`: contract sides whose quote breaks the data contract. Counted once, by
-    /// whoever asks first ([`TickerData::invalid`]).
+    /// a single run's two threads ([`quote_count`]), a sweep before its points, or whoever asks
+    /// first ([`TickerData::invalid`]).
     invalid: std::sync::OnceLock<Vec<u64>>,
     /// Every day's rows grouped by expiry, once for every run on this data: `expiries[spans[k]]`
     /// are those of `days[k]`.
@@ -218,8 +221,8 @@ impl TickerData {
     }
 
     /// Per entry of `days`, its invalid quote sides. Only a run's end needs them, and counting
-    /// reads four whole columns: a single run counts them on another core while its days run
-    /// ([`run_loaded`]), a sweep before its points ([`LoadedData::count_invalid_quotes`]).
+    /// reads four whole columns: a single run counts them on both cores, mostly while its days run
+    /// ([`quote_count`]), a sweep before its points ([`LoadedData::count_invalid_quotes`]).
     fn invalid(&self) -> &[u64] {
         self.invalid.get_or_init(|| (0..self.days.len()).map(|k| self.chain(k).invalid_quotes()).collect())
     }
@@ -744,22 +747,32 @@ impl<'s> Sleeve<'s> {
 /// Runs `scenario` on data loaded for it (or for scenarios sharing its `data`): the same bytes
 /// out as [`run`], whatever else the data was loaded for.
 pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_>) -> Result<Outcome, EngineError> {
+    let mut run = Stepper::new(scenario, loaded)?;
+    let rights = || run.sleeves.iter().flat_map(|s| &s.specs).map(|leg| leg.right);
+    let (calls, puts) = (rights().any(|r| r == Right::Call), rights().any(|r| r == Right::Put));
+    // Only the run's end needs the invalid-quote counts: both cores make them (see quote_count).
+    let count = SharedCount::new(loaded, calls, puts);
     std::thread::scope(|scope| {
-        // Only the run's end needs the invalid-quote counts: another core counts them while the
-        // days run (the end waits for them if it comes first).
-        if loaded.tickers.iter().any(|td| td.invalid.get().is_none()) {
-            scope.spawn(|| {
-                for td in &loaded.tickers {
-                    td.invalid();
-                }
-            });
+        let helper = count.as_ref().map(|c| scope.spawn(|| c.count_backward()));
+        let stepped = step_all(&mut run, opts);
+        let front = match (&count, &stepped) {
+            (Some(c), Ok(())) => c.count_forward(),
+            (Some(c), Err(_)) => {
+                c.abandon();
+                Vec::new()
+            }
+            (None, _) => Vec::new(),
+        };
+        let back = helper.map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        if let (Some(c), Ok(())) = (&count, &stepped) {
+            c.finish(front.into_iter().chain(back.into_iter().flatten()));
         }
-        step_all(scenario, loaded, opts)
-    })
+        stepped
+    })?;
+    run.finish()
 }
 
-fn step_all(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_>) -> Result<Outcome, EngineError> {
-    let mut run = Stepper::new(scenario, loaded)?;
+fn step_all(run: &mut Stepper<'_>, opts: &RunOptions<'_>) -> Result<(), EngineError> {
     let total = run.days() as u64;
     let step = (total / 100).max(1);
     while let Some(date) = run.next_date() {
@@ -774,7 +787,7 @@ fn step_all(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_>) -> 
             progress(Progress { days_done: done, days_total: total, date });
         }
     }
-    run.finish()
+    Ok(())
 }
 
 /// One backtest a trading day at a time: [`run_loaded`] steps it through every day in one go; a
@@ -1015,7 +1028,7 @@ impl<'a> Stepper<'a> {
     /// After the last day: the summary and the tables, or why the strategy could never trade.
     pub fn finish(mut self) -> Result<Outcome, EngineError> {
         let scenario = self.scenario;
-        // The invalid quotes of the days this run visited (counted meanwhile: see `run_loaded`).
+        // The invalid quotes of the days this run visited (counted by now: see `run_loaded`).
         self.diag.quotes_invalid = self
             .loaded
             .tickers
