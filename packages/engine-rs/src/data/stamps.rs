@@ -3,6 +3,11 @@
 //! checksum, so any rewrite of the file — or a different manifest — misses it. Stamps live in a
 //! user cache, never beside the data, so a read-only mount (EBS snapshot, S3 Files) needs no
 //! writing; a cache that cannot be written only means the next run hashes again.
+//!
+//! Beside a stamp the engine keeps what it learned from the verified file that only a whole
+//! read can tell: each day's invalid quote sides ([`StampStore::quote_counts`]). It is keyed
+//! like the stamp, so it is read only for the very file the stamp vouches for, and it carries its
+//! own checksum, so damaged bytes are ignored (the engine counts again), never believed.
 
 use std::path::{Path, PathBuf};
 
@@ -65,6 +70,49 @@ impl StampStore {
     }
 }
 
+/// The rule [`crate::data::DayChain::invalid_quotes`] applies; counts kept under another rule are
+/// never read. Change it whenever that rule changes.
+pub const QUOTE_RULE: u32 = 1;
+
+impl StampStore {
+    /// Each day's invalid quote sides of `path` (in the partition's day order), kept by an earlier
+    /// run for this file as it is now with `sha256`; `None` when none were kept, or they are damaged.
+    pub fn quote_counts(&self, path: &Path, sha256: &str) -> Option<Vec<u64>> {
+        let (Some(dir), Some(k)) = (&self.dir, key(path, sha256)) else { return None };
+        let text = std::fs::read_to_string(dir.join(format!("{k}.quotes"))).ok()?;
+        let (body, check) = text.strip_suffix('\n')?.rsplit_once('\n')?;
+        if sha256_bytes(body.as_bytes()) != check {
+            return None;
+        }
+        let mut lines = body.lines();
+        if lines.next()? != format!("invalid quote sides per day, rule {QUOTE_RULE}") {
+            return None;
+        }
+        let days: usize = lines.next()?.parse().ok()?;
+        let counts: Vec<u64> = match lines.next() {
+            Some(line) => line.split(' ').map(|c| c.parse().ok()).collect::<Option<_>>()?,
+            None => Vec::new(),
+        };
+        (lines.next().is_none() && counts.len() == days).then_some(counts)
+    }
+
+    /// Keeps `counts` for `path` as it is now with `sha256`; call it only for a file whose
+    /// content was verified. Best effort: false when it could not.
+    pub fn record_quote_counts(&self, path: &Path, sha256: &str, counts: &[u64]) -> bool {
+        let (Some(dir), Some(k)) = (&self.dir, key(path, sha256)) else { return false };
+        let list: Vec<String> = counts.iter().map(u64::to_string).collect();
+        let body = format!("invalid quote sides per day, rule {QUOTE_RULE}\n{}\n{}", counts.len(), list.join(" "));
+        let text = format!("{body}\n{}\n", sha256_bytes(body.as_bytes()));
+        let write = || -> std::io::Result<()> {
+            std::fs::create_dir_all(dir)?;
+            let tmp = dir.join(format!(".{k}.quotes.{}.partial", std::process::id()));
+            std::fs::write(&tmp, text)?;
+            std::fs::rename(&tmp, dir.join(format!("{k}.quotes")))
+        };
+        write().is_ok()
+    }
+}
+
 /// The stamp name of a file's current identity and its expected checksum.
 fn key(path: &Path, sha256: &str) -> Option<String> {
     let path = std::fs::canonicalize(path).ok()?;
@@ -111,6 +159,47 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(5));
         std::fs::write(&file, b"two").unwrap();
         assert!(!stamps.contains(&file, "abc"));
+    }
+
+    #[test]
+    fn quote_counts_are_read_back_only_for_the_same_file_and_intact() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("a.arrow");
+        std::fs::write(&file, b"one").unwrap();
+        let stamps = StampStore::at(tmp.path().join("stamps"));
+        assert_eq!(stamps.quote_counts(&file, "abc"), None);
+        assert!(stamps.record_quote_counts(&file, "abc", &[0, 3, 12, 0]));
+        assert_eq!(stamps.quote_counts(&file, "abc"), Some(vec![0, 3, 12, 0]));
+        assert_eq!(stamps.quote_counts(&file, "abd"), None, "another manifest's checksum");
+        assert!(stamps.record_quote_counts(&file, "abd", &[]));
+        assert_eq!(stamps.quote_counts(&file, "abd"), Some(vec![]), "a file without days");
+        // Damaged bytes, a changed count (even with the length kept), another rule, garbage: ignored.
+        let kept = tmp.path().join("stamps").join(format!("{}.quotes", key(&file, "abc").unwrap()));
+        let good = std::fs::read_to_string(&kept).unwrap();
+        for bad in [
+            good.replace("0 3 12 0", "0 4 12 0"),
+            good.replace("0 3 12 0", "0 3 12"),
+            good.replace("rule 1", "rule 2"),
+            good[..good.len() - 2].to_string(),
+            String::new(),
+            "\n\n\n".to_string(),
+            good.replace('\n', "\r\n"),
+        ] {
+            std::fs::write(&kept, &bad).unwrap();
+            assert_eq!(stamps.quote_counts(&file, "abc"), None, "{bad:?}");
+        }
+        // Counts whose checksum matches but whose length does not: ignored too.
+        let body = format!("invalid quote sides per day, rule {QUOTE_RULE}\n3\n1 2");
+        std::fs::write(&kept, format!("{body}\n{}\n", sha256_bytes(body.as_bytes()))).unwrap();
+        assert_eq!(stamps.quote_counts(&file, "abc"), None);
+        // A rewrite of the file is another file.
+        std::fs::write(&kept, &good).unwrap();
+        assert_eq!(stamps.quote_counts(&file, "abc"), Some(vec![0, 3, 12, 0]));
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        std::fs::write(&file, b"two").unwrap();
+        assert_eq!(stamps.quote_counts(&file, "abc"), None);
+        assert!(!StampStore::disabled().record_quote_counts(&file, "abc", &[1]));
+        assert_eq!(StampStore::disabled().quote_counts(&file, "abc"), None);
     }
 
     #[test]

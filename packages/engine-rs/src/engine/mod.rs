@@ -64,8 +64,9 @@ use crate::analytics::{self, MetricInput};
 use crate::data::chain::Expiry;
 use crate::data::dates::DateList;
 use crate::data::events::{EventKind, Events};
-use crate::data::integrity::PartitionCheck;
+use crate::data::integrity::{ContentCheck, PartitionCheck};
 use crate::data::series::Series;
+use crate::data::stamps::StampStore;
 use crate::data::{Dataset, DayChain, Partition, Right, Selection, Verification, VerifyPolicy};
 use crate::dates::{date_from_days, iso};
 use crate::error::DataError;
@@ -197,6 +198,10 @@ struct TickerData {
     /// a single run's two threads ([`quote_count`]), a sweep before its points, or whoever asks
     /// first ([`TickerData::invalid`]).
     invalid: std::sync::OnceLock<Vec<u64>>,
+    /// Per partition: the manifest's sha256 when its content was verified (hashed or stamped) and
+    /// its invalid-quote counts were not read beside its stamp, so a run that counts them all keeps
+    /// them there for the next ([`LoadedData::keep_quote_counts`]).
+    counts_to_keep: Vec<Option<String>>,
     /// Every day's rows grouped by expiry, once for every run on this data: `expiries[spans[k]]`
     /// are those of `days[k]`.
     expiries: Vec<Expiry>,
@@ -386,6 +391,8 @@ pub struct LoadedData {
     dates: BTreeMap<String, DateList>,
     /// How every partition loaded was checked against the manifest.
     pub verification: Verification,
+    /// Where verified partitions' stamps, and the invalid-quote counts beside them, are kept.
+    stamps: StampStore,
     /// Seconds spent opening and verifying the files, and indexing the days.
     pub open_verify_seconds: f64,
     pub index_seconds: f64,
@@ -480,7 +487,8 @@ impl LoadedData {
         }
         let verification = Verification { mode: policy.mode, partitions };
         let open_verify_seconds = (started.elapsed().as_secs_f64() - index_seconds).max(0.0);
-        Ok(LoadedData { tickers, warmup, series, dates, verification, open_verify_seconds, index_seconds })
+        let stamps = policy.stamps.clone();
+        Ok(LoadedData { tickers, warmup, series, dates, verification, stamps, open_verify_seconds, index_seconds })
     }
 
     /// Reads the dates files `scenarios` name beside themselves from `dir` (the scenarios'
@@ -512,6 +520,23 @@ impl LoadedData {
         for td in &self.tickers {
             td.invalid
                 .get_or_init(|| (0..td.days.len()).into_par_iter().map(|k| td.chain(k).invalid_quotes()).collect());
+        }
+        self.keep_quote_counts();
+    }
+
+    /// Keeps the invalid-quote counts of every verified partition counted whole beside its stamp,
+    /// for the runs after this one ([`StampStore::quote_counts`]). Best effort, once per file.
+    fn keep_quote_counts(&self) {
+        for td in &self.tickers {
+            let Some(invalid) = td.invalid.get() else { continue };
+            for (p, part) in td.parts.iter().enumerate() {
+                let Some(sha) = &td.counts_to_keep[p] else { continue };
+                let counts: Vec<u64> =
+                    td.days.iter().zip(invalid).filter(|((_, q, _), _)| *q == p).map(|(_, &c)| c).collect();
+                if counts.len() == part.days.len() {
+                    self.stamps.record_quote_counts(&part.path, sha, &counts);
+                }
+            }
         }
     }
 
@@ -554,7 +579,17 @@ fn load(
         }
         let sel = Selection { tickers: Some(vec![name.clone()]), start: Some(start - warmup), end: Some(end) };
         let mut parts: Vec<Partition> = Vec::new();
-        for (_, part, check) in dataset.open_partitions(&sel, policy)? {
+        // What earlier runs counted in verified partitions, read beside their stamps.
+        let mut kept: Vec<Option<Vec<u64>>> = Vec::new();
+        let mut counts_to_keep = Vec::new();
+        for (entry, part, check) in dataset.open_partitions(&sel, policy)? {
+            let verified = check.content != ContentCheck::Skipped;
+            let read = verified
+                .then(|| policy.stamps.quote_counts(&part.path, &entry.sha256))
+                .flatten()
+                .filter(|counts| counts.len() == part.days.len());
+            counts_to_keep.push((verified && read.is_none()).then_some(entry.sha256));
+            kept.push(read);
             parts.push(part);
             checks.push(check);
         }
@@ -582,11 +617,16 @@ fn load(
             expiries.extend(group);
         }
         index_seconds += indexing.elapsed().as_secs_f64();
+        let invalid = std::sync::OnceLock::new();
+        if kept.iter().all(Option::is_some) {
+            let _ = invalid.set(days.iter().map(|&(_, p, d)| kept[p].as_ref().map_or(0, |counts| counts[d])).collect());
+        }
         out.push(TickerData {
             name,
             parts,
             days,
-            invalid: std::sync::OnceLock::new(),
+            invalid,
+            counts_to_keep,
             expiries,
             spans,
             dividends: Vec::new(),
@@ -650,6 +690,7 @@ pub fn check_dates_files(
         series: Series::default(),
         dates: BTreeMap::new(),
         verification: Verification { mode: crate::data::VerifyMode::Never, partitions: Vec::new() },
+        stamps: StampStore::disabled(),
         open_verify_seconds: 0.0,
         index_seconds: 0.0,
     };
@@ -766,6 +807,7 @@ pub fn run_loaded(scenario: &Scenario, loaded: &LoadedData, opts: &RunOptions<'_
         let back = helper.map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
         if let (Some(c), Ok(())) = (&count, &stepped) {
             c.finish(front.into_iter().chain(back.into_iter().flatten()));
+            loaded.keep_quote_counts();
         }
         stepped
     })?;

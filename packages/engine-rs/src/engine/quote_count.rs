@@ -3,6 +3,8 @@
 //! counts stretches of days from the last day back, and first touches the pages the run's days
 //! will read there (mapping pages is most of a run's time when the kernel maps them one by one);
 //! the run's own thread, its days done, counts from the first day forward until the two meet.
+//! When earlier runs' counts were kept beside the partitions' stamps there is nothing to count,
+//! and the helper only touches pages, until the run's days are done.
 
 use std::ops::Range;
 use std::sync::{Mutex, PoisonError};
@@ -15,8 +17,10 @@ const STRETCH: usize = 16;
 
 pub(super) struct SharedCount<'a> {
     loaded: &'a LoadedData,
-    /// (ticker, days) still to count, each ticker's in date order.
+    /// (ticker, days) of every ticker, each ticker's in date order.
     stretches: Vec<(usize, Range<usize>)>,
+    /// Per ticker: whether its count is still to make (else its stretches are only touched).
+    counting: Vec<bool>,
     /// The stretches nobody has claimed yet.
     unclaimed: Mutex<Range<usize>>,
     /// Which right's columns the helper touches: those held legs of these rights read.
@@ -28,10 +32,10 @@ pub(super) struct SharedCount<'a> {
 pub(super) type Counted = Vec<(usize, Vec<u64>)>;
 
 impl<'a> SharedCount<'a> {
-    /// `None` when every ticker's count is known already (the data served another run first).
+    /// `None` when there are no days at all.
     pub fn new(loaded: &'a LoadedData, calls: bool, puts: bool) -> Option<SharedCount<'a>> {
         let mut stretches = Vec::new();
-        for (t, td) in loaded.tickers.iter().enumerate().filter(|(_, td)| td.invalid.get().is_none()) {
+        for (t, td) in loaded.tickers.iter().enumerate() {
             let mut lo = 0;
             while lo < td.days.len() {
                 let batch = |k: usize| {
@@ -48,6 +52,7 @@ impl<'a> SharedCount<'a> {
         }
         (!stretches.is_empty()).then(|| SharedCount {
             loaded,
+            counting: loaded.tickers.iter().map(|td| td.invalid.get().is_none()).collect(),
             unclaimed: Mutex::new(0..stretches.len()),
             stretches,
             calls,
@@ -66,7 +71,9 @@ impl<'a> SharedCount<'a> {
             let part = &td.parts[p];
             let span = part.days[first];
             Columns::touch(&part.batches[span.batch].stepped(self.calls, self.puts), span.start..part.days[last].end);
-            out.push((s, self.count(s)));
+            if self.counting[*t] {
+                out.push((s, self.count(s)));
+            }
         }
         out
     }
@@ -75,7 +82,9 @@ impl<'a> SharedCount<'a> {
     pub fn count_forward(&self) -> Counted {
         let mut out = Vec::new();
         while let Some(s) = self.claim(|left| left.next()) {
-            out.push((s, self.count(s)));
+            if self.counting[self.stretches[s].0] {
+                out.push((s, self.count(s)));
+            }
         }
         out
     }
@@ -91,16 +100,18 @@ impl<'a> SharedCount<'a> {
             .loaded
             .tickers
             .iter()
-            .map(|td| vec![0; if td.invalid.get().is_none() { td.days.len() } else { 0 }])
+            .zip(&self.counting)
+            .map(|(td, &counting)| vec![0; if counting { td.days.len() } else { 0 }])
             .collect();
-        let mut seen = vec![false; self.stretches.len()];
+        // A ticker counted already needs none of its stretches.
+        let mut seen: Vec<bool> = self.stretches.iter().map(|(t, _)| !self.counting[*t]).collect();
         for (s, counts) in counted {
             let (t, days) = &self.stretches[s];
             per_ticker[*t][days.clone()].copy_from_slice(&counts);
             seen[s] = true;
         }
         if seen.iter().all(|&s| s) {
-            for (td, counts) in self.loaded.tickers.iter().zip(per_ticker).filter(|(td, _)| td.invalid.get().is_none())
+            for ((td, counts), _) in self.loaded.tickers.iter().zip(per_ticker).zip(&self.counting).filter(|(_, c)| **c)
             {
                 let _ = td.invalid.set(counts);
             }
@@ -217,7 +228,9 @@ mod tests {
             let shared = SharedCount::new(&loaded, true, true).unwrap();
             shared.finish(split(&shared));
             assert_eq!(counts(&loaded), expected);
-            assert!(SharedCount::new(&loaded, true, true).is_none(), "nothing left to count");
+            let again = SharedCount::new(&loaded, true, true).unwrap();
+            assert_eq!(again.counting, vec![false, false], "nothing left to count");
+            assert!(again.count_backward().is_empty(), "only touched");
         }
     }
 

@@ -357,6 +357,50 @@ fn invalid_quotes_are_counted_on_the_days_a_run_visits_and_nowhere_else() {
 }
 
 #[test]
+fn invalid_quote_counts_kept_beside_the_stamps_serve_later_runs_and_damaged_ones_are_recounted() {
+    use crate::data::VerifyMode;
+    use crate::data::stamps::{QUOTE_RULE, StampStore};
+    let mut days = quiet_days([(0.8, 1.0), (0.5, 0.7), (0.0, 0.05)], 100.0);
+    for k in [0, 2, 3] {
+        days[k][0] = days[k][0].clone().put(1.3, 1.2);
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    write_dataset(tmp.path(), "golden", &[("TST", days)]);
+    let ds = Dataset::open(tmp.path()).unwrap();
+    let stamps = tmp.path().join("stamps");
+    let invalid = |mode: VerifyMode| {
+        let policy = VerifyPolicy::new(mode, StampStore::at(&stamps));
+        let loaded = LoadedData::load(std::iter::once(&daily_entries()), &ds, &policy).unwrap();
+        run_loaded(&daily_entries(), &loaded, &RunOptions::default()).unwrap().summary.diagnostics.quotes_invalid
+    };
+    let kept = || -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(&stamps)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "quotes"))
+            .collect()
+    };
+    // The first run hashes the partition, counts, and keeps the counts beside the stamp.
+    assert_eq!(invalid(VerifyMode::Auto), 3);
+    let [file] = kept().try_into().unwrap();
+    let good = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(invalid(VerifyMode::Auto), 3);
+    // Later runs read them: counts written with a valid checksum are what the next run reports
+    // (here a forged file, to show they are read), under `auto` and `always` alike.
+    let body = format!("invalid quote sides per day, rule {QUOTE_RULE}\n4\n0 0 0 0");
+    let forged = format!("{body}\n{}\n", crate::data::manifest::sha256_bytes(body.as_bytes()));
+    std::fs::write(&file, &forged).unwrap();
+    assert_eq!(invalid(VerifyMode::Auto), 0);
+    assert_eq!(invalid(VerifyMode::Always), 0);
+    // `never` verifies no content, so it trusts nothing kept beside a stamp: it counts.
+    assert_eq!(invalid(VerifyMode::Never), 3);
+    // Damaged counts are ignored and counted again, and the good counts kept in their place.
+    std::fs::write(&file, forged.replace("0 0 0 0", "0 0 0 1")).unwrap();
+    assert_eq!(invalid(VerifyMode::Auto), 3);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), good);
+}
+
+#[test]
 fn a_null_in_a_row_makes_both_its_quotes_unusable() {
     let mut days = quiet_days([(0.8, 1.0), (0.5, 0.7), (0.0, 0.05)], 100.0);
     days[0][0] = days[0][0].clone().null_put_bid();
