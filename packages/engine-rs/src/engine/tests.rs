@@ -329,23 +329,28 @@ fn a_crossed_quote_is_never_traded_and_is_counted() {
     assert_eq!(o.summary.diagnostics.entries_skipped.no_strike, 1);
 }
 
-#[test]
-fn invalid_quotes_are_counted_on_the_days_a_run_visits_and_nowhere_else() {
-    // Crossed quotes on days 0, 2 and 3; the data is loaded for all four days (as a sweep's is
-    // for a walk-forward window), the run covers days 1–2: one invalid quote, however counted.
+/// The golden chain with the 95 put crossed on days 0, 2 and 3, written and opened under `dir`.
+fn crossed_three_times(dir: &Path) -> Dataset {
     let mut days = quiet_days([(0.8, 1.0), (0.5, 0.7), (0.0, 0.05)], 100.0);
     for k in [0, 2, 3] {
         days[k][0] = days[k][0].clone().put(1.3, 1.2);
     }
+    write_dataset(dir, "golden", &[("TST", days)]);
+    Dataset::open(dir).unwrap()
+}
+
+#[test]
+fn invalid_quotes_are_counted_on_the_days_a_run_visits_and_nowhere_else() {
+    // Crossed quotes on days 0, 2 and 3; the data is loaded for all four days (as a sweep's is
+    // for a walk-forward window), the run covers days 1–2: one invalid quote, however counted.
     let tmp = tempfile::tempdir().unwrap();
-    write_dataset(tmp.path(), "golden", &[("TST", days)]);
-    let ds = Dataset::open(tmp.path()).unwrap();
+    let ds = crossed_three_times(tmp.path());
     let whole = daily_entries();
     let mut window = whole.clone();
     window.data.start = crate::scenario::values::IsoDate(d(DAYS[1]));
     window.data.end = crate::scenario::values::IsoDate(d(DAYS[2]));
     let load = || LoadedData::load(std::iter::once(&whole), &ds, &VerifyPolicy::default()).unwrap();
-    // Counted on another core during the run (a single run's way), then before it (a sweep's).
+    // Counted by both threads during the run (a single run's way), then before it (a sweep's).
     let (during, before) = (load(), load());
     before.count_invalid_quotes();
     for loaded in [&during, &before] {
@@ -360,13 +365,8 @@ fn invalid_quotes_are_counted_on_the_days_a_run_visits_and_nowhere_else() {
 fn invalid_quote_counts_kept_beside_the_stamps_serve_later_runs_and_damaged_ones_are_recounted() {
     use crate::data::VerifyMode;
     use crate::data::stamps::{QUOTE_RULE, StampStore};
-    let mut days = quiet_days([(0.8, 1.0), (0.5, 0.7), (0.0, 0.05)], 100.0);
-    for k in [0, 2, 3] {
-        days[k][0] = days[k][0].clone().put(1.3, 1.2);
-    }
     let tmp = tempfile::tempdir().unwrap();
-    write_dataset(tmp.path(), "golden", &[("TST", days)]);
-    let ds = Dataset::open(tmp.path()).unwrap();
+    let ds = crossed_three_times(tmp.path());
     let stamps = tmp.path().join("stamps");
     let invalid = |mode: VerifyMode| {
         let policy = VerifyPolicy::new(mode, StampStore::at(&stamps));
