@@ -202,6 +202,8 @@ struct TickerData {
     /// its invalid-quote counts were not read beside its stamp, so a run that counts them all keeps
     /// them there for the next ([`LoadedData::keep_quote_counts`]).
     counts_to_keep: Vec<Option<String>>,
+    /// Done once `counts_to_keep` has been written (every run on this data would else write again).
+    counts_kept: std::sync::Once,
     /// Every day's rows grouped by expiry, once for every run on this data: `expiries[spans[k]]`
     /// are those of `days[k]`.
     expiries: Vec<Expiry>,
@@ -529,14 +531,16 @@ impl LoadedData {
     fn keep_quote_counts(&self) {
         for td in &self.tickers {
             let Some(invalid) = td.invalid.get() else { continue };
-            for (p, part) in td.parts.iter().enumerate() {
-                let Some(sha) = &td.counts_to_keep[p] else { continue };
-                let counts: Vec<u64> =
-                    td.days.iter().zip(invalid).filter(|((_, q, _), _)| *q == p).map(|(_, &c)| c).collect();
-                if counts.len() == part.days.len() {
-                    self.stamps.record_quote_counts(&part.path, sha, &counts);
+            td.counts_kept.call_once(|| {
+                for (p, part) in td.parts.iter().enumerate() {
+                    let Some(sha) = &td.counts_to_keep[p] else { continue };
+                    let counts: Vec<u64> =
+                        td.days.iter().zip(invalid).filter(|((_, q, _), _)| *q == p).map(|(_, &c)| c).collect();
+                    if counts.len() == part.days.len() {
+                        self.stamps.record_quote_counts(&part.path, sha, &counts);
+                    }
                 }
-            }
+            });
         }
     }
 
@@ -627,6 +631,7 @@ fn load(
             days,
             invalid,
             counts_to_keep,
+            counts_kept: std::sync::Once::new(),
             expiries,
             spans,
             dividends: Vec::new(),

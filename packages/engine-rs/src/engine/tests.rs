@@ -384,6 +384,19 @@ fn invalid_quote_counts_kept_beside_the_stamps_serve_later_runs_and_damaged_ones
     assert_eq!(invalid(VerifyMode::Auto), 3);
     let [file] = kept().try_into().unwrap();
     let good = std::fs::read_to_string(&file).unwrap();
+    // Data loaded once keeps its counts once, however many runs use it (a walk-forward's windows).
+    std::fs::remove_file(&file).unwrap();
+    {
+        let policy = VerifyPolicy::new(VerifyMode::Auto, StampStore::at(&stamps));
+        let loaded = LoadedData::load(std::iter::once(&daily_entries()), &ds, &policy).unwrap();
+        run_loaded(&daily_entries(), &loaded, &RunOptions::default()).unwrap();
+        std::fs::remove_file(&file).unwrap();
+        run_loaded(&daily_entries(), &loaded, &RunOptions::default()).unwrap();
+        loaded.count_invalid_quotes();
+        assert!(kept().is_empty(), "written again by the same load");
+    }
+    assert_eq!(invalid(VerifyMode::Auto), 3);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), good);
     assert_eq!(invalid(VerifyMode::Auto), 3);
     // Later runs read them: counts written with a valid checksum are what the next run reports
     // (here a forged file, to show they are read), under `auto` and `always` alike.
