@@ -79,13 +79,13 @@ impl StampStore {
     /// run for this file as it is now with `sha256`; `None` when none were kept, or they are damaged.
     pub fn quote_counts(&self, path: &Path, sha256: &str) -> Option<Vec<u64>> {
         let (Some(dir), Some(k)) = (&self.dir, key(path, sha256)) else { return None };
-        let text = std::fs::read_to_string(dir.join(format!("{k}.quotes"))).ok()?;
+        let text = std::fs::read_to_string(dir.join(quotes_file(&k))).ok()?;
         let (body, check) = text.strip_suffix('\n')?.rsplit_once('\n')?;
         if sha256_bytes(body.as_bytes()) != check {
             return None;
         }
         let mut lines = body.lines();
-        if lines.next()? != format!("invalid quote sides per day, rule {QUOTE_RULE}") {
+        if lines.next()? != quotes_header() {
             return None;
         }
         let days: usize = lines.next()?.parse().ok()?;
@@ -101,16 +101,26 @@ impl StampStore {
     pub fn record_quote_counts(&self, path: &Path, sha256: &str, counts: &[u64]) -> bool {
         let (Some(dir), Some(k)) = (&self.dir, key(path, sha256)) else { return false };
         let list: Vec<String> = counts.iter().map(u64::to_string).collect();
-        let body = format!("invalid quote sides per day, rule {QUOTE_RULE}\n{}\n{}", counts.len(), list.join(" "));
+        let body = format!("{}\n{}\n{}", quotes_header(), counts.len(), list.join(" "));
         let text = format!("{body}\n{}\n", sha256_bytes(body.as_bytes()));
         let write = || -> std::io::Result<()> {
             std::fs::create_dir_all(dir)?;
             let tmp = dir.join(format!(".{k}.quotes.{}.partial", std::process::id()));
             std::fs::write(&tmp, text)?;
-            std::fs::rename(&tmp, dir.join(format!("{k}.quotes")))
+            std::fs::rename(&tmp, dir.join(quotes_file(&k)))
         };
         write().is_ok()
     }
+}
+
+/// The first line of a counts file: what it holds and under which rule.
+fn quotes_header() -> String {
+    format!("invalid quote sides per day, rule {QUOTE_RULE}")
+}
+
+/// The counts file beside the stamp named `key`.
+fn quotes_file(key: &str) -> String {
+    format!("{key}.quotes")
 }
 
 /// The stamp name of a file's current identity and its expected checksum.
