@@ -4,13 +4,13 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::combinations::{binomial, splits};
+use super::combinations::{Split, binomial, splits};
 use super::degradation::ols;
-use super::dominance::{dominance, sort_ascending};
+use super::dominance::{Pool, dominance};
 use super::dsr::{DeflatedSharpe, deflated_sharpe};
 use super::error::CscvError;
 use super::matrix::Matrix;
-use super::metric::{BlockMajor, BlockStats, EqualBlockFold, FoldScratch, Metric};
+use super::metric::{BlockMajor, BlockStats, EqualBlockFold, Metric, PrefixFold};
 use super::rank::{argmax_first, average_rank, rank_logit};
 use super::result::CscvResult;
 
@@ -21,9 +21,9 @@ pub struct CscvOptions {
     /// Number of blocks S (even, 2 ≤ S ≤ T).
     pub partitions: usize,
     pub metric: Metric,
-    /// Refuse S with more than this many combinations. Memory grows as
-    /// 8·C(S, S/2)·N bytes (every out-of-sample value is kept for the
-    /// dominance test), so the default admits S ≤ 20 (184,756 combinations).
+    /// Refuse S with more than this many combinations. Time grows as
+    /// C(S, S/2)·N·S (memory only as C(S, S/2) + N·S: no table of scores is
+    /// kept); the default admits S ≤ 20 (184,756 combinations).
     pub max_combinations: usize,
 }
 
@@ -58,17 +58,9 @@ pub fn analyze(matrix: &Matrix, options: &CscvOptions) -> Result<CscvResult, Csc
         analysed.iter().flat_map(|col| col.chunks_exact(block_rows).map(BlockStats::from_rows)).collect();
     let fold = EqualBlockFold::new(block_rows, s);
 
-    let table = score_table(matrix, &stats, &fold, s, metric, n_combinations)?;
-    // J̄_k = J_(C−1−k): R is row k of the table and R̄ row C−1−k.
-    let outcomes: Vec<Outcome> = (0..n_combinations)
-        .into_par_iter()
-        .map(|k| {
-            let in_sample = &table[k * n..(k + 1) * n];
-            let complement = n_combinations - 1 - k;
-            let out_of_sample = &table[complement * n..(complement + 1) * n];
-            select_and_rank(in_sample, out_of_sample)
-        })
-        .collect();
+    let blocks = BlockMajor::new(&stats, s);
+    let rows = ScoredRows { blocks: &blocks, fold: &fold, splits: &splits(s), metric, columns: n };
+    let outcomes = select_all(matrix, &rows)?;
 
     let logits: Vec<f64> = outcomes.iter().map(|o| o.logit).collect();
     let is_selected: Vec<f64> = outcomes.iter().map(|o| o.in_sample).collect();
@@ -79,8 +71,11 @@ pub fn analyze(matrix: &Matrix, options: &CscvOptions) -> Result<CscvResult, Csc
     let pbo = logits.iter().filter(|&&l| l <= 0.0).count() as f64 / c;
     let prob_loss = oos_selected.iter().filter(|&&v| v < 0.0).count() as f64 / c;
     let degradation = ols(&is_selected, &oos_selected);
-    // Every J̄ is some J, so the table holds exactly the pooled R̄ values.
-    let dominance = dominance(&sort_ascending(oos_selected.clone()), &sort_ascending(table));
+    // Every J̄ is some J, so the rows scored once each are exactly the pooled
+    // R̄ values; they are scored again rather than kept (C·N values).
+    let mut selected_sorted = oos_selected.clone();
+    selected_sorted.sort_unstable_by(f64::total_cmp);
+    let dominance = dominance(&selected_sorted, &rows);
     let dsr = deflated_best(matrix, &stats, &fold, s, &analysed)?;
 
     Ok(CscvResult {
@@ -122,47 +117,99 @@ fn check_partitions(options: &CscvOptions, rows: usize) -> Result<usize, CscvErr
         .ok_or(CscvError::TooManyCombinations { partitions: s, limit: options.max_combinations })
 }
 
-/// table[k·N + c] = metric of column c on the blocks of J_k, for every
-/// combination k, computed in parallel.
+/// The metric of every column on the blocks of each J_k: row k of the C×N
+/// table of scores, computed on demand.
 ///
 /// Complementing reverses lexicographic order (the smallest block where J and
 /// J' differ lies in exactly one of them, hence in the other's complement), so
 /// J̄_k = J_(C−1−k): each row serves as R for one combination and as R̄ for
-/// another, and every union of blocks is scored once.
-fn score_table(
-    matrix: &Matrix,
-    stats: &[BlockStats],
-    fold: &EqualBlockFold,
-    partitions: usize,
+/// another, and every union of blocks is scored once per pass.
+struct ScoredRows<'a> {
+    blocks: &'a BlockMajor,
+    fold: &'a EqualBlockFold,
+    splits: &'a [Split],
     metric: Metric,
-    n_combinations: usize,
-) -> Result<Vec<f64>, CscvError> {
-    let n = matrix.columns.len();
-    let all_splits = splits(partitions);
-    let values = n_combinations.checked_mul(n).ok_or(CscvError::TooLarge { values: usize::MAX })?;
-    let mut table = Vec::new();
-    table.try_reserve_exact(values).map_err(|_| CscvError::TooLarge { values })?;
-    table.resize(values, 0.0);
-    let blocks = BlockMajor::new(stats, partitions);
-    let filled: Vec<Result<(), CscvError>> = table
-        .par_chunks_mut(n)
-        .zip(all_splits.par_iter())
-        .enumerate()
-        .map_init(FoldScratch::default, |scratch, (k, (row, split))| {
-            blocks.score(fold, &split.in_sample, metric, scratch, row);
-            match row.iter().position(|v| !v.is_finite()) {
-                None => Ok(()),
-                Some(column) => Err(CscvError::NonFiniteMetric {
-                    scope: format!("combination {k}"),
-                    column: matrix.columns[column].clone(),
-                    statistic: metric.name(),
-                }),
-            }
-        })
+    columns: usize,
+}
+
+/// Rows per chunk when the rows are the dominance test's pool: fixed, so the
+/// chunks (and the order their sums combine in) never depend on the threads.
+const POOL_CHUNK_ROWS: usize = 256;
+
+impl<'a> ScoredRows<'a> {
+    fn scorer(&self) -> PrefixFold<'a> {
+        PrefixFold::new(self.blocks, self.fold)
+    }
+
+    fn score(&self, k: usize, scorer: &mut PrefixFold, row: &mut [f64]) {
+        scorer.score(&self.splits[k].in_sample, self.metric, row);
+    }
+}
+
+impl Pool for ScoredRows<'_> {
+    fn value_count(&self) -> usize {
+        self.splits.len() * self.columns
+    }
+
+    fn chunks(&self) -> usize {
+        self.splits.len().div_ceil(POOL_CHUNK_ROWS)
+    }
+
+    fn visit(&self, chunk: usize, each: &mut dyn FnMut(&[f64])) {
+        let mut scorer = self.scorer();
+        let mut row = vec![0.0; self.columns];
+        let first = chunk * POOL_CHUNK_ROWS;
+        for k in first..(first + POOL_CHUNK_ROWS).min(self.splits.len()) {
+            self.score(k, &mut scorer, &mut row);
+            each(&row);
+        }
+    }
+}
+
+/// Every combination's selection and rank, in combination order. Rows k and
+/// C − 1 − k are scored together (C is even: C(S, S/2) = 2·C(S − 1, S/2 − 1)),
+/// each the other's R̄, so no table is kept. A non-finite score is reported
+/// for the first such row in combination order, as a serial pass would.
+fn select_all(matrix: &Matrix, rows: &ScoredRows) -> Result<Vec<Outcome>, CscvError> {
+    let c = rows.splits.len();
+    let n = rows.columns;
+    // A fold of float compares (vectorized) first; the position only for a bad row.
+    let non_finite = |row: &[f64]| {
+        let all_finite = row.iter().fold(true, |ok, v| ok & (v.abs() < f64::INFINITY));
+        if all_finite { None } else { row.iter().position(|v| !v.is_finite()) }
+    };
+    let pairs: Vec<Result<(Outcome, Outcome), (usize, usize)>> = (0..c / 2)
+        .into_par_iter()
+        .map_init(
+            // One scorer for the rows going forwards, one for their
+            // complements going backwards: each keeps its shared prefixes.
+            || (rows.scorer(), rows.scorer(), vec![0.0; n], vec![0.0; n]),
+            |(forwards, backwards, row, complement), k| {
+                let j = c - 1 - k;
+                rows.score(k, forwards, row);
+                rows.score(j, backwards, complement);
+                // k < j: row k's problem comes first.
+                if let Some(column) = non_finite(row) {
+                    return Err((k, column));
+                }
+                if let Some(column) = non_finite(complement) {
+                    return Err((j, column));
+                }
+                Ok((select_and_rank(row, complement), select_and_rank(complement, row)))
+            },
+        )
         .collect();
-    // In combination order, so the error reported is the first one, always.
-    filled.into_iter().collect::<Result<Vec<()>, _>>()?;
-    Ok(table)
+    if let Some(&(k, column)) = pairs.iter().filter_map(|pair| pair.as_ref().err()).min() {
+        return Err(CscvError::NonFiniteMetric {
+            scope: format!("combination {k}"),
+            column: matrix.columns[column].clone(),
+            statistic: rows.metric.name(),
+        });
+    }
+    // Pair k holds combinations k and C − 1 − k: the first halves in order,
+    // then the second halves backwards.
+    let (first, second): (Vec<Outcome>, Vec<Outcome>) = pairs.into_iter().flatten().unzip();
+    Ok(first.into_iter().chain(second.into_iter().rev()).collect())
 }
 
 /// DSR of the column with the highest full-sample (all analysed rows)

@@ -126,14 +126,25 @@ impl BlockStats {
 }
 
 /// The Sharpe ratio of rows with these statistics (see [`Metric::Sharpe`]): NaN when the mean or
-/// M2 is not finite, else 0 for fewer than two rows or no spread. Written with selects rather
-/// than early returns, so a loop over many columns vectorizes ([`BlockMajor::score`]); the value
-/// computed for a discarded case is never read.
+/// M2 is not finite, else 0 for fewer than two rows or no spread.
 #[inline]
 fn sharpe(count: f64, mean: f64, m2: f64) -> f64 {
-    let ratio = mean / (m2 / (count - 1.0)).sqrt();
-    let ratio = if count < 2.0 || m2 == 0.0 { 0.0 } else { ratio };
-    if m2.is_finite() && mean.is_finite() { ratio } else { f64::NAN }
+    settle_sharpe(raw_sharpe(count, mean, m2), count, mean, m2)
+}
+
+/// mean / sample sd, before [`settle_sharpe`] replaces the cases it does not cover.
+#[inline]
+fn raw_sharpe(count: f64, mean: f64, m2: f64) -> f64 {
+    mean / (m2 / (count - 1.0)).sqrt()
+}
+
+/// [`sharpe`] from its raw quotient. Written with selects on values already computed (and
+/// finiteness as float compares: |NaN| < ∞ is false too), so a loop over many columns compiles
+/// to vector blends; given the choice, the compiler branches around a division it could skip.
+#[inline]
+fn settle_sharpe(raw: f64, count: f64, mean: f64, m2: f64) -> f64 {
+    let ratio = if count < 2.0 || m2 == 0.0 { 0.0 } else { raw };
+    if m2.abs() < f64::INFINITY && mean.abs() < f64::INFINITY { ratio } else { f64::NAN }
 }
 
 /// Folds blocks of equal size with precomputed merge weights, so the hot loop
@@ -195,14 +206,6 @@ pub struct BlockMajor {
     growth: Vec<f64>,
 }
 
-/// Reusable per-thread accumulators for [`BlockMajor::score`].
-#[derive(Debug, Clone, Default)]
-pub struct FoldScratch {
-    mean: Vec<f64>,
-    m2: Vec<f64>,
-    growth: Vec<f64>,
-}
-
 impl BlockMajor {
     /// Transposes column-major `stats` (`stats[c·S + b]`, S = `partitions`).
     pub fn new(stats: &[BlockStats], partitions: usize) -> Self {
@@ -223,53 +226,100 @@ impl BlockMajor {
     fn block<'a>(&self, values: &'a [f64], b: usize) -> &'a [f64] {
         &values[b * self.columns..(b + 1) * self.columns]
     }
+}
+
+/// Scores unions of blocks one after another for all N columns, keeping the
+/// sums of every prefix of the last union folded: consecutive CSCV
+/// combinations in lexicographic order (or backwards) share most of their
+/// blocks' prefix, so a union costs about one merge instead of S/2 − 1.
+/// Each level is [`EqualBlockFold::fold`]'s accumulator after that many
+/// blocks, computed with its operations in its order, so every score is
+/// bit-for-bit that of folding from scratch, whatever came before.
+#[derive(Debug, Clone)]
+pub struct PrefixFold<'a> {
+    blocks: &'a BlockMajor,
+    fold: &'a EqualBlockFold,
+    /// The blocks folded into levels 0, 1, … (a prefix of the last union).
+    folded: Vec<usize>,
+    levels: Vec<Level>,
+}
+
+/// Sums over the first d + 1 blocks of a union, for every column.
+#[derive(Debug, Clone, Default)]
+struct Level {
+    count: f64,
+    mean: Vec<f64>,
+    m2: Vec<f64>,
+    growth: Vec<f64>,
+}
+
+impl<'a> PrefixFold<'a> {
+    pub fn new(blocks: &'a BlockMajor, fold: &'a EqualBlockFold) -> Self {
+        PrefixFold { blocks, fold, folded: Vec::new(), levels: Vec::new() }
+    }
 
     /// Writes the metric of every column on the blocks at `indices`
     /// (ascending) into `row` (length N); the blocks must all have the size
-    /// given to `fold`. Same values as [`EqualBlockFold::fold`] then
-    /// [`BlockStats::metric`], column by column.
-    pub fn score(
-        &self,
-        fold: &EqualBlockFold,
-        indices: &[usize],
-        metric: Metric,
-        scratch: &mut FoldScratch,
-        row: &mut [f64],
-    ) {
-        let n = self.columns;
-        let Some((&first, rest)) = indices.split_first() else {
+    /// given to `fold`, and blocks past its `max_blocks` are ignored as
+    /// [`EqualBlockFold::fold`] ignores them.
+    pub fn score(&mut self, indices: &[usize], metric: Metric, row: &mut [f64]) {
+        let blocks = self.blocks;
+        let n = blocks.columns;
+        let indices = &indices[..indices.len().min(self.fold.weights.len() + 1)];
+        if indices.is_empty() {
             let empty = BlockStats::from_rows(&[]).metric(metric);
             row.iter_mut().for_each(|v| *v = empty);
             return;
-        };
-        let FoldScratch { mean, m2, growth } = scratch;
-        mean.clear();
-        mean.extend_from_slice(self.block(&self.mean, first));
-        m2.clear();
-        m2.extend_from_slice(self.block(&self.m2, first));
-        growth.clear();
-        growth.extend_from_slice(self.block(&self.growth, first));
-        let mut count = self.count[first];
-        for (&b, &(mean_weight, m2_weight)) in rest.iter().zip(&fold.weights) {
-            count += self.count[b];
-            let (later_mean, later_m2, later_growth) =
-                (self.block(&self.mean, b), self.block(&self.m2, b), self.block(&self.growth, b));
-            for c in 0..n {
-                let delta = later_mean[c] - mean[c];
-                mean[c] += delta * mean_weight;
-                m2[c] = m2[c] + later_m2[c] + delta * delta * m2_weight;
-                growth[c] *= later_growth[c];
-            }
         }
+        let shared = self.folded.iter().zip(indices).take_while(|(a, b)| a == b).count();
+        self.folded.truncate(shared);
+        if self.levels.len() < indices.len() {
+            self.levels.resize_with(indices.len(), || Level {
+                count: 0.0,
+                mean: vec![0.0; n],
+                m2: vec![0.0; n],
+                growth: vec![0.0; n],
+            });
+        }
+        for (d, &b) in indices.iter().enumerate().skip(shared) {
+            let (later_mean, later_m2, later_growth) =
+                (blocks.block(&blocks.mean, b), blocks.block(&blocks.m2, b), blocks.block(&blocks.growth, b));
+            let (done, rest) = self.levels.split_at_mut(d);
+            let level = &mut rest[0];
+            match done.last() {
+                None => {
+                    level.count = blocks.count[b];
+                    level.mean.copy_from_slice(later_mean);
+                    level.m2.copy_from_slice(later_m2);
+                    level.growth.copy_from_slice(later_growth);
+                }
+                Some(previous) => {
+                    let (mean_weight, m2_weight) = self.fold.weights[d - 1];
+                    level.count = previous.count + blocks.count[b];
+                    let (mean, m2, growth) = (&mut level.mean[..n], &mut level.m2[..n], &mut level.growth[..n]);
+                    let (prev_mean, prev_m2, prev_growth) =
+                        (&previous.mean[..n], &previous.m2[..n], &previous.growth[..n]);
+                    for c in 0..n {
+                        let delta = later_mean[c] - prev_mean[c];
+                        mean[c] = prev_mean[c] + delta * mean_weight;
+                        m2[c] = prev_m2[c] + later_m2[c] + delta * delta * m2_weight;
+                        growth[c] = prev_growth[c] * later_growth[c];
+                    }
+                }
+            }
+            self.folded.push(b);
+        }
+        let last = &self.levels[indices.len() - 1];
         let row = &mut row[..n];
         match metric {
-            Metric::Mean => row.copy_from_slice(mean),
-            Metric::TotalReturn => row.iter_mut().zip(growth.iter()).for_each(|(v, g)| *v = g - 1.0),
-            Metric::Sharpe => row
-                .iter_mut()
-                .zip(mean.iter())
-                .zip(m2.iter())
-                .for_each(|((v, &mean), &m2)| *v = sharpe(count, mean, m2)),
+            Metric::Mean => row.copy_from_slice(&last.mean),
+            Metric::TotalReturn => row.iter_mut().zip(&last.growth).for_each(|(v, g)| *v = g - 1.0),
+            Metric::Sharpe => {
+                // Two loops, so that both vectorize: every quotient, then the cases.
+                let columns = || last.mean.iter().copied().zip(last.m2.iter().copied());
+                row.iter_mut().zip(columns()).for_each(|(v, (mean, m2))| *v = raw_sharpe(last.count, mean, m2));
+                row.iter_mut().zip(columns()).for_each(|(v, (mean, m2))| *v = settle_sharpe(*v, last.count, mean, m2));
+            }
         }
     }
 }
@@ -326,7 +376,7 @@ mod tests {
     }
 
     #[test]
-    fn block_major_scores_are_bit_identical_to_folding_each_column() {
+    fn prefix_fold_scores_are_bit_identical_to_folding_each_column() {
         // Three columns × six blocks of four rows, one of them constant (M2
         // exactly 0 → Sharpe 0) and one with a huge value (non-finite Sharpe).
         let columns: Vec<Vec<f64>> = vec![
@@ -337,16 +387,39 @@ mod tests {
         let stats: Vec<BlockStats> = columns.iter().flat_map(|c| c.chunks(4).map(BlockStats::from_rows)).collect();
         let fold = EqualBlockFold::new(4, 6);
         let major = BlockMajor::new(&stats, 6);
-        let mut scratch = FoldScratch::default();
+        // One scorer across every union, in an order that shares prefixes of
+        // every length, shares none, goes backwards and repeats itself.
+        let mut scorer = PrefixFold::new(&major, &fold);
+        let unions: Vec<Vec<usize>> = vec![
+            vec![0, 1, 2],
+            vec![0, 1, 3],
+            vec![0, 2, 3],
+            vec![1, 3, 5],
+            vec![1, 3, 4],
+            vec![1, 3],
+            vec![1, 3, 4, 5],
+            vec![4],
+            (0..6).collect(),
+            (0..6).collect(),
+            vec![],
+            vec![2, 5],
+        ];
         for metric in [Metric::Sharpe, Metric::Mean, Metric::TotalReturn] {
-            for indices in [vec![0, 1, 2], vec![1, 3, 5], vec![4], (0..6).collect(), vec![]] {
+            for indices in &unions {
                 let mut row = vec![0.0; 3];
-                major.score(&fold, &indices, metric, &mut scratch, &mut row);
+                scorer.score(indices, metric, &mut row);
                 let want: Vec<u64> =
-                    stats.chunks(6).map(|blocks| fold.fold(blocks, &indices).metric(metric).to_bits()).collect();
+                    stats.chunks(6).map(|blocks| fold.fold(blocks, indices).metric(metric).to_bits()).collect();
                 assert_eq!(row.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), want, "{metric} {indices:?}");
             }
         }
+        // Blocks past the fold's size are ignored, as fold ignores them.
+        let short = EqualBlockFold::new(4, 2);
+        let mut row = vec![0.0; 3];
+        PrefixFold::new(&major, &short).score(&[0, 1, 2], Metric::Mean, &mut row);
+        let want: Vec<f64> =
+            stats.chunks(6).map(|blocks| short.fold(blocks, &[0, 1, 2]).metric(Metric::Mean)).collect();
+        assert_eq!(row, want);
     }
 
     #[test]

@@ -39,8 +39,11 @@
 //! squares, growth factor), so a combination merges S block summaries per
 //! column instead of rescanning rows: O(C·N·S) overall, not O(C·N·T).
 //! Since complementing reverses lexicographic order, J̄ of combination k is J
-//! of combination C − 1 − k, so each union of blocks is scored only once and
-//! the same table serves as R, R̄ and the pooled out-of-sample values.
+//! of combination C − 1 − k: rows k and C − 1 − k are scored together, each
+//! the other's R̄, and every row of scores is also the pooled out-of-sample
+//! values. No C×N table is kept: the dominance test scores the rows again in
+//! fixed chunks and never sorts the pool (see [`dominance`]), so memory grows
+//! with C + N·S, not C·N.
 //! Only R̄\[n*\] is ranked, so ranking is one counting pass per combination.
 //! Combinations run in parallel on rayon's pool and are collected in
 //! combination order; each is computed by one thread in a fixed sequence of

@@ -258,6 +258,23 @@ fn overflowing_values_are_a_typed_error() {
 }
 
 #[test]
+fn a_non_finite_row_scored_as_a_complement_is_reported_by_its_own_combination() {
+    // S = 4, blocks of two rows. Column `a`'s blocks 2 and 3 are far apart
+    // (±1e154): merging either with a small block stays finite (δ² ≈ 1e308),
+    // merging the two overflows (δ² ≈ 4e308). Only J = {2, 3}, combination 5
+    // of 6, is not finite; rows 0 and 5 are scored together as each other's
+    // complement, and the error still names combination 5.
+    let m = matrix(
+        &["a", "b"],
+        &[&[0.1, 0.2, 0.3, 0.1, 1e154, 1e154, -1e154, -1e154], &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]],
+    );
+    assert_eq!(
+        analyze(&m, &options(4, Metric::Sharpe)).unwrap_err().to_string(),
+        "combination 5: the sharpe of column `a` is not finite (values too large to combine)"
+    );
+}
+
+#[test]
 fn json_has_the_documented_fields() {
     let r = analyze(&s4_matrix(), &options(4, Metric::Mean)).unwrap();
     let v: serde_json::Value = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
