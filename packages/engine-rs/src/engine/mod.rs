@@ -231,7 +231,12 @@ impl TickerData {
     /// reads four whole columns: a single run counts them on both cores, mostly while its days run
     /// ([`quote_count`]), a sweep before its points ([`LoadedData::count_invalid_quotes`]).
     fn invalid(&self) -> &[u64] {
-        self.invalid.get_or_init(|| (0..self.days.len()).map(|k| self.chain(k).invalid_quotes()).collect())
+        self.invalid.get_or_init(|| (0..self.days.len()).map(|k| self.invalid_on(k)).collect())
+    }
+
+    /// The invalid quote sides of day `k` of `days`, counted from its columns.
+    fn invalid_on(&self, k: usize) -> u64 {
+        self.chain(k).invalid_quotes()
     }
 }
 
@@ -520,8 +525,7 @@ impl LoadedData {
     /// points, so none of them waits at its end for a count another started.
     pub fn count_invalid_quotes(&self) {
         for td in &self.tickers {
-            td.invalid
-                .get_or_init(|| (0..td.days.len()).into_par_iter().map(|k| td.chain(k).invalid_quotes()).collect());
+            td.invalid.get_or_init(|| (0..td.days.len()).into_par_iter().map(|k| td.invalid_on(k)).collect());
         }
         self.keep_quote_counts();
     }

@@ -125,7 +125,7 @@ impl<'a> SharedCount<'a> {
     fn count(&self, s: usize) -> Vec<u64> {
         let (t, days) = &self.stretches[s];
         let td = &self.loaded.tickers[*t];
-        days.clone().map(|k| td.chain(k).invalid_quotes()).collect()
+        days.clone().map(|k| td.invalid_on(k)).collect()
     }
 }
 
@@ -176,7 +176,7 @@ mod tests {
 
     /// Each ticker's counts made one day at a time on one thread: what sharing must reproduce.
     fn serial(loaded: &LoadedData) -> Vec<Vec<u64>> {
-        loaded.tickers.iter().map(|td| (0..td.days.len()).map(|k| td.chain(k).invalid_quotes()).collect()).collect()
+        loaded.tickers.iter().map(|td| (0..td.days.len()).map(|k| td.invalid_on(k)).collect()).collect()
     }
 
     fn counts(loaded: &LoadedData) -> Vec<Option<Vec<u64>>> {
