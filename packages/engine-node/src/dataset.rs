@@ -147,7 +147,8 @@ pub fn verify_dataset(
     signal: Option<AbortSignal>,
 ) -> AsyncTask<VerifyTask> {
     let o = options.unwrap_or(VerifyDatasetOptions { checksums: None, contents: None });
-    // Partitions whose checksum matches are stamped, so runs need not hash them again.
+    // Partitions whose checksum matches are stamped (their invalid-quote counts kept beside), so
+    // runs need neither hash them again nor count.
     let opts = VerifyOptions {
         checksums: o.checksums.unwrap_or(true),
         contents: o.contents.unwrap_or(true),

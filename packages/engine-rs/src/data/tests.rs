@@ -2,6 +2,7 @@
 //! ways a file can be broken.
 
 use super::scan::{ScanFilter, scan_partition};
+use super::stamps::StampStore;
 use super::verify::{VerifyOptions, verify};
 use super::*;
 use crate::DataError;
@@ -199,6 +200,24 @@ fn verify_accepts_a_good_dataset() {
     let r = verify(tmp.path(), VerifyOptions::default());
     assert!(r.ok(), "{:?}", r.problems);
     assert_eq!((r.partitions_checked, r.rows_checked), (1, 12));
+}
+
+#[test]
+fn verify_keeps_the_invalid_quote_counts_beside_the_stamps_it_writes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut days = two_days();
+    // One crossed put side on the second day.
+    days[1][2] = days[1][2].clone().put(5.0, 4.0);
+    let m = write_dataset(tmp.path(), "t", &[("SPX", days)]);
+    let (path, sha) = (tmp.path().join("SPX/2023.arrow"), m.partitions[0].sha256.clone());
+    let stamps = StampStore::at(tmp.path().join("stamps"));
+    verify(tmp.path(), VerifyOptions { checksums: true, contents: true, stamps: stamps.clone() });
+    assert!(stamps.contains(&path, &sha));
+    assert_eq!(stamps.quote_counts(&path, &sha), Some(vec![0, 1]));
+    // Without checksums nothing is stamped, and nothing is kept beside a stamp either.
+    let unhashed = StampStore::at(tmp.path().join("unhashed"));
+    verify(tmp.path(), VerifyOptions { checksums: false, contents: true, stamps: unhashed.clone() });
+    assert_eq!((unhashed.contains(&path, &sha), unhashed.quote_counts(&path, &sha)), (false, None));
 }
 
 fn kinds(dir: &std::path::Path) -> Vec<(String, String)> {

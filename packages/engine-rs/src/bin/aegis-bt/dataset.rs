@@ -109,7 +109,8 @@ pub fn run(cmd: DatasetCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         DatasetCommand::Info { dir, json } => info(&dir, json),
         DatasetCommand::Verify { dir, no_checksums, no_contents, json } => {
-            // Partitions whose checksum matches are stamped, so later runs need not hash them again.
+            // Partitions whose checksum matches are stamped, with their invalid-quote counts beside
+            // the stamp, so later runs need neither hash them again nor count.
             let report = verify(
                 &dir,
                 VerifyOptions { checksums: !no_checksums, contents: !no_contents, stamps: StampStore::from_env() },
