@@ -54,7 +54,8 @@ pub enum CscvError {
     #[error("S = {partitions} gives more than {limit} combinations C(S, S/2); lower S or raise the limit")]
     TooManyCombinations { partitions: usize, limit: usize },
 
-    #[error("the analysis needs {values} values (C(S, S/2) × N) in memory and could not allocate them; lower S")]
+    /// A benchmark matrix (T × N values) too large to allocate.
+    #[error("a {values}-value matrix (T × N) is too large to hold in memory")]
     TooLarge { values: usize },
 
     #[error("unknown metric `{0}`: expected `sharpe`, `mean` or `total_return`")]
