@@ -132,11 +132,17 @@ struct ScoredRows<'a> {
     columns: usize,
 }
 
-/// Rows per chunk when the rows are the dominance test's pool: fixed, so the
-/// chunks (and the order their sums combine in) never depend on the threads.
+/// Rows per chunk when the rows are the dominance test's pool, at least
+/// (a chunk grows so there are at most [`POOL_CHUNKS`]): fixed by C alone, so
+/// the chunks (and the order their sums combine in) never depend on the threads.
 const POOL_CHUNK_ROWS: usize = 256;
+const POOL_CHUNKS: usize = 64;
 
 impl<'a> ScoredRows<'a> {
+    fn chunk_rows(&self) -> usize {
+        POOL_CHUNK_ROWS.max(self.splits.len().div_ceil(POOL_CHUNKS))
+    }
+
     fn scorer(&self) -> PrefixFold<'a> {
         PrefixFold::new(self.blocks, self.fold)
     }
@@ -152,14 +158,15 @@ impl Pool for ScoredRows<'_> {
     }
 
     fn chunks(&self) -> usize {
-        self.splits.len().div_ceil(POOL_CHUNK_ROWS)
+        self.splits.len().div_ceil(self.chunk_rows())
     }
 
     fn visit(&self, chunk: usize, each: &mut dyn FnMut(&[f64])) {
         let mut scorer = self.scorer();
         let mut row = vec![0.0; self.columns];
-        let first = chunk * POOL_CHUNK_ROWS;
-        for k in first..(first + POOL_CHUNK_ROWS).min(self.splits.len()) {
+        let rows = self.chunk_rows();
+        let first = chunk * rows;
+        for k in first..(first + rows).min(self.splits.len()) {
             self.score(k, &mut scorer, &mut row);
             each(&row);
         }

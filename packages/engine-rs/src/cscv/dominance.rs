@@ -55,6 +55,9 @@ pub struct Dominance {
 /// Relative slack of the second-order comparison (see module doc).
 const INTEGRAL_SLACK: f64 = 1e-12;
 
+/// Chunks of the pool counted in parallel before their tallies are merged.
+const MERGE_GROUP: usize = 16;
+
 /// The pooled sample, produced chunk by chunk: always the same values in the
 /// same order within a chunk, so per-chunk sums combined in chunk order do
 /// not depend on which thread computed what.
@@ -214,25 +217,29 @@ fn gather(grid: &Grid, pool: &impl Pool, rising: &[Rising]) -> Vec<Vec<f64>> {
     for (i, interval) in rising.iter().enumerate() {
         wanted[interval.bucket] = i;
     }
-    let per_chunk: Vec<Vec<Vec<f64>>> = (0..pool.chunks())
-        .into_par_iter()
-        .map(|chunk| {
-            let mut found = vec![Vec::new(); rising.len()];
-            pool.visit(chunk, &mut |values| {
-                for &x in values {
-                    let i = wanted[grid.bucket(x)];
-                    if i != usize::MAX {
-                        found[i].push(x);
-                    }
-                }
-            });
-            found
-        })
-        .collect();
     let mut gathered = vec![Vec::new(); rising.len()];
-    for found in per_chunk {
-        for (all, some) in gathered.iter_mut().zip(found) {
-            all.extend(some);
+    // In groups, like the counts: one list per rising interval per chunk in flight.
+    let chunks: Vec<usize> = (0..pool.chunks()).collect();
+    for group in chunks.chunks(MERGE_GROUP) {
+        let parts: Vec<Vec<Vec<f64>>> = group
+            .par_iter()
+            .map(|&chunk| {
+                let mut found = vec![Vec::new(); rising.len()];
+                pool.visit(chunk, &mut |values| {
+                    for &x in values {
+                        let i = wanted[grid.bucket(x)];
+                        if i != usize::MAX {
+                            found[i].push(x);
+                        }
+                    }
+                });
+                found
+            })
+            .collect();
+        for found in parts {
+            for (all, some) in gathered.iter_mut().zip(found) {
+                all.extend(some);
+            }
         }
     }
     gathered
@@ -346,37 +353,42 @@ impl Buckets {
 
     fn count(grid: &Grid, pool: &impl Pool) -> Self {
         let m = grid.values().len();
-        let per_chunk: Vec<Buckets> = (0..pool.chunks())
-            .into_par_iter()
-            .map(|chunk| {
-                let mut buckets = Buckets::empty(m);
-                pool.visit(chunk, &mut |values| {
-                    for &x in values {
-                        let k = grid.bucket(x);
-                        // |u − x| with u the bucket's right end, or u_m for
-                        // the last bucket (x above it): exact either way, as
-                        // u − x and x − u round to opposites.
-                        let distance = (grid.padded[k.min(m - 1)] - x).abs();
-                        let tally = &mut buckets.tally[k];
-                        tally.count += 1;
-                        tally.distance.add(distance);
-                        buckets.min = buckets.min.min(x);
-                        buckets.max = buckets.max.max(x);
-                    }
-                });
-                buckets
-            })
-            .collect();
         let mut total = Buckets::empty(m);
-        for chunk in per_chunk {
-            for (sum, part) in total.tally.iter_mut().zip(&chunk.tally) {
-                sum.count += part.count;
-                sum.distance.merge(&part.distance);
+        // A few chunks at a time, so that no more than MERGE_GROUP sets of m + 1 tallies are
+        // alive at once (with C(20, 10) combinations, m reaches 184,756).
+        let chunks: Vec<usize> = (0..pool.chunks()).collect();
+        for group in chunks.chunks(MERGE_GROUP) {
+            let parts: Vec<Buckets> = group.par_iter().map(|&chunk| Buckets::count_chunk(grid, pool, chunk)).collect();
+            for part in parts {
+                for (sum, part) in total.tally.iter_mut().zip(&part.tally) {
+                    sum.count += part.count;
+                    sum.distance.merge(&part.distance);
+                }
+                total.min = total.min.min(part.min);
+                total.max = total.max.max(part.max);
             }
-            total.min = total.min.min(chunk.min);
-            total.max = total.max.max(chunk.max);
         }
         total
+    }
+
+    fn count_chunk(grid: &Grid, pool: &impl Pool, chunk: usize) -> Self {
+        let m = grid.values().len();
+        let mut buckets = Buckets::empty(m);
+        pool.visit(chunk, &mut |values| {
+            for &x in values {
+                let k = grid.bucket(x);
+                // |u − x| with u the bucket's right end, or u_m for the last
+                // bucket (x above it): exact either way, as u − x and x − u
+                // round to opposites.
+                let distance = (grid.padded[k.min(m - 1)] - x).abs();
+                let tally = &mut buckets.tally[k];
+                tally.count += 1;
+                tally.distance.add(distance);
+                buckets.min = buckets.min.min(x);
+                buckets.max = buckets.max.max(x);
+            }
+        });
+        buckets
     }
 
     fn count_in(&self, k: usize) -> usize {
