@@ -218,31 +218,40 @@ fn gather(grid: &Grid, pool: &impl Pool, rising: &[Rising]) -> Vec<Vec<f64>> {
         wanted[interval.bucket] = i;
     }
     let mut gathered = vec![Vec::new(); rising.len()];
-    // In groups, like the counts: one list per rising interval per chunk in flight.
-    let chunks: Vec<usize> = (0..pool.chunks()).collect();
-    for group in chunks.chunks(MERGE_GROUP) {
-        let parts: Vec<Vec<Vec<f64>>> = group
-            .par_iter()
-            .map(|&chunk| {
-                let mut found = vec![Vec::new(); rising.len()];
-                pool.visit(chunk, &mut |values| {
-                    for &x in values {
-                        let i = wanted[grid.bucket(x)];
-                        if i != usize::MAX {
-                            found[i].push(x);
-                        }
+    in_chunk_order(
+        pool,
+        |chunk| {
+            let mut found = vec![Vec::new(); rising.len()];
+            pool.visit(chunk, &mut |values| {
+                for &x in values {
+                    let i = wanted[grid.bucket(x)];
+                    if i != usize::MAX {
+                        found[i].push(x);
                     }
-                });
-                found
-            })
-            .collect();
-        for found in parts {
+                }
+            });
+            found
+        },
+        |found| {
             for (all, some) in gathered.iter_mut().zip(found) {
                 all.extend(some);
             }
-        }
-    }
+        },
+    );
     gathered
+}
+
+/// Computes `per_chunk` for every chunk of `pool` in parallel and hands the
+/// results to `merge` in chunk order, [`MERGE_GROUP`] chunks at a time: the
+/// merge order never depends on the threads, and no more than that many
+/// results (m + 1 tallies each when counting; with C(20, 10) combinations m
+/// reaches 184,756) are alive at once.
+fn in_chunk_order<T: Send>(pool: &impl Pool, per_chunk: impl Fn(usize) -> T + Sync, mut merge: impl FnMut(T)) {
+    let chunks: Vec<usize> = (0..pool.chunks()).collect();
+    for group in chunks.chunks(MERGE_GROUP) {
+        let parts: Vec<T> = group.par_iter().map(|&chunk| per_chunk(chunk)).collect();
+        parts.into_iter().for_each(&mut merge);
+    }
 }
 
 /// The distinct selected values and a lookup that finds, for any x, how many
@@ -354,20 +363,18 @@ impl Buckets {
     fn count(grid: &Grid, pool: &impl Pool) -> Self {
         let m = grid.values().len();
         let mut total = Buckets::empty(m);
-        // A few chunks at a time, so that no more than MERGE_GROUP sets of m + 1 tallies are
-        // alive at once (with C(20, 10) combinations, m reaches 184,756).
-        let chunks: Vec<usize> = (0..pool.chunks()).collect();
-        for group in chunks.chunks(MERGE_GROUP) {
-            let parts: Vec<Buckets> = group.par_iter().map(|&chunk| Buckets::count_chunk(grid, pool, chunk)).collect();
-            for part in parts {
+        in_chunk_order(
+            pool,
+            |chunk| Buckets::count_chunk(grid, pool, chunk),
+            |part| {
                 for (sum, part) in total.tally.iter_mut().zip(&part.tally) {
                     sum.count += part.count;
                     sum.distance.merge(&part.distance);
                 }
                 total.min = total.min.min(part.min);
                 total.max = total.max.max(part.max);
-            }
-        }
+            },
+        );
         total
     }
 

@@ -184,7 +184,7 @@ mod tests {
         assert!(stamps.record_quote_counts(&file, "abd", &[]));
         assert_eq!(stamps.quote_counts(&file, "abd"), Some(vec![]), "a file without days");
         // Damaged bytes, a changed count (even with the length kept), another rule, garbage: ignored.
-        let kept = tmp.path().join("stamps").join(format!("{}.quotes", key(&file, "abc").unwrap()));
+        let kept = tmp.path().join("stamps").join(quotes_file(&key(&file, "abc").unwrap()));
         let good = std::fs::read_to_string(&kept).unwrap();
         for bad in [
             good.replace("0 3 12 0", "0 4 12 0"),
