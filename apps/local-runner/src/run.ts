@@ -36,6 +36,6 @@ export async function runScenarioFile(path: string, opts: LocalRunOptions = {}):
   const out = resolve(opts.out ?? join("results", scenario.name));
   // The engine leaves `_SUCCESS` to us: it goes in after report.html, strictly last.
   const result = await runBacktest(text, { data: root, out, source: path, verify: opts.verify, signal: opts.signal, onProgress: opts.onProgress, markSuccess: false });
-  const report = await finishDirectory(out, opts.report === false ? undefined : () => writeReport(out, { title: scenario.name, scenarioText: text }));
+  const report = await finishDirectory(out, opts.report === false ? undefined : () => writeReport(out, { title: scenario.name, scenarioText: text }), opts.signal);
   return { result, out, report, dataset };
 }

@@ -65,6 +65,6 @@ export async function sweepScenarioFile(path: string, opts: LocalSweepOptions = 
   const out = opts.out === undefined ? defaultSweepOut(scenario.name) : resolve(opts.out);
   // The engine leaves `_SUCCESS` to us: it goes in after report.html, strictly last.
   const result = await runSweep(text, { data: root, out, source: path, points: opts.points, verify: opts.verify, signal: opts.signal, onProgress: opts.onProgress, markSuccess: false });
-  const report = await finishDirectory(out, opts.report === false ? undefined : () => writeSweepReport(out, { title: scenario.name, scenarioText: text, axes: opts.axes }));
+  const report = await finishDirectory(out, opts.report === false ? undefined : () => writeSweepReport(out, { title: scenario.name, scenarioText: text, axes: opts.axes }), opts.signal);
   return { plan, result, out, report, dataset };
 }

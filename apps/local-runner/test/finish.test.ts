@@ -1,10 +1,11 @@
 // `_SUCCESS` strictly last for `aegis-local run` and `sweep`: after every result file and after
-// report.html; a report that fails leaves no `_SUCCESS` (not even an earlier run's); --no-report
-// leaves no stale report beside new results.
+// report.html; a report that fails leaves no `_SUCCESS` (not even an earlier run's), nor does an
+// abort as the engine ends; --no-report leaves no stale report beside new results.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { AbortError } from "@aegis-bt/engine";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runScenarioFile } from "../src/run.js";
 import { sweepScenarioFile } from "../src/sweep.js";
@@ -69,6 +70,18 @@ function start(cmd: Command, out: string, report = true): Promise<unknown> {
   return cmd === "run" ? runScenarioFile(files.run, { data, out, report }) : sweepScenarioFile(files.sweep, { data, out, report });
 }
 
+/** Runs `cmd` in-process into `out`, aborting `signal` at its last progress (the last day, the last point). */
+function startAbortingAtTheEnd(cmd: Command, out: string): Promise<unknown> {
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const atEnd = (done: number, total: number) => {
+    if (done === total) controller.abort();
+  };
+  return cmd === "run"
+    ? runScenarioFile(files.run, { data, out, signal, onProgress: (p) => atEnd(p.daysDone, p.daysTotal) })
+    : sweepScenarioFile(files.sweep, { data, out, signal, onProgress: (p) => atEnd(p.pointsDone, p.pointsTotal) });
+}
+
 /** The visible names that appear in `dir` while `work` runs, in order (inotify keeps it). */
 async function namesInOrder(dir: string, work: () => Promise<unknown>): Promise<string[]> {
   const seen: string[] = [];
@@ -117,6 +130,16 @@ describe.each<Command>(["run", "sweep"])("aegis-local %s", (cmd) => {
     expect(existsSync(join(out, "_SUCCESS"))).toBe(false);
     for (const f of RESULT_FILES[cmd]) expect(existsSync(join(out, f)), f).toBe(true);
     expect(existsSync(report)).toBe(false);
+  });
+
+  it("aborted at its last progress (Ctrl-C as the engine ends): AbortError, no _SUCCESS, not even an earlier run's, and no report", async () => {
+    const out = tmp("abort-late");
+    writeFileSync(join(out, "_SUCCESS"), "");
+    // Whether the abort reaches the engine before it returns or only after, the directory stays unmarked.
+    const error = await startAbortingAtTheEnd(cmd, out).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AbortError);
+    expect(existsSync(join(out, "_SUCCESS"))).toBe(false);
+    expect(existsSync(join(out, "report.html"))).toBe(false);
   });
 
   it("with --no-report: _SUCCESS last and no stale report.html beside the new results", async () => {

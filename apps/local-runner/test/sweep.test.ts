@@ -157,7 +157,9 @@ describe("aegis-local sweep", () => {
       },
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AbortError);
-    expect(progressed).toBeLessThan(56);
+    // The abort came from a progress; how many points had finished by then depends on the machine
+    // (on a fast one, all 56 before the first progress reaches JavaScript), so it is not asserted.
+    expect(progressed).toBeGreaterThan(0);
     expect(existsSync(join(out, "_SUCCESS"))).toBe(false);
     expect(existsSync(join(out, "report.html"))).toBe(false);
   });

@@ -121,6 +121,32 @@ fn a_sweep_stopped_anywhere_resumes_to_the_bytes_of_one_never_stopped() {
     assert!(resumed_total > 0, "no trial resumed a point");
 }
 
+#[test]
+fn a_cancel_after_the_last_point_writes_no_result_and_keeps_every_point() {
+    let (data, whole) = data_and_whole_sweep();
+    let out = tempfile::tempdir().unwrap();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let progress = |p: SweepProgress<'_>| {
+        if p.points_done == p.points_total {
+            cancel.store(true, Ordering::Relaxed);
+        }
+    };
+    let opts = SweepOptions {
+        cancel: Some(cancel.clone()),
+        checkpoint: Checkpointing::Beside(every_group()),
+        progress: Some(&progress),
+        ..SweepOptions::default()
+    };
+    let err = run_sweep(&job(SWEEP60, data.path(), Some(out.path())), &opts).unwrap_err();
+    assert_eq!(err.code(), "ABORT_ERR", "{err}");
+    for f in COMPARED.iter().chain(&[SUCCESS_FILE]) {
+        assert!(!out.path().join(f).exists(), "{f} written after the cancel");
+    }
+    let (again, _) = run(SWEEP60, data.path(), out.path(), None, false);
+    assert_eq!(again.unwrap().info.resumed_points, 60);
+    assert_same(whole.path(), out.path());
+}
+
 /// One stopped sweep's directory, and what its checkpoint kept.
 fn stopped_sweep(data: &Path) -> (tempfile::TempDir, usize) {
     let out = tempfile::tempdir().unwrap();

@@ -517,9 +517,12 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
     for (index, r) in results {
         slots[index - range.start] = Some(r);
     }
+    // A cancel that came after the last point finished still stops the sweep before its analyses
+    // and files (a failed point cancels too, but then not every point is complete).
+    let cancelled_late = complete && cancel.load(Ordering::Relaxed);
     // Whatever stopped the sweep, what finished is kept for the next attempt (a sweep that
     // completes writes its results instead).
-    if let (Some(c), false) = (&checkpointer, complete) {
+    if let (Some(c), false) = (&checkpointer, complete && !cancelled_late) {
         c.flush();
     }
     let mut rows = Vec::with_capacity(slots.len());
@@ -528,7 +531,7 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
     let mut benchmark = None;
     // The error of the earliest point that failed for a reason of its own; a point stopped only
     // because another failed (or the sweep was stopped) ranks last.
-    let mut failure: Option<JobError> = None;
+    let mut failure: Option<JobError> = cancelled_late.then(|| EngineError::Cancelled.into());
     for r in slots.into_iter().flatten() {
         match r {
             Ok(point) => {
