@@ -153,14 +153,6 @@ export function buildProgram(): Command {
         console.log(`  ran ${r.result.info.points.length.toLocaleString("en-US")} points in ${r.result.info.wall_seconds.toFixed(2)} s on ${r.result.info.threads} threads`);
         const kept = r.result.info.resumed_points ?? 0;
         if (kept > 0) console.log(`  resumed  ${kept.toLocaleString("en-US")} of them kept from the checkpoint of an earlier run that was stopped`);
-      } catch (e) {
-        // Stopped (Ctrl-C): the finished points are in the checkpoint; the same command resumes.
-        const out = o.out ?? undefined;
-        if (e instanceof Error && (e.name === "AbortError" || (e as { code?: string }).code === "ABORT_ERR")) {
-          const where = out === undefined ? "the output directory's checkpoint/" : `${out}/checkpoint/`;
-          console.error(`stopped: the points finished so far are kept in ${where}; run the same command again to resume`);
-        }
-        throw e;
       } finally {
         gen.stop();
         sweep.stop();

@@ -1,11 +1,13 @@
 // `aegis-local sweep` as a library: scenario file → every point expanded and validated → dataset
 // (generated when synthetic and missing) → in-process sweep on all cores → output directory →
 // report.html.
+import { existsSync } from "node:fs";
 import { access } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { expandSweep, runSweep, type SweepPlan, type SweepProgress, type SweepResult, type VerifyMode } from "@aegis-bt/engine";
+import { AbortError, expandSweep, runSweep, type SweepPlan, type SweepProgress, type SweepResult, type VerifyMode } from "@aegis-bt/engine";
 import type { GenerateProgress } from "@aegis-bt/data-tools";
 import { finishDirectory } from "./finish.js";
+import { SUCCESS_FILE } from "./results-dir.js";
 import { writeSweepReport } from "./report/index.js";
 import { chartAxes } from "./report/sweep-data.js";
 import { ensureScenarioData, readScenarioFile } from "./scenario-file.js";
@@ -63,8 +65,25 @@ export async function sweepScenarioFile(path: string, opts: LocalSweepOptions = 
   opts.onPlan?.(plan);
   const { root, dataset } = await ensureScenarioData(scenario, opts.data, { onProgress: opts.onGenerate, onGenerateStart: opts.onGenerateStart, signal: opts.signal });
   const out = opts.out === undefined ? defaultSweepOut(scenario.name) : resolve(opts.out);
-  // The engine leaves `_SUCCESS` to us: it goes in after report.html, strictly last.
-  const result = await runSweep(text, { data: root, out, source: path, points: opts.points, verify: opts.verify, signal: opts.signal, onProgress: opts.onProgress, markSuccess: false });
-  const report = await finishDirectory(out, opts.report === false ? undefined : () => writeSweepReport(out, { title: scenario.name, scenarioText: text, axes: opts.axes }), opts.signal);
-  return { plan, result, out, report, dataset };
+  try {
+    // The engine leaves `_SUCCESS` to us: it goes in after report.html, strictly last.
+    const result = await runSweep(text, { data: root, out, source: path, points: opts.points, verify: opts.verify, signal: opts.signal, onProgress: opts.onProgress, markSuccess: false });
+    const report = await finishDirectory(out, opts.report === false ? undefined : () => writeSweepReport(out, { title: scenario.name, scenarioText: text, axes: opts.axes }), opts.signal);
+    return { plan, result, out, report, dataset };
+  } catch (err) {
+    if (err instanceof AbortError) throw new AbortError(stoppedMessage(out));
+    throw err;
+  }
+}
+
+/**
+ * What a sweep into `out` stopped by its signal (Ctrl-C) says: where its finished points are kept,
+ * when a checkpoint holds them; otherwise (stopped before any point was kept, or after the engine
+ * had written its files) that the directory is not marked finished.
+ */
+export function stoppedMessage(out: string): string {
+  const checkpoint = join(out, "checkpoint");
+  return existsSync(join(checkpoint, "checkpoint.json"))
+    ? `stopped: the points finished so far are kept in ${checkpoint}/; run the same command again to resume`
+    : `stopped: ${out} is not marked finished (no ${SUCCESS_FILE}); run the same command again`;
 }

@@ -10,7 +10,7 @@ import { AbortError, expandSweep, runBacktest } from "@aegis-bt/engine";
 import { tableFromIPC } from "apache-arrow";
 import { artifact, launchChromium, openFile } from "./browser.js";
 import { beforeAll, describe, expect, it } from "vitest";
-import { sweepScenarioFile } from "../src/sweep.js";
+import { stoppedMessage, sweepScenarioFile } from "../src/sweep.js";
 import { ensureDataset } from "../src/synthetic.js";
 import { tempDirs } from "./temp-dirs.js";
 
@@ -160,8 +160,18 @@ describe("aegis-local sweep", () => {
     // The abort came from a progress; how many points had finished by then depends on the machine
     // (on a fast one, all 56 before the first progress reaches JavaScript), so it is not asserted.
     expect(progressed).toBeGreaterThan(0);
+    expect((error as Error).message).toMatch(/^stopped: /);
     expect(existsSync(join(out, "_SUCCESS"))).toBe(false);
     expect(existsSync(join(out, "report.html"))).toBe(false);
+  });
+
+  it("says where a stopped sweep's points are kept, or that its directory is not marked finished", () => {
+    const out = tmp("stopped");
+    expect(stoppedMessage(out)).toBe(`stopped: ${out} is not marked finished (no _SUCCESS); run the same command again`);
+    mkdirSync(join(out, "checkpoint"));
+    expect(stoppedMessage(out)).toBe(`stopped: ${out} is not marked finished (no _SUCCESS); run the same command again`);
+    writeFileSync(join(out, "checkpoint", "checkpoint.json"), "{}");
+    expect(stoppedMessage(out)).toBe(`stopped: the points finished so far are kept in ${join(out, "checkpoint")}/; run the same command again to resume`);
   });
 
   it("refuses a scenario without a sweep, and an --axes path that is not swept before running anything", () => {
