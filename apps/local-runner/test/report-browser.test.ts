@@ -3,7 +3,7 @@
 // drawdown, rolling Sharpe and volatility, attribution, monthly, P&L distribution, strategies, a
 // price chart per ticker), the full metrics table, the new tables and the positions section; that
 // of an older results directory (no positions.arrow, no pnl_* columns, none of the newer files) with
-// notes in their place; one of 5,000 positions must load quickly with every position listed; and
+// notes in their place; one of 5,000 positions must load with every position listed (how fast: npm run bench); and
 // that of a real run (the addon, a small synthetic dataset) whose scenario has a `montecarlo:`
 // section must show the Monte Carlo section: fans, drawdown distributions and tables.
 // Leaves full-page screenshots in apps/local-runner/test-artifacts/ (git-ignored): report.png,
@@ -197,7 +197,7 @@ describe("report.html of a run of 5,000 positions, in Chromium", () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it("loads quickly, with no console errors, every position in the table", async () => {
+  it("loads with no console errors, every position in the table (its time is measured by npm run bench)", async () => {
     if (!existsSync(CHROMIUM)) throw new Error(MISSING_CHROMIUM);
     dir = (await writeFixture({ positions: 5_000, tradingDays: 1_260, tickers: ["SPX", "ACME", "QQQ"], strategies: ["a", "b"], market: {} })).dir;
     const path = await writeReport(dir);
@@ -206,12 +206,8 @@ describe("report.html of a run of 5,000 positions, in Chromium", () => {
     const errors: string[] = [];
     page.on("console", (msg) => msg.type() === "error" && errors.push(msg.text()));
     page.on("pageerror", (error) => errors.push(error.message));
-    const start = performance.now();
     await page.goto(pathToFileURL(path).href, { waitUntil: "load" });
-    const seconds = (performance.now() - start) / 1000;
     expect(errors).toEqual([]);
-    // About a second here; the bound leaves room for a loaded 2-core machine.
-    expect(seconds).toBeLessThan(15);
     expect(await page.locator("#positions-all tbody tr").count()).toBe(5_000);
     expect((await page.locator("#chart-price-3 > svg").boundingBox())?.width ?? 0).toBeGreaterThan(300);
     await page.screenshot({ path: SCREENSHOT_MANY, fullPage: true });

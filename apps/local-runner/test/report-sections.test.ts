@@ -1,7 +1,7 @@
 // The tearsheet's sections for portfolios, market data and benchmarks: present with the files and
 // fields a newer engine writes (strategies.arrow, market.arrow, the `strategy` columns, summary.json
 // `strategies` and `benchmark`), absent or replaced by a one-line note without them, and a
-// malformed new file refused with its name and the field. Also: every position listed, quickly.
+// malformed new file refused with its name and the field. Also: every position of a large run listed.
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Table, tableToIPC } from "apache-arrow";
@@ -266,15 +266,11 @@ describe("malformed new results", () => {
 });
 
 describe("a run of 5,000 positions", () => {
-  it("renders every one of them in the full table, quickly, and keeps the page light", async () => {
+  it("renders every one of them in the full table and keeps the page light (its time is measured by npm run bench)", async () => {
     const fx = await fixture({ positions: 5_000, tradingDays: 1_260, tickers: ["SPX", "ACME", "QQQ"], strategies: ["a", "b"], market: {} });
     const results = await loadResults(fx.dir);
-    const start = performance.now();
     const html = renderReport(results);
-    const seconds = (performance.now() - start) / 1000;
     expect(element(html, "table", "positions-all").match(/<tr><td>/g)).toHaveLength(5_000);
-    // Under a second here; the bound leaves room for a loaded 2-core machine.
-    expect(seconds).toBeLessThan(8);
     expect(html.length).toBeLessThan(6_000_000);
   });
 });
