@@ -65,10 +65,7 @@ pub fn parse(text: &str, source_name: &str) -> Result<Scenario, ScenarioError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     super::guard::check(text, source_name)?;
     let scenario = parse_yaml(text, source_name).map_err(|e| refine(e, text))?;
-    let cross_field = super::portfolio::check(&scenario)
-        .and_then(|()| super::settlement::check(&scenario))
-        .and_then(|()| super::models::check(&scenario));
-    cross_field.map_err(|message| {
+    check_across(&scenario).map_err(|message| {
         let e = ScenarioError {
             source_name: source_name.to_string(),
             path: String::new(),
@@ -79,6 +76,14 @@ pub fn parse(text: &str, source_name: &str) -> Result<Scenario, ScenarioError> {
         refine(e, text)
     })?;
     Ok(scenario)
+}
+
+/// The rules that span several sections (portfolio, settlement, models), checked once the
+/// scenario is read; the message starts with the field it is about.
+pub(super) fn check_across(scenario: &Scenario) -> Result<(), String> {
+    super::portfolio::check(scenario)
+        .and_then(|()| super::settlement::check(scenario))
+        .and_then(|()| super::models::check(scenario))
 }
 
 /// Rules that span several fields are checked once their mapping is read, so the deserializer

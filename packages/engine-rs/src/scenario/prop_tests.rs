@@ -6,6 +6,7 @@
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
+use super::sweep::read_value;
 use super::{ScenarioError, parse};
 
 const GOOD: &str = "\
@@ -210,6 +211,35 @@ fn good_tree() -> Value {
     serde_json::to_value(&s).unwrap_or_else(|e| panic!("a scenario serializes: {e}"))
 }
 
+#[test]
+fn every_example_is_read_from_its_value_as_from_its_text() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(files.len() >= 15, "{} examples", files.len());
+    for file in files {
+        let scenario = parse(&std::fs::read_to_string(&file).unwrap(), "example").unwrap();
+        let tree = serde_json::to_value(&scenario).unwrap();
+        let text = tree.to_string();
+        let read = read_value(&tree, &text).unwrap_or_else(|| panic!("{}: not read from its value", file.display()));
+        assert_eq!(Ok(read), parse(&text, ""), "{}", file.display());
+    }
+}
+
+#[test]
+fn a_null_is_left_to_the_text_which_refuses_it_where_a_value_would_read_an_empty_list() {
+    let mut tree = good_tree();
+    tree["strategy"]["legs"] = Value::Null;
+    let text = tree.to_string();
+    assert_eq!(read_value(&tree, &text), None);
+    let refused = parse(&text, "").unwrap_err();
+    assert_eq!(refused.path, "strategy.legs", "{refused}");
+    // Read from a value, the null would have been an empty list of legs: another error.
+    let as_value = serde_norway::to_value(&tree).unwrap();
+    let from_value = serde_path_to_error::deserialize::<_, super::Scenario>(as_value);
+    assert!(from_value.is_err_and(|e| e.to_string() != refused.message));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -228,6 +258,18 @@ proptest! {
     fn edits_of_a_good_scenario_are_an_answer_with_a_position_inside_the_text(edits in prop::collection::vec(edit(), 1..4)) {
         let text = edits.iter().fold(GOOD.to_string(), |t, e| apply(&t, e));
         check(&text)?;
+    }
+
+    #[test]
+    fn a_sweep_point_read_from_its_value_is_what_its_text_reads(edits in prop::collection::vec(tree_edit(), 0..4)) {
+        let mut tree = good_tree();
+        for e in &edits {
+            edit_tree(&mut tree, e);
+        }
+        let text = tree.to_string();
+        if let Some(read) = read_value(&tree, &text) {
+            prop_assert_eq!(Ok(read), parse(&text, ""));
+        }
     }
 
     #[test]

@@ -146,9 +146,8 @@ pub fn expand(scenario: &Scenario, source: &str) -> Result<Vec<SweepPoint>, Scen
             set_path(&mut json, path, value.clone()).map_err(|m| err(path, m))?;
         }
         let id = point_id(&params);
-        let text = json.to_string();
-        let point_source = format!("{source} (sweep point {id})");
-        let mut scenario = super::parse(&text, &point_source).map_err(|mut e| {
+        let mut scenario = point_scenario(&json).map_err(|mut e| {
+            e.source_name = format!("{source} (sweep point {id})");
             e.message = format!("{} [{}]", e.message, describe(&params));
             e.line = None;
             e.column = None;
@@ -161,6 +160,39 @@ pub fn expand(scenario: &Scenario, source: &str) -> Result<Vec<SweepPoint>, Scen
     let points = expanded.into_iter().collect::<Result<Vec<_>, _>>()?;
     refuse_equal_points(&points).map_err(|m| err("", m))?;
     Ok(points)
+}
+
+/// A point's scenario from its JSON, read as its text would be: the same scenario or the same
+/// error. Reading the text (YAML, as every scenario is read) was most of a large sweep's
+/// start-up, so a point is read from the value itself wherever that reads exactly like the text.
+fn point_scenario(json: &Value) -> Result<Scenario, ScenarioError> {
+    let text = json.to_string();
+    match read_value(json, &text) {
+        Some(scenario) => Ok(scenario),
+        None => super::parse(&text, ""),
+    }
+}
+
+/// The scenario `json` stands for, read from the value, with the checks `text` would get; `None`
+/// where only the text can say: the text fails its guard, the value holds a null (a value reads
+/// null as an empty section or list, where the text refuses it), or the value is refused (its
+/// reading is the stricter one, so the text's answer, scenario or error, is the one to give).
+pub(super) fn read_value(json: &Value, text: &str) -> Option<Scenario> {
+    if super::guard::check(text, "").is_err() || holds_null(json) {
+        return None;
+    }
+    let scenario = Scenario::deserialize(serde_norway::to_value(json).ok()?).ok()?;
+    super::parse::check_across(&scenario).ok()?;
+    Some(scenario)
+}
+
+fn holds_null(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Array(items) => items.iter().any(holds_null),
+        Value::Object(map) => map.values().any(holds_null),
+        _ => false,
+    }
 }
 
 /// Gives an error about a swept path (`sweep.grid.<path>…`, `sweep.zip.<path>…`) the line of that
