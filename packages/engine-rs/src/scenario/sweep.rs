@@ -263,9 +263,13 @@ fn keep_order(point: &mut Scenario, base: &Scenario) {
 /// Values that differ only in how they are written (`1` and `1.0`) still make one scenario: two
 /// points whose scenarios are equal are refused, naming both.
 fn refuse_equal_points(points: &[SweepPoint]) -> Result<(), String> {
+    // The keys in parallel (each a scenario's JSON, hashed), then compared in point order.
+    let keys: Vec<String> = points
+        .par_iter()
+        .map(|p| sha256_bytes(serde_json::to_string(&p.scenario).unwrap_or_default().as_bytes()))
+        .collect();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, p) in points.iter().enumerate() {
-        let key = sha256_bytes(serde_json::to_string(&p.scenario).unwrap_or_default().as_bytes());
+    for (i, (p, key)) in points.iter().zip(keys).enumerate() {
         if let Some(&j) = seen.get(&key) {
             return Err(format!(
                 "points {} [{}] and {} [{}] are the same scenario; list each value once",
