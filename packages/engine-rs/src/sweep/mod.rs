@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use serde_json::Value;
@@ -331,6 +331,18 @@ fn write_point(dir: &Path, outcome: &engine::Outcome) -> Result<(), JobError> {
 /// Runs a sweep (or one shard of it): expand and validate every point, load the data once, run
 /// the points in parallel, encode, analyse, and write the directory when asked.
 pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArtifacts, JobError> {
+    run_planned(job, None, opts)
+}
+
+/// [`run_sweep`] with the points [`plan`] gave for the job's scenario text and the time that
+/// took, so a caller that needed them first (the binary, to choose the data to sync) does not
+/// expand the sweep twice. The job's dataset override applies to them as to points expanded
+/// here, and the sweep's wall time counts their expansion as it counts its own.
+pub fn run_planned(
+    job: &SweepJob<'_>,
+    planned: Option<(Vec<SweepPoint>, Duration)>,
+    opts: &SweepOptions<'_>,
+) -> Result<SweepArtifacts, JobError> {
     let started = Instant::now();
     let started_at = now_epoch();
     check_threads(job.threads)?;
@@ -338,9 +350,18 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
     if let Some(name) = job.run.dataset {
         scenario.data.dataset = name.to_string();
     }
-    // Every point is validated here, before any data is read.
-    let points = expand(&scenario, job.run.scenario_source)
-        .map_err(|e| crate::scenario::sweep::place(e, job.run.scenario_text))?;
+    // Every point is validated here (or was by `plan`), before any data is read.
+    let planning = planned.as_ref().map_or(0.0, |(_, took)| took.as_secs_f64());
+    let points = match planned {
+        Some((mut points, _)) => {
+            if let Some(name) = job.run.dataset {
+                points.iter_mut().for_each(|p| p.scenario.data.dataset = name.to_string());
+            }
+            points
+        }
+        None => expand(&scenario, job.run.scenario_source)
+            .map_err(|e| crate::scenario::sweep::place(e, job.run.scenario_text))?,
+    };
     check_cscv_points(&scenario.cscv.is_some(), points.len(), job.run.scenario_source)?;
     let n = points.len();
     if let Some(shard) = job.shard {
@@ -502,7 +523,7 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
                         c.flush();
                         break;
                     }
-                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    std::thread::sleep(Duration::from_millis(20));
                 }
             });
         }
@@ -603,7 +624,7 @@ pub fn run_sweep(job: &SweepJob<'_>, opts: &SweepOptions<'_>) -> Result<SweepArt
         resumed_points: resumed,
         trading_days: table.dates.len(),
         threads,
-        wall_seconds: 0.0,
+        wall_seconds: planning,
         host: host(),
         started_at,
         verification: loaded.verification.clone(),

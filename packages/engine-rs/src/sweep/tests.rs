@@ -385,3 +385,23 @@ fn shards_parse_and_cover_the_points() {
     assert!(Shard::from_array("0", "0", None).is_err());
     assert!(Shard::from_array("0", "4", Some("5")).is_err());
 }
+
+#[test]
+fn planned_points_run_as_points_expanded_here_and_their_expansion_counts_in_the_wall_time() {
+    let data = tempfile::tempdir().unwrap();
+    write_dataset(&data.path().join("other"), "other", &[("TST", chain())]);
+    let (here, there) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut j = job(SWEEP, data.path(), Some(here.path()));
+    j.run.dataset = Some("other");
+    let expanded = run_sweep(&j, &SweepOptions::default()).unwrap();
+    // `plan` knows nothing of the override: the run applies it to the planned points too.
+    let points = plan(SWEEP, "sweep.yaml").unwrap();
+    assert!(points.iter().all(|p| p.scenario.data.dataset == "wavy"));
+    j.run.out = Some(there.path());
+    let planned = run_planned(&j, Some((points, Duration::from_secs(1000))), &SweepOptions::default()).unwrap();
+    assert!(expanded.info.wall_seconds < 1000.0 && planned.info.wall_seconds >= 1000.0);
+    assert_eq!(planned.info.dataset, "other");
+    for f in ["sweep.arrow", "returns.arrow", "entries.arrow", "benchmark.arrow", "stats.json"] {
+        assert!(read(here.path(), f) == read(there.path(), f), "{f} differs");
+    }
+}

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aegis_bt::job::Job;
 use aegis_bt::job::JobError;
@@ -152,7 +152,9 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
     let source = scenario_at.to_string();
     let scenario_dir = scenario_dir(&scenario_at, &text)?;
     // Expand and validate every point before touching data.
+    let planning = Instant::now();
     let points = sweep::plan(&text, &source)?;
+    let planning = planning.elapsed();
     let mut scenario = points[0].scenario.clone();
     if let Some(name) = &args.source.dataset {
         scenario.data.dataset.clone_from(name);
@@ -228,7 +230,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
         write_points: args.points,
         threads: args.threads,
     };
-    let artifacts = match sweep::run_sweep(&job, &opts) {
+    let artifacts = match sweep::run_planned(&job, Some((points, planning)), &opts) {
         Err(JobError::Interrupted(message)) => {
             event(&serde_json::json!({ "event": "interrupted", "message": message, "exit": EXIT_RETRY }));
             eprintln!("aegis-bt: {message}");
