@@ -186,8 +186,9 @@ the analysis, the rest the points (${fmt((sweep0.now - cscvAlone.seconds) / sing
 (${fmt(10000 / big[1])} points/s), ${fmt(big[2], 2)} s on 2 (${fmt(10000 / big[2])} points/s): ${fmt(big[1] / big[2], 2)}× from 1 to 2 threads on this
 machine's 2 cores. Points share nothing mutable and never wait on each other (groups of 16 points that choose the same
 legs per task, each day's choice made once per group); expanding and validating the 10,000 scenarios runs in parallel too.
-The serial parts — loading the data once, encoding the tables, the plateau — run on one thread, and their share was not
-measured separately.
+The serial parts — loading the data once, encoding the tables, the plateau — run on one thread: read as a serial part s
+and a part that halves on two threads, the two times give s ≈ ${fmt(Math.max(0, 2 * big[2] - big[1]), 2)} s (${fmt((100 * Math.max(0, 2 * big[2] - big[1])) / big[1])} % of the
+one-thread time), an upper bound, since two threads on two cores of a shared machine do not quite halve anything.
 
 **Walk-forward over the 1,000-point sweep** (rolling 504/126, Sharpe, ${wfReturns.json.windows.length} windows, process time):
 \`returns\` mode ${ms(wfReturns.seconds)}; \`rerun\` mode ${ms(wfRerun.seconds)} (each window's chosen point run from flat; the data opened once).
