@@ -52,6 +52,11 @@ pub struct RowHint {
     offset: usize,
 }
 
+impl RowHint {
+    /// A hint that knows nothing (what `default` gives, usable in a constant).
+    pub const EMPTY: RowHint = RowHint { date: 0, row: 0, offset: 0 };
+}
+
 impl PartialEq for RowHint {
     fn eq(&self, _: &RowHint) -> bool {
         true

@@ -1,6 +1,7 @@
 //! The mark phase: every held leg at its mid, shares at the underlying price, and the day's change
 //! in marks attributed to the greeks (docs/results.md, "Attribution").
 
+use super::listings::Listings;
 use super::*;
 
 /// The ticker's underlying price on the previous day it had one (`from`) and today (`to`).
@@ -22,6 +23,7 @@ pub(super) fn mark(
     m: Move,
     day: &mut Attribution,
     diag: &mut Diagnostics,
+    listings: &mut Listings,
 ) {
     let ds = m.to.map(|s| s - m.from).filter(|d| d.is_finite());
     for p in book.positions.iter_mut().filter(|p| p.ticker == t) {
@@ -39,10 +41,10 @@ pub(super) fn mark(
             if l.expiry < chain.trade_date {
                 continue;
             }
-            // The row's quote is read once: marking every leg every day is the run's hot path.
-            let listed = l.row_in(chain).map(|row| (row, chain.quote(row, l.right)));
-            match listed.filter(|(_, q)| usable(q)) {
-                Some((row, q)) => {
+            // Marking every leg every day is the run's hot path: the listing is looked up once a
+            // day for every run that holds the contract.
+            match listings.listing(t, chain, l).filter(|(_, q, _)| usable(q)) {
+                Some((_, q, greeks)) => {
                     let mid = q.mid();
                     if let Some(ds) = ds
                         && l.marked_on < m.date
@@ -61,7 +63,7 @@ pub(super) fn mark(
                     l.mark = mid;
                     l.iv = q.mid_iv;
                     l.marked_on = m.date;
-                    match finite(greeks_of(chain, row, l.right)) {
+                    match greeks {
                         Some(g) => l.greeks = g,
                         None => diag.greeks_unusable += 1,
                     }

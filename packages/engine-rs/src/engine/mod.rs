@@ -32,6 +32,7 @@ mod events;
 mod exits;
 pub mod hedge;
 pub mod ivrank;
+mod listings;
 mod mark;
 pub mod models;
 pub mod portfolio;
@@ -841,6 +842,15 @@ fn step_all(run: &mut Stepper<'_>, opts: &RunOptions<'_>) -> Result<(), EngineEr
     Ok(())
 }
 
+/// What runs stepped side by side on the same data (a sweep's points) work out once a day for
+/// all of them: the legs chosen for entry and the listings of the contracts they hold. Each is a
+/// function of the day's chain alone, so sharing them changes no byte of any run.
+#[derive(Debug, Default)]
+pub struct Shared {
+    selections: select::Selections,
+    listings: listings::Listings,
+}
+
 /// One backtest a trading day at a time: [`run_loaded`] steps it through every day in one go; a
 /// sweep steps several points' side by side, so each day's chain is read from memory once for all
 /// of them rather than once per point.
@@ -871,7 +881,7 @@ pub struct Stepper<'a> {
     /// The index into `dates` of the next day to run.
     next: usize,
     /// Leg selections of the day, for a run stepped on its own.
-    selections: select::Selections,
+    shared: Shared,
 }
 
 impl std::fmt::Debug for Stepper<'_> {
@@ -954,7 +964,7 @@ impl<'a> Stepper<'a> {
             close_days,
             earnings_rules,
             next: 0,
-            selections: select::Selections::default(),
+            shared: Shared::default(),
             sleeves,
             dates,
             last_of,
@@ -977,14 +987,14 @@ impl<'a> Stepper<'a> {
 
     /// Runs the next trading day (nothing after the last).
     pub fn step(&mut self) {
-        let mut selections = std::mem::take(&mut self.selections);
-        self.step_sharing(&mut selections);
-        self.selections = selections;
+        let mut shared = std::mem::take(&mut self.shared);
+        self.step_sharing(&mut shared);
+        self.shared = shared;
     }
 
-    /// [`Stepper::step`], with the day's leg selections shared with other runs on the same data
+    /// [`Stepper::step`], with the day's leg selections and listings shared with other runs on the same data
     /// (a sweep's points stepped side by side): the same bytes out either way.
-    pub fn step_sharing(&mut self, selections: &mut select::Selections) {
+    pub fn step_sharing(&mut self, shared: &mut Shared) {
         let Some(date) = self.next_date() else { return };
         self.next += 1;
         let (scenario, loaded) = (self.scenario, self.loaded);
@@ -1046,7 +1056,7 @@ impl<'a> Stepper<'a> {
                 }
             }
             let moved = Move { date, from: previous_s, to: underlying };
-            mark(book, t, &chain, moved, &mut attribution, &mut self.diag);
+            mark(book, t, &chain, moved, &mut attribution, &mut self.diag, &mut shared.listings);
             for (k, sleeve) in self.sleeves.iter().enumerate() {
                 if !sleeve.trades[t] {
                     continue;
@@ -1059,7 +1069,17 @@ impl<'a> Stepper<'a> {
                     strategy: k,
                 };
                 let day = TickerDay { t, chain: &chain, physical: self.styles[t] == Style::Physical, last_day };
-                trade_ticker(scenario, sleeve, &mut self.tallies[k], book, &day, &ctx, st, loaded, selections);
+                trade_ticker(
+                    scenario,
+                    sleeve,
+                    &mut self.tallies[k],
+                    book,
+                    &day,
+                    &ctx,
+                    st,
+                    loaded,
+                    &mut shared.selections,
+                );
             }
         }
         let row = equity_row(

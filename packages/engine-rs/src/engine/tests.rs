@@ -299,6 +299,80 @@ fn selections_remember_a_days_choice_per_ticker_and_legs_only() {
     assert_ne!(choose_legs(&first, &legs), choose_legs(&first, &nothing_inside));
 }
 
+#[test]
+fn listings_give_what_a_lookup_of_its_own_finds() {
+    use super::listings::Listings;
+    use super::mark::finite;
+    use super::portfolio::{Greeks, HeldLeg, greeks_of};
+    use super::select::usable;
+    use crate::data::{DayChain, Right};
+    let tmp = tempfile::tempdir().unwrap();
+    // TST's 95 put is crossed on the second day (listed, its quote unusable); ABC lists no 95 put
+    // on its first two days, so the same contract sits on another row there.
+    let mut abc = quiet_days([(0.8, 1.0), (0.5, 0.7), (0.0, 0.05)], 100.0);
+    abc[0] = day(DAYS[0], 100.0, None);
+    abc[1] = day(DAYS[1], 100.0, None);
+    let tickers = [("TST", quiet_days([(1.3, 1.0), (0.5, 0.7), (0.0, 0.05)], 100.0)), ("ABC", abc)];
+    write_dataset(tmp.path(), "golden", &tickers);
+    let ds = Dataset::open(tmp.path()).unwrap();
+    let parts = ds.open_partitions(&Selection::default(), &VerifyPolicy::default()).unwrap();
+    let chains = |name: &str| -> Vec<DayChain<'_>> {
+        let part = &parts.iter().find(|(e, _, _)| e.ticker == name).unwrap().1;
+        DAYS.iter().map(|&s| part.day(d(s)).unwrap()).collect()
+    };
+    let days = [chains("TST"), chains("ABC")];
+    let leg = |expiry: &str, strike: f64, right| HeldLeg {
+        leg: 0,
+        right,
+        side: crate::scenario::Side::Short,
+        qty: 1,
+        expiry: d(expiry),
+        strike,
+        open_price: 0.0,
+        mark: 0.0,
+        greeks: Greeks::default(),
+        iv: 0.0,
+        marked_on: 0,
+        hint: Default::default(),
+    };
+    let mut legs = Vec::new();
+    for (expiry, strike) in [(EXPIRY, 95.0), (EXPIRY, 105.0), ("2023-02-17", 100.0)] {
+        legs.extend([leg(expiry, strike, Right::Put), leg(expiry, strike, Right::Call)]);
+    }
+    // Contracts never listed, enough to fill the day's table past its probes.
+    legs.extend((0..300).map(|i| leg("2023-02-17", 200.0 + f64::from(i), Right::Put)));
+    // The long way: find, quote, and greeks when the quote is usable.
+    let direct = |day: &DayChain<'_>, l: &HeldLeg| {
+        day.find(l.expiry, l.strike).map(|row| {
+            let q = day.quote(row, l.right);
+            (row, q, if usable(&q) { finite(greeks_of(day, row, l.right)) } else { None })
+        })
+    };
+    let mut listings = Listings::default();
+    let (mut with_greeks, mut unusable) = (0, 0);
+    // Every day forwards then backwards, twice: hits, misses, and days seen again after others.
+    for k in (0..DAYS.len()).chain((0..DAYS.len()).rev()).chain(0..DAYS.len()) {
+        for (t, chains) in days.iter().enumerate() {
+            for l in &legs {
+                let want = direct(&chains[k], l);
+                let got = listings.listing(t, &chains[k], l);
+                assert_eq!(format!("{got:?}"), format!("{want:?}"), "{} {:?} {} {:?}", DAYS[k], t, l.strike, l.right);
+                // The hint the listing left finds the same row.
+                assert_eq!(l.row_in(&chains[k]), want.map(|w| w.0));
+                match want {
+                    Some((_, _, Some(_))) => with_greeks += 1,
+                    Some((_, _, None)) => unusable += 1,
+                    None => {}
+                }
+            }
+        }
+    }
+    assert!(with_greeks > 0 && unusable > 0, "{with_greeks} {unusable}");
+    // ABC's 105 put is on another row than TST's the first day: a table that ignored the ticker
+    // would have answered with the wrong one above.
+    assert_ne!(days[0][0].find(d(EXPIRY), 105.0), days[1][0].find(d(EXPIRY), 105.0));
+}
+
 /// A scenario that tries to enter every day (one position at a time) on the golden chain.
 fn daily_entries() -> Scenario {
     let text = "name: golden\n\

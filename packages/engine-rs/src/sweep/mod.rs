@@ -223,7 +223,7 @@ fn run_group(
     }
     let mut runs: Vec<Result<Stepper<'_>, EngineError>> =
         group.iter().map(|(_, p)| Stepper::new(&p.scenario, loaded)).collect();
-    let mut selections = engine::select::Selections::default();
+    let mut shared = engine::Shared::default();
     loop {
         if cancel.load(Ordering::Relaxed) {
             return cancelled();
@@ -231,7 +231,7 @@ fn run_group(
         let mut stepped = false;
         for run in runs.iter_mut().flatten() {
             if run.next_date().is_some() {
-                run.step_sharing(&mut selections);
+                run.step_sharing(&mut shared);
                 stepped = true;
             }
         }
