@@ -8,9 +8,11 @@ import { formatSize, type TaskSize } from "./sizes.js";
 import { planShards } from "./sweep-plan.js";
 
 /**
- * The engine steps a sweep's points through the days in groups of this many, one group per worker
- * thread (`GROUP` in packages/engine-rs/src/sweep/mod.rs): a shard of p points keeps at most
- * ⌈p / 16⌉ threads busy, and one group's points run one after the other on one thread.
+ * The engine steps a sweep's points through the days in groups of at least this many, one group
+ * per worker thread (`GROUP_MIN` in packages/engine-rs/src/sweep/mod.rs): a shard of p points keeps
+ * at most ⌈p / 16⌉ threads busy, and one group's points run one after the other on one thread.
+ * Groups grow past 16 (to 64) only when every thread still gets about four, so this bound is the
+ * one that matters for few points.
  */
 export const SWEEP_GROUP = 16;
 
@@ -198,7 +200,7 @@ export function formatSweepEstimate(e: SweepEstimate, span: ScenarioSpan, measur
     "",
     "assumptions",
     `  prices    ${e.prices.region} ${e.prices.platform}, AWS's price list of ${e.prices.dated}; Spot = on-demand × ${(1 - e.prices.spotDiscount).toFixed(2)} (the real Spot price varies)`,
-    `  threads   points run in groups of ${SWEEP_GROUP}, a group to a thread, one thread per vCPU at ${e.assumptions.parallelEfficiency * 100}% each; a vCPU as fast as a core here`,
+    `  threads   points run in groups of ${SWEEP_GROUP} or more, a group to a thread, one thread per vCPU at ${e.assumptions.parallelEfficiency * 100}% each; a vCPU as fast as a core here`,
     `  data      every shard syncs ${mib(e.data.bytes)} from S3 at ${e.assumptions.s3BytesPerSecond / 1e6} MB/s (${e.data.source === "manifest" ? "the local manifest's partitions for the span" : "assumed rows × bytes a row"}; none with --snapshot or S3 Files); ${e.assumptions.startupSeconds} s start-up`,
   );
   return lines;

@@ -202,9 +202,15 @@ struct PointResult {
 }
 
 /// Points stepped through the days side by side on one worker: each day's chain is read from
-/// memory once for the group, not once per point. Large enough to share, small enough that the
-/// workers stay evenly loaded.
-const GROUP: usize = 16;
+/// memory once for the group, not once per point, and what the day works out for one point
+/// (selections, listings) serves the others. As large as leaves each worker about four groups, so
+/// the workers stay evenly loaded, between these bounds.
+const GROUP_MIN: usize = 16;
+const GROUP_MAX: usize = 64;
+
+fn group_size(points: usize, threads: usize) -> usize {
+    (points / (4 * threads.max(1))).clamp(GROUP_MIN, GROUP_MAX)
+}
 
 /// A group of points (each with its index in the sweep), run in lockstep, day by day: each
 /// point's row and returns, or the error that stops the sweep. Point `benchmark_of` keeps its
@@ -469,8 +475,9 @@ pub fn run_planned(
     let done = AtomicU64::new(resumed as u64);
     let total = mine.len() as u64;
     let run_all = || -> Vec<(usize, Result<PointResult, JobError>)> {
+        let group = group_size(todo.len(), rayon::current_num_threads());
         let groups: Vec<Vec<(usize, Result<PointResult, JobError>)>> = todo
-            .par_chunks(GROUP)
+            .par_chunks(group)
             .map(|group| {
                 // After a stop, points not yet started never start.
                 if stop.load(Ordering::Relaxed) {

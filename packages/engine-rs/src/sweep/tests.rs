@@ -306,6 +306,44 @@ fn threads_do_not_change_a_byte() {
 }
 
 #[test]
+fn groups_grow_with_the_points_per_thread_within_their_bounds() {
+    // points / (4 × threads), between 16 and 64.
+    assert_eq!(group_size(1000, 2), 64);
+    assert_eq!(group_size(300, 2), 37);
+    assert_eq!(group_size(1000, 16), 16);
+    assert_eq!(group_size(10, 1), 16);
+    assert_eq!(group_size(0, 0), 16);
+    // A group larger than 16 still leaves every thread a group: what the launcher's cost model
+    // assumes (at most ⌈points / 16⌉ threads busy, all of them once there are enough points).
+    for threads in 1..=64 {
+        for points in 1..=5000usize {
+            let groups = points.div_ceil(group_size(points, threads));
+            assert!(groups >= threads.min(points.div_ceil(16)), "{points} points on {threads} threads");
+        }
+    }
+}
+
+#[test]
+fn the_size_of_the_groups_does_not_change_a_byte() {
+    let data = tempfile::tempdir().unwrap();
+    dataset(data.path());
+    // 144 points: groups of 36 on one thread, of 16 on three.
+    let text = with_cscv(2)
+        .replace("  zip:\n", "    strategy.exit.dte_exit: [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]\n  zip:\n");
+    let mut one = job(&text, data.path(), None);
+    one.threads = Some(1);
+    let mut three = job(&text, data.path(), None);
+    three.threads = Some(3);
+    let (a, b) =
+        (run_sweep(&one, &SweepOptions::default()).unwrap(), run_sweep(&three, &SweepOptions::default()).unwrap());
+    assert_eq!(a.table.rows.len(), 144);
+    assert_eq!((group_size(144, 1), group_size(144, 3)), (36, 16));
+    assert_eq!(a.sweep_arrow, b.sweep_arrow);
+    assert_eq!(a.returns_arrow, b.returns_arrow);
+    assert_eq!(a.cscv_json, b.cscv_json);
+}
+
+#[test]
 fn a_point_that_cannot_trade_is_a_row_not_a_failure() {
     let data = tempfile::tempdir().unwrap();
     dataset(data.path());
