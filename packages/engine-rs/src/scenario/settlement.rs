@@ -73,7 +73,8 @@ impl Settlement {
     pub fn style_of(&self, ticker: &str) -> Style {
         match self.style.get(ticker) {
             Some(&s) => s,
-            None if CASH_SETTLED.contains(&ticker.to_ascii_uppercase().as_str()) => Style::Cash,
+            // Any case (the list is upper case), without an allocation: entries ask every day.
+            None if CASH_SETTLED.iter().any(|c| c.eq_ignore_ascii_case(ticker)) => Style::Cash,
             None => Style::Physical,
         }
     }

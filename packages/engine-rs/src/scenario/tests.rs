@@ -343,3 +343,22 @@ fn json_is_read_by_the_same_rules_as_yaml() {
     null_name["name"] = serde_json::Value::Null;
     assert!(parse(&null_name.to_string(), "s.json").unwrap_err().message.contains("got nothing (null)"));
 }
+
+#[test]
+fn the_index_list_settles_in_cash_whatever_the_case_unless_the_scenario_says() {
+    use settlement::{Settlement, Style};
+    let s = parse(GOOD, "s.yaml").unwrap().settlement;
+    for cash in ["SPX", "spx", "SpXw", "xsp", "VIX"] {
+        assert_eq!(s.style_of(cash), Style::Cash, "{cash}");
+    }
+    for physical in ["SPY", "spy", "SPXX", "SP", "", "ſpx"] {
+        assert_eq!(s.style_of(physical), Style::Physical, "{physical}");
+    }
+    let mut own: Settlement = s;
+    own.style.insert("spx".to_string(), Style::Physical);
+    own.style.insert("AAPL".to_string(), Style::Cash);
+    assert_eq!(
+        (own.style_of("spx"), own.style_of("SPX"), own.style_of("AAPL")),
+        (Style::Physical, Style::Cash, Style::Cash)
+    );
+}
