@@ -683,26 +683,34 @@ fn finish(
     rerun: Option<&Rerun<'_>>,
 ) -> Result<SweepArtifacts, JobError> {
     let encode = |e: arrow_schema::ArrowError| JobError::Encode(e.to_string());
-    let sweep_arrow = table.sweep_ipc().map_err(encode)?;
-    let returns_arrow = table.returns_ipc().map_err(encode)?;
-    let entries_arrow = table.entries_ipc().map_err(encode)?;
-    let benchmark_arrow = table.benchmark_ipc().map_err(encode)?;
     let write_err = |d: &Path| {
         let path = d.to_path_buf();
         move |source| JobError::Write { path, source }
     };
-    // The tables are written before CSCV, so a failed analysis loses no backtest.
-    if let Some(d) = &out_dir {
-        prepare_dir(d).map_err(write_err(d))?;
-        write_atomic(d, "sweep.arrow", &sweep_arrow).map_err(write_err(d))?;
-        write_atomic(d, "returns.arrow", &returns_arrow).map_err(write_err(d))?;
-        write_atomic(d, "entries.arrow", &entries_arrow).map_err(write_err(d))?;
-        write_atomic(d, "benchmark.arrow", &benchmark_arrow).map_err(write_err(d))?;
-    }
-    let report = match (&info.cscv, analyse) {
-        (Some(spec), true) => Some(cscv::analyse(&table, spec)?),
-        _ => None,
+    // The tables are encoded and written while CSCV runs (it reads them from memory), and both
+    // finish before either's error is returned: a failed analysis loses no backtest.
+    let write_tables = || -> Result<[Vec<u8>; 4], JobError> {
+        let tables = [table.sweep_ipc(), table.returns_ipc(), table.entries_ipc(), table.benchmark_ipc()]
+            .map(|t| t.map_err(encode));
+        let [sweep_arrow, returns_arrow, entries_arrow, benchmark_arrow] = tables;
+        let tables = [sweep_arrow?, returns_arrow?, entries_arrow?, benchmark_arrow?];
+        if let Some(d) = &out_dir {
+            prepare_dir(d).map_err(write_err(d))?;
+            for (name, bytes) in
+                ["sweep.arrow", "returns.arrow", "entries.arrow", "benchmark.arrow"].iter().zip(&tables)
+            {
+                write_atomic(d, name, bytes).map_err(write_err(d))?;
+            }
+        }
+        Ok(tables)
     };
+    let analyse_cscv = || match (&info.cscv, analyse) {
+        (Some(spec), true) => cscv::analyse(&table, spec).map(Some),
+        _ => Ok(None),
+    };
+    let (tables, report) = rayon::join(write_tables, analyse_cscv);
+    let [sweep_arrow, returns_arrow, entries_arrow, benchmark_arrow] = tables?;
+    let report = report?;
     let cscv_json = report.as_ref().map(CscvReport::to_json_bytes);
     let stats_json = if analyse {
         Some(stats::analyse(&table, info.cscv.as_ref(), info.spa.as_ref())?.to_json_bytes())

@@ -368,6 +368,32 @@ fn a_point_that_cannot_trade_is_a_row_not_a_failure() {
 }
 
 #[test]
+fn a_failed_analysis_still_writes_every_table_and_marks_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    dataset(data.path());
+    let whole = run_sweep(&job(&with_cscv(2), data.path(), None), &SweepOptions::default()).unwrap();
+    // A return that is no number: CSCV refuses it while the tables are written beside it.
+    let mut table = whole.table.clone();
+    table.returns[3][10] = f64::NAN;
+    let out = tempfile::tempdir().unwrap();
+    let e = finish(table, whole.info.clone(), true, Some(out.path().to_path_buf()), true, Instant::now(), None)
+        .unwrap_err();
+    assert!(matches!(e, JobError::Cscv(_)), "{e}");
+    let written = tempfile::tempdir().unwrap();
+    let mut table = whole.table.clone();
+    table.returns[3][10] = f64::NAN;
+    let mut info = whole.info;
+    info.cscv = None;
+    finish(table, info, true, Some(written.path().to_path_buf()), true, Instant::now(), None).unwrap();
+    for name in ["sweep.arrow", "returns.arrow", "entries.arrow", "benchmark.arrow"] {
+        assert_eq!(read(out.path(), name), read(written.path(), name), "{name}");
+    }
+    for name in ["cscv.json", "stats.json", "sweep.json", SUCCESS_FILE] {
+        assert!(!out.path().join(name).exists(), "{name}");
+    }
+}
+
+#[test]
 fn progress_counts_every_point_and_cancel_leaves_no_success() {
     let data = tempfile::tempdir().unwrap();
     dataset(data.path());
