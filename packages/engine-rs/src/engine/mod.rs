@@ -153,6 +153,9 @@ pub struct Outcome {
     pub positions: Vec<PositionRecord>,
     /// The strategies' names, in the scenario's order (`strategy` indices of the rows above).
     pub strategy_names: Vec<String>,
+    /// The tickers' names, in the order of the data the run read (`ticker` indices of the rows
+    /// above).
+    pub ticker_names: Vec<String>,
     /// Each strategy's equity, one row per trading day per strategy (date-major).
     pub strategies: Vec<StrategyRow>,
     /// Each ticker's close and the benchmark series, one row per trading day per name.
@@ -170,8 +173,8 @@ impl Outcome {
         use crate::results::{equity_ipc, market_ipc, positions_ipc, strategies_ipc, trades_ipc};
         Ok(crate::results::Tables {
             equity: equity_ipc(&self.equity)?,
-            trades: trades_ipc(&self.trades, &self.strategy_names)?,
-            positions: positions_ipc(&self.positions, &self.strategy_names)?,
+            trades: trades_ipc(&self.trades, &self.strategy_names, &self.ticker_names)?,
+            positions: positions_ipc(&self.positions, &self.strategy_names, &self.ticker_names)?,
             strategies: strategies_ipc(&self.strategies, &self.strategy_names)?,
             market: market_ipc(&self.market, &self.market_names)?,
         })
@@ -1134,6 +1137,7 @@ impl<'a> Stepper<'a> {
             trades: self.book.fills,
             positions: self.book.records,
             strategy_names: self.sleeves.iter().map(|s| s.member.name.to_string()).collect(),
+            ticker_names: self.loaded.tickers.iter().map(|t| t.name.clone()).collect(),
             strategies: self.accounts.rows,
             market: self.market.rows,
             market_names: self.market.names,

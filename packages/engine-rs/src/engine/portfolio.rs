@@ -431,7 +431,7 @@ impl Portfolio {
             position_id: p.id as i32,
             strategy: p.strategy,
             leg: -1,
-            ticker: ctx.ticker.to_string(),
+            ticker: p.ticker,
             action,
             date: ctx.date,
             expiry: None,
@@ -472,11 +472,11 @@ impl Portfolio {
         let p = self.positions.remove(index);
         debug_assert!(p.legs.is_empty() && p.all_shares() == 0, "a position ends only once it holds nothing");
         let reason = self.fills.last().map_or(Reason::Expiry, |f| f.reason);
-        self.end(ticker_of(&self.fills, p.id), p, date, reason);
+        self.end(p, date, reason);
     }
 
     /// Records position `p`, which ended on `date` for `reason`.
-    fn end(&mut self, ticker: String, p: Position, date: i32, reason: Reason) {
+    fn end(&mut self, p: Position, date: i32, reason: Reason) {
         let net = p.gross_pnl + p.dividends - p.fees;
         if !p.hedge_book {
             self.closed.push(ClosedTrade { net_pnl: net, days_held: i64::from(date - p.opened) });
@@ -486,7 +486,7 @@ impl Portfolio {
         self.records.push(PositionRecord {
             id: p.id as i32,
             strategy: p.strategy,
-            ticker,
+            ticker: p.ticker,
             opened: p.opened,
             closed: date,
             legs: p.legs_opened as i32,
@@ -533,13 +533,8 @@ impl Portfolio {
             // Closing trades the other way: a long leg is sold (−), a short one bought back (+).
             self.fills.push(fill(ctx, &p, l, -n, price, fees, Action::Close, reason, pnl));
         }
-        self.end(ctx.ticker.to_string(), p, ctx.date, reason);
+        self.end(p, ctx.date, reason);
     }
-}
-
-/// The ticker of position `id`, from its fills.
-fn ticker_of(fills: &[Fill], id: u32) -> String {
-    fills.iter().rev().find(|f| f.position_id == id as i32).map(|f| f.ticker.clone()).unwrap_or_default()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -558,7 +553,7 @@ fn fill(
         position_id: p.id as i32,
         strategy: p.strategy,
         leg: l.leg as i32,
-        ticker: ctx.ticker.to_string(),
+        ticker: p.ticker,
         action,
         date: ctx.date,
         expiry: Some(l.expiry),

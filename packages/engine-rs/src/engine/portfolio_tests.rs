@@ -84,7 +84,7 @@ fn fills_of(o: &Outcome, strategy: usize) -> Vec<(String, i32, i32, f64, f64, Re
     o.trades
         .iter()
         .filter(|f| f.strategy == strategy)
-        .map(|f| (f.ticker.clone(), f.date, f.quantity, f.price, f.fees, f.reason, f.pnl))
+        .map(|f| (o.ticker_names[f.ticker].clone(), f.date, f.quantity, f.price, f.fees, f.reason, f.pnl))
         .collect()
 }
 
@@ -124,7 +124,7 @@ fn each_strategy_trades_as_it_would_alone_and_the_account_sums_them() {
     assert_eq!(s[0].diagnostics.positions_opened, puts.summary.diagnostics.positions_opened);
     assert_eq!(s[1].metrics.trade_count, calls.summary.metrics.trade_count);
     // Positions and fills carry the strategy; positions of `calls` are only on BBB.
-    assert!(o.positions.iter().filter(|p| p.strategy == 1).all(|p| p.ticker == "BBB"));
+    assert!(o.positions.iter().filter(|p| p.strategy == 1).all(|p| o.ticker_names[p.ticker] == "BBB"));
 }
 
 #[test]

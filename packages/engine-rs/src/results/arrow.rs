@@ -73,10 +73,14 @@ fn name_of(names: &[String], i: usize) -> &str {
     names.get(i).map_or("", String::as_str)
 }
 
-pub fn positions_ipc(rows: &[PositionRecord], strategies: &[String]) -> Result<Vec<u8>, ArrowError> {
+pub fn positions_ipc(
+    rows: &[PositionRecord],
+    strategies: &[String],
+    tickers: &[String],
+) -> Result<Vec<u8>, ArrowError> {
     ipc(vec![
         ("position_id", i32s(rows, |r| r.id)),
-        ("ticker", strs(rows, |r| r.ticker.as_str())),
+        ("ticker", strs(rows, |r| name_of(tickers, r.ticker))),
         ("strategy", strs(rows, |r| name_of(strategies, r.strategy))),
         ("opened", dates(rows, |r| r.opened)),
         ("closed", dates(rows, |r| r.closed)),
@@ -97,12 +101,12 @@ pub fn positions_ipc(rows: &[PositionRecord], strategies: &[String]) -> Result<V
     ])
 }
 
-pub fn trades_ipc(fills: &[Fill], strategies: &[String]) -> Result<Vec<u8>, ArrowError> {
+pub fn trades_ipc(fills: &[Fill], strategies: &[String], tickers: &[String]) -> Result<Vec<u8>, ArrowError> {
     // Share fills have no expiry or strike: those two columns are nullable.
     let columns: Vec<(&str, ArrayRef, bool)> = vec![
         ("position_id", i32s(fills, |f| f.position_id), false),
         ("leg", i32s(fills, |f| f.leg), false),
-        ("ticker", strs(fills, |f| f.ticker.as_str()), false),
+        ("ticker", strs(fills, |f| name_of(tickers, f.ticker)), false),
         ("strategy", strs(fills, |f| name_of(strategies, f.strategy)), false),
         ("action", strs(fills, |f| if f.action == Action::Open { "open" } else { "close" }), false),
         ("date", dates(fills, |f| f.date), false),

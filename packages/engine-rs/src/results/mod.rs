@@ -72,7 +72,9 @@ pub struct PositionRecord {
     /// Index into the scenario's strategies (its name in positions.arrow).
     #[serde(default)]
     pub strategy: usize,
-    pub ticker: String,
+    /// Index into the run's tickers (its name in positions.arrow): a name per position, held
+    /// as text, was an allocation per position of every sweep point.
+    pub ticker: usize,
     pub opened: i32,
     pub closed: i32,
     /// Option legs opened over its life (entry, covers, rolls).
@@ -185,7 +187,8 @@ pub struct Fill {
     pub strategy: usize,
     /// The option leg's index in the strategy (the cover leg follows the legs); −1 for shares.
     pub leg: i32,
-    pub ticker: String,
+    /// Index into the run's tickers (its name in trades.arrow).
+    pub ticker: usize,
     pub action: Action,
     pub date: i32,
     /// `None` for shares.
