@@ -289,20 +289,26 @@ fn a_merge_refuses_what_is_not_one_finished_sweep() {
     assert!(message(&[]).contains("no shard directories"));
 }
 
-#[test]
-fn threads_do_not_change_a_byte() {
+/// Sweep `text` on one thread and on three: the two must write the same bytes. The first's
+/// artifacts.
+fn same_bytes_on_one_and_three_threads(text: &str) -> SweepArtifacts {
     let data = tempfile::tempdir().unwrap();
     dataset(data.path());
-    let text = with_cscv(2);
-    let mut one = job(&text, data.path(), None);
-    one.threads = Some(1);
-    let mut three = job(&text, data.path(), None);
-    three.threads = Some(3);
-    let (a, b) =
-        (run_sweep(&one, &SweepOptions::default()).unwrap(), run_sweep(&three, &SweepOptions::default()).unwrap());
+    let on = |threads| {
+        let mut j = job(text, data.path(), None);
+        j.threads = Some(threads);
+        run_sweep(&j, &SweepOptions::default()).unwrap()
+    };
+    let (a, b) = (on(1), on(3));
     assert_eq!(a.sweep_arrow, b.sweep_arrow);
     assert_eq!(a.returns_arrow, b.returns_arrow);
     assert_eq!(a.cscv_json, b.cscv_json);
+    a
+}
+
+#[test]
+fn threads_do_not_change_a_byte() {
+    same_bytes_on_one_and_three_threads(&with_cscv(2));
 }
 
 #[test]
@@ -325,22 +331,11 @@ fn groups_grow_with_the_points_per_thread_within_their_bounds() {
 
 #[test]
 fn the_size_of_the_groups_does_not_change_a_byte() {
-    let data = tempfile::tempdir().unwrap();
-    dataset(data.path());
     // 144 points: groups of 36 on one thread, of 16 on three.
     let text = with_cscv(2)
         .replace("  zip:\n", "    strategy.exit.dte_exit: [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]\n  zip:\n");
-    let mut one = job(&text, data.path(), None);
-    one.threads = Some(1);
-    let mut three = job(&text, data.path(), None);
-    three.threads = Some(3);
-    let (a, b) =
-        (run_sweep(&one, &SweepOptions::default()).unwrap(), run_sweep(&three, &SweepOptions::default()).unwrap());
-    assert_eq!(a.table.rows.len(), 144);
     assert_eq!((group_size(144, 1), group_size(144, 3)), (36, 16));
-    assert_eq!(a.sweep_arrow, b.sweep_arrow);
-    assert_eq!(a.returns_arrow, b.returns_arrow);
-    assert_eq!(a.cscv_json, b.cscv_json);
+    assert_eq!(same_bytes_on_one_and_three_threads(&text).table.rows.len(), 144);
 }
 
 #[test]
