@@ -883,7 +883,7 @@ pub struct Stepper<'a> {
     earnings_rules: bool,
     /// The index into `dates` of the next day to run.
     next: usize,
-    /// Leg selections of the day, for a run stepped on its own.
+    /// What the day works out (selections, listings), for a run stepped on its own.
     shared: Shared,
 }
 
@@ -995,8 +995,8 @@ impl<'a> Stepper<'a> {
         self.shared = shared;
     }
 
-    /// [`Stepper::step`], with the day's leg selections and listings shared with other runs on the same data
-    /// (a sweep's points stepped side by side): the same bytes out either way.
+    /// [`Stepper::step`], with the day's leg selections and listings shared with other runs on the
+    /// same data (a sweep's points stepped side by side): the same bytes out either way.
     pub fn step_sharing(&mut self, shared: &mut Shared) {
         let Some(date) = self.next_date() else { return };
         self.next += 1;
