@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -180,7 +180,8 @@ pub(super) struct Checkpointer<'a> {
 
 struct State {
     index: Index,
-    pending: Vec<(usize, PointResult)>,
+    /// Shared with the sweep, which keeps the same points: a checkpoint costs no copy of them.
+    pending: Vec<(usize, Arc<PointResult>)>,
     last: Instant,
     /// The first write that failed: the sweep goes on (its results do not depend on the
     /// checkpoint), and says so.
@@ -250,7 +251,7 @@ impl<'a> Checkpointer<'a> {
     }
 
     /// Takes a group's finished points; writes a chunk when the policy says it is time.
-    pub fn offer(&self, finished: Vec<(usize, PointResult)>) {
+    pub fn offer(&self, finished: Vec<(usize, Arc<PointResult>)>) {
         let due = {
             let Ok(mut s) = self.state.lock() else { return };
             s.pending.extend(finished);
@@ -258,6 +259,14 @@ impl<'a> Checkpointer<'a> {
         };
         if due {
             self.flush();
+        }
+    }
+
+    /// Lets go of the points waiting to be written: the sweep completed and writes them itself
+    /// (it then owns them alone, and takes them without a copy).
+    pub fn release(&self) {
+        if let Ok(mut s) = self.state.lock() {
+            s.pending = Vec::new();
         }
     }
 
@@ -285,7 +294,11 @@ impl<'a> Checkpointer<'a> {
         }
     }
 
-    fn write_chunk(&self, name: &str, points: &[(usize, PointResult)]) -> Result<BTreeMap<String, String>, String> {
+    fn write_chunk(
+        &self,
+        name: &str,
+        points: &[(usize, Arc<PointResult>)],
+    ) -> Result<BTreeMap<String, String>, String> {
         let table = SweepTable {
             paths: self.layout.paths.clone(),
             numeric: self.layout.numeric.clone(),

@@ -201,6 +201,9 @@ struct PointResult {
     benchmark: Option<BenchmarkCloses>,
 }
 
+/// A point's outcome, shared with the checkpoint that may write it while the sweep goes on.
+type Finished = Result<Arc<PointResult>, JobError>;
+
 /// Points stepped through the days side by side on one worker: each day's chain is read from
 /// memory once for the group, not once per point, and what the day works out for one point
 /// (selections, listings) serves the others. As large as leaves each worker about four groups, so
@@ -459,10 +462,10 @@ pub fn run_planned(
         }
     }
     // Each of this sweep's points: restored from the checkpoint, or run below.
-    let mut slots: Vec<Option<Result<PointResult, JobError>>> = (0..mine.len()).map(|_| None).collect();
+    let mut slots: Vec<Option<Finished>> = (0..mine.len()).map(|_| None).collect();
     let resumed = restored.len();
     for (index, point) in restored {
-        slots[index - range.start] = Some(Ok(point));
+        slots[index - range.start] = Some(Ok(Arc::new(point)));
     }
     if let (Some(notice), true) = (opts.notice, resumed > 0) {
         notice(&format!("resuming: {resumed} of {} point(s) kept from the checkpoint", mine.len()));
@@ -474,16 +477,20 @@ pub fn run_planned(
     todo.sort_by_cached_key(|&(index, point)| (selection_key(&point.scenario), index));
     let done = AtomicU64::new(resumed as u64);
     let total = mine.len() as u64;
-    let run_all = || -> Vec<(usize, Result<PointResult, JobError>)> {
+    let run_all = || -> Vec<(usize, Finished)> {
         let group = group_size(todo.len(), rayon::current_num_threads());
-        let groups: Vec<Vec<(usize, Result<PointResult, JobError>)>> = todo
+        let groups: Vec<Vec<(usize, Finished)>> = todo
             .par_chunks(group)
             .map(|group| {
                 // After a stop, points not yet started never start.
                 if stop.load(Ordering::Relaxed) {
                     return group.iter().map(|(i, _)| (*i, Err(JobError::Interrupted(String::new())))).collect();
                 }
-                let results = run_group(group, &loaded, dates.len(), points_dir.as_deref(), &cancel, range.start);
+                let results: Vec<Finished> =
+                    run_group(group, &loaded, dates.len(), points_dir.as_deref(), &cancel, range.start)
+                        .into_iter()
+                        .map(|r| r.map(Arc::new))
+                        .collect();
                 let mut finished = Vec::new();
                 for ((index, p), r) in group.iter().zip(&results) {
                     match r {
@@ -493,7 +500,7 @@ pub fn run_planned(
                                 progress(SweepProgress { points_done, points_total: total, point_id: &p.id });
                             }
                             if checkpointer.is_some() {
-                                finished.push((*index, point.clone()));
+                                finished.push((*index, Arc::clone(point)));
                             }
                         }
                         // The first failure stops the points not yet started.
@@ -552,6 +559,8 @@ pub fn run_planned(
     // completes writes its results instead).
     if let (Some(c), false) = (&checkpointer, complete && !cancelled_late) {
         c.flush();
+    } else if let Some(c) = &checkpointer {
+        c.release();
     }
     let mut rows = Vec::with_capacity(slots.len());
     let mut returns = Vec::with_capacity(slots.len());
@@ -563,6 +572,8 @@ pub fn run_planned(
     for r in slots.into_iter().flatten() {
         match r {
             Ok(point) => {
+                // Alone by now (the checkpoint has let go of it): taken without a copy.
+                let point = Arc::unwrap_or_clone(point);
                 rows.push(point.row);
                 returns.push(point.returns);
                 entries.push(point.entries);
