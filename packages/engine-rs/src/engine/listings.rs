@@ -14,8 +14,8 @@ use crate::data::{DayChain, Quote, Right};
 /// is usable and they are all finite. `None`: not listed that day.
 pub(super) type Listing = Option<(usize, Quote, Option<Greeks>)>;
 
-/// Slots of the day's table (a power of two): a group of points holds a few dozen contracts at most. A contract
-/// that finds no free slot within a few probes is simply computed again by each run.
+/// Slots of the day's table (a power of two): a group of points usually holds a few dozen
+/// contracts. A contract that finds no free slot within a few probes is computed by each run.
 const SLOTS: usize = 128;
 const PROBES: usize = 8;
 
