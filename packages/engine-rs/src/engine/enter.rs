@@ -18,17 +18,16 @@ pub(super) fn weekday_of(date: i32) -> Option<Weekday> {
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn enter(
-    scenario: &Scenario,
     sleeve: &Sleeve<'_>,
     book: &mut Portfolio,
-    t: usize,
-    chain: &DayChain<'_>,
+    day: &TickerDay<'_, '_>,
     ctx: &FillContext<'_>,
     st: &TickerState,
     loaded: &LoadedData,
     tally: &mut Tally,
     selections: &mut select::Selections,
 ) {
+    let TickerDay { t, chain, physical, .. } = *day;
     let Tally { diag, misses } = tally;
     let strategy = sleeve.member.strategy;
     let structure = &sleeve.structure;
@@ -141,7 +140,7 @@ pub(super) fn enter(
     // The hard limit keeps every quantity inside trades.arrow's Int32 column; it is reported.
     // A strategy that can hold shares counts its share fills too: a stock leg's shares, and the
     // 100 shares per contract exercise or assignment delivers.
-    let limit = if structure.stock.is_some() || scenario.settlement.style_of(ctx.ticker) == Style::Physical {
+    let limit = if structure.stock.is_some() || physical {
         let per_unit = legs
             .iter()
             .chain(structure.cover.iter())

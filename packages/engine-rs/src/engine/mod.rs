@@ -1214,7 +1214,7 @@ fn trade_ticker(
             }
         }
     }
-    enter(scenario, sleeve, book, t, chain, ctx, st, loaded, tally, selections);
+    enter(sleeve, book, day, ctx, st, loaded, tally, selections);
 }
 
 /// Each strategy's own account inside the shared one: its P&L (closed positions, then what its
