@@ -532,6 +532,16 @@ export interface SweepInfo {
   trading_days: number;
   threads: number;
   wall_seconds: number;
+  /** Where `wall_seconds` went, in seconds (docs/sweeps.md); tables are written beside CSCV. */
+  timings: {
+    open_verify: number;
+    index: number;
+    points: number;
+    tables: number;
+    cscv: number;
+    stats: number;
+    walk_forward: number;
+  };
   host: string;
   started_at: number;
   /** Points taken from a checkpoint rather than run (absent when none). */

@@ -1129,7 +1129,7 @@ impl<'a> Stepper<'a> {
             }
         }
         let mut summary = summarize(scenario, &self.book, &self.equity, self.diag, &self.tallies);
-        summary.strategies = self.accounts.summaries(&self.sleeves, &self.book, &self.tallies);
+        summary.strategies = self.accounts.summaries(&self.sleeves, &self.book, &self.tallies, &summary.metrics);
         summary.benchmark = self.market.benchmark(scenario.capital.0, &self.equity, summary.metrics.cagr);
         Ok(Outcome {
             summary,
@@ -1295,30 +1295,27 @@ impl Accounts {
         }
     }
 
-    fn summaries(&self, sleeves: &[Sleeve<'_>], book: &Portfolio, tallies: &[Tally]) -> Vec<StrategySummary> {
+    /// Every strategy's summary. A strategy holding the whole account has the account's curve,
+    /// positions and trades, bit for bit, so its metrics are `account`'s and are not worked out again.
+    fn summaries(
+        &self,
+        sleeves: &[Sleeve<'_>],
+        book: &Portfolio,
+        tallies: &[Tally],
+        account: &analytics::Metrics,
+    ) -> Vec<StrategySummary> {
         let n = sleeves.len();
         sleeves
             .iter()
             .enumerate()
             .map(|(s, sleeve)| {
                 let rows: Vec<&StrategyRow> = self.rows.iter().skip(s).step_by(n).collect();
-                let eq: Vec<f64> = rows.iter().map(|r| r.equity).collect();
-                let returns: Vec<f64> = rows.iter().map(|r| r.daily_return).collect();
-                let drawdown: Vec<f64> = rows.iter().map(|r| r.drawdown).collect();
-                let in_market: Vec<bool> = rows.iter().map(|r| r.open_positions > 0).collect();
                 let trades: Vec<analytics::ClosedTrade> =
                     book.closed.iter().zip(&book.closed_strategy).filter(|(_, k)| **k == s).map(|(t, _)| *t).collect();
-                let metrics = analytics::compute(&MetricInput {
-                    capital: self.capital[s],
-                    equity: &eq,
-                    returns: &returns,
-                    drawdown: &drawdown,
-                    in_market: &in_market,
-                    trades: &trades,
-                });
+                let metrics = if self.whole { account.clone() } else { metrics_of(self.capital[s], &rows, &trades) };
                 let mut diagnostics = tallies[s].diag;
                 diagnostics.positions_closed = trades.len() as u64;
-                let final_equity = eq.last().copied().unwrap_or(self.capital[s]);
+                let final_equity = rows.last().map_or(self.capital[s], |r| r.equity);
                 StrategySummary {
                     name: sleeve.member.name.to_string(),
                     weight: sleeve.member.weight,
@@ -1332,6 +1329,22 @@ impl Accounts {
             })
             .collect()
     }
+}
+
+/// A strategy's metrics from its own rows (one a day) and closed trades.
+fn metrics_of(capital: f64, rows: &[&StrategyRow], trades: &[analytics::ClosedTrade]) -> analytics::Metrics {
+    let eq: Vec<f64> = rows.iter().map(|r| r.equity).collect();
+    let returns: Vec<f64> = rows.iter().map(|r| r.daily_return).collect();
+    let drawdown: Vec<f64> = rows.iter().map(|r| r.drawdown).collect();
+    let in_market: Vec<bool> = rows.iter().map(|r| r.open_positions > 0).collect();
+    analytics::compute(&MetricInput {
+        capital,
+        equity: &eq,
+        returns: &returns,
+        drawdown: &drawdown,
+        in_market: &in_market,
+        trades,
+    })
 }
 
 /// `market.arrow`: every ticker's close, and the benchmark series if it is one, each day.

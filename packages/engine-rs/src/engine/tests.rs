@@ -666,3 +666,47 @@ fn an_empty_or_negative_liquidity_filter_is_refused_with_the_field_and_line() {
     let e = bad("{ min_oi: 5 }");
     assert!(e.contains("unknown field `min_oi`"), "{e}");
 }
+
+#[test]
+fn a_strategy_holding_the_whole_account_has_the_metrics_its_own_rows_give() {
+    // Three weeks of a put whose price wanders (a target every few days, new entries after):
+    // several trades, wins and losses, days in and out of the market.
+    let dates: Vec<String> =
+        (2..=20).map(|k| format!("2023-01-{k:02}")).filter(|t| d(t) % 7 != 2 && d(t) % 7 != 3).collect();
+    let days: Vec<Vec<Row>> = dates
+        .iter()
+        .enumerate()
+        .map(|(k, t)| {
+            let price = 1.0 + 0.4 * ((k as f64) * 1.7).sin();
+            let spot = 100.0 + (k as f64 * 0.9).cos() * 3.0;
+            vec![
+                // Delta is the call's: the 95 put's is −0.30.
+                Row::new(t, "2023-02-17", 95.0).delta(0.70).put(price, price + 0.2).spot(spot),
+                Row::new(t, "2023-02-17", 105.0).delta(0.30).put(6.0, 6.4).spot(spot),
+            ]
+        })
+        .collect();
+    let text = "name: whole\n\
+         data: { dataset: golden, tickers: [TST], start: 2023-01-02, end: 2023-01-20 }\n\
+         capital: 100000\n\
+         strategy:\n\
+         \x20 legs:\n\
+         \x20   - { right: put, side: short, dte: { target: 40, min: 20, max: 60 }, delta: { target: 0.30, min: 0.2, max: 0.4 } }\n\
+         \x20 entry: { every_trading_days: 1, max_open: 2 }\n\
+         \x20 exit: { profit_target: 0.25, stop_loss: 0.3 }\n\
+         settlement: { style: { TST: cash } }\n";
+    let o = run_scenario(&parse(text, "whole.yaml").unwrap(), days);
+    assert!(o.positions.len() >= 3, "{} positions", o.positions.len());
+    let rows: Vec<&StrategyRow> = o.strategies.iter().collect();
+    // Every position of a run without hedges is a closed trade (those open at the end close then).
+    let trades: Vec<analytics::ClosedTrade> = o
+        .positions
+        .iter()
+        .map(|p| analytics::ClosedTrade { net_pnl: p.pnl, days_held: i64::from(p.closed - p.opened) })
+        .collect();
+    let own = metrics_of(100_000.0, &rows, &trades);
+    assert_eq!(o.summary.strategies.len(), 1);
+    assert_eq!(o.summary.strategies[0].metrics, own);
+    assert_eq!(o.summary.metrics, own);
+    assert!(own.win_rate.is_some() && own.sharpe.is_some(), "{own:?}");
+}

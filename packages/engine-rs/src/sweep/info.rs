@@ -42,6 +42,9 @@ pub struct SweepInfo {
     pub threads: usize,
     /// Seconds this directory took; for a merged sweep, the sum over its shards.
     pub wall_seconds: f64,
+    /// Where `wall_seconds` went; for a merged sweep, the shards' phases summed and the merge's own.
+    #[serde(default)]
+    pub timings: SweepTimings,
     pub host: String,
     /// Seconds since the Unix epoch when the sweep (its earliest shard) started.
     pub started_at: u64,
@@ -49,6 +52,41 @@ pub struct SweepInfo {
     /// reads the same partitions).
     #[serde(default)]
     pub verification: Verification,
+}
+
+/// A sweep's time by phase, in seconds (`sweep.json` `timings`). `tables` and `cscv` run side by
+/// side, so the phases can add up to more than `wall_seconds`; what they leave out is expanding
+/// the sweep and locating the data.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SweepTimings {
+    /// Mapping the partitions and checking them against the manifest.
+    pub open_verify: f64,
+    /// Indexing the days the points read.
+    pub index: f64,
+    /// Running the points (those a checkpoint did not already hold).
+    pub points: f64,
+    /// Encoding `sweep.arrow`, `returns.arrow`, `entries.arrow` and `benchmark.arrow` and writing them.
+    pub tables: f64,
+    /// CSCV (`cscv.json`), beside the tables.
+    pub cscv: f64,
+    /// `stats.json`: the plateau and, with `spa:`, the reality check, SPA and stepdown.
+    pub stats: f64,
+    /// `walk_forward.json` and `walk_forward.arrow` (with `rerun`, running the chosen points).
+    pub walk_forward: f64,
+}
+
+impl SweepTimings {
+    /// Adds another directory's phases to these (a merge sums its shards').
+    pub fn add(&mut self, other: &SweepTimings) {
+        self.open_verify += other.open_verify;
+        self.index += other.index;
+        self.points += other.points;
+        self.tables += other.tables;
+        self.cscv += other.cscv;
+        self.stats += other.stats;
+        self.walk_forward += other.walk_forward;
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

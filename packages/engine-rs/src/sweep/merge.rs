@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::{SweepArtifacts, SweepInfo, SweepTable, finish};
+use super::{SweepArtifacts, SweepInfo, SweepTable, SweepTimings, finish};
 use crate::job::{JobError, host};
 use crate::results::SUCCESS_FILE;
 
@@ -99,12 +99,14 @@ pub fn merge_shards(dirs: &[PathBuf], out: Option<&Path>) -> Result<SweepArtifac
     info.shard = None;
     info.points = Vec::with_capacity(info.points_total);
     info.wall_seconds = 0.0;
+    info.timings = SweepTimings::default();
     info.resumed_points = 0;
     info.host = host();
     let mut merged: Option<SweepTable> = None;
     for (dir, (shard_info, table)) in shards {
         info.points.extend(shard_info.points);
         info.wall_seconds += shard_info.wall_seconds;
+        info.timings.add(&shard_info.timings);
         info.resumed_points += shard_info.resumed_points;
         info.started_at = info.started_at.min(shard_info.started_at);
         info.threads = info.threads.max(shard_info.threads);

@@ -29,7 +29,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 pub use cscv::CscvReport;
-pub use info::{PointInfo, ShardInfo, SweepInfo};
+pub use info::{PointInfo, ShardInfo, SweepInfo, SweepTimings};
 pub use merge::merge_shards;
 pub use reopen::{RerunInputs, open_sweep, walk_forward_dir};
 pub use shard::Shard;
@@ -526,6 +526,7 @@ pub fn run_planned(
     };
     let threads = job.threads.unwrap_or_else(rayon::current_num_threads);
     let running = AtomicBool::new(true);
+    let points_started = Instant::now();
     let results = std::thread::scope(|scope| {
         // The moment the sweep is told to stop, the points already finished are written: the
         // kill may come before the running ones end (Batch allows 30 s after SIGTERM).
@@ -548,6 +549,7 @@ pub fn run_planned(
         running.store(false, Ordering::Relaxed);
         results
     });
+    let points_seconds = points_started.elapsed().as_secs_f64();
     let complete = results.iter().all(|(_, r)| r.is_ok());
     for (index, r) in results {
         slots[index - range.start] = Some(r);
@@ -643,6 +645,12 @@ pub fn run_planned(
         trading_days: table.dates.len(),
         threads,
         wall_seconds: planning,
+        timings: SweepTimings {
+            open_verify: loaded.open_verify_seconds,
+            index: loaded.index_seconds,
+            points: points_seconds,
+            ..SweepTimings::default()
+        },
         host: host(),
         started_at,
         verification: loaded.verification.clone(),
@@ -700,7 +708,8 @@ fn finish(
     };
     // The tables are encoded and written while CSCV runs (it reads them from memory), and both
     // finish before either's error is returned: a failed analysis loses no backtest.
-    let write_tables = || -> Result<[Vec<u8>; 4], JobError> {
+    let write_tables = || -> Result<([Vec<u8>; 4], f64), JobError> {
+        let tables_started = Instant::now();
         let tables = [table.sweep_ipc(), table.returns_ipc(), table.entries_ipc(), table.benchmark_ipc()]
             .map(|t| t.map_err(encode));
         let [sweep_arrow, returns_arrow, entries_arrow, benchmark_arrow] = tables;
@@ -713,21 +722,31 @@ fn finish(
                 write_atomic(d, name, bytes).map_err(write_err(d))?;
             }
         }
-        Ok(tables)
+        Ok((tables, tables_started.elapsed().as_secs_f64()))
     };
+    // Each analysis's time counts only when it runs (a shard's stay 0 for the merge to fill).
     let analyse_cscv = || match (&info.cscv, analyse) {
-        (Some(spec), true) => cscv::analyse(&table, spec).map(Some),
-        _ => Ok(None),
+        (Some(spec), true) => {
+            let cscv_started = Instant::now();
+            (cscv::analyse(&table, spec).map(Some), cscv_started.elapsed().as_secs_f64())
+        }
+        _ => (Ok(None), 0.0),
     };
-    let (tables, report) = rayon::join(write_tables, analyse_cscv);
-    let [sweep_arrow, returns_arrow, entries_arrow, benchmark_arrow] = tables?;
+    let (tables, (report, cscv_seconds)) = rayon::join(write_tables, analyse_cscv);
+    let ([sweep_arrow, returns_arrow, entries_arrow, benchmark_arrow], tables_seconds) = tables?;
     let report = report?;
+    info.timings.tables += tables_seconds;
+    info.timings.cscv += cscv_seconds;
     let cscv_json = report.as_ref().map(CscvReport::to_json_bytes);
     let stats_json = if analyse {
-        Some(stats::analyse(&table, info.cscv.as_ref(), info.spa.as_ref())?.to_json_bytes())
+        let stats_started = Instant::now();
+        let bytes = stats::analyse(&table, info.cscv.as_ref(), info.spa.as_ref())?.to_json_bytes();
+        info.timings.stats += stats_started.elapsed().as_secs_f64();
+        Some(bytes)
     } else {
         None
     };
+    let walk_forward_started = Instant::now();
     let walk_forward = match (&info.walk_forward, analyse) {
         (Some(spec), true) => {
             let options = spec.options();
@@ -746,6 +765,9 @@ fn finish(
     };
     let walk_forward_json = walk_forward.as_ref().map(crate::walkforward::Report::to_json_bytes);
     let walk_forward_arrow = walk_forward.as_ref().map(|w| w.to_ipc()).transpose().map_err(encode)?;
+    if walk_forward.is_some() {
+        info.timings.walk_forward += walk_forward_started.elapsed().as_secs_f64();
+    }
     info.wall_seconds += started.elapsed().as_secs_f64();
     let sweep_json = info.to_json_bytes();
     if let Some(d) = &out_dir {

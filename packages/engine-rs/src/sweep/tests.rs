@@ -260,6 +260,39 @@ fn shards_merge_into_the_whole_sweep_byte_for_byte_every_time() {
     assert_eq!(cscv["logits"].as_array().unwrap().len(), 6);
 }
 
+/// The phases `sweep.json` says the time went to: whole, each shard, and the merge's sum.
+#[test]
+fn timings_say_where_the_wall_time_went_and_a_merge_sums_its_shards() {
+    let data = tempfile::tempdir().unwrap();
+    dataset(data.path());
+    let text = with_analyses();
+    let whole_dir = tempfile::tempdir().unwrap();
+    let whole = run_sweep(&job(&text, data.path(), Some(whole_dir.path())), &SweepOptions::default()).unwrap();
+    let t = whole.info.timings;
+    let phases = [t.open_verify, t.index, t.points, t.tables, t.cscv, t.stats, t.walk_forward];
+    assert!(phases.iter().all(|&p| p > 0.0), "every phase ran: {t:?}");
+    // The tables are written beside CSCV: the longer of the two counts once.
+    let serial = t.open_verify + t.index + t.points + t.tables.max(t.cscv) + t.stats + t.walk_forward;
+    assert!(serial <= whole.info.wall_seconds, "{t:?} in {}", whole.info.wall_seconds);
+    let file: Value = serde_json::from_slice(&read(whole_dir.path(), "sweep.json")).unwrap();
+    assert_eq!(file["timings"]["points"].as_f64(), Some(t.points));
+
+    let sharded = tempfile::tempdir().unwrap();
+    let mut shards = SweepTimings::default();
+    for i in 0..2 {
+        let mut j = job(&text, data.path(), Some(sharded.path()));
+        j.shard = Some(Shard { index: i, count: 2 });
+        let s = run_sweep(&j, &SweepOptions::default()).unwrap().info.timings;
+        assert!(s.points > 0.0 && s.tables > 0.0, "{s:?}");
+        assert_eq!((s.cscv, s.stats, s.walk_forward), (0.0, 0.0, 0.0), "a shard runs no analyses");
+        shards.add(&s);
+    }
+    let dirs: Vec<PathBuf> = (0..2).map(|i| sharded.path().join(format!("shards/{i:04}"))).collect();
+    let m = merge_shards(&dirs, None).unwrap().info.timings;
+    assert_eq!((m.open_verify, m.index, m.points), (shards.open_verify, shards.index, shards.points));
+    assert!(m.tables > shards.tables && m.cscv > 0.0 && m.stats > 0.0 && m.walk_forward > 0.0, "{m:?}");
+}
+
 #[test]
 fn a_merge_refuses_what_is_not_one_finished_sweep() {
     let data = tempfile::tempdir().unwrap();
