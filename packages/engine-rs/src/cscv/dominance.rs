@@ -58,6 +58,9 @@ const INTEGRAL_SLACK: f64 = 1e-12;
 /// Chunks of the pool counted in parallel before their tallies are merged.
 const MERGE_GROUP: usize = 16;
 
+/// Values whose buckets are found before any of their tallies is updated.
+const FIND_BATCH: usize = 256;
+
 /// The pooled sample, produced chunk by chunk: always the same values in the
 /// same order within a chunk, so per-chunk sums combined in chunk order do
 /// not depend on which thread computed what.
@@ -381,20 +384,33 @@ impl Buckets {
     fn count_chunk(grid: &Grid, pool: &impl Pool, chunk: usize) -> Self {
         let m = grid.values().len();
         let mut buckets = Buckets::empty(m);
+        let mut found = [0u32; FIND_BATCH];
+        // The extremes in locals: kept in the struct, every tally written would make them a
+        // store and a load per value.
+        let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
         pool.visit(chunk, &mut |values| {
-            for &x in values {
-                let k = grid.bucket(x);
-                // |u − x| with u the bucket's right end, or u_m for the last
-                // bucket (x above it): exact either way, as u − x and x − u
-                // round to opposites.
-                let distance = (grid.padded[k.min(m - 1)] - x).abs();
-                let tally = &mut buckets.tally[k];
-                tally.count += 1;
-                tally.distance.add(distance);
-                buckets.min = buckets.min.min(x);
-                buckets.max = buckets.max.max(x);
+            for batch in values.chunks(FIND_BATCH) {
+                // Every value's bucket first (independent lookups the processor overlaps),
+                // then the tallies, in the values' order as before.
+                for (k, &x) in found.iter_mut().zip(batch) {
+                    *k = grid.bucket(x) as u32;
+                    min = min.min(x);
+                    max = max.max(x);
+                }
+                for (&k, &x) in found.iter().zip(batch) {
+                    let k = k as usize;
+                    // |u − x| with u the bucket's right end, or u_m for the last
+                    // bucket (x above it): exact either way, as u − x and x − u
+                    // round to opposites.
+                    let distance = (grid.padded[k.min(m - 1)] - x).abs();
+                    let tally = &mut buckets.tally[k];
+                    tally.count += 1;
+                    tally.distance.add(distance);
+                }
             }
         });
+        buckets.min = min;
+        buckets.max = max;
         buckets
     }
 
