@@ -1,5 +1,6 @@
 //! The day's accounting: the row of equity.arrow (equity, cash, drawdown, greeks, P&L by source).
 
+use super::portfolio::empty_sum;
 use super::*;
 
 pub(super) fn equity_row(
@@ -11,25 +12,41 @@ pub(super) fn equity_row(
     capital: f64,
     pnl: Attribution,
 ) -> EquityRow {
-    let positions_value = book.positions_value();
-    let equity = book.cash + positions_value;
-    // The running peak starts at the starting capital, so first-day costs show as drawdown.
-    *peak = peak.max(capital).max(equity);
+    // One pass over the positions for every total (it runs for every run every day). Each sum
+    // adds the same terms in the same order, from the same start, as a pass of its own did
+    // (`Position::value`, `Portfolio::positions_value`, the unrealized P&L of the legs, then of
+    // the shares), so the bits are the same.
+    let mut positions_value = empty_sum();
+    let (mut legs_unrealized, mut shares_unrealized) = (empty_sum(), empty_sum());
     let (mut delta, mut gamma, mut theta, mut vega) = (0.0, 0.0, 0.0, 0.0);
+    let mut open_positions = 0;
     for p in &book.positions {
         let s = underlyings.get(p.ticker).copied().filter(|s| s.is_finite()).unwrap_or(0.0);
+        let shares = p.all_shares();
         // A share has delta 1 and no other greek.
-        if p.all_shares() != 0 {
-            delta += p.all_shares() as f64 * s;
+        if shares != 0 {
+            delta += shares as f64 * s;
         }
+        let mut options = empty_sum();
         for l in &p.legs {
-            let n = l.contracts(p.units) * MULTIPLIER;
+            let contracts = l.contracts(p.units);
+            options += contracts * l.mark * MULTIPLIER;
+            legs_unrealized += contracts * (l.mark - l.open_price) * MULTIPLIER;
+            let n = contracts * MULTIPLIER;
             delta += n * l.greeks.delta * s;
             gamma += n * l.greeks.gamma * s * s / 100.0;
             theta += n * l.greeks.theta;
             vega += n * l.greeks.vega;
         }
+        positions_value += if shares == 0 { options } else { options + shares as f64 * p.share_mark };
+        if shares != 0 {
+            shares_unrealized += p.shares_unrealized();
+        }
+        open_positions += i32::from(!p.hedge_book);
     }
+    let equity = book.cash + positions_value;
+    // The running peak starts at the starting capital, so first-day costs show as drawdown.
+    *peak = peak.max(capital).max(equity);
     EquityRow {
         date,
         equity,
@@ -37,9 +54,9 @@ pub(super) fn equity_row(
         positions_value,
         daily_return: previous.map_or(0.0, |prev| if prev.equity != 0.0 { equity / prev.equity - 1.0 } else { 0.0 }),
         drawdown: if *peak > 0.0 { equity / *peak - 1.0 } else { 0.0 },
-        open_positions: book.positions.iter().filter(|p| !p.hedge_book).count() as i32,
+        open_positions,
         realized_pnl: book.realized_pnl(),
-        unrealized_pnl: unrealized(book),
+        unrealized_pnl: legs_unrealized + shares_unrealized,
         delta_dollars: delta,
         gamma_dollars: gamma,
         theta_dollars: theta,
@@ -47,16 +64,4 @@ pub(super) fn equity_row(
         pnl,
         pnl_other: equity - previous.map_or(capital, |prev| prev.equity) - pnl.total(),
     }
-}
-
-/// Open legs' marked value less their cost, then the shares' (summed in the order v1 summed legs,
-/// so an options-only run keeps its bytes).
-pub(super) fn unrealized(book: &Portfolio) -> f64 {
-    let legs: f64 = book
-        .positions
-        .iter()
-        .flat_map(|p| p.legs.iter().map(move |l| l.contracts(p.units) * (l.mark - l.open_price) * MULTIPLIER))
-        .sum();
-    let with_shares = book.positions.iter().filter(|p| p.all_shares() != 0);
-    legs + with_shares.map(portfolio::Position::shares_unrealized).sum::<f64>()
 }

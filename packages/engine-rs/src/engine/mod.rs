@@ -955,7 +955,7 @@ impl<'a> Stepper<'a> {
             styles,
             start,
             underlyings: vec![f64::NAN; data.len()],
-            book: Portfolio::new(scenario.capital.0),
+            book: Portfolio::for_days(scenario.capital.0, dates.len()),
             states,
             diag: Diagnostics::default(),
             equity: Vec::with_capacity(dates.len()),
@@ -1250,6 +1250,22 @@ impl Accounts {
     }
 
     fn record(&mut self, book: &Portfolio, account: &EquityRow) {
+        if self.whole {
+            // The account's row, as the strategy's: its equity, return and open positions (every
+            // position is the strategy's), with its own running peak (from the same capital).
+            let equity = account.equity;
+            self.peaks[0] = self.peaks[0].max(equity);
+            self.rows.push(StrategyRow {
+                date: account.date,
+                strategy: 0,
+                equity,
+                pnl: equity - self.capital[0],
+                daily_return: account.daily_return,
+                drawdown: if self.peaks[0] > 0.0 { equity / self.peaks[0] - 1.0 } else { 0.0 },
+                open_positions: account.open_positions,
+            });
+            return;
+        }
         for r in &book.records[self.records_seen..] {
             self.realized[r.strategy] += r.pnl;
         }
@@ -1269,12 +1285,8 @@ impl Accounts {
         // Where the previous day's rows start (they stay put while today's are pushed).
         let previous = self.rows.len().checked_sub(n);
         for s in 0..n {
-            let (equity, pnl) = if self.whole {
-                (account.equity, account.equity - self.capital[s])
-            } else {
-                let pnl = self.realized[s] + self.open_pnl[s];
-                (self.capital[s] + pnl, pnl)
-            };
+            let pnl = self.realized[s] + self.open_pnl[s];
+            let equity = self.capital[s] + pnl;
             let before = previous.map_or(self.capital[s], |first| self.rows[first + s].equity);
             self.peaks[s] = self.peaks[s].max(equity);
             self.rows.push(StrategyRow {
@@ -1282,13 +1294,7 @@ impl Accounts {
                 strategy: s,
                 equity,
                 pnl,
-                daily_return: if self.whole {
-                    account.daily_return
-                } else if previous.is_some() && before != 0.0 {
-                    equity / before - 1.0
-                } else {
-                    0.0
-                },
+                daily_return: if previous.is_some() && before != 0.0 { equity / before - 1.0 } else { 0.0 },
                 drawdown: if self.peaks[s] > 0.0 { equity / self.peaks[s] - 1.0 } else { 0.0 },
                 open_positions: self.open[s],
             });

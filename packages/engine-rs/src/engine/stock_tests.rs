@@ -533,3 +533,72 @@ fn roll_rules_that_can_never_fire_are_refused() {
     let e = bad(&short, "{ when: { dte: 3 }, max_rolls: 0 }");
     assert!(e.contains("max_rolls"), "{e}");
 }
+
+/// The day's totals as separate passes over the book worked them out before `equity_row` took
+/// one: its value (`Position::value` summed), the legs' unrealized P&L then the shares', and the
+/// dollar greeks with the shares' delta first.
+fn totals_pass_by_pass(book: &Portfolio, underlyings: &[f64]) -> [u64; 8] {
+    let value = book.positions_value();
+    let legs: f64 = book
+        .positions
+        .iter()
+        .flat_map(|p| p.legs.iter().map(move |l| l.contracts(p.units) * (l.mark - l.open_price) * MULTIPLIER))
+        .sum();
+    let shares: f64 = book.positions.iter().filter(|p| p.all_shares() != 0).map(|p| p.shares_unrealized()).sum();
+    let (mut delta, mut gamma, mut theta, mut vega) = (0.0, 0.0, 0.0, 0.0);
+    for p in &book.positions {
+        let s = underlyings.get(p.ticker).copied().filter(|s| s.is_finite()).unwrap_or(0.0);
+        if p.all_shares() != 0 {
+            delta += p.all_shares() as f64 * s;
+        }
+        for l in &p.legs {
+            let n = l.contracts(p.units) * MULTIPLIER;
+            delta += n * l.greeks.delta * s;
+            gamma += n * l.greeks.gamma * s * s / 100.0;
+            theta += n * l.greeks.theta;
+            vega += n * l.greeks.vega;
+        }
+    }
+    let open = book.positions.iter().filter(|p| !p.hedge_book).count() as f64;
+    [book.cash + value, value, legs + shares, delta, gamma, theta, vega, open].map(f64::to_bits)
+}
+
+/// Shares and options held together (the wheel's covered call, a hedged short call): every day's
+/// row has the bits of the separate passes.
+#[test]
+fn the_equity_row_takes_one_pass_with_the_bits_of_one_pass_per_total() {
+    let wheel = scenario(&format!("\x20 template: {{ wheel: {{ put: {PUT}, call: {CALL} }} }}\n"), E2, "");
+    let spots = [100.0, 100.0, 100.0, 90.0, 98.0, 97.0, 99.0, 98.0, 105.0];
+    let hedged = scenario(&format!("{SHORT_CALL}\x20 hedge: {{ band: {{ shares: 10 }} }}\n"), DAYS[3], "");
+    let cases = [
+        (wheel, days(spots, [(0.5, 0.7); 9])),
+        (hedged, hedge_days([0.30, 0.45, 0.38, 0.50], [100.0, 103.0, 102.0, 104.0])),
+    ];
+    for (s, data) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        write_dataset(tmp.path(), "stock", &[("XYZ", data)]);
+        let ds = Dataset::open(tmp.path()).unwrap();
+        let loaded = LoadedData::load(std::iter::once(&s), &ds, &VerifyPolicy::default()).unwrap();
+        let mut run = Stepper::new(&s, &loaded).unwrap();
+        let mut days_with_shares = 0;
+        while run.next_date().is_some() {
+            run.step();
+            let row = run.equity.last().unwrap();
+            let got = [
+                row.equity,
+                row.positions_value,
+                row.unrealized_pnl,
+                row.delta_dollars,
+                row.gamma_dollars,
+                row.theta_dollars,
+                row.vega_dollars,
+                f64::from(row.open_positions),
+            ]
+            .map(f64::to_bits);
+            assert_eq!(got, totals_pass_by_pass(&run.book, &run.underlyings), "{}", crate::dates::iso(row.date));
+            days_with_shares +=
+                usize::from(run.book.positions.iter().any(|p| p.all_shares() != 0 && !p.legs.is_empty()));
+        }
+        assert!(days_with_shares > 0, "{}: shares and options were held together", s.name);
+    }
+}
