@@ -595,7 +595,7 @@ fn the_equity_row_takes_one_pass_with_the_bits_of_one_pass_per_total() {
                 f64::from(row.open_positions),
             ]
             .map(f64::to_bits);
-            assert_eq!(got, totals_pass_by_pass(&run.book, &run.underlyings), "{}", crate::dates::iso(row.date));
+            assert_eq!(got, totals_pass_by_pass(&run.book, &run.underlyings), "{}", iso(row.date));
             days_with_shares +=
                 usize::from(run.book.positions.iter().any(|p| p.all_shares() != 0 && !p.legs.is_empty()));
         }
