@@ -82,8 +82,8 @@ pub(super) fn enter(
     }
     let skipped = &mut diag.entries_skipped;
     let chosen = match selections.choose(t, chain, legs) {
-        Ok(c) => c,
-        Err(miss) => {
+        Ok(c) => c.as_slice(),
+        &Err(miss) => {
             let kind = match miss {
                 Miss::NoExpiry { .. } => {
                     skipped.no_expiry += 1;
@@ -107,7 +107,7 @@ pub(super) fn enter(
             return;
         }
     };
-    let fills = opening_prices(&chosen, ctx.models, chosen.len());
+    let fills = opening_prices(chosen, ctx.models, chosen.len());
     let credit: f64 = chosen.iter().zip(&fills).map(|(l, p)| -l.side.sign() * f64::from(l.qty) * p).sum();
     if entry.min_credit.is_some_and(|m| credit < m.0) {
         skipped.min_credit += 1;
@@ -124,8 +124,8 @@ pub(super) fn enter(
         (None, Some(frac)) => {
             let stock_risk = stock_leg.map(|(n, price)| (n as f64 / MULTIPLIER, price));
             let risk = match sizing.against.unwrap_or(SizingBasis::MaxLoss) {
-                SizingBasis::MaxLoss => risk::max_loss(&chosen, &fills, stock_risk),
-                SizingBasis::Margin => ctx.models.margin.requirement(&chosen, &fills, chain.underlying(), stock_risk),
+                SizingBasis::MaxLoss => risk::max_loss(chosen, &fills, stock_risk),
+                SizingBasis::Margin => ctx.models.margin.requirement(chosen, &fills, chain.underlying(), stock_risk),
             };
             match risk {
                 // The strategy's weight of the account's equity now (the whole of it for one
@@ -163,7 +163,7 @@ pub(super) fn enter(
         skipped.size_zero += 1;
         return;
     }
-    let opening = opening_legs(chain, &chosen, &fills, diag);
+    let opening = opening_legs(chain, chosen, &fills, diag);
     book.open(ctx, t, st.day_counter, &opening, units);
     if let Some((n, price)) = stock_leg {
         let shares = n * i64::from(units);

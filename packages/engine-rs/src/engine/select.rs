@@ -40,18 +40,18 @@ type Chosen = (usize, Vec<LegSpec>, Result<Vec<ChosenLeg>, Miss>);
 
 impl Selections {
     /// [`choose_legs`] of ticker `ticker`'s chain on its trade date: the same answer, computed
-    /// once a day per distinct legs.
-    pub fn choose(&mut self, ticker: usize, day: &DayChain<'_>, legs: &[LegSpec]) -> Result<Vec<ChosenLeg>, Miss> {
+    /// once a day per distinct legs (lent, not copied: a sweep asks for it once a point).
+    pub fn choose(&mut self, ticker: usize, day: &DayChain<'_>, legs: &[LegSpec]) -> &Result<Vec<ChosenLeg>, Miss> {
         if self.date != day.trade_date {
             self.date = day.trade_date;
             self.chosen.clear();
         }
-        if let Some((_, _, known)) = self.chosen.iter().find(|(t, l, _)| *t == ticker && l.as_slice() == legs) {
-            return known.clone();
-        }
-        let answer = choose_legs(day, legs);
-        self.chosen.push((ticker, legs.to_vec(), answer.clone()));
-        answer
+        let known = self.chosen.iter().position(|(t, l, _)| *t == ticker && l.as_slice() == legs);
+        let at = known.unwrap_or_else(|| {
+            self.chosen.push((ticker, legs.to_vec(), choose_legs(day, legs)));
+            self.chosen.len() - 1
+        });
+        &self.chosen[at].2
     }
 }
 

@@ -293,7 +293,7 @@ fn selections_remember_a_days_choice_per_ticker_and_legs_only() {
         (&second, 0, &nothing_inside),
         (&first, 0, &legs),
     ] {
-        assert_eq!(selections.choose(ticker, day, legs), choose_legs(day, legs), "{ticker} {legs:?}");
+        assert_eq!(selections.choose(ticker, day, legs), &choose_legs(day, legs), "{ticker} {legs:?}");
     }
     // The two legs differ in what they find, so a mixed-up memory would have shown above.
     assert_ne!(choose_legs(&first, &legs), choose_legs(&first, &nothing_inside));
