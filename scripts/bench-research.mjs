@@ -84,13 +84,15 @@ const runOnce = (bin) => {
   const info = JSON.parse(readFileSync(join(out, "run.json"), "utf8"));
   return { seconds: info.wall_seconds, timings: info.timings ?? null };
 };
-/** A sweep's engine time (sweep.json) and its directory. */
-const sweepOnce = (bin, scenario, out, threads) => {
+/** A sweep's engine time (sweep.json); `phases` collects where it went (sweep.json timings). */
+const sweepOnce = (bin, scenario, out, threads, phases) => {
   const args = ["sweep", "--scenario", scenario, "--data", data, "--out", out, "--quiet"];
   if (threads) args.push("--threads", String(threads));
   const child = spawnSync(bin, args, { encoding: "utf8" });
   if (child.status !== 0) throw new Error(`aegis-bt sweep failed: ${child.stderr}`);
-  return JSON.parse(readFileSync(join(out, "sweep.json"), "utf8")).wall_seconds;
+  const info = JSON.parse(readFileSync(join(out, "sweep.json"), "utf8"));
+  if (phases && info.timings) phases.push(info.timings);
+  return info.wall_seconds;
 };
 
 const RUNS = 5;
@@ -111,11 +113,12 @@ for (let i = 0; i < RUNS * 2; i++) {
   singles.counting.push(runOnce(binary).seconds);
 }
 log(`1,000-point sweeps, base and this binary interleaved (${RUNS} each)…`);
-const sweeps = { base: [], now: [] };
+const sweeps = { base: [], now: [], phases: [] };
 for (let i = 0; i < RUNS; i++) {
   sweeps.base.push(sweepOnce(baseBinary, sweep1k, join(work, "sweep-base")));
-  sweeps.now.push(sweepOnce(binary, sweep1k, join(work, "sweep-now")));
+  sweeps.now.push(sweepOnce(binary, sweep1k, join(work, "sweep-now"), undefined, sweeps.phases));
 }
+const sweepPhase = (k) => median(sweeps.phases.map((t) => t[k]));
 const same = ["sweep.arrow", "returns.arrow", "cscv.json"].every((f) => readFileSync(join(work, "sweep-base", f)).equals(readFileSync(join(work, "sweep-now", f))));
 const single0 = { base: median(singles.base), now: median(singles.now), counting: median(singles.counting) };
 const sweep0 = { base: median(sweeps.base), now: median(sweeps.now) };
@@ -182,6 +185,10 @@ The issue's "about 60 single runs today, at most 15" asks for four times fewer s
 the base costs ${fmt(sweep0.base / single0.base, 1)} of its own single runs (${fmt(sweep0.base / single0.base / 60, 1)}× the 60 the issue saw on a 2-core Intel
 machine: a single run here is cheaper against a sweep), and this binary ${fmt(sweep0.now / single0.now, 1)} of its own, which are themselves
 ${fmt(single0.base / single0.now, 1)}× faster: ${fmt(sweep0.base / single0.base / (sweep0.now / single0.now), 1)}× fewer single runs than the base, and ${fmt(sweep0.now / single0.base, 1)} single runs of the base.
+
+Where this binary's sweep time goes (\`sweep.json\` \`timings\`, medians): opening and verifying the data
+${ms(sweepPhase("open_verify"))}, indexing ${ms(sweepPhase("index"))}, the 1,000 points ${fmt(sweepPhase("points"), 2)} s, CSCV ${fmt(sweepPhase("cscv"), 2)} s with the four
+tables encoded and written beside it (${ms(sweepPhase("tables"))}), \`stats.json\` ${ms(sweepPhase("stats"))}.
 
 Every point's bytes unchanged: \`sweep.arrow\`, \`returns.arrow\` and \`cscv.json\` of the two binaries are ${same ? "identical" : "DIFFERENT"}.
 CSCV alone on the same returns (\`aegis-bt cscv\`, C(16, 8) combinations × 1,000 points, process) takes ${fmt(cscvAlone.seconds, 2)} s: ${fmt(cscvAlone.seconds / single0.now, 1)} of those single runs are
