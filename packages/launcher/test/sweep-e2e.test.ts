@@ -374,12 +374,13 @@ describe("sweeps on AWS Batch (moto)", () => {
     expect(again.err).toContain(`sweep batch-sweep is already merged: s3://${BUCKET}/results/batch-sweep/`);
     expectReference(join(work, "batch-again"));
     expect((await Promise.all(merged.map(object))).every((b, i) => b.equals(before[i] as Buffer))).toBe(true);
-    // Merging the same shards again writes the same bytes, but for sweep.json's wall_seconds,
-    // which the engine's merge sets from its own run (docs/sweeps.md: the one file that may differ).
+    // Merging the same shards again writes the same bytes, but for sweep.json's wall_seconds and
+    // timings, which the engine's merge sets from its own run (docs/sweeps.md: the one file that
+    // may differ).
     await mergeShardsInS3(aws.s3, BUCKET, "batch-sweep", 3);
     const after = await Promise.all(merged.map(object));
     expect(merged.filter((k, i) => !k.endsWith("sweep.json") && !after[i]?.equals(before[i] as Buffer))).toEqual([]);
-    const provenance = (b: Buffer | undefined) => ({ ...(JSON.parse(b?.toString() ?? "{}") as object), wall_seconds: null });
+    const provenance = (b: Buffer | undefined) => ({ ...(JSON.parse(b?.toString() ?? "{}") as object), wall_seconds: null, timings: null });
     const at = merged.indexOf("results/batch-sweep/sweep.json");
     expect(provenance(after[at])).toEqual(provenance(before[at]));
 
