@@ -532,8 +532,11 @@ export interface SweepInfo {
   trading_days: number;
   threads: number;
   wall_seconds: number;
-  /** Where `wall_seconds` went, in seconds (docs/sweeps.md); tables are written beside CSCV. */
-  timings: {
+  /**
+   * Where `wall_seconds` went, in seconds (docs/sweeps.md); tables are written beside CSCV. Always
+   * there from this engine; absent from a sweep.json written before it existed.
+   */
+  timings?: {
     open_verify: number;
     index: number;
     points: number;

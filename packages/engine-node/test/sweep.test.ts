@@ -93,9 +93,9 @@ describe("runSweep", () => {
     expect(r.cscv!.n_combinations).toBe(2);
     expect(r.cscv!.points).toEqual(r.info.points.map((p) => p.id));
     // Where the time went: the points and CSCV ran, no walk-forward was asked for.
-    expect(r.info.timings.points).toBeGreaterThan(0);
-    expect(r.info.timings.cscv).toBeGreaterThan(0);
-    expect(r.info.timings.walk_forward).toBe(0);
+    expect(r.info.timings?.points).toBeGreaterThan(0);
+    expect(r.info.timings?.cscv).toBeGreaterThan(0);
+    expect(r.info.timings?.walk_forward).toBe(0);
     expect(readFileSync(join(out, "sweep.arrow"))).toEqual(Buffer.from(r.files.sweepArrow));
     expect(readFileSync(join(out, "returns.arrow"))).toEqual(Buffer.from(r.files.returnsArrow));
     expect(readFileSync(join(out, "cscv.json"), "utf8")).toBe(r.files.cscvJson);
