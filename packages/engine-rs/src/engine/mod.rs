@@ -1251,17 +1251,15 @@ impl Accounts {
 
     fn record(&mut self, book: &Portfolio, account: &EquityRow) {
         if self.whole {
-            // The account's row, as the strategy's: its equity, return and open positions (every
-            // position is the strategy's), with its own running peak (from the same capital).
-            let equity = account.equity;
-            self.peaks[0] = self.peaks[0].max(equity);
+            // The account's row, as the strategy's: its equity, return, drawdown (a running peak
+            // from the same capital) and open positions (every position is the strategy's).
             self.rows.push(StrategyRow {
                 date: account.date,
                 strategy: 0,
-                equity,
-                pnl: equity - self.capital[0],
+                equity: account.equity,
+                pnl: account.equity - self.capital[0],
                 daily_return: account.daily_return,
-                drawdown: if self.peaks[0] > 0.0 { equity / self.peaks[0] - 1.0 } else { 0.0 },
+                drawdown: account.drawdown,
                 open_positions: account.open_positions,
             });
             return;
