@@ -313,10 +313,12 @@ impl Grid {
     }
 
     /// A non-decreasing map of x onto 0..slots: rounding is monotonic, a
-    /// negative or NaN product casts to 0 and a large one saturates.
+    /// negative or NaN product casts to 0 or below and a large one saturates.
+    /// Through i64, whose saturating cast is a few instructions where usize's
+    /// is a dozen (this runs once for each of the pool's C·N values).
     #[inline]
     fn slot(&self, x: f64) -> usize {
-        (((x - self.lowest) * self.scale) as usize).min(self.last_slot)
+        (((x - self.lowest) * self.scale) as i64).clamp(0, self.last_slot as i64) as usize
     }
 
     /// #{u_k < x}: bucket 0 holds x ≤ u_1, bucket k holds u_k < x ≤ u_(k+1),
@@ -394,8 +396,14 @@ impl Buckets {
                 // then the tallies, in the values' order as before.
                 for (k, &x) in found.iter_mut().zip(batch) {
                     *k = grid.bucket(x) as u32;
-                    min = min.min(x);
-                    max = max.max(x);
+                    // Plain compares: a NaN is skipped as f64::min/max skip it, in fewer
+                    // instructions (CSCV refuses a non-finite score before this anyway).
+                    if x < min {
+                        min = x;
+                    }
+                    if x > max {
+                        max = x;
+                    }
                 }
                 for (&k, &x) in found.iter().zip(batch) {
                     let k = k as usize;
