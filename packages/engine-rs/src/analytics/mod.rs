@@ -110,6 +110,7 @@ impl Metrics {
 
 /// Computes every metric of the run.
 pub fn compute(input: &MetricInput<'_>) -> Metrics {
+    let var_95 = Var95::compute(input);
     Metrics {
         total_return: TotalReturn::compute(input),
         cagr: Cagr::compute(input),
@@ -129,8 +130,8 @@ pub fn compute(input: &MetricInput<'_>) -> Metrics {
         time_in_market: TimeInMarket::compute(input),
         skew: Skew::compute(input),
         kurtosis: Kurtosis::compute(input),
-        var_95: Var95::compute(input),
-        cvar_95: Cvar95::compute(input),
+        var_95,
+        cvar_95: Cvar95::beyond(input, var_95),
     }
 }
 

@@ -66,19 +66,98 @@ pub fn quantile_type7(xs: &[f64], p: f64) -> Option<f64> {
     if xs.is_empty() || !(0.0..=1.0).contains(&p) {
         return None;
     }
-    // Only two order statistics are needed: x[i] by selection, x[i+1] as the least of what
-    // selection leaves above it — the values a full sort would put there, in linear time.
-    // total_cmp: a total order, so the answer is deterministic even if a NaN slipped in.
-    let mut values = xs.to_vec();
-    let h = (values.len() - 1) as f64 * p;
+    let h = (xs.len() - 1) as f64 * p;
     let lo = h.floor();
     let frac = h - lo;
-    let i = lo as usize;
-    let (_, &mut below, above) = values.select_nth_unstable_by(i, f64::total_cmp);
-    match above.iter().copied().min_by(f64::total_cmp) {
+    let (below, above) = order_statistics(xs, lo as usize);
+    match above {
         Some(above) if frac > 0.0 => Some(below + frac * (above - below)),
         _ => Some(below),
     }
+}
+
+/// Order statistics i and i + 1 (0-based, ascending by `total_cmp`, a total order, so the answer
+/// is deterministic even if a NaN slipped in); the second is `None` past the end. Every method
+/// finds the same two values, bit for bit; the cheapest one for where i falls is used.
+fn order_statistics(xs: &[f64], i: usize) -> (f64, Option<f64>) {
+    let n = xs.len();
+    // In a tail (a VaR's 5 %, a fan's 95 %): the few values at that end, kept in a heap as one
+    // pass goes by, instead of partitioning a copy of them all.
+    let tail = n / 16;
+    if i + 2 <= tail
+        && let Some([a, b]) = extremes::<Ascending>(xs, i + 2)
+    {
+        return (a, Some(b));
+    }
+    if n - i <= tail
+        && let Some([b, a]) = extremes::<Descending>(xs, n - i)
+    {
+        return (a, Some(b));
+    }
+    // Elsewhere: x[i] by selection, x[i+1] as the least of what selection leaves above it.
+    let mut values = xs.to_vec();
+    let (_, &mut below, above) = values.select_nth_unstable_by(i, f64::total_cmp);
+    (below, above.iter().copied().min_by(f64::total_cmp))
+}
+
+/// How [`extremes`] ranks: its heap's top is the kept value furthest from the end it keeps.
+trait Rank {
+    fn key(x: f64) -> Keyed;
+}
+
+/// A value ordered by `total_cmp`, or its reverse.
+#[derive(Clone, Copy)]
+struct Keyed(f64, bool);
+
+impl PartialEq for Keyed {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+impl Eq for Keyed {}
+impl PartialOrd for Keyed {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Keyed {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let order = self.0.total_cmp(&other.0);
+        if self.1 { order.reverse() } else { order }
+    }
+}
+
+struct Ascending;
+struct Descending;
+impl Rank for Ascending {
+    fn key(x: f64) -> Keyed {
+        Keyed(x, false)
+    }
+}
+impl Rank for Descending {
+    fn key(x: f64) -> Keyed {
+        Keyed(x, true)
+    }
+}
+
+/// The (k − 1)-th and k-th of `xs` in `R`'s order: the k first values by one pass with a heap of
+/// k. `None` unless 2 ≤ k ≤ xs.len().
+fn extremes<R: Rank>(xs: &[f64], k: usize) -> Option<[f64; 2]> {
+    if k < 2 || k > xs.len() {
+        return None;
+    }
+    let mut heap: std::collections::BinaryHeap<Keyed> = xs[..k].iter().map(|&x| R::key(x)).collect();
+    for &x in &xs[k..] {
+        let key = R::key(x);
+        if let Some(mut top) = heap.peek_mut()
+            && key < *top
+        {
+            *top = key;
+        }
+    }
+    let kth = heap.pop()?.0;
+    let before = heap.pop()?.0;
+    Some([before, kth])
 }
 
 #[cfg(test)]
@@ -133,16 +212,21 @@ mod tests {
             state ^= state << 17;
             ((state % 2001) as f64 - 1000.0) * 1e-4
         };
-        let mut xs: Vec<f64> = (0..997).map(|_| next()).collect();
-        xs.extend([0.0, -0.0, 0.0, f64::NAN, 0.05, 0.05]);
-        let mut sorted = xs.clone();
-        sorted.sort_by(f64::total_cmp);
-        for k in 0..=200 {
-            let p = k as f64 / 200.0;
-            let h = (sorted.len() - 1) as f64 * p;
-            let (i, frac) = (h.floor() as usize, h - h.floor());
-            let want = if frac > 0.0 { sorted[i] + frac * (sorted[i + 1] - sorted[i]) } else { sorted[i] };
-            assert_eq!(quantile_type7(&xs, p).map(f64::to_bits), Some(want.to_bits()), "p = {p}");
+        // Sizes whose tails are kept in a heap (n ≥ 32) and are not, at every p a hundredth
+        // apart and at each order statistic near both ends.
+        for n in [3, 31, 40, 997, 5000] {
+            let mut xs: Vec<f64> = (0..n).map(|_| next()).collect();
+            xs.extend([0.0, -0.0, 0.0, f64::NAN, 0.05, 0.05, -0.0]);
+            let mut sorted = xs.clone();
+            sorted.sort_by(f64::total_cmp);
+            let last = (sorted.len() - 1) as f64;
+            let near_ends = (0..12).flat_map(|i| [i as f64 / last, (last - i as f64) / last, (i as f64 + 0.3) / last]);
+            for p in (0..=200).map(|k| k as f64 / 200.0).chain(near_ends).filter(|p| (0.0..=1.0).contains(p)) {
+                let h = last * p;
+                let (i, frac) = (h.floor() as usize, h - h.floor());
+                let want = if frac > 0.0 { sorted[i] + frac * (sorted[i + 1] - sorted[i]) } else { sorted[i] };
+                assert_eq!(quantile_type7(&xs, p).map(f64::to_bits), Some(want.to_bits()), "n = {n}, p = {p}");
+            }
         }
     }
 

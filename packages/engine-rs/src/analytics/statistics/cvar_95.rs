@@ -18,7 +18,14 @@ impl Metric for Cvar95 {
     type Output = Option<f64>;
 
     fn compute(input: &MetricInput<'_>) -> Option<f64> {
-        let var = Var95::compute(input)?;
+        Cvar95::beyond(input, Var95::compute(input))
+    }
+}
+
+impl Cvar95 {
+    /// The CVaR given the run's [`Var95`] (worked out once for both).
+    pub fn beyond(input: &MetricInput<'_>, var: Option<f64>) -> Option<f64> {
+        let var = var?;
         let (total, count) =
             input.return_sample().iter().filter(|&&r| r <= var).fold((0.0, 0usize), |(s, c), &r| (s + r, c + 1));
         if count == 0 {
