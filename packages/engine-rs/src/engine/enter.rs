@@ -1,6 +1,7 @@
 //! The entry phase: schedule, `max_open`, IV rank, leg selection, `min_credit`, sizing, and the
 //! opening fills (options, a stock leg, the first hedge).
 
+use super::exits::PerLeg;
 use super::*;
 use crate::scenario::liquidity::Illiquid;
 
@@ -81,9 +82,9 @@ pub(super) fn enter(
         }
     }
     let skipped = &mut diag.entries_skipped;
-    let chosen = match selections.choose(t, chain, legs) {
-        Ok(c) => c.as_slice(),
-        &Err(miss) => {
+    let (chosen, greeks) = match selections.choose_opening(t, chain, legs) {
+        (Ok(c), greeks) => (c.as_slice(), greeks),
+        (&Err(miss), _) => {
             let kind = match miss {
                 Miss::NoExpiry { .. } => {
                     skipped.no_expiry += 1;
@@ -163,7 +164,7 @@ pub(super) fn enter(
         skipped.size_zero += 1;
         return;
     }
-    let opening = opening_legs(chain, chosen, &fills, diag);
+    let opening = with_greeks(chosen, greeks, &fills, diag);
     book.open(ctx, t, st.day_counter, &opening, units);
     if let Some((n, price)) = stock_leg {
         let shares = n * i64::from(units);
@@ -182,7 +183,7 @@ pub(super) fn enter(
 
 /// What opening each chosen leg costs per share, by the fill model, in an order of `order` option
 /// legs. Entries, covers and rolls all open through here.
-pub(super) fn opening_prices(chosen: &[select::ChosenLeg], models: &Models, order: usize) -> Vec<f64> {
+pub(super) fn opening_prices(chosen: &[select::ChosenLeg], models: &Models, order: usize) -> PerLeg<f64> {
     let buying = |l: &select::ChosenLeg| l.side == crate::scenario::Side::Long;
     chosen.iter().map(|l| models.fill.option_price(l.quote.bid, l.quote.ask, buying(l), order)).collect()
 }
@@ -194,12 +195,23 @@ pub(super) fn opening_legs(
     chosen: &[select::ChosenLeg],
     prices: &[f64],
     diag: &mut Diagnostics,
-) -> Vec<(select::ChosenLeg, f64, Greeks)> {
+) -> PerLeg<(select::ChosenLeg, f64, Greeks)> {
+    with_greeks(chosen, &select::opening_greeks(chain, chosen), prices, diag)
+}
+
+/// [`opening_legs`] with the legs' [`select::opening_greeks`] already worked out (an entry's come
+/// with its selection, shared by every run that makes it).
+fn with_greeks(
+    chosen: &[select::ChosenLeg],
+    greeks: &[Option<Greeks>],
+    prices: &[f64],
+    diag: &mut Diagnostics,
+) -> PerLeg<(select::ChosenLeg, f64, Greeks)> {
     chosen
         .iter()
+        .zip(greeks)
         .zip(prices)
-        .map(|(l, &price)| {
-            let greeks = chain.find(l.expiry, l.strike).and_then(|row| finite(greeks_of(chain, row, l.right)));
+        .map(|((l, greeks), &price)| {
             if greeks.is_none() {
                 diag.greeks_unusable += 1;
             }

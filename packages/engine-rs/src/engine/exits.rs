@@ -1,7 +1,13 @@
 //! The exits phase: first trigger wins (docs/scenario.md, "strategy.exit"); cash settlement at
 //! expiry for cash-settled tickers.
 
+use smallvec::SmallVec;
+
 use super::*;
+
+/// A few values per leg of one position, on the stack: a position closes once, and allocating
+/// its handful of prices was a good part of what closing cost.
+pub(super) type PerLeg<T> = SmallVec<[T; 4]>;
 
 pub(super) fn intrinsic(right: Right, strike: f64, s: f64) -> f64 {
     match right {
@@ -18,7 +24,7 @@ pub(super) fn closing_prices(
     chain: &DayChain<'_>,
     s: Option<f64>,
     models: &Models,
-) -> (Vec<Option<f64>>, Vec<bool>) {
+) -> (PerLeg<Option<f64>>, PerLeg<bool>) {
     // The legs still trading close as one order.
     let order = p.legs.iter().filter(|l| l.expiry > chain.trade_date).count();
     p.legs
@@ -86,12 +92,12 @@ pub(super) fn exits(
         let shares_at =
             if p.all_shares() == 0 { Some(f64::NAN) } else { underlying.or(last_day.then_some(p.share_mark)) };
         if let (true, Some(at)) = (prices.iter().all(Option::is_some), shares_at) {
-            let prices: Vec<f64> = prices.into_iter().flatten().collect();
+            let prices: PerLeg<f64> = prices.into_iter().flatten().collect();
             book.close(ctx, i, &prices, &settled, reason, at);
         } else if last_day {
             // No quote on the last day: the unquoted legs close at their last marks rather than
             // leave the position open.
-            let prices: Vec<f64> = prices.iter().zip(&p.legs).map(|(q, l)| q.unwrap_or(l.mark)).collect();
+            let prices: PerLeg<f64> = prices.iter().zip(&p.legs).map(|(q, l)| q.unwrap_or(l.mark)).collect();
             diag.closed_at_last_mark += 1;
             book.close(ctx, i, &prices, &settled, reason, shares_at.unwrap_or(p.share_mark));
         } else {

@@ -9,6 +9,8 @@
 //! Only contracts with a usable quote (finite, `0 ≤ bid ≤ ask`, `ask > 0`) that pass the leg's
 //! liquidity filter are candidates: a contract that fails it is passed over for the next nearest.
 
+use super::mark::finite;
+use super::portfolio::{Greeks, greeks_of};
 use crate::data::{DayChain, Quote, Right};
 use crate::scenario::liquidity::{Illiquid, Liquidity};
 use crate::scenario::{DteWindow, LegSpec, Side, Window};
@@ -35,24 +37,44 @@ pub struct Selections {
     chosen: Vec<Chosen>,
 }
 
-/// One ticker's legs and what [`choose_legs`] said of them.
-type Chosen = (usize, Vec<LegSpec>, Result<Vec<ChosenLeg>, Miss>);
+/// One ticker's legs, what [`choose_legs`] said of them, and the chosen legs' greeks at entry
+/// ([`opening_greeks`]: a function of the same chain and legs, so worked out once with them).
+type Chosen = (usize, Vec<LegSpec>, Result<Vec<ChosenLeg>, Miss>, Vec<Option<Greeks>>);
 
 impl Selections {
     /// [`choose_legs`] of ticker `ticker`'s chain on its trade date: the same answer, computed
     /// once a day per distinct legs (lent, not copied: a sweep asks for it once a point).
     pub fn choose(&mut self, ticker: usize, day: &DayChain<'_>, legs: &[LegSpec]) -> &Result<Vec<ChosenLeg>, Miss> {
+        self.choose_opening(ticker, day, legs).0
+    }
+
+    /// [`Selections::choose`], with the [`opening_greeks`] of what was chosen (empty for a miss).
+    pub fn choose_opening(
+        &mut self,
+        ticker: usize,
+        day: &DayChain<'_>,
+        legs: &[LegSpec],
+    ) -> (&Result<Vec<ChosenLeg>, Miss>, &[Option<Greeks>]) {
         if self.date != day.trade_date {
             self.date = day.trade_date;
             self.chosen.clear();
         }
-        let known = self.chosen.iter().position(|(t, l, _)| *t == ticker && l.as_slice() == legs);
+        let known = self.chosen.iter().position(|(t, l, _, _)| *t == ticker && l.as_slice() == legs);
         let at = known.unwrap_or_else(|| {
-            self.chosen.push((ticker, legs.to_vec(), choose_legs(day, legs)));
+            let choice = choose_legs(day, legs);
+            let greeks = choice.as_ref().map_or_else(|_| Vec::new(), |c| opening_greeks(day, c));
+            self.chosen.push((ticker, legs.to_vec(), choice, greeks));
             self.chosen.len() - 1
         });
-        &self.chosen[at].2
+        let (_, _, choice, greeks) = &self.chosen[at];
+        (choice, greeks)
     }
+}
+
+/// The greeks each chosen leg opens with: those of its row on `day`, or `None` where they are
+/// not all finite (or the contract is not listed).
+pub fn opening_greeks(day: &DayChain<'_>, chosen: &[ChosenLeg]) -> Vec<Option<Greeks>> {
+    chosen.iter().map(|l| day.find(l.expiry, l.strike).and_then(|row| finite(greeks_of(day, row, l.right)))).collect()
 }
 
 /// Why a leg could not be chosen.
