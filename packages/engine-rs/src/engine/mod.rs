@@ -1100,7 +1100,18 @@ impl<'a> Stepper<'a> {
     }
 
     /// After the last day: the summary and the tables, or why the strategy could never trade.
-    pub fn finish(mut self) -> Result<Outcome, EngineError> {
+    pub fn finish(self) -> Result<Outcome, EngineError> {
+        self.finish_with(true)
+    }
+
+    /// [`Stepper::finish`] for a sweep point whose files are not written: its row and returns
+    /// read nothing of the benchmark's comparison (`summary.benchmark` stays empty), so it is
+    /// not worked out; everything else is the same.
+    pub fn finish_for_row(self) -> Result<Outcome, EngineError> {
+        self.finish_with(false)
+    }
+
+    fn finish_with(mut self, benchmark: bool) -> Result<Outcome, EngineError> {
         let scenario = self.scenario;
         // The invalid quotes of the days this run visited (counted by now: see `run_loaded`).
         self.diag.quotes_invalid = self
@@ -1130,7 +1141,9 @@ impl<'a> Stepper<'a> {
         }
         let mut summary = summarize(scenario, &self.book, &self.equity, self.diag, &self.tallies);
         summary.strategies = self.accounts.summaries(&self.sleeves, &self.book, &self.tallies, &summary.metrics);
-        summary.benchmark = self.market.benchmark(scenario.capital.0, &self.equity, summary.metrics.cagr);
+        if benchmark {
+            summary.benchmark = self.market.benchmark(scenario.capital.0, &self.equity, summary.metrics.cagr);
+        }
         Ok(Outcome {
             summary,
             equity: self.equity,

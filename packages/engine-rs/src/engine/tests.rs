@@ -308,6 +308,36 @@ fn selections_remember_a_days_choice_per_ticker_and_legs_only() {
     assert_ne!(choose_legs(&first, &legs), choose_legs(&first, &nothing_inside));
 }
 
+/// A sweep point whose files are not written finishes without the benchmark's comparison, and
+/// with everything else of a run's outcome, bit for bit.
+#[test]
+fn a_points_row_finish_differs_from_a_runs_only_by_the_benchmark_comparison() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_dataset(tmp.path(), "golden", &[("TST", quiet_days([(0.8, 1.0), (0.5, 0.7), (0.0, 0.05)], 100.0))]);
+    let ds = Dataset::open(tmp.path()).unwrap();
+    let s = scenario("{}", 0.5);
+    let loaded = LoadedData::load(std::iter::once(&s), &ds, &VerifyPolicy::default()).unwrap();
+    let stepped = || {
+        let mut run = Stepper::new(&s, &loaded).unwrap();
+        while run.next_date().is_some() {
+            run.step();
+        }
+        run
+    };
+    let full = stepped().finish().unwrap();
+    let row = stepped().finish_for_row().unwrap();
+    assert!(full.summary.benchmark.is_some(), "a run compares itself with its benchmark");
+    assert_eq!(row.summary.benchmark, None);
+    let mut without = full.summary.clone();
+    without.benchmark = None;
+    // As text: a summary may hold a NaN, which is never equal to itself.
+    assert_eq!(serde_json::to_string(&without).unwrap(), serde_json::to_string(&row.summary).unwrap());
+    assert_eq!(full.equity, row.equity);
+    assert_eq!(full.trades, row.trades);
+    assert_eq!(full.positions, row.positions);
+    assert!(!row.trades.is_empty(), "the run traded");
+}
+
 #[test]
 fn listings_give_what_a_lookup_of_its_own_finds() {
     use super::listings::Listings;

@@ -251,7 +251,7 @@ fn run_group(
     runs.into_iter()
         .zip(group)
         .map(|(run, &(index, point))| {
-            let outcome = run.and_then(Stepper::finish);
+            let outcome = run.and_then(if points_dir.is_some() { Stepper::finish } else { Stepper::finish_for_row });
             point_result(point, index, outcome, days, points_dir, index == benchmark_of)
         })
         .collect()
