@@ -308,28 +308,32 @@ fn selections_remember_a_days_choice_per_ticker_and_legs_only() {
     assert_ne!(choose_legs(&first, &legs), choose_legs(&first, &nothing_inside));
 }
 
-/// A sweep point whose files are not written finishes without the benchmark's comparison, and
-/// with everything else of a run's outcome, bit for bit.
+/// A sweep point whose files are not written keeps only what its row reads: the same equity,
+/// trades, positions and summary bit for bit, without the strategy and market rows or the
+/// comparisons made from them.
 #[test]
-fn a_points_row_finish_differs_from_a_runs_only_by_the_benchmark_comparison() {
+fn a_run_keeping_its_row_only_differs_only_by_what_it_does_not_keep() {
     let tmp = tempfile::tempdir().unwrap();
     write_dataset(tmp.path(), "golden", &[("TST", quiet_days([(0.8, 1.0), (0.5, 0.7), (0.0, 0.05)], 100.0))]);
     let ds = Dataset::open(tmp.path()).unwrap();
     let s = scenario("{}", 0.5);
     let loaded = LoadedData::load(std::iter::once(&s), &ds, &VerifyPolicy::default()).unwrap();
-    let stepped = || {
-        let mut run = Stepper::new(&s, &loaded).unwrap();
+    let stepped = |keep| {
+        let mut run = Stepper::keeping(&s, &loaded, keep).unwrap();
         while run.next_date().is_some() {
             run.step();
         }
-        run
+        run.finish().unwrap()
     };
-    let full = stepped().finish().unwrap();
-    let row = stepped().finish_for_row().unwrap();
-    assert!(full.summary.benchmark.is_some(), "a run compares itself with its benchmark");
+    let full = stepped(Keep::Everything);
+    let row = stepped(Keep::Row);
+    assert!(full.summary.benchmark.is_some() && !full.summary.strategies.is_empty());
+    assert!(!full.strategies.is_empty() && !full.market.is_empty());
     assert_eq!(row.summary.benchmark, None);
+    assert!(row.summary.strategies.is_empty() && row.strategies.is_empty() && row.market.is_empty());
     let mut without = full.summary.clone();
     without.benchmark = None;
+    without.strategies.clear();
     // As text: a summary may hold a NaN, which is never equal to itself.
     assert_eq!(serde_json::to_string(&without).unwrap(), serde_json::to_string(&row.summary).unwrap());
     assert_eq!(full.equity, row.equity);

@@ -230,8 +230,13 @@ fn run_group(
     if cancel.load(Ordering::Relaxed) {
         return cancelled();
     }
+    // A point keeps every table only when they are written, or its benchmark's closes are kept.
+    let keep = |index: usize| match points_dir.is_some() || index == benchmark_of {
+        true => engine::Keep::Everything,
+        false => engine::Keep::Row,
+    };
     let mut runs: Vec<Result<Stepper<'_>, EngineError>> =
-        group.iter().map(|(_, p)| Stepper::new(&p.scenario, loaded)).collect();
+        group.iter().map(|&(index, p)| Stepper::keeping(&p.scenario, loaded, keep(index))).collect();
     let mut shared = engine::Shared::default();
     loop {
         if cancel.load(Ordering::Relaxed) {
@@ -251,7 +256,7 @@ fn run_group(
     runs.into_iter()
         .zip(group)
         .map(|(run, &(index, point))| {
-            let outcome = run.and_then(if points_dir.is_some() { Stepper::finish } else { Stepper::finish_for_row });
+            let outcome = run.and_then(Stepper::finish);
             point_result(point, index, outcome, days, points_dir, index == benchmark_of)
         })
         .collect()
