@@ -178,10 +178,9 @@ fn montecarlo_json(
     spec: &scenario::montecarlo::Montecarlo,
     job: &Job<'_>,
 ) -> Result<Vec<u8>, JobError> {
-    let returns: Vec<f64> = outcome.equity.iter().map(|r| r.daily_return).collect();
     let trades: Vec<f64> = outcome.positions.iter().map(|p| p.pnl).collect();
-    let report =
-        crate::montecarlo::analyze(outcome.summary.capital, &returns, &trades, &spec.options()).map_err(|e| {
+    let report = crate::montecarlo::analyze(outcome.summary.capital, &outcome.returns, &trades, &spec.options())
+        .map_err(|e| {
             let fields = ["drawdown", "block", "resamples"];
             ScenarioError::in_section(job.scenario_text, job.scenario_source, "montecarlo", &e.to_string(), &fields)
         })?;

@@ -80,7 +80,7 @@ use crate::scenario::portfolio::Member;
 use crate::scenario::settlement::{SharesPolicy, Style};
 use crate::scenario::signals::DatesSource;
 use crate::scenario::{LegSpec, MAX_UNITS, Scenario, ScenarioError, SizingBasis, Strategy, Structure, Weekday};
-use account::equity_row;
+use account::{DailySeries, equity_row};
 use adjust::write_covers;
 use enter::{enter, opening_legs, opening_prices};
 use events::pay_dividend;
@@ -147,7 +147,10 @@ impl std::fmt::Debug for RunOptions<'_> {
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub summary: Summary,
+    /// The account's row of each trading day (none for a run keeping only its row: [`Keep`]).
     pub equity: Vec<EquityRow>,
+    /// The account's daily returns, one per trading day (the first is 0), whatever it keeps.
+    pub returns: Vec<f64>,
     pub trades: Vec<Fill>,
     /// Every position, in the order they ended.
     pub positions: Vec<PositionRecord>,
@@ -859,10 +862,12 @@ pub struct Shared {
 pub enum Keep {
     /// Every table and the whole summary: a run, or a sweep point whose files are written.
     Everything,
-    /// What a sweep point's row and returns read (the account's equity, its trades and metrics):
-    /// no strategy or market rows, no comparison with the benchmark, so `summary.strategies` is
-    /// empty and `summary.benchmark` is `None`. Writing a row of each of those every day was
-    /// ~10 % of a sweep's time (memory written, not instructions).
+    /// What a sweep point's row and returns read (its summary and metrics, trades, positions and
+    /// daily returns): the account's days as the few columns the metrics read instead of its
+    /// rows, no strategy or market rows, no comparison with the benchmark (`Outcome::equity`,
+    /// `strategies` and `market` are empty, `summary.strategies` too, `summary.benchmark` is
+    /// `None`). Writing those rows every day was a good part of a sweep's time (memory written,
+    /// not instructions).
     Row,
 }
 
@@ -886,6 +891,10 @@ pub struct Stepper<'a> {
     /// The data's counters (quotes, marks, dividends); each strategy keeps its own beside them.
     diag: Diagnostics,
     equity: Vec<EquityRow>,
+    /// The account's days of a run keeping only its row (empty otherwise).
+    series: DailySeries,
+    /// The account's last row (the next one's return and P&L start from it).
+    last: Option<EquityRow>,
     accounts: Accounts,
     market: Market<'a>,
     rows_scanned: u64,
@@ -978,7 +987,9 @@ impl<'a> Stepper<'a> {
             book: Portfolio::for_days(scenario.capital.0, dates.len()),
             states,
             diag: Diagnostics::default(),
-            equity: Vec::with_capacity(dates.len()),
+            equity: Vec::with_capacity(rows),
+            series: DailySeries::with_capacity(if keep == Keep::Row { dates.len() } else { 0 }),
+            last: None,
             accounts,
             market,
             rows_scanned: 0,
@@ -1110,7 +1121,7 @@ impl<'a> Stepper<'a> {
             &self.book,
             date,
             &self.underlyings,
-            self.equity.last(),
+            self.last.as_ref(),
             &mut self.peak,
             scenario.capital.0,
             attribution,
@@ -1118,8 +1129,11 @@ impl<'a> Stepper<'a> {
         if self.keep == Keep::Everything {
             self.accounts.record(&self.book, &row);
             self.market.record(date, &self.underlyings);
+            self.equity.push(row);
+        } else {
+            self.series.push(&row);
         }
-        self.equity.push(row);
+        self.last = Some(row);
     }
 
     /// After the last day: the summary and the tables (as much as it [`Keep`]s), or why the
@@ -1152,14 +1166,19 @@ impl<'a> Stepper<'a> {
                 return Err(EngineError::Unfillable(message));
             }
         }
-        let mut summary = summarize(scenario, &self.book, &self.equity, self.diag, &self.tallies);
+        let series = match self.keep {
+            Keep::Everything => DailySeries::of(&self.equity),
+            Keep::Row => std::mem::take(&mut self.series),
+        };
+        let mut summary = summarize(scenario, &self.book, &series, self.diag, &self.tallies);
         if self.keep == Keep::Everything {
             summary.strategies = self.accounts.summaries(&self.sleeves, &self.book, &self.tallies, &summary.metrics);
-            summary.benchmark = self.market.benchmark(scenario.capital.0, &self.equity, summary.metrics.cagr);
+            summary.benchmark = self.market.benchmark(scenario.capital.0, &series.returns, summary.metrics.cagr);
         }
         Ok(Outcome {
             summary,
             equity: self.equity,
+            returns: series.returns,
             trades: self.book.fills,
             positions: self.book.records,
             strategy_names: self.sleeves.iter().map(|s| s.member.name.to_string()).collect(),
@@ -1411,10 +1430,9 @@ impl<'a> Market<'a> {
     }
 
     /// The benchmark against the run, whose CAGR is `run_cagr`.
-    fn benchmark(&self, capital: f64, equity: &[EquityRow], run_cagr: Option<f64>) -> Option<BenchmarkSummary> {
+    fn benchmark(&self, capital: f64, returns: &[f64], run_cagr: Option<f64>) -> Option<BenchmarkSummary> {
         let closes: Vec<Option<f64>> = self.rows.iter().filter(|r| r.name == self.benchmark).map(|r| r.close).collect();
-        let returns: Vec<f64> = equity.iter().map(|r| r.daily_return).collect();
-        let c = analytics::benchmark::compare(capital, &returns, &closes)?;
+        let c = analytics::benchmark::compare(capital, returns, &closes)?;
         let (name, kind) = self.names.get(self.benchmark)?;
         Some(BenchmarkSummary {
             name: name.clone(),
@@ -1490,7 +1508,7 @@ fn unfillable_message(member: &Member<'_>, legs: &[LegSpec], leg: usize, kind: u
 fn summarize(
     scenario: &Scenario,
     book: &Portfolio,
-    equity: &[EquityRow],
+    series: &DailySeries,
     mut diag: Diagnostics,
     tallies: &[Tally],
 ) -> Summary {
@@ -1498,25 +1516,21 @@ fn summarize(
         diag.absorb(&tally.diag);
     }
     diag.positions_closed = book.closed.len() as u64;
-    let eq: Vec<f64> = equity.iter().map(|r| r.equity).collect();
-    let returns: Vec<f64> = equity.iter().map(|r| r.daily_return).collect();
-    let drawdown: Vec<f64> = equity.iter().map(|r| r.drawdown).collect();
-    let in_market: Vec<bool> = equity.iter().map(|r| r.open_positions > 0).collect();
     let metrics = analytics::compute(&MetricInput {
         capital: scenario.capital.0,
-        equity: &eq,
-        returns: &returns,
-        drawdown: &drawdown,
-        in_market: &in_market,
+        equity: &series.equity,
+        returns: &series.returns,
+        drawdown: &series.drawdown,
+        in_market: &series.in_market,
         trades: &book.closed,
     });
     Summary {
         scenario: scenario.name.clone(),
-        start: equity.first().map(|r| iso(r.date)).unwrap_or_default(),
-        end: equity.last().map(|r| iso(r.date)).unwrap_or_default(),
-        trading_days: equity.len() as u64,
+        start: series.dates.first().map(|&d| iso(d)).unwrap_or_default(),
+        end: series.dates.last().map(|&d| iso(d)).unwrap_or_default(),
+        trading_days: series.dates.len() as u64,
         capital: scenario.capital.0,
-        final_equity: eq.last().copied().unwrap_or(scenario.capital.0),
+        final_equity: series.equity.last().copied().unwrap_or(scenario.capital.0),
         metrics,
         diagnostics: diag,
         hedge: book.hedge,

@@ -300,11 +300,11 @@ fn point_result(
     let mut row = blank_row(point, index);
     match outcome {
         Ok(outcome) => {
-            if outcome.equity.len() != days {
+            if outcome.returns.len() != days {
                 return Err(JobError::Shard(format!(
-                    "sweep point {}: {} equity rows for {days} trading days",
+                    "sweep point {}: {} daily returns for {days} trading days",
                     point.id,
-                    outcome.equity.len()
+                    outcome.returns.len()
                 )));
             }
             if let Some(dir) = points_dir {
@@ -318,7 +318,7 @@ fn point_result(
                 .map(|(name, closes)| BenchmarkCloses { name, closes });
             Ok(PointResult {
                 row,
-                returns: outcome.equity.iter().map(|r| r.daily_return).collect(),
+                returns: outcome.returns,
                 entries: outcome.positions.iter().map(|p| p.opened).collect(),
                 benchmark,
             })
