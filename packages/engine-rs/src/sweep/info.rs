@@ -54,8 +54,8 @@ pub struct SweepInfo {
     pub verification: Verification,
 }
 
-/// A sweep's time by phase, in seconds (`sweep.json` `timings`). `tables` and `cscv` run side by
-/// side, so the phases can add up to more than `wall_seconds`; what they leave out is expanding
+/// A sweep's time by phase, in seconds (`sweep.json` `timings`). `tables` then `stats` run beside
+/// `cscv`, so the phases can add up to more than `wall_seconds`; what they leave out is expanding
 /// the sweep and locating the data.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -70,7 +70,8 @@ pub struct SweepTimings {
     pub tables: f64,
     /// CSCV (`cscv.json`), beside the tables.
     pub cscv: f64,
-    /// `stats.json`: the plateau and, with `spa:`, the reality check, SPA and stepdown.
+    /// `stats.json`: the plateau and, with `spa:`, the reality check, SPA and stepdown (beside
+    /// CSCV, after the tables).
     pub stats: f64,
     /// `walk_forward.json` and `walk_forward.arrow` (with `rerun`, running the chosen points).
     pub walk_forward: f64,

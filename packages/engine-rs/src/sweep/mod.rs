@@ -737,20 +737,24 @@ fn finish(
         }
         _ => (Ok(None), 0.0),
     };
-    let (tables, (report, cscv_seconds)) = rayon::join(write_tables, analyse_cscv);
+    // The statistics read neither CSCV's result nor the tables' bytes: they run beside CSCV too.
+    let analyse_stats = || -> (Result<Option<Vec<u8>>, JobError>, f64) {
+        if !analyse {
+            return (Ok(None), 0.0);
+        }
+        let stats_started = Instant::now();
+        let bytes = stats::analyse(&table, info.cscv.as_ref(), info.spa.as_ref()).map(|s| Some(s.to_json_bytes()));
+        (bytes, stats_started.elapsed().as_secs_f64())
+    };
+    let ((tables, (stats_json, stats_seconds)), (report, cscv_seconds)) =
+        rayon::join(|| (write_tables(), analyse_stats()), analyse_cscv);
     let ([sweep_arrow, returns_arrow, entries_arrow, benchmark_arrow], tables_seconds) = tables?;
     let report = report?;
+    let stats_json = stats_json?;
     info.timings.tables += tables_seconds;
     info.timings.cscv += cscv_seconds;
+    info.timings.stats += stats_seconds;
     let cscv_json = report.as_ref().map(CscvReport::to_json_bytes);
-    let stats_json = if analyse {
-        let stats_started = Instant::now();
-        let bytes = stats::analyse(&table, info.cscv.as_ref(), info.spa.as_ref())?.to_json_bytes();
-        info.timings.stats += stats_started.elapsed().as_secs_f64();
-        Some(bytes)
-    } else {
-        None
-    };
     let walk_forward_started = Instant::now();
     let walk_forward = match (&info.walk_forward, analyse) {
         (Some(spec), true) => {
