@@ -862,11 +862,11 @@ pub struct Shared {
 pub enum Keep {
     /// Every table and the whole summary: a run, or a sweep point whose files are written.
     Everything,
-    /// What a sweep point's row and returns read (its summary and metrics, trades, positions and
-    /// daily returns): the account's days as the few columns the metrics read instead of its
-    /// rows, no strategy or market rows, no comparison with the benchmark (`Outcome::equity`,
-    /// `strategies` and `market` are empty, `summary.strategies` too, `summary.benchmark` is
-    /// `None`). Writing those rows every day was a good part of a sweep's time (memory written,
+    /// What a sweep point's row and returns read (its summary and metrics, positions and daily
+    /// returns): the account's days as the few columns the metrics read instead of its rows, no
+    /// fills, no strategy or market rows, no comparison with the benchmark (`Outcome::equity`,
+    /// `trades`, `strategies` and `market` are empty, `summary.strategies` too,
+    /// `summary.benchmark` is `None`). Writing those rows every day was a good part of a sweep's time (memory written,
     /// not instructions).
     Row,
 }
@@ -984,7 +984,14 @@ impl<'a> Stepper<'a> {
             styles,
             start,
             underlyings: vec![f64::NAN; data.len()],
-            book: Portfolio::for_days(scenario.capital.0, dates.len()),
+            book: match keep {
+                Keep::Everything => Portfolio::for_days(scenario.capital.0, dates.len()),
+                Keep::Row => {
+                    let mut book = Portfolio::for_days(scenario.capital.0, dates.len());
+                    book.drop_fills();
+                    book
+                }
+            },
             states,
             diag: Diagnostics::default(),
             equity: Vec::with_capacity(rows),

@@ -214,6 +214,28 @@ pub struct Portfolio {
     /// every day, and summing the whole list each day made a long run quadratic.
     #[serde(default = "empty_sum")]
     realized: f64,
+    /// Whether `fills` keeps every fill, and the last one's reason.
+    #[serde(default)]
+    fill_log: FillLog,
+}
+
+/// What is kept of the fills besides the list: a run keeping only its row ([`super::Keep::Row`])
+/// drops them (a sweep point's row reads none, and writing them was ~4 % of a sweep's points),
+/// but ending a position still reads the reason of the last one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+struct FillLog {
+    #[serde(skip)]
+    dropped: bool,
+    last_reason: Option<Reason>,
+}
+
+impl FillLog {
+    fn keep(&mut self, fills: &mut Vec<Fill>, fill: Fill) {
+        self.last_reason = Some(fill.reason);
+        if !self.dropped {
+            fills.push(fill);
+        }
+    }
 }
 
 /// What summing no numbers gives, so the running `realized` has the bits of summing the list.
@@ -249,6 +271,12 @@ impl Portfolio {
             records: Vec::with_capacity(ended),
             ..Portfolio::new(capital)
         }
+    }
+
+    /// Drops every fill from now on (`fills` stays empty): for a run keeping only its row.
+    pub fn drop_fills(&mut self) {
+        self.fill_log.dropped = true;
+        self.fills = Vec::new();
     }
 
     /// The closed trades' net P&L so far.
@@ -347,7 +375,7 @@ impl Portfolio {
             self.cash -= n * price * MULTIPLIER + fees;
             position.fees += fees;
             position.premium -= l.side.sign() * f64::from(l.qty) * price;
-            self.fills.push(fill(ctx, position, &held, n, price, fees, Action::Open, reason, 0.0));
+            self.fill_log.keep(&mut self.fills, fill(ctx, position, &held, n, price, fees, Action::Open, reason, 0.0));
             position.legs.push(held);
         }
     }
@@ -440,7 +468,7 @@ impl Portfolio {
         } else {
             Action::Close
         };
-        self.fills.push(Fill {
+        let fill = Fill {
             position_id: p.id as i32,
             strategy: p.strategy,
             leg: -1,
@@ -456,7 +484,8 @@ impl Portfolio {
             reason,
             underlying_price: ctx.underlying,
             pnl,
-        });
+        };
+        self.fill_log.keep(&mut self.fills, fill);
     }
 
     /// Closes option leg `leg` of position `index` at `price` per share, paying `fees`; the leg
@@ -477,14 +506,14 @@ impl Portfolio {
         self.cash += n * price * MULTIPLIER - fees;
         p.fees += fees;
         p.gross_pnl += pnl;
-        self.fills.push(fill(ctx, p, &l, -n, price, fees, Action::Close, reason, pnl));
+        self.fill_log.keep(&mut self.fills, fill(ctx, p, &l, -n, price, fees, Action::Close, reason, pnl));
     }
 
     /// Ends position `index` once it holds nothing (no legs, no shares).
     pub fn finish(&mut self, date: i32, index: usize) {
         let p = self.positions.remove(index);
         debug_assert!(p.legs.is_empty() && p.all_shares() == 0, "a position ends only once it holds nothing");
-        let reason = self.fills.last().map_or(Reason::Expiry, |f| f.reason);
+        let reason = self.fills.last().map(|f| f.reason).or(self.fill_log.last_reason).unwrap_or(Reason::Expiry);
         self.end(p, date, reason);
     }
 
@@ -544,7 +573,7 @@ impl Portfolio {
             p.gross_pnl += pnl;
             let reason = if settle { Reason::Expiry } else { reason };
             // Closing trades the other way: a long leg is sold (−), a short one bought back (+).
-            self.fills.push(fill(ctx, &p, l, -n, price, fees, Action::Close, reason, pnl));
+            self.fill_log.keep(&mut self.fills, fill(ctx, &p, l, -n, price, fees, Action::Close, reason, pnl));
         }
         self.end(p, ctx.date, reason);
     }

@@ -602,3 +602,37 @@ fn the_equity_row_takes_one_pass_with_the_bits_of_one_pass_per_total() {
         assert!(days_with_shares > 0, "{}: shares and options were held together", s.name);
     }
 }
+
+/// A position that ends once its shares are called away takes the reason of its last fill: a run
+/// keeping only its row drops the fills but ends it the same way, and its positions, summary and
+/// returns are a full run's, bit for bit.
+#[test]
+fn the_wheel_keeping_its_row_only_ends_its_positions_as_a_full_run_does() {
+    let wheel = format!("\x20 template: {{ wheel: {{ put: {PUT}, call: {CALL} }} }}\n");
+    let s = scenario(&wheel, E2, "");
+    let spots = [100.0, 100.0, 100.0, 90.0, 98.0, 98.0, 98.0, 98.0, 105.0];
+    let tmp = tempfile::tempdir().unwrap();
+    write_dataset(tmp.path(), "stock", &[("XYZ", days(spots, [(0.5, 0.7); 9]))]);
+    let ds = Dataset::open(tmp.path()).unwrap();
+    let loaded = LoadedData::load(std::iter::once(&s), &ds, &VerifyPolicy::default()).unwrap();
+    let stepped = |keep| {
+        let mut run = Stepper::keeping(&s, &loaded, keep).unwrap();
+        while run.next_date().is_some() {
+            run.step();
+        }
+        run.finish().unwrap()
+    };
+    let (full, row) = (stepped(Keep::Everything), stepped(Keep::Row));
+    assert!(row.trades.is_empty());
+    let called_away = full.positions.iter().find(|p| p.reason == Reason::Assignment);
+    assert!(called_away.is_some(), "the shares were called away: {:#?}", full.positions);
+    assert_eq!(full.positions, row.positions);
+    assert_eq!(
+        full.returns.iter().map(|r| r.to_bits()).collect::<Vec<_>>(),
+        row.returns.iter().map(|r| r.to_bits()).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        serde_json::to_string(&full.summary.metrics).unwrap(),
+        serde_json::to_string(&row.summary.metrics).unwrap()
+    );
+}

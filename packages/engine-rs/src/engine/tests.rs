@@ -309,7 +309,7 @@ fn selections_remember_a_days_choice_per_ticker_and_legs_only() {
 }
 
 /// A sweep point whose files are not written keeps only what its row reads: the same daily
-/// returns, trades, positions and summary bit for bit, without the account's, strategies' and
+/// returns, positions and summary bit for bit, without the fills, the account's, strategies' and
 /// market's rows or the comparisons made from them.
 #[test]
 fn a_run_keeping_its_row_only_differs_only_by_what_it_does_not_keep() {
@@ -347,9 +347,9 @@ fn a_run_keeping_its_row_only_differs_only_by_what_it_does_not_keep() {
         row.returns.iter().map(|r| r.to_bits()).collect::<Vec<_>>(),
         returns.iter().map(|r| r.to_bits()).collect::<Vec<_>>()
     );
-    assert_eq!(full.trades, row.trades);
+    assert!(!full.trades.is_empty() && row.trades.is_empty(), "a row keeps no fills");
     assert_eq!(full.positions, row.positions);
-    assert!(!row.trades.is_empty(), "the run traded");
+    assert!(!row.positions.is_empty(), "the run traded");
 }
 
 #[test]
