@@ -270,8 +270,8 @@ struct Grid {
     start: Vec<u32>,
     lowest: f64,
     scale: f64,
-    /// Highest slot (start's length less one).
-    last_slot: usize,
+    /// Highest slot (start's length less one), as a float.
+    top: f64,
 }
 
 impl Grid {
@@ -298,7 +298,7 @@ impl Grid {
             start: Vec::new(),
             lowest,
             scale: if scale.is_finite() { scale } else { 0.0 },
-            last_slot: slots - 1,
+            top: (slots - 1) as f64,
         };
         let mut start = vec![0u32; slots];
         let mut below = 0usize;
@@ -313,12 +313,13 @@ impl Grid {
     }
 
     /// A non-decreasing map of x onto 0..slots: rounding is monotonic, a
-    /// negative or NaN product casts to 0 or below and a large one saturates.
-    /// Through i64, whose saturating cast is a few instructions where usize's
-    /// is a dozen (this runs once for each of the pool's C·N values).
+    /// negative or NaN product goes to 0 and a large one to the last slot.
+    /// Clamped as a float (`max` drops a NaN), so the cast cannot saturate:
+    /// fewer instructions than clamping after a saturating cast, the same
+    /// slot (this runs once for each of the pool's C·N values).
     #[inline]
     fn slot(&self, x: f64) -> usize {
-        (((x - self.lowest) * self.scale) as i64).clamp(0, self.last_slot as i64) as usize
+        ((x - self.lowest) * self.scale).max(0.0).min(self.top) as u32 as usize
     }
 
     /// #{u_k < x}: bucket 0 holds x ≤ u_1, bucket k holds u_k < x ≤ u_(k+1),
