@@ -152,8 +152,10 @@ pub struct Outcome {
     /// The account's daily returns, one per trading day (the first is 0), whatever it keeps.
     pub returns: Vec<f64>,
     pub trades: Vec<Fill>,
-    /// Every position, in the order they ended.
+    /// Every position, in the order they ended (none for a run keeping only its row: [`Keep`]).
     pub positions: Vec<PositionRecord>,
+    /// The day each position opened, in the order they ended, whatever the run keeps.
+    pub entries: Vec<i32>,
     /// The strategies' names, in the scenario's order (`strategy` indices of the rows above).
     pub strategy_names: Vec<String>,
     /// The tickers' names, in the order of the data the run read (`ticker` indices of the rows
@@ -862,11 +864,11 @@ pub struct Shared {
 pub enum Keep {
     /// Every table and the whole summary: a run, or a sweep point whose files are written.
     Everything,
-    /// What a sweep point's row and returns read (its summary and metrics, positions and daily
-    /// returns): the account's days as the few columns the metrics read instead of its rows, no
-    /// fills, no strategy or market rows, no comparison with the benchmark (`Outcome::equity`,
-    /// `trades`, `strategies` and `market` are empty, `summary.strategies` too,
-    /// `summary.benchmark` is `None`). Writing those rows every day was a good part of a sweep's time (memory written,
+    /// What a sweep point's row and returns read (its summary and metrics, daily returns and the
+    /// days its positions opened): the account's days as the few columns the metrics read instead
+    /// of its rows, no fills or position records, no strategy or market rows, no comparison with
+    /// the benchmark (`Outcome::equity`, `trades`, `positions`, `strategies` and `market` are
+    /// empty, `summary.strategies` too, `summary.benchmark` is `None`). Writing those rows every day was a good part of a sweep's time (memory written,
     /// not instructions).
     Row,
 }
@@ -988,7 +990,7 @@ impl<'a> Stepper<'a> {
                 Keep::Everything => Portfolio::for_days(scenario.capital.0, dates.len()),
                 Keep::Row => {
                     let mut book = Portfolio::for_days(scenario.capital.0, dates.len());
-                    book.drop_fills();
+                    book.drop_fills_and_records();
                     book
                 }
             },
@@ -1186,6 +1188,7 @@ impl<'a> Stepper<'a> {
             summary,
             equity: self.equity,
             returns: series.returns,
+            entries: self.book.entries(),
             trades: self.book.fills,
             positions: self.book.records,
             strategy_names: self.sleeves.iter().map(|s| s.member.name.to_string()).collect(),

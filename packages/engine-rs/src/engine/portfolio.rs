@@ -214,24 +214,25 @@ pub struct Portfolio {
     /// every day, and summing the whole list each day made a long run quadratic.
     #[serde(default = "empty_sum")]
     realized: f64,
-    /// Whether `fills` keeps every fill, and the last one's reason.
+    /// Whether `fills` and `records` keep everything, and what is kept of them when not.
     #[serde(default)]
-    fill_log: FillLog,
+    kept: Kept,
 }
 
-/// What is kept of the fills besides the list: a run keeping only its row ([`super::Keep::Row`])
-/// drops them (a sweep point's row reads none, and writing them was ~4 % of a sweep's points),
-/// but ending a position still reads the reason of the last one.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-struct FillLog {
+/// What is kept of the fills and position records: a run keeping only its row
+/// ([`super::Keep::Row`]) drops them (a sweep point's row reads neither, and writing them was
+/// ~6 % of a sweep's points), all but the day each position opened.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Kept {
     #[serde(skip)]
     dropped: bool,
-    last_reason: Option<Reason>,
+    /// Each ended position's `opened`, in the order they ended (only while dropping the records).
+    #[serde(default)]
+    opened: Vec<i32>,
 }
 
-impl FillLog {
-    fn keep(&mut self, fills: &mut Vec<Fill>, fill: Fill) {
-        self.last_reason = Some(fill.reason);
+impl Kept {
+    fn keep(&self, fills: &mut Vec<Fill>, fill: Fill) {
         if !self.dropped {
             fills.push(fill);
         }
@@ -273,10 +274,18 @@ impl Portfolio {
         }
     }
 
-    /// Drops every fill from now on (`fills` stays empty): for a run keeping only its row.
-    pub fn drop_fills(&mut self) {
-        self.fill_log.dropped = true;
+    /// Drops every fill and position record from now on (`fills` and `records` stay empty, and
+    /// [`Portfolio::entries`] is all that is kept of the records): for a run keeping only its row.
+    pub fn drop_fills_and_records(&mut self) {
+        self.kept.dropped = true;
         self.fills = Vec::new();
+        self.records = Vec::new();
+        self.kept.opened.reserve(self.closed.capacity());
+    }
+
+    /// The day each ended position opened, in the order they ended (`records`' `opened`).
+    pub fn entries(&self) -> Vec<i32> {
+        if self.kept.dropped { self.kept.opened.clone() } else { self.records.iter().map(|r| r.opened).collect() }
     }
 
     /// The closed trades' net P&L so far.
@@ -375,7 +384,7 @@ impl Portfolio {
             self.cash -= n * price * MULTIPLIER + fees;
             position.fees += fees;
             position.premium -= l.side.sign() * f64::from(l.qty) * price;
-            self.fill_log.keep(&mut self.fills, fill(ctx, position, &held, n, price, fees, Action::Open, reason, 0.0));
+            self.kept.keep(&mut self.fills, fill(ctx, position, &held, n, price, fees, Action::Open, reason, 0.0));
             position.legs.push(held);
         }
     }
@@ -485,7 +494,7 @@ impl Portfolio {
             underlying_price: ctx.underlying,
             pnl,
         };
-        self.fill_log.keep(&mut self.fills, fill);
+        self.kept.keep(&mut self.fills, fill);
     }
 
     /// Closes option leg `leg` of position `index` at `price` per share, paying `fees`; the leg
@@ -506,14 +515,15 @@ impl Portfolio {
         self.cash += n * price * MULTIPLIER - fees;
         p.fees += fees;
         p.gross_pnl += pnl;
-        self.fill_log.keep(&mut self.fills, fill(ctx, p, &l, -n, price, fees, Action::Close, reason, pnl));
+        self.kept.keep(&mut self.fills, fill(ctx, p, &l, -n, price, fees, Action::Close, reason, pnl));
     }
 
     /// Ends position `index` once it holds nothing (no legs, no shares).
     pub fn finish(&mut self, date: i32, index: usize) {
         let p = self.positions.remove(index);
         debug_assert!(p.legs.is_empty() && p.all_shares() == 0, "a position ends only once it holds nothing");
-        let reason = self.fills.last().map(|f| f.reason).or(self.fill_log.last_reason).unwrap_or(Reason::Expiry);
+        // Only its record reads the reason (a run keeping no records keeps no fills either).
+        let reason = self.fills.last().map_or(Reason::Expiry, |f| f.reason);
         self.end(p, date, reason);
     }
 
@@ -524,6 +534,10 @@ impl Portfolio {
             self.closed.push(ClosedTrade { net_pnl: net, days_held: i64::from(date - p.opened) });
             self.realized += net;
             self.closed_strategy.push(p.strategy);
+        }
+        if self.kept.dropped {
+            self.kept.opened.push(p.opened);
+            return;
         }
         self.records.push(PositionRecord {
             id: p.id as i32,
@@ -573,7 +587,7 @@ impl Portfolio {
             p.gross_pnl += pnl;
             let reason = if settle { Reason::Expiry } else { reason };
             // Closing trades the other way: a long leg is sold (−), a short one bought back (+).
-            self.fill_log.keep(&mut self.fills, fill(ctx, &p, l, -n, price, fees, Action::Close, reason, pnl));
+            self.kept.keep(&mut self.fills, fill(ctx, &p, l, -n, price, fees, Action::Close, reason, pnl));
         }
         self.end(p, ctx.date, reason);
     }

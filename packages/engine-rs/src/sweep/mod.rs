@@ -316,12 +316,7 @@ fn point_result(
                 .then(|| outcome.benchmark_closes(&point.scenario))
                 .flatten()
                 .map(|(name, closes)| BenchmarkCloses { name, closes });
-            Ok(PointResult {
-                row,
-                returns: outcome.returns,
-                entries: outcome.positions.iter().map(|p| p.opened).collect(),
-                benchmark,
-            })
+            Ok(PointResult { row, returns: outcome.returns, entries: outcome.entries, benchmark })
         }
         // A point that never trades is a result, not a failure: its equity stayed flat.
         Err(EngineError::Unfillable(message)) => {
