@@ -393,7 +393,7 @@ sweep:\n\
 \x20 grid:\n\
 \x20   strategy.legs[0].delta.target: [0.1, 0.12, 0.14, 0.16, 0.18, 0.2, 0.22, 0.24, 0.26, 0.28, 0.3, 0.32, 0.34, 0.36, 0.38, 0.4]\n\
 \x20   strategy.exit.profit_target: [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]\n\
-\x20   strategy.exit.dte_exit: [3, 7]\n";
+\x20   strategy.exit.dte_exit: [3, 5, 7, 9]\n";
 
 const SWEEP_FILES: [&str; 6] =
     ["sweep.arrow", "returns.arrow", "entries.arrow", "benchmark.arrow", "cscv.json", "stats.json"];
@@ -430,11 +430,16 @@ fn a_sweep_signalled_at_any_moment_resumes_to_the_same_bytes() {
     let tmp = tempfile::tempdir().expect("tmp");
     long_chain(tmp.path());
     std::fs::write(tmp.path().join("long.yaml"), LONG_SWEEP).expect("write scenario");
-    let whole = tmp.path().join("whole");
-    let started = std::time::Instant::now();
-    let o = start_sweep(tmp.path(), &whole).wait_with_output().expect("sweep");
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let span = started.elapsed();
+    // The quickest of three uninterrupted runs (the first reads a cold page cache): signals land
+    // at random moments inside a run as long as the trials' own.
+    let mut span = std::time::Duration::MAX;
+    for k in 0..3 {
+        let started = std::time::Instant::now();
+        let o = start_sweep(tmp.path(), &tmp.path().join(format!("whole-{k}"))).wait_with_output().expect("sweep");
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        span = span.min(started.elapsed());
+    }
+    let whole = tmp.path().join("whole-0");
 
     let mut rng = aegis_bt::rng::SplitMix64::new(75);
     let (mut stopped, mut resumed) = (0, 0);
@@ -468,6 +473,7 @@ fn a_sweep_signalled_at_any_moment_resumes_to_the_same_bytes() {
         }
         assert!(!out.join("checkpoint").exists(), "trial {trial}: the checkpoint outlived the results");
     }
+    eprintln!("{stopped} of 18 SIGTERMs stopped the sweep; {resumed} of 24 trials resumed");
     assert!(stopped >= 6, "only {stopped} of 18 SIGTERMs stopped a running sweep");
     assert!(resumed >= 6, "only {resumed} of 24 trials resumed from a checkpoint");
 }
