@@ -188,7 +188,7 @@ ${fmt(single0.base / single0.now, 1)}× faster: ${fmt(sweep0.base / single0.base
 
 Where this binary's sweep time goes (\`sweep.json\` \`timings\`, medians): opening and verifying the data
 ${ms(sweepPhase("open_verify"))}, indexing ${ms(sweepPhase("index"))}, the 1,000 points ${fmt(sweepPhase("points"), 2)} s, CSCV ${fmt(sweepPhase("cscv"), 2)} s with the four
-tables encoded and written beside it (${ms(sweepPhase("tables"))}), \`stats.json\` ${ms(sweepPhase("stats"))}.
+tables encoded and written (${ms(sweepPhase("tables"))}) then \`stats.json\` worked out (${ms(sweepPhase("stats"))}) beside it.
 
 Every point's bytes unchanged: \`sweep.arrow\`, \`returns.arrow\` and \`cscv.json\` of the two binaries are ${same ? "identical" : "DIFFERENT"}.
 CSCV alone on the same returns (\`aegis-bt cscv\`, C(16, 8) combinations × 1,000 points, process) takes ${fmt(cscvAlone.seconds, 2)} s: ${fmt(cscvAlone.seconds / single0.now, 1)} of those single runs are
