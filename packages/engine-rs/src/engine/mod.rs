@@ -859,7 +859,7 @@ pub struct Shared {
     listings: listings::Listings,
 }
 
-/// What a run keeps of its days besides the account's equity rows.
+/// How much of what it did a run keeps for its [`Outcome`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Keep {
     /// Every table and the whole summary: a run, or a sweep point whose files are written.
@@ -868,8 +868,8 @@ pub enum Keep {
     /// days its positions opened): the account's days as the few columns the metrics read instead
     /// of its rows, no fills or position records, no strategy or market rows, no comparison with
     /// the benchmark (`Outcome::equity`, `trades`, `positions`, `strategies` and `market` are
-    /// empty, `summary.strategies` too, `summary.benchmark` is `None`). Writing those rows every day was a good part of a sweep's time (memory written,
-    /// not instructions).
+    /// empty, `summary.strategies` too, `summary.benchmark` is `None`). Writing those every day
+    /// took a good part of a sweep's time (memory written, not instructions).
     Row,
 }
 
@@ -962,6 +962,10 @@ impl<'a> Stepper<'a> {
         // Room for the rows kept (none of the strategies' and market's for a row).
         let rows = if keep == Keep::Everything { dates.len() } else { 0 };
         let accounts = Accounts::new(scenario, &sleeves, rows);
+        let mut book = Portfolio::for_days(scenario.capital.0, dates.len());
+        if keep == Keep::Row {
+            book.drop_fills_and_records();
+        }
         let benchmark = Benchmark::of(scenario);
         let market = Market::new(data, &benchmark, &loaded.series, rows);
         // Warm-up days (before `start`) only feed the filters' history.
@@ -986,14 +990,7 @@ impl<'a> Stepper<'a> {
             styles,
             start,
             underlyings: vec![f64::NAN; data.len()],
-            book: match keep {
-                Keep::Everything => Portfolio::for_days(scenario.capital.0, dates.len()),
-                Keep::Row => {
-                    let mut book = Portfolio::for_days(scenario.capital.0, dates.len());
-                    book.drop_fills_and_records();
-                    book
-                }
-            },
+            book,
             states,
             diag: Diagnostics::default(),
             equity: Vec::with_capacity(rows),

@@ -615,13 +615,7 @@ fn the_wheel_keeping_its_row_only_ends_its_positions_as_a_full_run_does() {
     write_dataset(tmp.path(), "stock", &[("XYZ", days(spots, [(0.5, 0.7); 9]))]);
     let ds = Dataset::open(tmp.path()).unwrap();
     let loaded = LoadedData::load(std::iter::once(&s), &ds, &VerifyPolicy::default()).unwrap();
-    let stepped = |keep| {
-        let mut run = Stepper::keeping(&s, &loaded, keep).unwrap();
-        while run.next_date().is_some() {
-            run.step();
-        }
-        run.finish().unwrap()
-    };
+    let stepped = |keep| tests::stepped(&s, &loaded, keep);
     let (full, row) = (stepped(Keep::Everything), stepped(Keep::Row));
     assert!(row.trades.is_empty() && row.positions.is_empty());
     let called_away = full.positions.iter().find(|p| p.reason == Reason::Assignment);

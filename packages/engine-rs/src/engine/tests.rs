@@ -308,6 +308,15 @@ fn selections_remember_a_days_choice_per_ticker_and_legs_only() {
     assert_ne!(choose_legs(&first, &legs), choose_legs(&first, &nothing_inside));
 }
 
+/// `s` stepped day by day through `loaded`, keeping `keep`.
+pub(super) fn stepped(s: &Scenario, loaded: &LoadedData, keep: Keep) -> Outcome {
+    let mut run = Stepper::keeping(s, loaded, keep).unwrap();
+    while run.next_date().is_some() {
+        run.step();
+    }
+    run.finish().unwrap()
+}
+
 /// A sweep point whose files are not written keeps only what its row reads: the same daily
 /// returns, entry days and summary bit for bit, without the fills, position records, the
 /// account's, strategies' and market's rows or the comparisons made from them.
@@ -318,15 +327,8 @@ fn a_run_keeping_its_row_only_differs_only_by_what_it_does_not_keep() {
     let ds = Dataset::open(tmp.path()).unwrap();
     let s = scenario("{}", 0.5);
     let loaded = LoadedData::load(std::iter::once(&s), &ds, &VerifyPolicy::default()).unwrap();
-    let stepped = |keep| {
-        let mut run = Stepper::keeping(&s, &loaded, keep).unwrap();
-        while run.next_date().is_some() {
-            run.step();
-        }
-        run.finish().unwrap()
-    };
-    let full = stepped(Keep::Everything);
-    let row = stepped(Keep::Row);
+    let full = stepped(&s, &loaded, Keep::Everything);
+    let row = stepped(&s, &loaded, Keep::Row);
     assert!(full.summary.benchmark.is_some() && !full.summary.strategies.is_empty());
     assert!(!full.strategies.is_empty() && !full.market.is_empty());
     assert_eq!(row.summary.benchmark, None);
