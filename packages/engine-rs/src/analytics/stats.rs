@@ -85,12 +85,12 @@ fn order_statistics(xs: &[f64], i: usize) -> (f64, Option<f64>) {
     // pass goes by, instead of partitioning a copy of them all.
     let tail = n / 16;
     if i + 2 <= tail
-        && let Some([a, b]) = extremes::<Ascending>(xs, i + 2)
+        && let Some([a, b]) = extremes(xs, i + 2, false)
     {
         return (a, Some(b));
     }
     if n - i <= tail
-        && let Some([b, a]) = extremes::<Descending>(xs, n - i)
+        && let Some([b, a]) = extremes(xs, n - i, true)
     {
         return (a, Some(b));
     }
@@ -100,12 +100,7 @@ fn order_statistics(xs: &[f64], i: usize) -> (f64, Option<f64>) {
     (below, above.iter().copied().min_by(f64::total_cmp))
 }
 
-/// How [`extremes`] ranks: its heap's top is the kept value furthest from the end it keeps.
-trait Rank {
-    fn key(x: f64) -> Keyed;
-}
-
-/// A value ordered by `total_cmp`, or its reverse.
+/// A value ordered by `total_cmp`, or by its reverse when `.1` is set.
 #[derive(Clone, Copy)]
 struct Keyed(f64, bool);
 
@@ -127,28 +122,16 @@ impl Ord for Keyed {
     }
 }
 
-struct Ascending;
-struct Descending;
-impl Rank for Ascending {
-    fn key(x: f64) -> Keyed {
-        Keyed(x, false)
-    }
-}
-impl Rank for Descending {
-    fn key(x: f64) -> Keyed {
-        Keyed(x, true)
-    }
-}
-
-/// The (k − 1)-th and k-th of `xs` in `R`'s order: the k first values by one pass with a heap of
-/// k. `None` unless 2 ≤ k ≤ xs.len().
-fn extremes<R: Rank>(xs: &[f64], k: usize) -> Option<[f64; 2]> {
+/// The (k − 1)-th and k-th of `xs`, ascending (or descending): the k first values by one pass
+/// with a heap of k, whose top is the kept value furthest from that end. `None` unless
+/// 2 ≤ k ≤ xs.len().
+fn extremes(xs: &[f64], k: usize, descending: bool) -> Option<[f64; 2]> {
     if k < 2 || k > xs.len() {
         return None;
     }
-    let mut heap: std::collections::BinaryHeap<Keyed> = xs[..k].iter().map(|&x| R::key(x)).collect();
+    let mut heap: std::collections::BinaryHeap<Keyed> = xs[..k].iter().map(|&x| Keyed(x, descending)).collect();
     for &x in &xs[k..] {
-        let key = R::key(x);
+        let key = Keyed(x, descending);
         if let Some(mut top) = heap.peek_mut()
             && key < *top
         {

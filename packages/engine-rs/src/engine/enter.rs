@@ -82,7 +82,7 @@ pub(super) fn enter(
         }
     }
     let skipped = &mut diag.entries_skipped;
-    let (chosen, greeks) = match selections.choose_opening(t, chain, legs) {
+    let (chosen, greeks) = match selections.choose(t, chain, legs) {
         (Ok(c), greeks) => (c.as_slice(), greeks),
         (&Err(miss), _) => {
             let kind = match miss {

@@ -962,10 +962,10 @@ impl<'a> Stepper<'a> {
         // Room for the rows kept (none of the strategies' and market's for a row).
         let rows = if keep == Keep::Everything { dates.len() } else { 0 };
         let accounts = Accounts::new(scenario, &sleeves, rows);
-        let mut book = Portfolio::for_days(scenario.capital.0, dates.len());
-        if keep == Keep::Row {
-            book.drop_fills_and_records();
-        }
+        let book = match keep {
+            Keep::Everything => Portfolio::for_days(scenario.capital.0, dates.len()),
+            Keep::Row => Portfolio::for_days_without_tables(scenario.capital.0, dates.len()),
+        };
         let benchmark = Benchmark::of(scenario);
         let market = Market::new(data, &benchmark, &loaded.series, rows);
         // Warm-up days (before `start`) only feed the filters' history.

@@ -264,23 +264,27 @@ impl Portfolio {
     /// [`Portfolio::new`] with room for a run of `days` trading days that opens a position every
     /// few of them: its lists grow by copying (a sweep's points spent ~3% of their time in it).
     pub fn for_days(capital: f64, days: usize) -> Self {
-        let ended = days / 4;
-        Portfolio {
-            fills: Vec::with_capacity(2 * ended),
-            closed: Vec::with_capacity(ended),
-            closed_strategy: Vec::with_capacity(ended),
-            records: Vec::with_capacity(ended),
-            ..Portfolio::new(capital)
-        }
+        Portfolio::sized(capital, days, true)
     }
 
-    /// Drops every fill and position record from now on (`fills` and `records` stay empty, and
-    /// [`Portfolio::entries`] is all that is kept of the records): for a run keeping only its row.
-    pub fn drop_fills_and_records(&mut self) {
-        self.kept.dropped = true;
-        self.fills = Vec::new();
-        self.records = Vec::new();
-        self.kept.opened.reserve(self.closed.capacity());
+    /// [`Portfolio::for_days`] keeping no fill or position record (`fills` and `records` stay
+    /// empty, and [`Portfolio::entries`] is all that is kept of the records): for a run keeping
+    /// only its row.
+    pub fn for_days_without_tables(capital: f64, days: usize) -> Self {
+        Portfolio::sized(capital, days, false)
+    }
+
+    fn sized(capital: f64, days: usize, tables: bool) -> Self {
+        let ended = days / 4;
+        let kept = |n: usize| if tables { n } else { 0 };
+        Portfolio {
+            fills: Vec::with_capacity(kept(2 * ended)),
+            closed: Vec::with_capacity(ended),
+            closed_strategy: Vec::with_capacity(ended),
+            records: Vec::with_capacity(kept(ended)),
+            kept: Kept { dropped: !tables, opened: Vec::with_capacity(ended - kept(ended)) },
+            ..Portfolio::new(capital)
+        }
     }
 
     /// The day each ended position opened, in the order they ended (`records`' `opened`).

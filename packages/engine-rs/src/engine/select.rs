@@ -43,13 +43,9 @@ type Chosen = (usize, Vec<LegSpec>, Result<Vec<ChosenLeg>, Miss>, Vec<Option<Gre
 
 impl Selections {
     /// [`choose_legs`] of ticker `ticker`'s chain on its trade date: the same answer, computed
-    /// once a day per distinct legs (lent, not copied: a sweep asks for it once a point).
-    pub fn choose(&mut self, ticker: usize, day: &DayChain<'_>, legs: &[LegSpec]) -> &Result<Vec<ChosenLeg>, Miss> {
-        self.choose_opening(ticker, day, legs).0
-    }
-
-    /// [`Selections::choose`], with the [`opening_greeks`] of what was chosen (empty for a miss).
-    pub fn choose_opening(
+    /// once a day per distinct legs (lent, not copied: a sweep asks for it once a point), with
+    /// the [`opening_greeks`] of what was chosen (empty for a miss).
+    pub fn choose(
         &mut self,
         ticker: usize,
         day: &DayChain<'_>,

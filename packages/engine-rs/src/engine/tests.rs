@@ -293,15 +293,15 @@ fn selections_remember_a_days_choice_per_ticker_and_legs_only() {
         (&second, 0, &nothing_inside),
         (&first, 0, &legs),
     ] {
-        assert_eq!(selections.choose(ticker, day, legs), &choose_legs(day, legs), "{ticker} {legs:?}");
+        let (choice, greeks) = selections.choose(ticker, day, legs);
+        assert_eq!(choice, &choose_legs(day, legs), "{ticker} {legs:?}");
         // The greeks an entry opens with come with the choice: those of the chosen rows.
-        let (choice, greeks) = selections.choose_opening(ticker, day, legs);
         let want = choice.as_ref().map_or_else(|_| Vec::new(), |c| select::opening_greeks(day, c));
         assert_eq!(greeks, want.as_slice(), "{ticker} {legs:?}");
         assert_eq!(greeks.len(), choice.as_ref().map_or(0, Vec::len));
     }
     assert!(
-        selections.choose_opening(0, &first, &legs).1.iter().any(Option::is_some),
+        selections.choose(0, &first, &legs).1.iter().any(Option::is_some),
         "the chosen put has greeks on the first day"
     );
     // The two legs differ in what they find, so a mixed-up memory would have shown above.

@@ -231,9 +231,8 @@ fn run_group(
         return cancelled();
     }
     // A point keeps every table only when they are written, or its benchmark's closes are kept.
-    let keep = |index: usize| match points_dir.is_some() || index == benchmark_of {
-        true => engine::Keep::Everything,
-        false => engine::Keep::Row,
+    let keep = |index: usize| {
+        if points_dir.is_some() || index == benchmark_of { engine::Keep::Everything } else { engine::Keep::Row }
     };
     let mut runs: Vec<Result<Stepper<'_>, EngineError>> =
         group.iter().map(|&(index, p)| Stepper::keeping(&p.scenario, loaded, keep(index))).collect();
